@@ -1,0 +1,21 @@
+//! Cairn's domain layer.
+//!
+//! Everything a request may do is decided here, in plain Rust with no HTTP,
+//! GraphQL or SQL in sight: the server turns a request into a call on
+//! [`Cairn`], and [`Cairn`] talks to storage only through the traits in
+//! [`store`]. That keeps the rules (who may create a user, who sees which
+//! project) in one place that both the GraphQL layer and future REST
+//! endpoints share, and lets PostgreSQL slot in behind the same traits.
+#![deny(missing_docs)]
+
+pub mod apikey;
+pub mod authz;
+pub mod error;
+pub mod model;
+pub mod names;
+mod service;
+pub mod store;
+
+pub use authz::{Actor, Admin};
+pub use error::{CoreError, CoreResult};
+pub use service::{Bootstrap, Cairn, MemberRef, MemberView, NewServiceAccount, ProjectPage};

@@ -1,0 +1,127 @@
+//! Validation of user-chosen names (usernames, teams, projects).
+//!
+//! Names appear in URLs and paths (`entity/project/run`), so they are kept to
+//! a conservative alphabet: letters, digits, `-`, `_` and `.`, at most 128
+//! characters, not starting with `.` or `-`. W&B itself accepts a similar set.
+
+use crate::error::CoreError;
+
+/// Longest accepted name, in characters (W&B's limit for project names).
+pub const MAX_NAME_LEN: usize = 128;
+
+/// Check a name for a `kind` of object ("team", "project", …).
+pub fn validate(kind: &str, name: &str) -> Result<(), CoreError> {
+    if name.is_empty() {
+        return Err(CoreError::InvalidInput(format!(
+            "The {kind} name must not be empty."
+        )));
+    }
+    if name.chars().count() > MAX_NAME_LEN {
+        return Err(CoreError::InvalidInput(format!(
+            "The {kind} name {name:?} is longer than {MAX_NAME_LEN} characters."
+        )));
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+    {
+        return Err(CoreError::InvalidInput(format!(
+            "The {kind} name {name:?} contains {bad:?}; use only letters, digits, '-', '_' and '.'."
+        )));
+    }
+    if name.starts_with(['.', '-']) {
+        return Err(CoreError::InvalidInput(format!(
+            "The {kind} name {name:?} must not start with '.' or '-'."
+        )));
+    }
+    Ok(())
+}
+
+/// Check the shape of an email address: one `@`, something on both sides,
+/// no whitespace. Deliverability is not our business.
+pub fn validate_email(email: &str) -> Result<(), CoreError> {
+    let ok = match email.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.is_empty()
+                && !domain.contains('@')
+                && !email.chars().any(char::is_whitespace)
+                && email.len() <= 254
+        }
+        None => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(CoreError::InvalidInput(format!(
+            "{email:?} is not a valid email address."
+        )))
+    }
+}
+
+/// Derive a username candidate from an email address: the local part, with
+/// characters outside the name alphabet replaced by `-`.
+pub fn username_from_email(email: &str) -> String {
+    let local = email.split('@').next().unwrap_or_default();
+    let mut name: String = local
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '_' | '.') {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .take(64)
+        .collect();
+    while name.starts_with(['.', '-']) {
+        name.remove(0);
+    }
+    if name.is_empty() {
+        name.push_str("user");
+    }
+    name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_ordinary_names() {
+        for name in ["ml", "team-1", "my_project.v2", "A1"] {
+            assert!(validate("team", name).is_ok(), "{name}");
+        }
+    }
+
+    #[test]
+    fn rejects_bad_names_with_a_reason() {
+        let cases = [
+            ("", "must not be empty"),
+            ("a/b", "contains '/'"),
+            ("..", "must not start"),
+            ("-x", "must not start"),
+            ("has space", "contains ' '"),
+        ];
+        for (name, why) in cases {
+            let err = validate("project", name).unwrap_err().to_string();
+            assert!(err.contains(why), "{name:?}: {err}");
+        }
+        assert!(validate("team", &"x".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn emails() {
+        assert!(validate_email("alice@example.com").is_ok());
+        for bad in ["alice", "@x", "a@", "a b@x.y", "a@b@c"] {
+            assert!(validate_email(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn usernames_from_emails() {
+        assert_eq!(username_from_email("Alice.Smith@example.com"), "alice.smith");
+        assert_eq!(username_from_email("a+b@x.y"), "a-b");
+        assert_eq!(username_from_email("+@x.y"), "user");
+    }
+}

@@ -1,0 +1,597 @@
+//! [`Cairn`]: the domain operations, each one checking who may do it.
+//!
+//! Resolvers call these and nothing else. Each method reads like the rule it
+//! enforces: look things up, check the actor's rights (see [`crate::authz`]),
+//! validate input, then write through the store.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::apikey;
+use crate::authz::{Actor, Admin};
+use crate::error::{CoreError, CoreResult};
+use crate::model::{
+    ACCESS_VALUES, AccountType, ApiKey, Entity, EntityId, Member, NewProject, NewUser, Project, User,
+    UserId,
+};
+use crate::names;
+use crate::store::Store;
+
+/// Name of the organization created on first start.
+pub const DEFAULT_ORGANIZATION: &str = "cairn";
+
+/// Most users a search returns.
+const USER_SEARCH_LIMIT: i64 = 100;
+
+/// The domain service. Cheap to clone.
+#[derive(Clone)]
+pub struct Cairn {
+    store: Arc<dyn Store>,
+    organization_id: i64,
+    /// Secrets of just-created service accounts, shown once to the first team
+    /// admin who loads the team's members, then forgotten. Held in memory only:
+    /// the database never sees a secret.
+    unrevealed_service_keys: Arc<Mutex<HashMap<UserId, String>>>,
+}
+
+/// What the first start of an empty instance created.
+#[derive(Debug)]
+pub struct Bootstrap {
+    /// The instance admin.
+    pub admin: User,
+    /// The admin's key, when it was generated (not supplied by the operator).
+    pub generated_key: Option<String>,
+}
+
+/// One page of projects.
+#[derive(Debug)]
+pub struct ProjectPage {
+    /// The projects, in creation order.
+    pub projects: Vec<Project>,
+    /// Whether more follow.
+    pub has_next_page: bool,
+}
+
+/// A service account just created for a team.
+#[derive(Debug)]
+pub struct NewServiceAccount {
+    /// The account.
+    pub user: User,
+}
+
+/// A team member as seen by a particular caller.
+#[derive(Debug, Clone)]
+pub struct MemberView {
+    /// The member or invitation.
+    pub member: Member,
+    /// A service account's secret, on its one showing.
+    pub revealed_key: Option<String>,
+}
+
+impl Cairn {
+    /// Open the domain over a store, creating the default organization if it
+    /// is missing.
+    pub async fn open(store: Arc<dyn Store>) -> CoreResult<Self> {
+        let organization_id = store
+            .ensure_default_organization(DEFAULT_ORGANIZATION)
+            .await?;
+        Ok(Cairn {
+            store,
+            organization_id,
+            unrevealed_service_keys: Arc::default(),
+        })
+    }
+
+    /// On an instance with no users, create the instance admin `admin` with
+    /// `admin_key` (validated) or a generated key. `None` if users exist.
+    pub async fn bootstrap(&self, admin_key: Option<&str>) -> CoreResult<Option<Bootstrap>> {
+        if self.store.any_user().await? {
+            return Ok(None);
+        }
+        let supplied = match admin_key {
+            Some(key) => Some((apikey::parse(key)?.to_string(), key.to_string())),
+            None => None,
+        };
+        let admin = self
+            .store
+            .create_user(
+                NewUser {
+                    username: "admin".into(),
+                    email: None,
+                    name: "admin".into(),
+                    admin: true,
+                    account_type: AccountType::User,
+                },
+                self.organization_id,
+            )
+            .await?;
+        let generated_key = match supplied {
+            Some((name, key)) => {
+                self.store
+                    .insert_key(admin.id, &name, &apikey::hash(&key), Some("bootstrap"))
+                    .await?;
+                None
+            }
+            None => {
+                let key = apikey::generate()?;
+                self.store
+                    .insert_key(admin.id, &key.name, &key.hash, Some("bootstrap"))
+                    .await?;
+                Some(key.secret)
+            }
+        };
+        Ok(Some(Bootstrap {
+            admin,
+            generated_key,
+        }))
+    }
+
+    // ----- authentication -------------------------------------------------
+
+    /// Resolve an API key to its user.
+    pub async fn authenticate(&self, key: &str) -> CoreResult<Actor> {
+        let user = self.store.user_by_key_hash(&apikey::hash(key)).await?;
+        user.map(Actor::new).ok_or_else(|| {
+            CoreError::Unauthenticated(
+                "The API key is not valid (unknown or revoked).".to_string(),
+            )
+        })
+    }
+
+    // ----- users ----------------------------------------------------------
+
+    /// Create a user from an email; the username is derived from it.
+    pub async fn create_user(&self, admin: Admin<'_>, email: &str, make_admin: bool) -> CoreResult<User> {
+        let _ = admin;
+        let email = email.trim();
+        names::validate_email(email)?;
+        if self.store.user_by_email(email).await?.is_some() {
+            return Err(CoreError::Conflict(format!(
+                "A user with email {email:?} already exists."
+            )));
+        }
+        let base = names::username_from_email(email);
+        let mut username = base.clone();
+        let mut n = 1;
+        while self.store.user_by_username(&username).await?.is_some()
+            || self.store.entity_by_name(&username).await?.is_some()
+        {
+            n += 1;
+            username = format!("{base}{n}");
+        }
+        let user = self
+            .store
+            .create_user(
+                NewUser {
+                    name: username.clone(),
+                    username,
+                    email: Some(email.to_string()),
+                    admin: make_admin,
+                    account_type: AccountType::User,
+                },
+                self.organization_id,
+            )
+            .await?;
+        Ok(user)
+    }
+
+    /// Users matching a partial username/email/name, exact matches first.
+    pub async fn search_users(&self, admin: Admin<'_>, query: &str) -> CoreResult<Vec<User>> {
+        let _ = admin;
+        Ok(self.store.search_users(query.trim(), USER_SEARCH_LIMIT).await?)
+    }
+
+    /// A user by id, when the caller may see them (themselves, or an admin).
+    pub async fn user_by_id(&self, actor: &Actor, id: UserId) -> CoreResult<Option<User>> {
+        if actor.user().id != id && actor.admin().is_none() {
+            return Ok(None);
+        }
+        Ok(self.store.user_by_id(id).await?)
+    }
+
+    /// The teams a user belongs to.
+    pub async fn teams_of(&self, user_id: UserId) -> CoreResult<Vec<Entity>> {
+        Ok(self.store.teams_of(user_id).await?)
+    }
+
+    // ----- API keys -------------------------------------------------------
+
+    /// Generate a key for the caller. Returns the record and the secret,
+    /// which is shown now and never again.
+    pub async fn generate_api_key(
+        &self,
+        actor: &Actor,
+        description: Option<&str>,
+    ) -> CoreResult<(ApiKey, String)> {
+        let description = description.map(str::trim).filter(|d| !d.is_empty());
+        if description.is_some_and(|d| d.chars().count() > 256) {
+            return Err(CoreError::InvalidInput(
+                "The API key description is longer than 256 characters.".into(),
+            ));
+        }
+        let key = apikey::generate()?;
+        let record = self
+            .store
+            .insert_key(actor.user().id, &key.name, &key.hash, description)
+            .await?;
+        Ok((record, key.secret))
+    }
+
+    /// A user's keys, when the caller may see them (the owner or an admin);
+    /// `None` otherwise.
+    pub async fn api_keys_of(&self, actor: &Actor, user_id: UserId) -> CoreResult<Option<Vec<ApiKey>>> {
+        if actor.user().id != user_id && actor.admin().is_none() {
+            return Ok(None);
+        }
+        Ok(Some(self.store.keys_of(user_id).await?))
+    }
+
+    /// Revoke a key. Only its owner or an admin may.
+    pub async fn delete_api_key(&self, actor: &Actor, key_id: i64) -> CoreResult<()> {
+        let not_found = || CoreError::NotFound(format!("No API key with id {key_id} exists."));
+        let key = self.store.key_by_id(key_id).await?.ok_or_else(not_found)?;
+        if key.user_id != actor.user().id && actor.admin().is_none() {
+            // Do not reveal that someone else's key exists.
+            return Err(not_found());
+        }
+        self.store.delete_key(key_id).await?;
+        Ok(())
+    }
+
+    // ----- teams ----------------------------------------------------------
+
+    /// Create a team with `admin_username` (default: the caller) as its admin.
+    pub async fn create_team(
+        &self,
+        actor: &Actor,
+        name: &str,
+        admin_username: Option<&str>,
+    ) -> CoreResult<Entity> {
+        if !actor.is_person() {
+            return Err(CoreError::PermissionDenied(
+                "Service accounts cannot create teams.".into(),
+            ));
+        }
+        names::validate("team", name)?;
+        let admin_user = match admin_username.filter(|u| *u != actor.user().username) {
+            None => actor.user().clone(),
+            Some(username) => {
+                if actor.admin().is_none() {
+                    return Err(CoreError::PermissionDenied(format!(
+                        "Only an instance admin can create a team administered by someone else ({username:?})."
+                    )));
+                }
+                self.store
+                    .user_by_username(username)
+                    .await?
+                    .ok_or_else(|| CoreError::NotFound(format!("No user named {username:?} exists.")))?
+            }
+        };
+        if self.store.entity_by_name(name).await?.is_some() {
+            return Err(CoreError::Conflict(format!(
+                "The name {name:?} is already taken by a team or user."
+            )));
+        }
+        Ok(self
+            .store
+            .create_team(name, self.organization_id, admin_user.id)
+            .await?)
+    }
+
+    /// An entity the caller may see: members and admins see teams; everyone
+    /// sees personal entities of users (needed to address their public
+    /// projects). `None` when unknown or hidden.
+    pub async fn entity(&self, actor: &Actor, name: &str) -> CoreResult<Option<Entity>> {
+        let Some(entity) = self.store.entity_by_name(name).await? else {
+            return Ok(None);
+        };
+        if entity.is_team && !self.is_member_or_admin(actor, &entity).await? {
+            return Ok(None);
+        }
+        Ok(Some(entity))
+    }
+
+    /// The members of an entity, as `actor` may see them. Team admins see each
+    /// new service account's secret once.
+    pub async fn members(&self, actor: &Actor, entity: &Entity) -> CoreResult<Vec<MemberView>> {
+        if !self.is_member_or_admin(actor, entity).await? {
+            return Ok(Vec::new());
+        }
+        let may_reveal = self.is_team_admin(actor, entity).await?;
+        let members = self.store.members(entity.id).await?;
+        let mut unrevealed = self
+            .unrevealed_service_keys
+            .lock()
+            .map_err(|_| CoreError::Internal("key reveal lock poisoned".into()))?;
+        Ok(members
+            .into_iter()
+            .map(|member| {
+                let revealed_key = match &member {
+                    Member::Joined { user, .. } if may_reveal => unrevealed.remove(&user.id),
+                    _ => None,
+                };
+                MemberView {
+                    member,
+                    revealed_key,
+                }
+            })
+            .collect())
+    }
+
+    /// Invite a user (by username, or by email — which need not have an
+    /// account yet) into a team.
+    pub async fn invite(
+        &self,
+        actor: &Actor,
+        team: &str,
+        username: Option<&str>,
+        email: Option<&str>,
+        admin: bool,
+    ) -> CoreResult<Member> {
+        let entity = self.team_for_admin(actor, team).await?;
+        let user = match (username, email) {
+            (Some(username), _) => Some(
+                self.store
+                    .user_by_username(username)
+                    .await?
+                    .ok_or_else(|| CoreError::NotFound(format!("No user named {username:?} exists.")))?,
+            ),
+            (None, Some(email)) => {
+                names::validate_email(email)?;
+                self.store.user_by_email(email).await?
+            }
+            (None, None) => {
+                return Err(CoreError::InvalidInput(
+                    "An invitation needs a username or an email.".into(),
+                ));
+            }
+        };
+        match user {
+            Some(user) => {
+                if self.store.membership(entity.id, user.id).await?.is_some() {
+                    return Err(CoreError::Conflict(format!(
+                        "{:?} is already a member of team {team:?}.",
+                        user.username
+                    )));
+                }
+                self.store.add_member(entity.id, user.id, admin).await?;
+                Ok(Member::Joined { user, admin })
+            }
+            None => {
+                let email = email.unwrap_or_default();
+                let invite = self.store.create_invite(entity.id, email, admin).await?;
+                Ok(Member::Pending(invite))
+            }
+        }
+    }
+
+    /// Remove a member (by user id) or withdraw an invitation (by invite id).
+    pub async fn remove_member(
+        &self,
+        actor: &Actor,
+        team: &str,
+        member: MemberRef,
+    ) -> CoreResult<()> {
+        let entity = self
+            .store
+            .entity_by_name(team)
+            .await?
+            .filter(|e| e.is_team)
+            .ok_or_else(|| CoreError::NotFound(format!("No team named {team:?} exists.")))?;
+        let self_removal = matches!(member, MemberRef::User(id) if id == actor.user().id);
+        if !self_removal && !self.is_team_admin(actor, &entity).await? {
+            return Err(CoreError::PermissionDenied(format!(
+                "Only an admin of team {team:?} can remove its members."
+            )));
+        }
+        let removed = match member {
+            MemberRef::User(user_id) => self.store.remove_member(entity.id, user_id).await?,
+            MemberRef::Invite(invite_id) => self.store.delete_invite(entity.id, invite_id).await?,
+        };
+        if removed {
+            Ok(())
+        } else {
+            Err(CoreError::NotFound(format!(
+                "That member or invitation does not exist in team {team:?}."
+            )))
+        }
+    }
+
+    /// Create a service account in a team, with one API key whose secret the
+    /// next team-admin view of the members shows once.
+    pub async fn create_service_account(
+        &self,
+        actor: &Actor,
+        team: &str,
+        description: &str,
+    ) -> CoreResult<NewServiceAccount> {
+        let entity = self.team_for_admin(actor, team).await?;
+        let description = description.trim();
+        let mut n = 1;
+        let username = loop {
+            let candidate = format!("{team}-service-{n}");
+            if self.store.user_by_username(&candidate).await?.is_none()
+                && self.store.entity_by_name(&candidate).await?.is_none()
+            {
+                break candidate;
+            }
+            n += 1;
+        };
+        let user = self
+            .store
+            .create_user(
+                NewUser {
+                    username: username.clone(),
+                    email: None,
+                    name: if description.is_empty() {
+                        username
+                    } else {
+                        description.to_string()
+                    },
+                    admin: false,
+                    account_type: AccountType::Service,
+                },
+                self.organization_id,
+            )
+            .await?;
+        self.store.add_member(entity.id, user.id, false).await?;
+        let key = apikey::generate()?;
+        self.store
+            .insert_key(user.id, &key.name, &key.hash, Some(description).filter(|d| !d.is_empty()))
+            .await?;
+        self.unrevealed_service_keys
+            .lock()
+            .map_err(|_| CoreError::Internal("key reveal lock poisoned".into()))?
+            .insert(user.id, key.secret);
+        Ok(NewServiceAccount { user })
+    }
+
+    // ----- projects -------------------------------------------------------
+
+    /// Create a project, or update an existing one's description/access
+    /// (W&B's `upsertModel`). Returns the project and whether it was created.
+    pub async fn upsert_project(
+        &self,
+        actor: &Actor,
+        entity_name: Option<&str>,
+        name: &str,
+        description: Option<&str>,
+        access: Option<&str>,
+    ) -> CoreResult<(Project, bool)> {
+        names::validate("project", name)?;
+        if let Some(access) = access
+            && !ACCESS_VALUES.contains(&access)
+        {
+            return Err(CoreError::InvalidInput(format!(
+                "Unknown project access {access:?}; use one of {}.",
+                ACCESS_VALUES.join(", ")
+            )));
+        }
+        let entity_name = entity_name.unwrap_or(&actor.user().username);
+        let entity = self
+            .store
+            .entity_by_name(entity_name)
+            .await?
+            .ok_or_else(|| CoreError::NotFound(format!("No team or user named {entity_name:?} exists.")))?;
+        if !self.is_member_or_admin(actor, &entity).await? {
+            return Err(CoreError::PermissionDenied(format!(
+                "You are not a member of {entity_name:?}, so you cannot create or change its projects."
+            )));
+        }
+        if let Some(existing) = self.store.project_by_name(entity.id, name).await? {
+            if description.is_none() && access.is_none() {
+                return Ok((existing, false));
+            }
+            let updated = self
+                .store
+                .update_project(existing.id, description, access)
+                .await?;
+            return Ok((updated, false));
+        }
+        let project = self
+            .store
+            .create_project(NewProject {
+                entity_id: entity.id,
+                name: name.to_string(),
+                description: description.map(str::to_string),
+                access: access.unwrap_or("PRIVATE").to_string(),
+                created_by: actor.user().id,
+            })
+            .await?;
+        Ok((project, true))
+    }
+
+    /// A project the caller may read; `None` when unknown or hidden.
+    pub async fn project(&self, actor: &Actor, entity_name: &str, name: &str) -> CoreResult<Option<Project>> {
+        let Some(entity) = self.store.entity_by_name(entity_name).await? else {
+            return Ok(None);
+        };
+        let Some(project) = self.store.project_by_name(entity.id, name).await? else {
+            return Ok(None);
+        };
+        let public = project.visibility() == crate::model::Access::Public;
+        if public || self.is_member_or_admin(actor, &entity).await? {
+            Ok(Some(project))
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// A page of an entity's projects that the caller may read.
+    pub async fn projects(
+        &self,
+        actor: &Actor,
+        entity_name: &str,
+        after_id: Option<i64>,
+        first: i64,
+    ) -> CoreResult<ProjectPage> {
+        if !(1..=1000).contains(&first) {
+            return Err(CoreError::InvalidInput(format!(
+                "Page size {first} is out of range; ask for 1 to 1000 projects."
+            )));
+        }
+        let Some(entity) = self.store.entity_by_name(entity_name).await? else {
+            return Err(CoreError::NotFound(format!("No team or user named {entity_name:?} exists.")));
+        };
+        let public_only = !self.is_member_or_admin(actor, &entity).await?;
+        let mut projects = self
+            .store
+            .list_projects(entity.id, public_only, after_id, first + 1)
+            .await?;
+        let has_next_page = projects.len() as i64 > first;
+        projects.truncate(first as usize);
+        Ok(ProjectPage {
+            projects,
+            has_next_page,
+        })
+    }
+
+    /// Whether the caller may create and change projects of an entity.
+    pub async fn may_edit_entity(&self, actor: &Actor, entity_id: EntityId) -> CoreResult<bool> {
+        Ok(actor.admin().is_some()
+            || self.store.membership(entity_id, actor.user().id).await?.is_some())
+    }
+
+    // ----- helpers --------------------------------------------------------
+
+    async fn is_member_or_admin(&self, actor: &Actor, entity: &Entity) -> CoreResult<bool> {
+        Ok(actor.admin().is_some()
+            || self
+                .store
+                .membership(entity.id, actor.user().id)
+                .await?
+                .is_some())
+    }
+
+    async fn is_team_admin(&self, actor: &Actor, entity: &Entity) -> CoreResult<bool> {
+        Ok(actor.admin().is_some()
+            || self.store.membership(entity.id, actor.user().id).await? == Some(true))
+    }
+
+    /// A team the caller administers, or the error that says why not.
+    async fn team_for_admin(&self, actor: &Actor, team: &str) -> CoreResult<Entity> {
+        let entity = self
+            .store
+            .entity_by_name(team)
+            .await?
+            .filter(|e| e.is_team);
+        let Some(entity) = entity else {
+            return Err(CoreError::NotFound(format!("No team named {team:?} exists.")));
+        };
+        if !self.is_team_admin(actor, &entity).await? {
+            return Err(CoreError::PermissionDenied(format!(
+                "Only an admin of team {team:?} can do this."
+            )));
+        }
+        Ok(entity)
+    }
+}
+
+/// Which member to remove: a joined user, or a pending invitation.
+#[derive(Debug, Clone, Copy)]
+pub enum MemberRef {
+    /// A joined member, by user id.
+    User(UserId),
+    /// A pending invitation, by invite id.
+    Invite(i64),
+}

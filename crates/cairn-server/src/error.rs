@@ -1,0 +1,45 @@
+//! How errors reach the wire.
+//!
+//! Policy:
+//! - A request without valid credentials gets HTTP 401 with
+//!   `{"errors":[{"message":"unauthorized: …"}]}`; the official client turns
+//!   that into `AuthenticationError` without retrying.
+//! - Every other domain error becomes a GraphQL error in an HTTP 200 body,
+//!   with the domain's full-sentence message and an `extensions.code`
+//!   (`PERMISSION_DENIED`, `NOT_FOUND`, `INVALID_INPUT`, `CONFLICT`). The
+//!   official client surfaces the message as `CommError`/`ValueError`.
+//! - Internal failures are logged with their detail and answered with a
+//!   generic message, so storage internals never leak. Bad input is never
+//!   reported as internal.
+
+use async_graphql::ErrorExtensions;
+use cairn_core::CoreError;
+
+/// Convert a domain error into a GraphQL error.
+pub fn to_graphql(err: CoreError) -> async_graphql::Error {
+    let code = match &err {
+        CoreError::Unauthenticated(_) => "UNAUTHENTICATED",
+        CoreError::PermissionDenied(_) => "PERMISSION_DENIED",
+        CoreError::NotFound(_) => "NOT_FOUND",
+        CoreError::InvalidInput(_) => "INVALID_INPUT",
+        CoreError::Conflict(_) => "CONFLICT",
+        CoreError::Internal(detail) => {
+            tracing::error!(%detail, "internal error");
+            return async_graphql::Error::new("Internal server error; see the server log.")
+                .extend_with(|_, e| e.set("code", "INTERNAL"));
+        }
+    };
+    async_graphql::Error::new(err.to_string()).extend_with(|_, e| e.set("code", code))
+}
+
+/// Extension trait so resolvers can write `cairn.op(..).await.gql()?`.
+pub trait GqlResultExt<T> {
+    /// Map the domain error to a GraphQL error.
+    fn gql(self) -> async_graphql::Result<T>;
+}
+
+impl<T> GqlResultExt<T> for Result<T, CoreError> {
+    fn gql(self) -> async_graphql::Result<T> {
+        self.map_err(to_graphql)
+    }
+}

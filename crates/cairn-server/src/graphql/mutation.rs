@@ -1,0 +1,317 @@
+//! The mutation root. Input types mirror W&B's so the official client's
+//! inline `input: {…}` objects validate.
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use cairn_core::{CoreError, MemberRef};
+
+use crate::error::{GqlResultExt, to_graphql};
+use crate::graphql::scalars::JsonString;
+use crate::graphql::types::{ApiKeyObject, EntityObject, InviteObject, ProjectObject, UserObject};
+use crate::graphql::{actor, cairn, ids};
+
+/// Mutations.
+pub struct Mutation;
+
+#[derive(InputObject)]
+struct CreateUserInput {
+    email: String,
+    admin: Option<bool>,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(SimpleObject)]
+struct CreateUserPayload {
+    user: Option<UserObject>,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(InputObject)]
+struct GenerateApiKeyInput {
+    description: Option<String>,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(SimpleObject)]
+struct GenerateApiKeyPayload {
+    api_key: Option<ApiKeyObject>,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(InputObject)]
+struct DeleteApiKeyInput {
+    id: String,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(SimpleObject)]
+struct SuccessPayload {
+    success: bool,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(InputObject)]
+struct CreateTeamInput {
+    team_name: String,
+    team_admin_user_name: Option<String>,
+    organization_id: Option<String>,
+    bucket_type: Option<String>,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(SimpleObject)]
+struct CreateTeamPayload {
+    entity: Option<EntityObject>,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(InputObject)]
+struct CreateInviteInput {
+    entity_name: String,
+    email: Option<String>,
+    username: Option<String>,
+    admin: Option<bool>,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(SimpleObject)]
+struct CreateInvitePayload {
+    invite: Option<InviteObject>,
+    success: bool,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(InputObject)]
+struct DeleteInviteInput {
+    id: Option<String>,
+    entity_name: Option<String>,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(InputObject)]
+struct CreateServiceAccountInput {
+    entity_name: String,
+    description: String,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(SimpleObject)]
+struct CreateServiceAccountPayload {
+    user: Option<UserObject>,
+    client_mutation_id: Option<String>,
+}
+
+/// W&B's `UpsertModelInput`. Fields Cairn does not use yet are accepted
+/// and ignored so that valid client requests never fail validation.
+#[derive(InputObject)]
+struct UpsertModelInput {
+    name: Option<String>,
+    entity_name: Option<String>,
+    description: Option<String>,
+    access: Option<String>,
+    id: Option<String>,
+    views: Option<JsonString>,
+    framework: Option<String>,
+    docker_image: Option<String>,
+    repo: Option<String>,
+    is_benchmark: Option<bool>,
+    is_published: Option<bool>,
+    owner: Option<ID>,
+    allow_all_artifact_types_in_registry: Option<bool>,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(SimpleObject)]
+struct UpsertModelPayload {
+    project: Option<ProjectObject>,
+    /// The same project, under W&B's older name.
+    model: Option<ProjectObject>,
+    inserted: bool,
+    client_mutation_id: Option<String>,
+}
+
+#[Object]
+impl Mutation {
+    /// Create a user from an email (instance admins only).
+    async fn create_user(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateUserInput,
+    ) -> async_graphql::Result<CreateUserPayload> {
+        let caller = actor(ctx);
+        let admin = caller.admin().ok_or_else(|| {
+            to_graphql(CoreError::PermissionDenied(
+                "Only instance admins can create users.".into(),
+            ))
+        })?;
+        let user = cairn(ctx)
+            .create_user(admin, &input.email, input.admin.unwrap_or(false))
+            .await
+            .gql()?;
+        Ok(CreateUserPayload {
+            user: Some(UserObject(user)),
+            client_mutation_id: input.client_mutation_id,
+        })
+    }
+
+    /// Generate an API key for the caller. The answer's `apiKey.name` is the
+    /// full secret — the only time it is ever shown.
+    async fn generate_api_key(
+        &self,
+        ctx: &Context<'_>,
+        input: GenerateApiKeyInput,
+    ) -> async_graphql::Result<GenerateApiKeyPayload> {
+        let (key, secret) = cairn(ctx)
+            .generate_api_key(actor(ctx), input.description.as_deref())
+            .await
+            .gql()?;
+        Ok(GenerateApiKeyPayload {
+            api_key: Some(ApiKeyObject::generated(key, secret)),
+            client_mutation_id: input.client_mutation_id,
+        })
+    }
+
+    /// Revoke an API key (its owner or an instance admin). Takes effect at once.
+    async fn delete_api_key(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteApiKeyInput,
+    ) -> async_graphql::Result<SuccessPayload> {
+        let id = ids::decode("ApiKey", &input.id).gql()?;
+        cairn(ctx).delete_api_key(actor(ctx), id).await.gql()?;
+        Ok(SuccessPayload {
+            success: true,
+            client_mutation_id: input.client_mutation_id,
+        })
+    }
+
+    /// Create a team.
+    async fn create_team(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateTeamInput,
+    ) -> async_graphql::Result<CreateTeamPayload> {
+        let _ = (input.organization_id, input.bucket_type);
+        let entity = cairn(ctx)
+            .create_team(
+                actor(ctx),
+                input.team_name.trim(),
+                input.team_admin_user_name.as_deref(),
+            )
+            .await
+            .gql()?;
+        Ok(CreateTeamPayload {
+            entity: Some(EntityObject(entity)),
+            client_mutation_id: input.client_mutation_id,
+        })
+    }
+
+    /// Add a user to a team, or invite an email that has no account yet.
+    async fn create_invite(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateInviteInput,
+    ) -> async_graphql::Result<CreateInvitePayload> {
+        let member = cairn(ctx)
+            .invite(
+                actor(ctx),
+                &input.entity_name,
+                input.username.as_deref().map(str::trim),
+                input.email.as_deref().map(str::trim),
+                input.admin.unwrap_or(false),
+            )
+            .await
+            .gql()?;
+        Ok(CreateInvitePayload {
+            invite: Some(InviteObject(member)),
+            success: true,
+            client_mutation_id: input.client_mutation_id,
+        })
+    }
+
+    /// Remove a team member (by user id) or withdraw an invitation (by invite id).
+    async fn delete_invite(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteInviteInput,
+    ) -> async_graphql::Result<SuccessPayload> {
+        let (Some(id), Some(team)) = (input.id.as_deref(), input.entity_name.as_deref()) else {
+            return Err(to_graphql(CoreError::InvalidInput(
+                "deleteInvite needs both an id and an entityName.".into(),
+            )));
+        };
+        let member = match ids::decode_any(id) {
+            Some((kind, n)) if kind == "User" => MemberRef::User(n),
+            Some((kind, n)) if kind == "Invite" => MemberRef::Invite(n),
+            _ => {
+                return Err(to_graphql(CoreError::InvalidInput(format!(
+                    "{id:?} is not a member or invitation id."
+                ))));
+            }
+        };
+        cairn(ctx)
+            .remove_member(actor(ctx), team, member)
+            .await
+            .gql()?;
+        Ok(SuccessPayload {
+            success: true,
+            client_mutation_id: input.client_mutation_id,
+        })
+    }
+
+    /// Create a service account in a team. Its API key appears once, in the
+    /// next team-admin view of the team's members.
+    async fn create_service_account(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateServiceAccountInput,
+    ) -> async_graphql::Result<CreateServiceAccountPayload> {
+        let created = cairn(ctx)
+            .create_service_account(actor(ctx), &input.entity_name, &input.description)
+            .await
+            .gql()?;
+        Ok(CreateServiceAccountPayload {
+            user: Some(UserObject(created.user)),
+            client_mutation_id: input.client_mutation_id,
+        })
+    }
+
+    /// Create a project, or update an existing one's description and access.
+    async fn upsert_model(
+        &self,
+        ctx: &Context<'_>,
+        input: UpsertModelInput,
+    ) -> async_graphql::Result<UpsertModelPayload> {
+        let _ = (
+            input.id,
+            input.views,
+            input.framework,
+            input.docker_image,
+            input.repo,
+            input.is_benchmark,
+            input.is_published,
+            input.owner,
+            input.allow_all_artifact_types_in_registry,
+        );
+        let Some(name) = input.name else {
+            return Err(to_graphql(CoreError::InvalidInput(
+                "upsertModel needs a project name.".into(),
+            )));
+        };
+        let (project, inserted) = cairn(ctx)
+            .upsert_project(
+                actor(ctx),
+                input.entity_name.as_deref(),
+                name.trim(),
+                input.description.as_deref(),
+                input.access.as_deref(),
+            )
+            .await
+            .gql()?;
+        Ok(UpsertModelPayload {
+            project: Some(ProjectObject(project.clone())),
+            model: Some(ProjectObject(project)),
+            inserted,
+            client_mutation_id: input.client_mutation_id,
+        })
+    }
+}

@@ -1,0 +1,155 @@
+//! The query root.
+
+use async_graphql::{Context, ID, Object};
+
+use crate::error::GqlResultExt;
+use crate::graphql::types::{
+    EntityObject, PageInfo, ProjectConnection, ProjectObject, ServerInfo, UserConnection,
+    UserObject,
+};
+use crate::graphql::types::page::{cursor, decode_cursor};
+use crate::graphql::{actor, cairn, ids};
+
+/// Default page size for project listings (the official client asks for its own).
+const DEFAULT_PAGE: i32 = 50;
+
+/// Queries.
+pub struct Query;
+
+#[Object]
+impl Query {
+    /// The caller.
+    async fn viewer(&self, ctx: &Context<'_>) -> Option<UserObject> {
+        Some(UserObject(actor(ctx).user().clone()))
+    }
+
+    /// Users whose username, email or name contains `query` (instance admins only).
+    async fn users(
+        &self,
+        ctx: &Context<'_>,
+        query: Option<String>,
+        #[graphql(desc = "Ignored: searches return one page.")] first: Option<i32>,
+        #[graphql(desc = "Ignored: searches return one page.")] after: Option<String>,
+    ) -> async_graphql::Result<UserConnection> {
+        let _ = (first, after);
+        let caller = actor(ctx);
+        let admin = caller.admin().ok_or_else(|| {
+            crate::error::to_graphql(cairn_core::CoreError::PermissionDenied(
+                "Only instance admins can list or search users.".into(),
+            ))
+        })?;
+        let users = cairn(ctx)
+            .search_users(admin, query.as_deref().unwrap_or(""))
+            .await
+            .gql()?;
+        Ok(UserConnection {
+            page_info: PageInfo {
+                end_cursor: users.last().map(|u| cursor(u.id)),
+                start_cursor: users.first().map(|u| cursor(u.id)),
+                ..PageInfo::default()
+            },
+            edges: users
+                .into_iter()
+                .map(|u| crate::graphql::types::user_edge(u))
+                .collect(),
+        })
+    }
+
+    /// One user by id or username: the caller themselves, or anyone for an admin.
+    async fn user(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<ID>,
+        user_name: Option<String>,
+    ) -> async_graphql::Result<Option<UserObject>> {
+        let caller = actor(ctx);
+        let target = match (id, user_name) {
+            (Some(id), _) => Some(ids::decode("User", &id).gql()?),
+            (None, Some(name)) if name == caller.user().username => Some(caller.user().id),
+            (None, Some(name)) => match caller.admin() {
+                Some(admin) => cairn(ctx)
+                    .search_users(admin, &name)
+                    .await
+                    .gql()?
+                    .into_iter()
+                    .find(|u| u.username == name)
+                    .map(|u| u.id),
+                None => None,
+            },
+            (None, None) => Some(caller.user().id),
+        };
+        let Some(target) = target else {
+            return Ok(None);
+        };
+        let user = cairn(ctx).user_by_id(caller, target).await.gql()?;
+        Ok(user.map(UserObject))
+    }
+
+    /// A team or user entity, if it exists and the caller may see it.
+    async fn entity(
+        &self,
+        ctx: &Context<'_>,
+        name: String,
+    ) -> async_graphql::Result<Option<EntityObject>> {
+        let entity = cairn(ctx).entity(actor(ctx), &name).await.gql()?;
+        Ok(entity.map(EntityObject))
+    }
+
+    /// An entity's projects (W&B calls projects "models"), in creation order.
+    async fn models(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Defaults to the caller's own entity.")] entity_name: Option<String>,
+        after: Option<String>,
+        first: Option<i32>,
+        #[graphql(desc = "Ignored: projects come in creation order.")] order: Option<String>,
+    ) -> async_graphql::Result<ProjectConnection> {
+        let _ = order;
+        let caller = actor(ctx);
+        let entity = entity_name.unwrap_or_else(|| caller.user().username.clone());
+        let after_id = decode_cursor(after.as_deref()).gql()?;
+        let first = first.unwrap_or(DEFAULT_PAGE);
+        let page = cairn(ctx)
+            .projects(caller, &entity, after_id, i64::from(first))
+            .await
+            .gql()?;
+        let edges: Vec<_> = page
+            .projects
+            .into_iter()
+            .map(|p| crate::graphql::types::ProjectEdge {
+                cursor: cursor(p.id),
+                node: Some(ProjectObject(p)),
+            })
+            .collect();
+        Ok(ProjectConnection {
+            page_info: PageInfo {
+                start_cursor: edges.first().map(|e| e.cursor.clone()),
+                end_cursor: edges.last().map(|e| e.cursor.clone()),
+                has_next_page: page.has_next_page,
+                has_previous_page: false,
+            },
+            edges,
+        })
+    }
+
+    /// A project, if it exists and the caller may read it.
+    async fn project(
+        &self,
+        ctx: &Context<'_>,
+        name: Option<String>,
+        #[graphql(desc = "Defaults to the caller's own entity.")] entity_name: Option<String>,
+    ) -> async_graphql::Result<Option<ProjectObject>> {
+        let caller = actor(ctx);
+        let Some(name) = name else {
+            return Ok(None);
+        };
+        let entity = entity_name.unwrap_or_else(|| caller.user().username.clone());
+        let project = cairn(ctx).project(caller, &entity, &name).await.gql()?;
+        Ok(project.map(ProjectObject))
+    }
+
+    /// Capabilities of this server.
+    async fn server_info(&self) -> ServerInfo {
+        ServerInfo::current()
+    }
+}

@@ -1,0 +1,211 @@
+//! `Entity` (a team or a user's namespace), its `Member`s and `Invite`s.
+
+use async_graphql::{Context, ID, Object, SimpleObject};
+use cairn_core::MemberView;
+use cairn_core::model::{Entity, Member, User};
+
+use crate::error::GqlResultExt;
+use crate::graphql::scalars::{DateTime, Int64, JsonString};
+use crate::graphql::{actor, cairn, ids};
+
+/// A team or a user's personal entity.
+pub struct EntityObject(pub Entity);
+
+#[Object(name = "Entity")]
+impl EntityObject {
+    async fn id(&self) -> ID {
+        ids::encode("Entity", self.0.id)
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn is_team(&self) -> bool {
+        self.0.is_team
+    }
+
+    /// `TEAM` or `USER`.
+    async fn entity_type(&self) -> &'static str {
+        if self.0.is_team { "TEAM" } else { "USER" }
+    }
+
+    /// Always true for an existing entity (W&B uses it for name checks).
+    async fn available(&self) -> bool {
+        true
+    }
+
+    async fn photo_url(&self) -> Option<String> {
+        None
+    }
+
+    async fn read_only(&self) -> bool {
+        false
+    }
+
+    async fn read_only_admin(&self) -> bool {
+        false
+    }
+
+    async fn private_only(&self) -> bool {
+        false
+    }
+
+    async fn code_saving_enabled(&self) -> bool {
+        true
+    }
+
+    /// Access given to new projects.
+    async fn default_access(&self) -> &'static str {
+        "PRIVATE"
+    }
+
+    /// Self-hosted: there is no plan to pay for.
+    async fn is_paid(&self) -> bool {
+        false
+    }
+
+    /// Bytes stored for this entity (not metered yet).
+    async fn storage_bytes(&self) -> Int64 {
+        Int64(0)
+    }
+
+    /// Plan limits: none.
+    async fn limits(&self) -> JsonString {
+        JsonString("{}".into())
+    }
+
+    async fn created_at(&self) -> DateTime {
+        DateTime(self.0.created_at)
+    }
+
+    /// Members, then pending invitations. Empty unless the caller belongs to
+    /// the entity or is an instance admin.
+    async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<MemberObject>> {
+        let members = cairn(ctx).members(actor(ctx), &self.0).await.gql()?;
+        Ok(members.into_iter().map(MemberObject).collect())
+    }
+}
+
+/// A member of a team, or a pending invitation.
+pub struct MemberObject(pub MemberView);
+
+#[Object(name = "Member")]
+impl MemberObject {
+    /// The user's id (for `deleteInvite`), or the invitation's id.
+    async fn id(&self) -> ID {
+        match &self.0.member {
+            Member::Joined { user, .. } => ids::encode("User", user.id),
+            Member::Pending(invite) => ids::encode("Invite", invite.id),
+        }
+    }
+
+    async fn admin(&self) -> bool {
+        match &self.0.member {
+            Member::Joined { admin, .. } => *admin,
+            Member::Pending(invite) => invite.admin,
+        }
+    }
+
+    async fn pending(&self) -> bool {
+        matches!(self.0.member, Member::Pending(_))
+    }
+
+    async fn email(&self) -> Option<&str> {
+        match &self.0.member {
+            Member::Joined { user, .. } => user.email.as_deref(),
+            Member::Pending(invite) => Some(&invite.email),
+        }
+    }
+
+    async fn username(&self) -> Option<&str> {
+        match &self.0.member {
+            Member::Joined { user, .. } => Some(&user.username),
+            Member::Pending(_) => None,
+        }
+    }
+
+    async fn name(&self) -> &str {
+        match &self.0.member {
+            Member::Joined { user, .. } => &user.name,
+            Member::Pending(invite) => &invite.email,
+        }
+    }
+
+    async fn photo_url(&self) -> Option<String> {
+        None
+    }
+
+    /// `USER`, `SERVICE`, or `INVITE` for a pending invitation.
+    async fn account_type(&self) -> &'static str {
+        match &self.0.member {
+            Member::Joined { user, .. } => user.account_type.as_str(),
+            Member::Pending(_) => "INVITE",
+        }
+    }
+
+    /// A new service account's key, shown once to a team admin.
+    async fn api_key(&self) -> Option<&str> {
+        self.0.revealed_key.as_deref()
+    }
+}
+
+/// The answer to `createInvite`.
+pub struct InviteObject(pub Member);
+
+#[Object(name = "Invite")]
+impl InviteObject {
+    async fn id(&self) -> ID {
+        match &self.0 {
+            Member::Joined { user, .. } => ids::encode("User", user.id),
+            Member::Pending(invite) => ids::encode("Invite", invite.id),
+        }
+    }
+
+    async fn name(&self) -> &str {
+        match &self.0 {
+            Member::Joined { user, .. } => &user.username,
+            Member::Pending(invite) => &invite.email,
+        }
+    }
+
+    async fn email(&self) -> Option<&str> {
+        match &self.0 {
+            Member::Joined { user, .. } => user.email.as_deref(),
+            Member::Pending(invite) => Some(&invite.email),
+        }
+    }
+
+    async fn created_at(&self) -> Option<DateTime> {
+        match &self.0 {
+            Member::Joined { .. } => None,
+            Member::Pending(invite) => Some(DateTime(invite.created_at)),
+        }
+    }
+
+    /// The invited user, when they already have an account.
+    async fn to_user(&self) -> Option<InvitedUser> {
+        match &self.0 {
+            Member::Joined { user, .. } => Some(InvitedUser::from(user)),
+            Member::Pending(_) => None,
+        }
+    }
+}
+
+/// The few user fields an invitation exposes.
+#[derive(SimpleObject)]
+pub struct InvitedUser {
+    /// Display name.
+    pub name: String,
+    /// Username.
+    pub username: String,
+}
+
+impl From<&User> for InvitedUser {
+    fn from(u: &User) -> Self {
+        InvitedUser {
+            name: u.name.clone(),
+            username: u.username.clone(),
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! GraphQL object types, one module per W&B type.
+
+mod entity;
+pub(crate) mod page;
+mod project;
+mod server_info;
+mod user;
+
+pub use entity::{EntityObject, InviteObject};
+pub use page::PageInfo;
+pub use project::{ProjectConnection, ProjectEdge, ProjectObject};
+pub use server_info::ServerInfo;
+pub use user::{ApiKeyObject, UserConnection, UserObject, user_edge};

@@ -1,0 +1,195 @@
+//! `User`, `ApiKey` and their connections.
+
+use async_graphql::{ComplexObject, Context, ID, Object, SimpleObject};
+use cairn_core::model::{AccountType, ApiKey, User};
+
+use crate::error::GqlResultExt;
+use crate::graphql::scalars::{DateTime, JsonString};
+use crate::graphql::types::entity::EntityObject;
+use crate::graphql::types::page::PageInfo;
+use crate::graphql::{actor, cairn, ids};
+
+/// A user account.
+pub struct UserObject(pub User);
+
+#[Object(name = "User")]
+impl UserObject {
+    async fn id(&self) -> ID {
+        ids::encode("User", self.0.id)
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn username(&self) -> &str {
+        &self.0.username
+    }
+
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+
+    async fn admin(&self) -> bool {
+        self.0.admin
+    }
+
+    /// `USER` or `SERVICE`.
+    async fn account_type(&self) -> &'static str {
+        self.0.account_type.as_str()
+    }
+
+    /// Feature flags, as a JSON string; none are set.
+    async fn flags(&self) -> Option<JsonString> {
+        None
+    }
+
+    async fn created_at(&self) -> DateTime {
+        DateTime(self.0.created_at)
+    }
+
+    /// Users are never soft-deleted yet.
+    async fn deleted_at(&self) -> Option<DateTime> {
+        None
+    }
+
+    /// The entity runs go to by default: a person's own, or a service
+    /// account's team.
+    async fn entity(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        if self.0.account_type == AccountType::User {
+            return Ok(Some(self.0.username.clone()));
+        }
+        let teams = cairn(ctx).teams_of(self.0.id).await.gql()?;
+        Ok(teams.into_iter().next().map(|t| t.name))
+    }
+
+    /// The user's API keys (names only, never secrets). Null unless the caller
+    /// is this user or an instance admin.
+    async fn api_keys(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ApiKeyConnection>> {
+        let keys = cairn(ctx).api_keys_of(actor(ctx), self.0.id).await.gql()?;
+        Ok(keys.map(|keys| ApiKeyConnection {
+            edges: keys
+                .into_iter()
+                .map(|k| ApiKeyEdge {
+                    node: Some(ApiKeyObject::listed(k)),
+                })
+                .collect(),
+        }))
+    }
+
+    /// The teams the user belongs to. Only this user and admins see them.
+    async fn teams(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<EntityConnection>> {
+        let caller = actor(ctx);
+        if caller.user().id != self.0.id && caller.admin().is_none() {
+            return Ok(None);
+        }
+        let teams = cairn(ctx).teams_of(self.0.id).await.gql()?;
+        Ok(Some(EntityConnection {
+            edges: teams
+                .into_iter()
+                .map(|e| EntityEdge {
+                    node: Some(EntityObject(e)),
+                })
+                .collect(),
+        }))
+    }
+}
+
+/// An API key's public face. `name` is the key's public name in listings;
+/// only in the answer to `generateApiKey` is it the full secret, because
+/// that is where the official client reads the new key from.
+#[derive(SimpleObject)]
+#[graphql(name = "ApiKey", complex)]
+pub struct ApiKeyObject {
+    #[graphql(skip)]
+    key: ApiKey,
+    /// The public name, or the secret right after generation.
+    pub name: String,
+    /// What the key is for.
+    pub description: Option<String>,
+}
+
+#[ComplexObject]
+impl ApiKeyObject {
+    async fn id(&self) -> ID {
+        ids::encode("ApiKey", self.key.id)
+    }
+
+    async fn created_at(&self) -> DateTime {
+        DateTime(self.key.created_at)
+    }
+}
+
+impl ApiKeyObject {
+    /// A key as listings show it.
+    pub fn listed(key: ApiKey) -> Self {
+        ApiKeyObject {
+            name: key.name.clone(),
+            description: key.description.clone(),
+            key,
+        }
+    }
+
+    /// A key just generated: `name` carries the secret, this once.
+    pub fn generated(key: ApiKey, secret: String) -> Self {
+        ApiKeyObject {
+            name: secret,
+            description: key.description.clone(),
+            key,
+        }
+    }
+}
+
+/// A user's keys.
+#[derive(SimpleObject)]
+pub struct ApiKeyConnection {
+    /// The keys.
+    pub edges: Vec<ApiKeyEdge>,
+}
+
+/// One key.
+#[derive(SimpleObject)]
+pub struct ApiKeyEdge {
+    /// The key.
+    pub node: Option<ApiKeyObject>,
+}
+
+/// A list of entities (teams).
+#[derive(SimpleObject)]
+pub struct EntityConnection {
+    /// The entities.
+    pub edges: Vec<EntityEdge>,
+}
+
+/// One entity.
+#[derive(SimpleObject)]
+pub struct EntityEdge {
+    /// The entity.
+    pub node: Option<EntityObject>,
+}
+
+/// Users found by a search.
+#[derive(SimpleObject)]
+pub struct UserConnection {
+    /// The users.
+    pub edges: Vec<UserEdge>,
+    /// Search results come in one page.
+    pub page_info: PageInfo,
+}
+
+/// One user.
+#[derive(SimpleObject)]
+pub struct UserEdge {
+    /// The user.
+    pub node: Option<UserObject>,
+    /// Its cursor.
+    pub cursor: String,
+}
+
+/// Wrap a user as a search result.
+pub fn user_edge(user: User) -> UserEdge {
+    UserEdge {
+        cursor: crate::graphql::types::page::cursor(user.id),
+        node: Some(UserObject(user)),
+    }
+}

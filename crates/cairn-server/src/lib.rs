@@ -1,0 +1,18 @@
+//! Cairn's HTTP server.
+//!
+//! It speaks the W&B wire protocol so the official `wandb` client works
+//! against it unchanged: GraphQL at `POST /graphql` (see [`graphql`]), plus
+//! health checks and a sink for client telemetry. A request walks
+//! `router.rs` → `auth.rs` (API key → `Actor`) → `graphql/` resolvers →
+//! `cairn_core::Cairn` → `cairn_store`. `startup.rs` is the only place that
+//! names the concrete storage backend.
+
+mod auth;
+pub mod config;
+mod error;
+pub mod graphql;
+mod router;
+mod startup;
+
+pub use config::Config;
+pub use startup::{Server, StartError, serve};

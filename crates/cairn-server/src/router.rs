@@ -1,0 +1,103 @@
+//! The HTTP routes.
+//!
+//! | route                              | what                                   |
+//! |------------------------------------|----------------------------------------|
+//! | `POST /graphql`                    | the W&B GraphQL API (auth required)    |
+//! | `GET /healthz`, `GET /ready`       | 200 once serving                       |
+//! | `POST /sdk/otel/v1/{metrics,logs}` | client telemetry: accepted, dropped    |
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use cairn_core::{Cairn, CoreError};
+use serde_json::json;
+use tower_http::trace::TraceLayer;
+
+use crate::auth;
+use crate::graphql::CairnSchema;
+
+/// Shared state of all handlers.
+#[derive(Clone)]
+pub struct AppState {
+    /// The domain service.
+    pub cairn: Cairn,
+    /// The GraphQL schema.
+    pub schema: CairnSchema,
+}
+
+/// Build the router.
+pub fn router(state: AppState, max_body_bytes: usize) -> Router {
+    Router::new()
+        .route("/graphql", post(graphql))
+        .route("/healthz", get(health))
+        .route("/ready", get(health))
+        .route("/sdk/otel/v1/metrics", post(telemetry))
+        .route("/sdk/otel/v1/logs", post(telemetry))
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn health() -> &'static str {
+    "ok"
+}
+
+async fn telemetry() -> StatusCode {
+    StatusCode::OK
+}
+
+/// Execute one GraphQL request.
+///
+/// The body is read as plain JSON first so the official client's quirks can
+/// be smoothed over before async-graphql sees it: `"operationName": ""`
+/// means "not given".
+async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let actor = match auth::authenticate(&state.cairn, &headers).await {
+        Ok(actor) => actor,
+        Err(CoreError::Unauthenticated(message)) => {
+            return error_response(StatusCode::UNAUTHORIZED, &message);
+        }
+        Err(other) => {
+            tracing::error!(error = %other, "authentication failed");
+            return error_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The server could not check credentials; try again.",
+            );
+        }
+    };
+    let mut value: serde_json::Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                &format!("The request body is not valid JSON: {e}"),
+            );
+        }
+    };
+    if let Some(obj) = value.as_object_mut() {
+        if obj.get("operationName").is_some_and(|v| v == "" || v.is_null()) {
+            obj.remove("operationName");
+        }
+        if obj.get("variables").is_some_and(serde_json::Value::is_null) {
+            obj.remove("variables");
+        }
+    }
+    let request: async_graphql::Request = match serde_json::from_value(value) {
+        Ok(r) => r,
+        Err(e) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                &format!("The request is not a GraphQL request (need \"query\"): {e}"),
+            );
+        }
+    };
+    let response = state.schema.execute(request.data(actor)).await;
+    Json(response).into_response()
+}
+
+fn error_response(status: StatusCode, message: &str) -> Response {
+    (status, Json(json!({ "errors": [{ "message": message }] }))).into_response()
+}

@@ -1,0 +1,78 @@
+//! Cairn's storage: the only crate that speaks SQL.
+//!
+//! [`SqliteStore`] implements every trait in `cairn_core::store` on an
+//! embedded SQLite database (WAL mode, foreign keys on, migrations applied at
+//! open). One module per aggregate holds its queries; `rows.rs` turns rows
+//! into domain records. A PostgreSQL backend will sit beside this one,
+//! implementing the same traits with its own `migrations/postgres`.
+
+mod entities;
+mod keys;
+mod projects;
+mod rows;
+mod users;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use cairn_core::store::StoreError;
+use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+/// The embedded SQLite backend.
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Open (creating if needed) the database file at `path` and bring its
+    /// schema up to date.
+    pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str("sqlite:")
+            .map_err(backend)?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // With WAL, NORMAL loses no committed transaction on a process
+            // crash; only an OS crash may drop the last few.
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(backend)?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Backend(format!("database migration failed: {e}")))?;
+        Ok(SqliteStore { pool })
+    }
+
+    /// Close the pool, checkpointing the WAL.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Map a driver error to a backend error.
+fn backend(err: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(err.to_string())
+}
+
+/// Map a driver error, turning a uniqueness violation into a conflict that
+/// says `what` clashed.
+fn conflict_or_backend(err: sqlx::Error, what: impl FnOnce() -> String) -> StoreError {
+    match &err {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(what()),
+        _ => backend(err),
+    }
+}
+
+/// Seconds since the epoch, now.
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}

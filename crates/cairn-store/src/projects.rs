@@ -1,0 +1,106 @@
+//! Projects.
+
+use async_trait::async_trait;
+use cairn_core::model::{EntityId, NewProject, Project};
+use cairn_core::store::{ProjectStore, StoreResult};
+
+use crate::rows::{PROJECT_COLUMNS, ProjectRow};
+use crate::{SqliteStore, backend, conflict_or_backend, now};
+
+#[async_trait]
+impl ProjectStore for SqliteStore {
+    async fn create_project(&self, project: NewProject) -> StoreResult<Project> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO projects (entity_id, name, description, access, created_by, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(project.entity_id)
+        .bind(&project.name)
+        .bind(&project.description)
+        .bind(&project.access)
+        .bind(project.created_by)
+        .bind(now())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| {
+            conflict_or_backend(e, || {
+                format!("A project named {:?} already exists there.", project.name)
+            })
+        })?;
+        self.project_by_id(id).await
+    }
+
+    async fn update_project(
+        &self,
+        id: i64,
+        description: Option<&str>,
+        access: Option<&str>,
+    ) -> StoreResult<Project> {
+        sqlx::query(
+            "UPDATE projects SET description = COALESCE(?, description), \
+             access = COALESCE(?, access) WHERE id = ?",
+        )
+        .bind(description)
+        .bind(access)
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        self.project_by_id(id).await
+    }
+
+    async fn project_by_name(
+        &self,
+        entity_id: EntityId,
+        name: &str,
+    ) -> StoreResult<Option<Project>> {
+        let sql = format!(
+            "SELECT {PROJECT_COLUMNS} FROM projects p JOIN entities e ON e.id = p.entity_id \
+             WHERE p.entity_id = ? AND p.name = ?"
+        );
+        let row: Option<ProjectRow> = sqlx::query_as(&sql)
+            .bind(entity_id)
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(row.map(Project::from))
+    }
+
+    async fn list_projects(
+        &self,
+        entity_id: EntityId,
+        public_only: bool,
+        after_id: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Vec<Project>> {
+        let sql = format!(
+            "SELECT {PROJECT_COLUMNS} FROM projects p JOIN entities e ON e.id = p.entity_id \
+             WHERE p.entity_id = ? AND p.id > ? AND (? = 0 OR p.access LIKE 'USER\\_%' ESCAPE '\\') \
+             ORDER BY p.id LIMIT ?"
+        );
+        let rows: Vec<ProjectRow> = sqlx::query_as(&sql)
+            .bind(entity_id)
+            .bind(after_id.unwrap_or(0))
+            .bind(public_only)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(rows.into_iter().map(Project::from).collect())
+    }
+}
+
+impl SqliteStore {
+    async fn project_by_id(&self, id: i64) -> StoreResult<Project> {
+        let sql = format!(
+            "SELECT {PROJECT_COLUMNS} FROM projects p JOIN entities e ON e.id = p.entity_id WHERE p.id = ?"
+        );
+        let row: ProjectRow = sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(row.into())
+    }
+}

@@ -82,7 +82,7 @@ pub trait EntityStore: Send + Sync {
     async fn entity_by_name(&self, name: &str) -> StoreResult<Option<Entity>>;
     /// The teams a user belongs to, by name.
     async fn teams_of(&self, user_id: UserId) -> StoreResult<Vec<Entity>>;
-    /// Members of an entity, joined first then pending, oldest first.
+    /// Members of an entity: pending invitations, then members in joining order.
     async fn members(&self, entity_id: EntityId) -> StoreResult<Vec<Member>>;
     /// Whether `user_id` belongs to the entity, and if so as admin or not.
     async fn membership(&self, entity_id: EntityId, user_id: UserId) -> StoreResult<Option<bool>>;

@@ -41,8 +41,9 @@ impl EntityStore for SqliteStore {
         let mut tx = self.pool.begin().await.map_err(backend)?;
         let created_at = now();
         let sql = format!(
-            "INSERT INTO entities AS e (name, is_team, organization_id, created_at) \
-             VALUES (?, 1, ?, ?) RETURNING {ENTITY_COLUMNS}"
+            "INSERT INTO entities (name, is_team, organization_id, created_at) \
+             VALUES (?, 1, ?, ?) RETURNING {}",
+            ENTITY_COLUMNS.replace("e.", "")
         );
         let row: EntityRow = sqlx::query_as(&sql)
             .bind(name)
@@ -109,13 +110,15 @@ impl EntityStore for SqliteStore {
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?;
-        Ok(joined
+        // Pending invitations first, then members by joining order: the
+        // official client takes `members[-1]` as the account it just added.
+        Ok(pending
             .into_iter()
-            .map(|r| Member::Joined {
+            .map(|r| Member::Pending(r.into()))
+            .chain(joined.into_iter().map(|r| Member::Joined {
                 user: User::from(r.user),
                 admin: r.member_admin,
-            })
-            .chain(pending.into_iter().map(|r| Member::Pending(r.into())))
+            }))
             .collect())
     }
 

@@ -1,13 +1,64 @@
 //! `cairn server`: parse the serving flags and hand over to `cairn_server`.
-//! (Owned by the server side; the rest of the CLI only wires it in.)
 
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
 use clap::Args;
+use tokio::net::TcpListener;
 
 /// Flags of `cairn server`.
 #[derive(Debug, Args)]
-pub struct ServeArgs {}
+pub struct ServeArgs {
+    /// Address to listen on. Port 0 picks a free port.
+    #[arg(long, env = "CAIRN_LISTEN", default_value_t = cairn_server::config::default_listen())]
+    listen: SocketAddr,
+    /// Directory for the database and files; created if missing.
+    #[arg(long, env = "CAIRN_DATA_DIR", default_value = "./cairn-data")]
+    data_dir: PathBuf,
+    /// API key for the instance admin on first start (PREFIX-SECRET, with a
+    /// secret of 40+ letters, digits or underscores). Generated if unset.
+    #[arg(long, env = "CAIRN_ADMIN_API_KEY", hide_env_values = true)]
+    admin_api_key: Option<String>,
+}
 
 /// Run the server until SIGTERM or Ctrl-C.
-pub async fn run(_args: ServeArgs) -> anyhow::Result<()> {
-    anyhow::bail!("not yet wired")
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let mut config = cairn_server::Config::new(args.data_dir);
+    config.admin_api_key = args.admin_api_key;
+    let server = cairn_server::Server::start(&config).await?;
+    let listener = TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let addr = listener.local_addr()?;
+    if let Some(key) = &server.generated_admin_key {
+        // Printed once, on the start that created the instance; never logged.
+        println!("Created the instance admin 'admin'. Its API key (shown only now):\n\n    {key}\n");
+    }
+    tracing::info!(data_dir = %config.data_dir.display(), "cairn listening on http://{addr}");
+    server.serve(listener, shutdown_signal()).await?;
+    tracing::info!("cairn stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sig) => {
+                sig.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
 }

@@ -196,13 +196,30 @@ impl Cairn {
 
     // ----- API keys -------------------------------------------------------
 
-    /// Generate a key for the caller. Returns the record and the secret,
-    /// which is shown now and never again.
+    /// Generate a key for the caller, or — for an instance admin — for
+    /// another user (how a new user gets their first key without a web UI).
+    /// Returns the record and the secret, which is shown now and never again.
     pub async fn generate_api_key(
         &self,
         actor: &Actor,
+        for_user: Option<UserId>,
         description: Option<&str>,
     ) -> CoreResult<(ApiKey, String)> {
+        let owner = match for_user.filter(|id| *id != actor.user().id) {
+            None => actor.user().id,
+            Some(id) => {
+                if actor.admin().is_none() {
+                    return Err(CoreError::PermissionDenied(
+                        "Only instance admins can create API keys for other users.".into(),
+                    ));
+                }
+                self.store
+                    .user_by_id(id)
+                    .await?
+                    .ok_or_else(|| CoreError::NotFound(format!("No user with id {id} exists.")))?
+                    .id
+            }
+        };
         let description = description.map(str::trim).filter(|d| !d.is_empty());
         if description.is_some_and(|d| d.chars().count() > 256) {
             return Err(CoreError::InvalidInput(
@@ -212,7 +229,7 @@ impl Cairn {
         let key = apikey::generate()?;
         let record = self
             .store
-            .insert_key(actor.user().id, &key.name, &key.hash, description)
+            .insert_key(owner, &key.name, &key.hash, description)
             .await?;
         Ok((record, key.secret))
     }

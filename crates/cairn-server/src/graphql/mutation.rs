@@ -28,6 +28,8 @@ struct CreateUserPayload {
 #[derive(InputObject)]
 struct GenerateApiKeyInput {
     description: Option<String>,
+    /// Cairn extension: an instance admin may create a key for this user.
+    user_id: Option<ID>,
     client_mutation_id: Option<String>,
 }
 
@@ -153,15 +155,20 @@ impl Mutation {
         })
     }
 
-    /// Generate an API key for the caller. The answer's `apiKey.name` is the
-    /// full secret — the only time it is ever shown.
+    /// Generate an API key for the caller (or, for an instance admin, for
+    /// `userId`). The answer's `apiKey.name` is the full secret — the only
+    /// time it is ever shown.
     async fn generate_api_key(
         &self,
         ctx: &Context<'_>,
         input: GenerateApiKeyInput,
     ) -> async_graphql::Result<GenerateApiKeyPayload> {
+        let for_user = match &input.user_id {
+            Some(id) => Some(ids::decode("User", id).gql()?),
+            None => None,
+        };
         let (key, secret) = cairn(ctx)
-            .generate_api_key(actor(ctx), input.description.as_deref())
+            .generate_api_key(actor(ctx), for_user, input.description.as_deref())
             .await
             .gql()?;
         Ok(GenerateApiKeyPayload {

@@ -1,0 +1,41 @@
+//! The client's error type.
+
+/// Everything that can go wrong talking to a server.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The client is misconfigured (missing or malformed key, bad URL).
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// The server refused the credentials.
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    /// The server answered with GraphQL errors; the messages, joined by "; ".
+    #[error("{0}")]
+    Api(String),
+    /// The named thing does not exist (or is hidden from the caller).
+    #[error("{what} {name:?} not found")]
+    NotFound {
+        /// What kind of thing ("API key", "team", …).
+        what: &'static str,
+        /// Its name.
+        name: String,
+    },
+    /// The server answered with an unexpected HTTP status.
+    #[error("HTTP {status}: {body}")]
+    Http {
+        /// The status code.
+        status: u16,
+        /// The start of the body.
+        body: String,
+    },
+    /// The request did not get through.
+    #[error("transport error: {0}")]
+    Transport(#[from] reqwest::Error),
+    /// The answer did not have the expected shape.
+    #[error("unexpected response: {0}")]
+    Decode(String),
+}
+
+/// Result alias for client calls.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

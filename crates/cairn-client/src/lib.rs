@@ -1,0 +1,37 @@
+//! The W&B Public API in Rust.
+//!
+//! `cairn-client` mirrors the official Python `wandb.Api` — same method
+//! names, same meanings, same GraphQL on the wire — in idiomatic async Rust:
+//! typed errors instead of exceptions, `Option` for "not found", and lazy
+//! pagers instead of Python iterators. It works against a Cairn server and
+//! against W&B's own.
+//!
+//! ```no_run
+//! # async fn demo() -> cairn_client::Result<()> {
+//! let api = cairn_client::Api::builder()
+//!     .base_url("http://127.0.0.1:8080")
+//!     .api_key("cairn_0123456789-0123456789012345678901234567890123456789")
+//!     .build()?;
+//! let me = api.viewer().await?;
+//! println!("signed in as {}", me.username());
+//! let mut projects = api.projects(Some("ml"), 50);
+//! while let Some(project) = projects.next().await? {
+//!     println!("{}", project.path());
+//! }
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+mod api;
+mod error;
+mod projects;
+pub mod queries;
+mod teams;
+mod transport;
+mod users;
+
+pub use api::{Api, ApiBuilder, check_api_key};
+pub use error::{Error, Result};
+pub use projects::{Project, Projects};
+pub use teams::{Member, Team};
+pub use users::User;

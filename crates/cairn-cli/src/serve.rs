@@ -33,7 +33,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     if let Some(key) = &server.generated_admin_key {
         // Printed once, on the start that created the instance; never logged.
-        println!("Created the instance admin 'admin'. Its API key (shown only now):\n\n    {key}\n");
+        println!(
+            "Created the instance admin 'admin'. Its API key (shown only now):\n\n    {key}\n"
+        );
     }
     tracing::info!(data_dir = %config.data_dir.display(), "cairn listening on http://{addr}");
     server.serve(listener, shutdown_signal()).await?;

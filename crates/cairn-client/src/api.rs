@@ -78,9 +78,10 @@ impl ApiBuilder {
                 "base URL {base_url:?} must start with http:// or https://"
             )));
         }
-        let api_key = self.api_key.or_else(|| env("WANDB_API_KEY")).ok_or_else(|| {
-            Error::Config("no API key: pass one or set WANDB_API_KEY".into())
-        })?;
+        let api_key = self
+            .api_key
+            .or_else(|| env("WANDB_API_KEY"))
+            .ok_or_else(|| Error::Config("no API key: pass one or set WANDB_API_KEY".into()))?;
         check_api_key(&api_key)?;
         let http = reqwest::Client::builder()
             .timeout(self.timeout.unwrap_or(Duration::from_secs(30)))
@@ -197,7 +198,10 @@ impl Api {
 
     /// The caller (`api.viewer`).
     pub async fn viewer(&self) -> Result<User> {
-        let data: ViewerData = self.transport.execute(queries::GET_VIEWER, json!({})).await?;
+        let data: ViewerData = self
+            .transport
+            .execute(queries::GET_VIEWER, json!({}))
+            .await?;
         let viewer = data.viewer.ok_or_else(|| {
             Error::Unauthorized("the server does not recognise this API key".into())
         })?;
@@ -319,7 +323,10 @@ impl Api {
         let entity = self.resolve_entity(entity).await?;
         let data: ProjectQuery = self
             .transport
-            .execute(queries::GET_PROJECT, json!({"name": name, "entity": entity}))
+            .execute(
+                queries::GET_PROJECT,
+                json!({"name": name, "entity": entity}),
+            )
             .await?;
         Ok(data.project.map(Project::from))
     }
@@ -334,7 +341,9 @@ impl Api {
             return Ok(entity.to_string());
         }
         self.default_entity().await?.ok_or_else(|| {
-            Error::Config("no entity given, none configured, and the server named no default".into())
+            Error::Config(
+                "no entity given, none configured, and the server named no default".into(),
+            )
         })
     }
 

@@ -135,8 +135,12 @@ impl Projects {
             self.done = true;
             return Ok(());
         };
-        self.buffer
-            .extend(conn.edges.into_iter().filter_map(|e| e.node).map(Project::from));
+        self.buffer.extend(
+            conn.edges
+                .into_iter()
+                .filter_map(|e| e.node)
+                .map(Project::from),
+        );
         self.cursor = conn.page_info.end_cursor;
         self.done = !conn.page_info.has_next_page || self.cursor.is_none();
         Ok(())

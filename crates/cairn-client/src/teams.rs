@@ -155,7 +155,8 @@ impl Team {
             .find(|m| m.data.id.is_some() && m.data.id == id)
             .or(self.members.last())
             .cloned();
-        member.ok_or_else(|| Error::Decode("the new service account is not among the members".into()))
+        member
+            .ok_or_else(|| Error::Decode("the new service account is not among the members".into()))
     }
 }
 

@@ -21,7 +21,8 @@ impl Transport {
         query: &str,
         variables: Value,
     ) -> Result<T> {
-        let auth = base64::engine::general_purpose::STANDARD.encode(format!("api:{}", self.api_key));
+        let auth =
+            base64::engine::general_purpose::STANDARD.encode(format!("api:{}", self.api_key));
         let operation = operation_name(query);
         let response = self
             .http
@@ -93,19 +94,31 @@ mod tests {
     fn maps_statuses_and_errors() {
         let ok: Value = decode_response(200, r#"{"data":{"x":1}}"#).unwrap();
         assert_eq!(ok["x"], 1);
-        let err = decode_response::<Value>(200, r#"{"data":null,"errors":[{"message":"a"},{"message":"b"}]}"#);
+        let err = decode_response::<Value>(
+            200,
+            r#"{"data":null,"errors":[{"message":"a"},{"message":"b"}]}"#,
+        );
         assert!(matches!(err, Err(Error::Api(m)) if m == "a; b"));
         let err = decode_response::<Value>(401, r#"{"errors":[{"message":"unauthorized"}]}"#);
         assert!(matches!(err, Err(Error::Unauthorized(m)) if m == "unauthorized"));
         let err = decode_response::<Value>(502, "bad gateway");
         assert!(matches!(err, Err(Error::Http { status: 502, .. })));
-        assert!(matches!(decode_response::<Value>(200, "{}"), Err(Error::Decode(_))));
+        assert!(matches!(
+            decode_response::<Value>(200, "{}"),
+            Err(Error::Decode(_))
+        ));
     }
 
     #[test]
     fn finds_operation_names() {
-        assert_eq!(operation_name("query GetViewer {\n viewer { id } }"), Some("GetViewer"));
-        assert_eq!(operation_name("mutation CreateTeam($a: String) {}"), Some("CreateTeam"));
+        assert_eq!(
+            operation_name("query GetViewer {\n viewer { id } }"),
+            Some("GetViewer")
+        );
+        assert_eq!(
+            operation_name("mutation CreateTeam($a: String) {}"),
+            Some("CreateTeam")
+        );
         assert_eq!(operation_name("{ viewer { id } }"), None);
     }
 }

@@ -155,7 +155,10 @@ impl User {
         let secret = key.name.clone();
         // Record it under its public name, the part before the dash.
         let public = ApiKeyData {
-            name: secret.split_once('-').map_or(secret.as_str(), |(n, _)| n).to_string(),
+            name: secret
+                .split_once('-')
+                .map_or(secret.as_str(), |(n, _)| n)
+                .to_string(),
             ..key
         };
         self.data

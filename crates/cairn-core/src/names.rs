@@ -120,7 +120,10 @@ mod tests {
 
     #[test]
     fn usernames_from_emails() {
-        assert_eq!(username_from_email("Alice.Smith@example.com"), "alice.smith");
+        assert_eq!(
+            username_from_email("Alice.Smith@example.com"),
+            "alice.smith"
+        );
         assert_eq!(username_from_email("a+b@x.y"), "a-b");
         assert_eq!(username_from_email("+@x.y"), "user");
     }

@@ -11,8 +11,8 @@ use crate::apikey;
 use crate::authz::{Actor, Admin};
 use crate::error::{CoreError, CoreResult};
 use crate::model::{
-    ACCESS_VALUES, AccountType, ApiKey, Entity, EntityId, Member, NewProject, NewUser, Project, User,
-    UserId,
+    ACCESS_VALUES, AccountType, ApiKey, Entity, EntityId, Member, NewProject, NewUser, Project,
+    User, UserId,
 };
 use crate::names;
 use crate::store::Store;
@@ -132,16 +132,19 @@ impl Cairn {
     pub async fn authenticate(&self, key: &str) -> CoreResult<Actor> {
         let user = self.store.user_by_key_hash(&apikey::hash(key)).await?;
         user.map(Actor::new).ok_or_else(|| {
-            CoreError::Unauthenticated(
-                "The API key is not valid (unknown or revoked).".to_string(),
-            )
+            CoreError::Unauthenticated("The API key is not valid (unknown or revoked).".to_string())
         })
     }
 
     // ----- users ----------------------------------------------------------
 
     /// Create a user from an email; the username is derived from it.
-    pub async fn create_user(&self, admin: Admin<'_>, email: &str, make_admin: bool) -> CoreResult<User> {
+    pub async fn create_user(
+        &self,
+        admin: Admin<'_>,
+        email: &str,
+        make_admin: bool,
+    ) -> CoreResult<User> {
         let _ = admin;
         let email = email.trim();
         names::validate_email(email)?;
@@ -178,7 +181,10 @@ impl Cairn {
     /// Users matching a partial username/email/name, exact matches first.
     pub async fn search_users(&self, admin: Admin<'_>, query: &str) -> CoreResult<Vec<User>> {
         let _ = admin;
-        Ok(self.store.search_users(query.trim(), USER_SEARCH_LIMIT).await?)
+        Ok(self
+            .store
+            .search_users(query.trim(), USER_SEARCH_LIMIT)
+            .await?)
     }
 
     /// A user by id, when the caller may see them (themselves, or an admin).
@@ -236,7 +242,11 @@ impl Cairn {
 
     /// A user's keys, when the caller may see them (the owner or an admin);
     /// `None` otherwise.
-    pub async fn api_keys_of(&self, actor: &Actor, user_id: UserId) -> CoreResult<Option<Vec<ApiKey>>> {
+    pub async fn api_keys_of(
+        &self,
+        actor: &Actor,
+        user_id: UserId,
+    ) -> CoreResult<Option<Vec<ApiKey>>> {
         if actor.user().id != user_id && actor.admin().is_none() {
             return Ok(None);
         }
@@ -281,7 +291,9 @@ impl Cairn {
                 self.store
                     .user_by_username(username)
                     .await?
-                    .ok_or_else(|| CoreError::NotFound(format!("No user named {username:?} exists.")))?
+                    .ok_or_else(|| {
+                        CoreError::NotFound(format!("No user named {username:?} exists."))
+                    })?
             }
         };
         if self.store.entity_by_name(name).await?.is_some() {
@@ -347,12 +359,9 @@ impl Cairn {
     ) -> CoreResult<Member> {
         let entity = self.team_for_admin(actor, team).await?;
         let user = match (username, email) {
-            (Some(username), _) => Some(
-                self.store
-                    .user_by_username(username)
-                    .await?
-                    .ok_or_else(|| CoreError::NotFound(format!("No user named {username:?} exists.")))?,
-            ),
+            (Some(username), _) => Some(self.store.user_by_username(username).await?.ok_or_else(
+                || CoreError::NotFound(format!("No user named {username:?} exists.")),
+            )?),
             (None, Some(email)) => {
                 names::validate_email(email)?;
                 self.store.user_by_email(email).await?
@@ -454,7 +463,12 @@ impl Cairn {
         self.store.add_member(entity.id, user.id, false).await?;
         let key = apikey::generate()?;
         self.store
-            .insert_key(user.id, &key.name, &key.hash, Some(description).filter(|d| !d.is_empty()))
+            .insert_key(
+                user.id,
+                &key.name,
+                &key.hash,
+                Some(description).filter(|d| !d.is_empty()),
+            )
             .await?;
         self.unrevealed_service_keys
             .lock()
@@ -489,7 +503,9 @@ impl Cairn {
             .store
             .entity_by_name(entity_name)
             .await?
-            .ok_or_else(|| CoreError::NotFound(format!("No team or user named {entity_name:?} exists.")))?;
+            .ok_or_else(|| {
+                CoreError::NotFound(format!("No team or user named {entity_name:?} exists."))
+            })?;
         if !self.is_member_or_admin(actor, &entity).await? {
             return Err(CoreError::PermissionDenied(format!(
                 "You are not a member of {entity_name:?}, so you cannot create or change its projects."
@@ -519,7 +535,12 @@ impl Cairn {
     }
 
     /// A project the caller may read; `None` when unknown or hidden.
-    pub async fn project(&self, actor: &Actor, entity_name: &str, name: &str) -> CoreResult<Option<Project>> {
+    pub async fn project(
+        &self,
+        actor: &Actor,
+        entity_name: &str,
+        name: &str,
+    ) -> CoreResult<Option<Project>> {
         let Some(entity) = self.store.entity_by_name(entity_name).await? else {
             return Ok(None);
         };
@@ -548,7 +569,9 @@ impl Cairn {
             )));
         }
         let Some(entity) = self.store.entity_by_name(entity_name).await? else {
-            return Err(CoreError::NotFound(format!("No team or user named {entity_name:?} exists.")));
+            return Err(CoreError::NotFound(format!(
+                "No team or user named {entity_name:?} exists."
+            )));
         };
         let public_only = !self.is_member_or_admin(actor, &entity).await?;
         let mut projects = self
@@ -566,7 +589,11 @@ impl Cairn {
     /// Whether the caller may create and change projects of an entity.
     pub async fn may_edit_entity(&self, actor: &Actor, entity_id: EntityId) -> CoreResult<bool> {
         Ok(actor.admin().is_some()
-            || self.store.membership(entity_id, actor.user().id).await?.is_some())
+            || self
+                .store
+                .membership(entity_id, actor.user().id)
+                .await?
+                .is_some())
     }
 
     // ----- helpers --------------------------------------------------------
@@ -587,13 +614,11 @@ impl Cairn {
 
     /// A team the caller administers, or the error that says why not.
     async fn team_for_admin(&self, actor: &Actor, team: &str) -> CoreResult<Entity> {
-        let entity = self
-            .store
-            .entity_by_name(team)
-            .await?
-            .filter(|e| e.is_team);
+        let entity = self.store.entity_by_name(team).await?.filter(|e| e.is_team);
         let Some(entity) = entity else {
-            return Err(CoreError::NotFound(format!("No team named {team:?} exists.")));
+            return Err(CoreError::NotFound(format!(
+                "No team named {team:?} exists."
+            )));
         };
         if !self.is_team_admin(actor, &entity).await? {
             return Err(CoreError::PermissionDenied(format!(

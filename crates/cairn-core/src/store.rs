@@ -87,8 +87,12 @@ pub trait EntityStore: Send + Sync {
     /// Whether `user_id` belongs to the entity, and if so as admin or not.
     async fn membership(&self, entity_id: EntityId, user_id: UserId) -> StoreResult<Option<bool>>;
     /// Add a member; a conflict if already one.
-    async fn add_member(&self, entity_id: EntityId, user_id: UserId, admin: bool)
-    -> StoreResult<()>;
+    async fn add_member(
+        &self,
+        entity_id: EntityId,
+        user_id: UserId,
+        admin: bool,
+    ) -> StoreResult<()>;
     /// Remove a member; false if they were not one.
     async fn remove_member(&self, entity_id: EntityId, user_id: UserId) -> StoreResult<bool>;
     /// Record an invitation for an email that has no account yet.
@@ -115,8 +119,11 @@ pub trait ProjectStore: Send + Sync {
         access: Option<&str>,
     ) -> StoreResult<Project>;
     /// A project by entity and name.
-    async fn project_by_name(&self, entity_id: EntityId, name: &str)
-    -> StoreResult<Option<Project>>;
+    async fn project_by_name(
+        &self,
+        entity_id: EntityId,
+        name: &str,
+    ) -> StoreResult<Option<Project>>;
     /// One page of an entity's projects in id order, after `after_id`.
     /// With `public_only`, only projects readable by non-members.
     async fn list_projects(

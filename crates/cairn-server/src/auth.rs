@@ -60,7 +60,10 @@ mod tests {
     #[test]
     fn reads_basic_and_bearer() {
         let basic = base64::engine::general_purpose::STANDARD.encode("api:k-123");
-        assert_eq!(api_key(&headers(&format!("Basic {basic}"))).as_deref(), Some("k-123"));
+        assert_eq!(
+            api_key(&headers(&format!("Basic {basic}"))).as_deref(),
+            Some("k-123")
+        );
         assert_eq!(api_key(&headers("Bearer k-123")).as_deref(), Some("k-123"));
     }
 

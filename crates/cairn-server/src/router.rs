@@ -78,7 +78,10 @@ async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         }
     };
     if let Some(obj) = value.as_object_mut() {
-        if obj.get("operationName").is_some_and(|v| v == "" || v.is_null()) {
+        if obj
+            .get("operationName")
+            .is_some_and(|v| v == "" || v.is_null())
+        {
             obj.remove("operationName");
         }
         if obj.get("variables").is_some_and(serde_json::Value::is_null) {

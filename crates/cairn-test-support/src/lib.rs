@@ -1,1 +1,90 @@
-//! placeholder
+//! Test harness: a real Cairn server on `127.0.0.1:0` with a temporary data
+//! directory, and a `cairn_client::Api` signed in as its admin.
+//!
+//! Every test gets its own server and database, so tests run in parallel.
+
+use cairn_client::Api;
+use tempfile::TempDir;
+
+/// The admin key every test server is created with.
+pub const ADMIN_KEY: &str = "admin-test_key_0123456789_0123456789_0123456789";
+
+/// A running server; stopped when dropped.
+pub struct TestServer {
+    /// `http://127.0.0.1:PORT`.
+    pub base_url: String,
+    /// The instance admin's key.
+    pub admin_key: String,
+    /// A client signed in as the admin.
+    pub api: Api,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    _data_dir: TempDir,
+}
+
+impl TestServer {
+    /// Start a fresh server.
+    pub async fn start() -> TestServer {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let mut config = cairn_server::Config::new(data_dir.path());
+        config.admin_api_key = Some(ADMIN_KEY.to_string());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let (addr, task) = cairn_server::serve(listener, &config)
+            .await
+            .expect("server starts");
+        let base_url = format!("http://{addr}");
+        TestServer {
+            api: Api::builder()
+                .base_url(&base_url)
+                .api_key(ADMIN_KEY)
+                .build()
+                .expect("client"),
+            admin_key: ADMIN_KEY.to_string(),
+            base_url,
+            task,
+            _data_dir: data_dir,
+        }
+    }
+
+    /// A client using another key.
+    pub fn api_with_key(&self, key: &str) -> Api {
+        Api::builder()
+            .base_url(&self.base_url)
+            .api_key(key)
+            .build()
+            .expect("client")
+    }
+
+    /// Create a user and a key for them; returns the user, a client signed
+    /// in as them, and their key.
+    pub async fn new_user(&self, email: &str) -> (cairn_client::User, Api, String) {
+        let mut user = self
+            .api
+            .create_user(email, false)
+            .await
+            .expect("create user");
+        let key = user.generate_api_key(Some("test")).await.expect("key");
+        (user, self.api_with_key(&key), key)
+    }
+
+    /// Send raw GraphQL with `key`, for requests the client does not make.
+    pub async fn raw_graphql(&self, key: &str, body: serde_json::Value) -> serde_json::Value {
+        reqwest::Client::new()
+            .post(format!("{}/graphql", self.base_url))
+            .basic_auth("api", Some(key))
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("json answer")
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

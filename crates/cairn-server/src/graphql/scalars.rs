@@ -127,7 +127,10 @@ mod tests {
             JsonString("{}".into())
         );
         let obj = Value::from_json(serde_json::json!({"a": 1})).unwrap();
-        assert_eq!(JsonString::parse(obj).unwrap(), JsonString(r#"{"a":1}"#.into()));
+        assert_eq!(
+            JsonString::parse(obj).unwrap(),
+            JsonString(r#"{"a":1}"#.into())
+        );
     }
 
     #[test]

@@ -1,0 +1,8 @@
+//! End-to-end tests of the foundation through `cairn-client`, against a real
+//! server per test. Modules mirror the API.
+
+mod auth;
+mod keys;
+mod projects;
+mod teams;
+mod users;

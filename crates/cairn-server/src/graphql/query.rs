@@ -50,7 +50,7 @@ impl Query {
             },
             edges: users
                 .into_iter()
-                .map(|u| crate::graphql::types::user_edge(u))
+                .map(crate::graphql::types::user_edge)
                 .collect(),
         })
     }

@@ -1,5 +1,6 @@
-//! The `cairn` command: run the server, and (soon) day-to-day admin tasks.
+//! The `cairn` command: run the server, and day-to-day admin tasks.
 
+mod admin;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -16,15 +17,65 @@ struct Cli {
 enum Command {
     /// Run the server (SQLite and files in a data directory).
     Server(serve::ServeArgs),
+    /// Show who the API key belongs to.
+    Whoami(#[command(flatten)] admin::Connection),
+    /// Manage users (instance admins).
+    User {
+        #[command(flatten)]
+        conn: admin::Connection,
+        #[command(subcommand)]
+        cmd: admin::UserCommand,
+    },
+    /// Create, list and revoke API keys.
+    Key {
+        #[command(flatten)]
+        conn: admin::Connection,
+        #[command(subcommand)]
+        cmd: admin::KeyCommand,
+    },
+    /// Manage teams and their members.
+    Team {
+        #[command(flatten)]
+        conn: admin::Connection,
+        #[command(subcommand)]
+        cmd: admin::TeamCommand,
+    },
+    /// Create and list projects.
+    Project {
+        #[command(flatten)]
+        conn: admin::Connection,
+        #[command(subcommand)]
+        cmd: admin::ProjectCommand,
+    },
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let runtime = tokio::runtime::Runtime::new()?;
-    match cli.command {
-        Command::Server(args) => {
-            init_logging();
-            runtime.block_on(serve::run(args))
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Server(args) => {
+                init_logging();
+                serve::run(args).await
+            }
+            Command::Whoami(conn) => admin::whoami(&conn).await,
+            Command::User { conn, cmd } => admin::user(&conn, cmd).await,
+            Command::Key { conn, cmd } => admin::key(&conn, cmd).await,
+            Command::Team { conn, cmd } => admin::team(&conn, cmd).await,
+            Command::Project { conn, cmd } => admin::project(&conn, cmd).await,
+        }
+    });
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
         }
     }
 }

@@ -1,0 +1,290 @@
+//! Admin and day-to-day commands, built on `cairn-client`.
+
+use anyhow::{Context, bail};
+use cairn_client::Api;
+use clap::{Args, Subcommand};
+
+/// How to reach the server.
+#[derive(Debug, Args)]
+pub struct Connection {
+    /// Server URL.
+    #[arg(
+        long,
+        env = "WANDB_BASE_URL",
+        default_value = "http://127.0.0.1:8080",
+        global = true
+    )]
+    base_url: String,
+    /// API key (never printed).
+    #[arg(long, env = "WANDB_API_KEY", hide_env_values = true, global = true)]
+    api_key: Option<String>,
+    /// Default entity.
+    #[arg(long, env = "WANDB_ENTITY", global = true)]
+    entity: Option<String>,
+}
+
+impl Connection {
+    fn api(&self) -> anyhow::Result<Api> {
+        let key = self
+            .api_key
+            .as_deref()
+            .context("no API key: pass --api-key or set WANDB_API_KEY")?;
+        let mut builder = Api::builder().base_url(&self.base_url).api_key(key);
+        if let Some(entity) = &self.entity {
+            builder = builder.entity(entity);
+        }
+        Ok(builder.build()?)
+    }
+}
+
+/// `cairn user …`
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user (instance admins only).
+    Create {
+        /// The user's email; the username is derived from it.
+        email: String,
+        /// Make them an instance admin.
+        #[arg(long)]
+        admin: bool,
+    },
+    /// Search users by part of their username or email (admins only).
+    List {
+        /// Text to search for (empty: everyone).
+        #[arg(default_value = "")]
+        query: String,
+    },
+}
+
+/// `cairn key …`
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Create an API key for yourself, or (admins) for --user. Shown once.
+    Create {
+        /// What the key is for.
+        #[arg(long)]
+        description: Option<String>,
+        /// Username or email of another user (admins only).
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// List key names (never secrets).
+    List {
+        /// Username or email of another user (admins only).
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Revoke a key by name.
+    Delete {
+        /// The key's name, as `cairn key list` shows it.
+        name: String,
+        /// Username or email of another user (admins only).
+        #[arg(long)]
+        user: Option<String>,
+    },
+}
+
+/// `cairn team …`
+#[derive(Debug, Subcommand)]
+pub enum TeamCommand {
+    /// Create a team.
+    Create {
+        /// Team name.
+        name: String,
+        /// Username of the team's admin (default: you).
+        #[arg(long)]
+        admin_user: Option<String>,
+    },
+    /// Show a team's members.
+    Show {
+        /// Team name.
+        name: String,
+    },
+    /// Invite a user (by username or email) into a team.
+    Invite {
+        /// Team name.
+        team: String,
+        /// Username, or email (which need not have an account yet).
+        username_or_email: String,
+        /// Make them a team admin.
+        #[arg(long)]
+        admin: bool,
+    },
+    /// Create a service account; prints its key once.
+    ServiceAccount {
+        /// Team name.
+        team: String,
+        /// What the account is for.
+        description: String,
+    },
+}
+
+/// `cairn project …`
+#[derive(Debug, Subcommand)]
+pub enum ProjectCommand {
+    /// Create a project.
+    Create {
+        /// Project name.
+        name: String,
+    },
+    /// List an entity's projects.
+    List,
+}
+
+/// Print who the key belongs to.
+pub async fn whoami(conn: &Connection) -> anyhow::Result<()> {
+    let me = conn.api()?.viewer().await?;
+    println!(
+        "{} <{}>{}",
+        me.username(),
+        me.email().unwrap_or("-"),
+        if me.admin() { " (admin)" } else { "" }
+    );
+    Ok(())
+}
+
+/// Run `cairn user …`.
+pub async fn user(conn: &Connection, cmd: UserCommand) -> anyhow::Result<()> {
+    let api = conn.api()?;
+    match cmd {
+        UserCommand::Create { email, admin } => {
+            let user = api.create_user(&email, admin).await?;
+            println!("created user {} <{}>", user.username(), email);
+        }
+        UserCommand::List { query } => {
+            for u in api.users(&query).await? {
+                println!(
+                    "{}\t{}\t{}",
+                    u.username(),
+                    u.email().unwrap_or("-"),
+                    if u.admin() { "admin" } else { "" }
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn target_user(api: &Api, user: Option<&str>) -> anyhow::Result<cairn_client::User> {
+    match user {
+        None => Ok(api.viewer().await?),
+        Some(name) => api
+            .user(name)
+            .await?
+            .with_context(|| format!("no user matches {name:?}")),
+    }
+}
+
+/// Run `cairn key …`.
+pub async fn key(conn: &Connection, cmd: KeyCommand) -> anyhow::Result<()> {
+    let api = conn.api()?;
+    match cmd {
+        KeyCommand::Create { description, user } => {
+            let mut owner = target_user(&api, user.as_deref()).await?;
+            let secret = owner.generate_api_key(description.as_deref()).await?;
+            println!("{secret}");
+            eprintln!("This is the only time the key is shown; store it now.");
+        }
+        KeyCommand::List { user } => {
+            for (name, description) in target_user(&api, user.as_deref())
+                .await?
+                .api_key_descriptions()
+            {
+                println!("{name}\t{}", description.unwrap_or_default());
+            }
+        }
+        KeyCommand::Delete { name, user } => {
+            target_user(&api, user.as_deref())
+                .await?
+                .delete_api_key(&name)
+                .await?;
+            println!("revoked {name}");
+        }
+    }
+    Ok(())
+}
+
+/// Run `cairn team …`.
+pub async fn team(conn: &Connection, cmd: TeamCommand) -> anyhow::Result<()> {
+    let api = conn.api()?;
+    let load = |name: String| {
+        let api = api.clone();
+        async move {
+            api.team(&name)
+                .await?
+                .with_context(|| format!("no team named {name:?} (or you are not a member)"))
+        }
+    };
+    match cmd {
+        TeamCommand::Create { name, admin_user } => {
+            api.create_team(&name, admin_user.as_deref()).await?;
+            println!("created team {name}");
+        }
+        TeamCommand::Show { name } => {
+            for m in load(name).await?.members() {
+                let who = m.username().or(m.email()).unwrap_or(m.name());
+                let role = if m.pending() {
+                    "invited"
+                } else if m.admin() {
+                    "admin"
+                } else {
+                    "member"
+                };
+                println!("{who}\t{role}\t{}", m.account_type().unwrap_or(""));
+            }
+        }
+        TeamCommand::Invite {
+            team,
+            username_or_email,
+            admin,
+        } => {
+            load(team.clone())
+                .await?
+                .invite(&username_or_email, admin)
+                .await?;
+            println!("invited {username_or_email} to {team}");
+        }
+        TeamCommand::ServiceAccount { team, description } => {
+            let member = load(team)
+                .await?
+                .create_service_account(&description)
+                .await?;
+            match member.api_key() {
+                Some(key) => {
+                    println!("{key}");
+                    eprintln!(
+                        "Service account {}: this is the only time its key is shown.",
+                        member.username().unwrap_or("?")
+                    );
+                }
+                None => bail!("the service account was created but its key was not returned"),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Run `cairn project …`.
+pub async fn project(conn: &Connection, cmd: ProjectCommand) -> anyhow::Result<()> {
+    let api = conn.api()?;
+    match cmd {
+        ProjectCommand::Create { name } => {
+            let entity = match &conn.entity {
+                Some(e) => e.clone(),
+                None => api
+                    .default_entity()
+                    .await?
+                    .context("no entity: pass --entity")?,
+            };
+            let p = api.create_project(&name, &entity).await?;
+            println!("created project {}", p.path());
+        }
+        ProjectCommand::List => {
+            let mut pager = api.projects(conn.entity.as_deref(), 100);
+            while let Some(p) = pager.next().await? {
+                println!("{}", p.path());
+            }
+        }
+    }
+    Ok(())
+}

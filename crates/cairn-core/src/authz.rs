@@ -19,6 +19,8 @@
 //! | remove member                     | team admin, instance admin, the member     |
 //! | create/update project             | entity members, instance admin             |
 //! | see project                       | entity members, instance admin; anyone signed in if public |
+//! | read runs, history, files         | whoever may see the project                |
+//! | create/log/update/stop/delete run | entity members, instance admin             |
 
 use crate::model::{AccountType, User};
 

@@ -37,6 +37,7 @@ impl From<StoreError> for CoreError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::Conflict(what) => CoreError::Conflict(what),
+            StoreError::InvalidQuery(what) => CoreError::InvalidInput(what),
             StoreError::Backend(msg) => CoreError::Internal(msg),
         }
     }

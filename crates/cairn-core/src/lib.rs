@@ -13,9 +13,14 @@ pub mod authz;
 pub mod error;
 pub mod model;
 pub mod names;
+pub mod run;
 mod service;
 pub mod store;
+pub mod stream;
 
 pub use authz::{Actor, Admin};
 pub use error::{CoreError, CoreResult};
-pub use service::{Bootstrap, Cairn, MemberRef, MemberView, NewServiceAccount, ProjectPage};
+pub use service::{
+    Bootstrap, Cairn, DEFAULT_PROJECT, MAX_PAGE, MAX_SAMPLES, MemberRef, MemberView,
+    NewServiceAccount, ProjectPage, RunTarget,
+};

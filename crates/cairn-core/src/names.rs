@@ -128,3 +128,53 @@ mod tests {
         assert_eq!(username_from_email("+@x.y"), "user");
     }
 }
+
+/// Longest accepted run-file path, in bytes.
+pub const MAX_FILE_PATH_LEN: usize = 1024;
+
+/// Check a run-file path (`media/images/x.png`): relative, `/`-separated,
+/// no empty, `.` or `..` segments, no backslashes or control characters.
+/// Such names become paths in the blob store, so this is what keeps a
+/// client from writing outside its run.
+pub fn validate_file_path(path: &str) -> Result<(), CoreError> {
+    let bad = |why: &str| {
+        Err(CoreError::InvalidInput(format!(
+            "The file name {path:?} is not allowed: {why}."
+        )))
+    };
+    if path.is_empty() {
+        return bad("it is empty");
+    }
+    if path.len() > MAX_FILE_PATH_LEN {
+        return bad(&format!("it is longer than {MAX_FILE_PATH_LEN} bytes"));
+    }
+    if path.starts_with('/') {
+        return bad("it must be relative");
+    }
+    if path.contains('\\') || path.chars().any(char::is_control) {
+        return bad("it contains a backslash or a control character");
+    }
+    if path
+        .split('/')
+        .any(|segment| segment.is_empty() || segment == "." || segment == "..")
+    {
+        return bad("it has an empty, '.' or '..' segment");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod file_path_tests {
+    use super::validate_file_path;
+
+    #[test]
+    fn accepts_nested_relative_paths_and_rejects_escapes() {
+        for ok in ["output.log", "media/images/a b.png", "wandb-summary.json", "ünï.txt"] {
+            assert!(validate_file_path(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "/etc/passwd", "../x", "a/../../x", "a//b", "./a", "a\\b", "a\0b"] {
+            let err = validate_file_path(bad).unwrap_err().to_string();
+            assert!(err.contains("is not allowed"), "{bad}: {err}");
+        }
+    }
+}

@@ -17,6 +17,9 @@ use crate::model::{
 use crate::names;
 use crate::store::Store;
 
+mod runs;
+pub use runs::{DEFAULT_PROJECT, MAX_PAGE, MAX_SAMPLES, RunTarget};
+
 /// Name of the organization created on first start.
 pub const DEFAULT_ORGANIZATION: &str = "cairn";
 

@@ -10,6 +10,8 @@ use async_trait::async_trait;
 use crate::model::{
     ApiKey, Entity, EntityId, Invite, Member, NewProject, NewUser, Project, User, UserId,
 };
+use crate::run::{HistoryKey, LogLine, Run, RunFile, RunPage, RunPatch, RunQuery};
+use crate::stream::{StreamBatch, StreamOutcome};
 
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]
@@ -17,6 +19,10 @@ pub enum StoreError {
     /// A uniqueness rule was broken; the message names what clashed.
     #[error("{0}")]
     Conflict(String),
+    /// A query the caller wrote (a run filter, an order) is malformed; the
+    /// message says how.
+    #[error("{0}")]
+    InvalidQuery(String),
     /// The backend failed (I/O, corruption, pool exhausted, …).
     #[error("storage backend error: {0}")]
     Backend(String),
@@ -135,7 +141,100 @@ pub trait ProjectStore: Send + Sync {
     ) -> StoreResult<Vec<Project>>;
 }
 
-/// Everything the domain needs from storage.
-pub trait Store: UserStore + ApiKeyStore + EntityStore + ProjectStore {}
+/// Runs and everything they log.
+#[async_trait]
+pub trait RunStore: Send + Sync {
+    /// Create the run `name` in a project or apply `patch` to it. Returns the
+    /// run and whether it was created.
+    async fn upsert_run(
+        &self,
+        project_id: i64,
+        name: &str,
+        patch: &RunPatch,
+        user_id: UserId,
+    ) -> StoreResult<(Run, bool)>;
+    /// Apply `patch` to a run by id.
+    async fn update_run(&self, id: i64, patch: &RunPatch) -> StoreResult<Option<Run>>;
+    /// A run by project and name.
+    async fn run_by_name(&self, project_id: i64, name: &str) -> StoreResult<Option<Run>>;
+    /// A run by id.
+    async fn run_by_id(&self, id: i64) -> StoreResult<Option<Run>>;
+    /// One page of a project's runs matching `query`, after `cursor`.
+    async fn search_runs(
+        &self,
+        project_id: i64,
+        query: &RunQuery,
+        cursor: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<RunPage>;
+    /// How many runs match `query`.
+    async fn count_runs(&self, project_id: i64, query: &RunQuery) -> StoreResult<i64>;
+    /// Delete a run and everything it logged; false if it did not exist.
+    async fn delete_run(&self, id: i64) -> StoreResult<bool>;
+    /// Ask a run to stop: the next file_stream answer says so.
+    async fn request_stop(&self, id: i64) -> StoreResult<()>;
+    /// Store one file_stream request atomically and note the heartbeat.
+    async fn append_stream(&self, run_id: i64, batch: &StreamBatch) -> StoreResult<StreamOutcome>;
+    /// Mark runs that have been silent since `before_ms` as crashed.
+    async fn mark_crashed(&self, before_ms: i64) -> StoreResult<u64>;
+    /// History rows with `min_step <= step < max_step`, in step order.
+    async fn history(
+        &self,
+        run_id: i64,
+        min_step: i64,
+        max_step: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<String>>;
+    /// At most `samples` history rows in the step range that have every key
+    /// in `keys`, spread evenly, always with the first and last.
+    async fn sampled_history(
+        &self,
+        run_id: i64,
+        keys: &[String],
+        min_step: i64,
+        max_step: i64,
+        samples: i64,
+    ) -> StoreResult<Vec<String>>;
+    /// The keys of a run's history.
+    async fn history_keys(&self, run_id: i64) -> StoreResult<Vec<HistoryKey>>;
+    /// At most `samples` system-metric rows, spread evenly.
+    async fn events(&self, run_id: i64, samples: i64) -> StoreResult<Vec<String>>;
+    /// Console lines numbered from `from`, at most `limit`.
+    async fn log_lines(&self, run_id: i64, from: i64, limit: i64) -> StoreResult<Vec<LogLine>>;
+    /// Record an uploaded run file (replacing an earlier one of that name).
+    async fn put_run_file(&self, file: &RunFile) -> StoreResult<RunFile>;
+    /// A page of a run's files in name order after `after_name`; restricted
+    /// to `names` when not empty, and to a SQL LIKE `pattern` when given.
+    async fn run_files(
+        &self,
+        run_id: i64,
+        names: &[String],
+        pattern: Option<&str>,
+        after_name: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<RunFile>>;
+    /// How many files a run has.
+    async fn run_file_count(&self, run_id: i64) -> StoreResult<i64>;
+    /// A run file by id.
+    async fn run_file_by_id(&self, id: i64) -> StoreResult<Option<RunFile>>;
+    /// Delete run files by id, returning those deleted.
+    async fn delete_run_files(&self, ids: &[i64]) -> StoreResult<Vec<RunFile>>;
+}
 
-impl<T: UserStore + ApiKeyStore + EntityStore + ProjectStore> Store for T {}
+/// Secrets the server makes for itself.
+#[async_trait]
+pub trait SecretStore: Send + Sync {
+    /// The secret `name`, storing `candidate` as it if there is none yet.
+    async fn secret_or_insert(&self, name: &str, candidate: Vec<u8>) -> StoreResult<Vec<u8>>;
+}
+
+/// Everything the domain needs from storage.
+pub trait Store:
+    UserStore + ApiKeyStore + EntityStore + ProjectStore + RunStore + SecretStore
+{
+}
+
+impl<T: UserStore + ApiKeyStore + EntityStore + ProjectStore + RunStore + SecretStore> Store
+    for T
+{
+}

@@ -32,6 +32,31 @@ pub fn to_graphql(err: CoreError) -> async_graphql::Error {
     async_graphql::Error::new(err.to_string()).extend_with(|_, e| e.set("code", code))
 }
 
+/// Convert a domain error into a plain HTTP answer, for the non-GraphQL
+/// endpoints (file_stream, file uploads and downloads):
+/// `{"error": message}` with a status the official client understands
+/// (it retries 5xx and 429, and gives up at once on other 4xx).
+pub fn http_error(err: CoreError) -> axum::response::Response {
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse;
+    let status = match &err {
+        CoreError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        CoreError::PermissionDenied(_) => StatusCode::FORBIDDEN,
+        CoreError::NotFound(_) => StatusCode::NOT_FOUND,
+        CoreError::InvalidInput(_) => StatusCode::BAD_REQUEST,
+        CoreError::Conflict(_) => StatusCode::CONFLICT,
+        CoreError::Internal(detail) => {
+            tracing::error!(%detail, "internal error");
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                axum::Json(serde_json::json!({ "error": "Internal server error; see the server log." })),
+            )
+                .into_response();
+        }
+    };
+    (status, axum::Json(serde_json::json!({ "error": err.to_string() }))).into_response()
+}
+
 /// Extension trait so resolvers can write `cairn.op(..).await.gql()?`.
 pub trait GqlResultExt<T> {
     /// Map the domain error to a GraphQL error.

@@ -3,15 +3,18 @@
 //! It speaks the W&B wire protocol so the official `wandb` client works
 //! against it unchanged: GraphQL at `POST /graphql` (see [`graphql`]), plus
 //! health checks and a sink for client telemetry. A request walks
-//! `router.rs` → `auth.rs` (API key → `Actor`) → `graphql/` resolvers →
+//! `router.rs` → `auth.rs` (API key → `Actor`) → `graphql/` resolvers (or `file_stream.rs`, `run_files.rs`) →
 //! `cairn_core::Cairn` → `cairn_store`. `startup.rs` is the only place that
 //! names the concrete storage backend.
 
 mod auth;
 pub mod config;
 mod error;
+mod file_stream;
 pub mod graphql;
 mod router;
+mod run_files;
+mod signing;
 mod startup;
 
 pub use config::Config;

@@ -5,19 +5,23 @@
 //! | `POST /graphql`                    | the W&B GraphQL API (auth required)    |
 //! | `GET /healthz`, `GET /ready`       | 200 once serving                       |
 //! | `POST /sdk/otel/v1/{metrics,logs}` | client telemetry: accepted, dropped    |
+//! | `POST /files/{e}/{p}/{run}/file_stream` | run logging (see `file_stream.rs`) |
+//! | `PUT`/`GET /files/{e}/{p}/{run}/{*name}` | run files (see `run_files.rs`)   |
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use cairn_core::{Cairn, CoreError};
 use serde_json::json;
 use tower_http::trace::TraceLayer;
 
 use crate::auth;
-use crate::graphql::CairnSchema;
+use crate::graphql::{BaseUrl, CairnSchema};
+use crate::signing::UrlSigner;
+use crate::{file_stream, run_files};
 
 /// Shared state of all handlers.
 #[derive(Clone)]
@@ -26,6 +30,10 @@ pub struct AppState {
     pub cairn: Cairn,
     /// The GraphQL schema.
     pub schema: CairnSchema,
+    /// Where run files live.
+    pub blobs: cairn_store::LocalBlobs,
+    /// Signs upload and download URLs.
+    pub signer: UrlSigner,
 }
 
 /// Build the router.
@@ -36,6 +44,14 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .route("/ready", get(health))
         .route("/sdk/otel/v1/metrics", post(telemetry))
         .route("/sdk/otel/v1/logs", post(telemetry))
+        .route(
+            "/files/{entity}/{project}/{run}/file_stream",
+            post(file_stream::file_stream),
+        )
+        .route(
+            "/files/{entity}/{project}/{run}/{*name}",
+            put(run_files::upload).get(run_files::download),
+        )
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -97,7 +113,11 @@ async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
             );
         }
     };
-    let response = state.schema.execute(request.data(actor)).await;
+    let base_url = BaseUrl::from_headers(&headers);
+    let response = state
+        .schema
+        .execute(request.data(actor).data(base_url))
+        .await;
     Json(response).into_response()
 }
 

@@ -7,12 +7,17 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use cairn_core::Cairn;
-use cairn_store::SqliteStore;
+use cairn_store::{LocalBlobs, SqliteStore};
 use tokio::net::TcpListener;
 
 use crate::config::Config;
 use crate::graphql;
 use crate::router::{AppState, router};
+use crate::signing::UrlSigner;
+
+/// A run that has sent nothing for this long is marked crashed (the client
+/// sends a heartbeat every 30 s while it lives).
+const CRASH_AFTER: std::time::Duration = std::time::Duration::from_secs(5 * 60);
 
 /// A started (not yet serving) server: storage is open and migrated.
 pub struct Server {
@@ -47,10 +52,21 @@ impl Server {
         if let Some(b) = &bootstrap {
             tracing::info!(username = %b.admin.username, "created the instance admin");
         }
+        let blobs = LocalBlobs::open(config.data_dir.join("blobs"))
+            .await
+            .map_err(|e| start_error("cannot create the blob directory", e))?;
+        let signer = UrlSigner::new(
+            cairn
+                .url_signing_key()
+                .await
+                .map_err(|e| start_error("cannot read the URL-signing key", e))?,
+        );
         Ok(Server {
             state: AppState {
-                schema: graphql::schema(cairn.clone()),
+                schema: graphql::schema(cairn.clone(), signer.clone(), blobs.clone()),
                 cairn,
+                blobs,
+                signer,
             },
             store,
             max_body_bytes: config.max_body_bytes,
@@ -64,12 +80,31 @@ impl Server {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        let crash_watch = tokio::spawn(watch_for_crashes(self.state.cairn.clone()));
         let app = router(self.state, self.max_body_bytes);
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await?;
+        crash_watch.abort();
         self.store.close().await;
         Ok(())
+    }
+}
+
+/// Mark runs that went silent as crashed, once a minute.
+async fn watch_for_crashes(cairn: Cairn) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        let now_ms = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+        match cairn
+            .mark_silent_runs_crashed(now_ms, CRASH_AFTER.as_millis() as i64)
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(runs = n, "marked silent runs as crashed"),
+            Err(e) => tracing::warn!(error = %e, "could not check for crashed runs"),
+        }
     }
 }
 

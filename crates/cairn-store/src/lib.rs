@@ -6,10 +6,13 @@
 //! into domain records. A PostgreSQL backend will sit beside this one,
 //! implementing the same traits with its own `migrations/postgres`.
 
+mod blobs;
 mod entities;
 mod keys;
 mod projects;
 mod rows;
+mod runs;
+mod secrets;
 mod users;
 
 use std::path::Path;
@@ -19,6 +22,8 @@ use std::time::Duration;
 use cairn_core::store::StoreError;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+
+pub use blobs::{BlobWriter, LocalBlobs, WrittenBlob};
 
 /// The embedded SQLite backend.
 #[derive(Clone)]

@@ -9,14 +9,22 @@
 
 mod ids;
 mod mutation;
+mod run_mutation;
 mod query;
 mod scalars;
 mod types;
 
 use async_graphql::{EmptySubscription, Schema};
+use axum::http::HeaderMap;
 use cairn_core::{Actor, Cairn};
 
-pub use mutation::Mutation;
+use cairn_store::LocalBlobs;
+
+use crate::signing::UrlSigner;
+
+/// The mutation root: account mutations and run mutations.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct Mutation(mutation::AccountMutation, run_mutation::RunMutation);
 pub use query::Query;
 
 /// The executable schema.
@@ -24,9 +32,11 @@ pub type CairnSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Build the schema. Per-request data (the [`Actor`]) is attached by the
 /// router; the [`Cairn`] service is shared.
-pub fn schema(cairn: Cairn) -> CairnSchema {
-    Schema::build(Query, Mutation, EmptySubscription)
+pub fn schema(cairn: Cairn, signer: UrlSigner, blobs: LocalBlobs) -> CairnSchema {
+    Schema::build(Query, Mutation::default(), EmptySubscription)
         .data(cairn)
+        .data(signer)
+        .data(blobs)
         // The official client declares these in variable types of operations
         // we may not serve yet; registering them keeps the names stable.
         .register_output_type::<scalars::Int64>()
@@ -43,7 +53,7 @@ pub fn sdl() -> String {
 }
 
 fn schema_without_data() -> CairnSchema {
-    Schema::build(Query, Mutation, EmptySubscription)
+    Schema::build(Query, Mutation::default(), EmptySubscription)
         .register_output_type::<scalars::Int64>()
         .register_output_type::<scalars::Duration>()
         .register_output_type::<scalars::Json>()
@@ -58,4 +68,22 @@ pub(crate) fn actor<'a>(ctx: &async_graphql::Context<'a>) -> &'a Actor {
 /// The domain service.
 pub(crate) fn cairn<'a>(ctx: &async_graphql::Context<'a>) -> &'a Cairn {
     ctx.data_unchecked::<Cairn>()
+}
+
+/// The scheme and host clients reach this server at, for the absolute URLs
+/// in answers (upload and download URLs): taken from the request's `Host`
+/// (and `X-Forwarded-Proto`, behind a proxy).
+#[derive(Debug, Clone)]
+pub struct BaseUrl(pub String);
+
+impl BaseUrl {
+    /// Read it off a request.
+    pub fn from_headers(headers: &HeaderMap) -> Self {
+        let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        let host = header("x-forwarded-host")
+            .or_else(|| header("host"))
+            .unwrap_or("127.0.0.1");
+        let scheme = header("x-forwarded-proto").unwrap_or("http");
+        BaseUrl(format!("{scheme}://{host}"))
+    }
 }

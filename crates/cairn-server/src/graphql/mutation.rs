@@ -9,8 +9,9 @@ use crate::graphql::scalars::JsonString;
 use crate::graphql::types::{ApiKeyObject, EntityObject, InviteObject, ProjectObject, UserObject};
 use crate::graphql::{actor, cairn, ids};
 
-/// Mutations.
-pub struct Mutation;
+/// Mutations on users, keys, teams and projects.
+#[derive(Default)]
+pub struct AccountMutation;
 
 #[derive(InputObject)]
 struct CreateUserInput {
@@ -45,10 +46,11 @@ struct DeleteApiKeyInput {
     client_mutation_id: Option<String>,
 }
 
+/// `{success}` payloads, shared by every mutation that answers with one.
 #[derive(SimpleObject)]
-struct SuccessPayload {
-    success: bool,
-    client_mutation_id: Option<String>,
+pub(crate) struct SuccessPayload {
+    pub(crate) success: bool,
+    pub(crate) client_mutation_id: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -132,7 +134,7 @@ struct UpsertModelPayload {
 }
 
 #[Object]
-impl Mutation {
+impl AccountMutation {
     /// Create a user from an email (instance admins only).
     async fn create_user(
         &self,

@@ -148,6 +148,16 @@ impl Query {
         Ok(project.map(ProjectObject))
     }
 
+    /// W&B's older name for `project`.
+    async fn model(
+        &self,
+        ctx: &Context<'_>,
+        name: Option<String>,
+        entity_name: Option<String>,
+    ) -> async_graphql::Result<Option<ProjectObject>> {
+        self.project(ctx, name, entity_name).await
+    }
+
     /// Capabilities of this server.
     async fn server_info(&self) -> ServerInfo {
         ServerInfo::current()

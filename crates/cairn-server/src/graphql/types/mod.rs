@@ -1,8 +1,10 @@
 //! GraphQL object types, one module per W&B type.
 
 mod entity;
+pub(crate) mod file;
 pub(crate) mod page;
 mod project;
+pub(crate) mod run;
 mod server_info;
 mod user;
 
@@ -11,3 +13,4 @@ pub use page::PageInfo;
 pub use project::{ProjectConnection, ProjectEdge, ProjectObject};
 pub use server_info::ServerInfo;
 pub use user::{ApiKeyObject, UserConnection, UserObject, user_edge};
+pub use run::RunObject;

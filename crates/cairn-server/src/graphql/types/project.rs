@@ -2,11 +2,13 @@
 
 use async_graphql::{Context, ID, Object, SimpleObject};
 use cairn_core::model::Project;
+use cairn_core::run::RunQuery;
 
 use crate::error::GqlResultExt;
 use crate::graphql::scalars::{DateTime, JsonString};
 use crate::graphql::types::entity::EntityObject;
 use crate::graphql::types::page::PageInfo;
+use crate::graphql::types::run::{RunConnection, RunEdge, RunObject};
 use crate::graphql::types::user::UserObject;
 use crate::graphql::{actor, cairn, ids};
 
@@ -72,6 +74,72 @@ impl ProjectObject {
         Ok(!may_edit)
     }
 
+    /// One run by its id (`abc123`).
+    async fn run(&self, ctx: &Context<'_>, name: String) -> async_graphql::Result<Option<RunObject>> {
+        let run = cairn(ctx).run_in(&self.0, &name).await.gql()?;
+        Ok(run.map(RunObject))
+    }
+
+    /// W&B's older name for `run`; `missingOk` is accepted (a missing run
+    /// is always `null`).
+    async fn bucket(
+        &self,
+        ctx: &Context<'_>,
+        name: String,
+        missing_ok: Option<bool>,
+    ) -> async_graphql::Result<Option<RunObject>> {
+        let _ = missing_ok;
+        let run = cairn(ctx).run_in(&self.0, &name).await.gql()?;
+        Ok(run.map(RunObject))
+    }
+
+    /// Runs matching a MongoDB-style filter, in `order` (`+created_at` by
+    /// default; `-summary_metrics.loss`, `+config.lr`, …).
+    async fn runs(
+        &self,
+        ctx: &Context<'_>,
+        filters: Option<JsonString>,
+        order: Option<String>,
+        after: Option<String>,
+        first: Option<i32>,
+    ) -> async_graphql::Result<RunConnection> {
+        let query = run_query(filters, order);
+        let first = i64::from(first.unwrap_or(DEFAULT_RUNS));
+        let after = after.filter(|a| !a.is_empty());
+        let page = cairn(ctx)
+            .runs(&self.0, &query, after.as_deref(), first)
+            .await
+            .gql()?;
+        Ok(RunConnection {
+            page_info: PageInfo {
+                end_cursor: page.runs.last().map(|(_, c)| c.clone()),
+                start_cursor: page.runs.first().map(|(_, c)| c.clone()),
+                has_next_page: page.has_next_page,
+                ..PageInfo::default()
+            },
+            edges: page
+                .runs
+                .into_iter()
+                .map(|(run, cursor)| RunEdge {
+                    node: RunObject(run),
+                    cursor,
+                })
+                .collect(),
+        })
+    }
+
+    /// How many runs match a filter.
+    async fn run_count(
+        &self,
+        ctx: &Context<'_>,
+        filters: Option<JsonString>,
+    ) -> async_graphql::Result<i64> {
+        cairn(ctx)
+            .run_count(&self.0, &run_query(filters, None))
+            .await
+            .gql()
+    }
+
     /// The creator, when the caller may see them.
     async fn user(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<UserObject>> {
         let Some(id) = self.0.created_by else {
@@ -79,6 +147,20 @@ impl ProjectObject {
         };
         let user = cairn(ctx).user_by_id(actor(ctx), id).await.gql()?;
         Ok(user.map(UserObject))
+    }
+}
+
+/// Runs when the client names no page size.
+const DEFAULT_RUNS: i32 = 50;
+
+/// The search a `runs`/`runCount` call describes. Sweep runs are always
+/// included: the official client's `include_sweeps` only decides whether
+/// it loads sweep objects.
+fn run_query(filters: Option<JsonString>, order: Option<String>) -> RunQuery {
+    RunQuery {
+        filters: filters.map(|f| f.0),
+        order: order.filter(|o| !o.is_empty()),
+        include_sweeps: true,
     }
 }
 

@@ -1,0 +1,400 @@
+//! Runs: creating and updating them (`upsertBucket`), streaming what they
+//! log, searching, and reading history and files back.
+//!
+//! Reading a run needs read access to its project; everything else needs
+//! membership of the project's entity (or instance admin). Methods that take
+//! a `&Run` assume the caller obtained it through one of the checked
+//! lookups here.
+
+use crate::authz::Actor;
+use crate::error::{CoreError, CoreResult};
+use crate::model::{Access, Project};
+use crate::run::{HistoryKey, LogLine, RUN_STATES, Run, RunFile, RunPage, RunPatch, RunQuery};
+use crate::stream::{StreamBatch, StreamOutcome};
+use crate::{Cairn, names};
+
+/// Project that runs land in when the client names none (W&B's default).
+pub const DEFAULT_PROJECT: &str = "uncategorized";
+
+/// Largest page of runs, history rows or files one request may ask for.
+pub const MAX_PAGE: i64 = 10_000;
+
+/// Largest number of history samples one request may ask for.
+pub const MAX_SAMPLES: i64 = 100_000;
+
+/// Where an upsert points.
+#[derive(Debug, Clone, Default)]
+pub struct RunTarget {
+    /// The run's id (`Run.id`), when the client knows it.
+    pub id: Option<i64>,
+    /// Entity; the caller's own when absent.
+    pub entity: Option<String>,
+    /// Project; [`DEFAULT_PROJECT`] when absent.
+    pub project: Option<String>,
+    /// Run name; generated when absent.
+    pub name: Option<String>,
+}
+
+impl Cairn {
+    /// Create a run, or update one (W&B's `upsertBucket`). Creating a run in
+    /// a project that does not exist creates the project, as W&B does.
+    pub async fn upsert_run(
+        &self,
+        actor: &Actor,
+        target: RunTarget,
+        patch: RunPatch,
+    ) -> CoreResult<(Run, bool)> {
+        check_patch(&patch)?;
+        if let Some(id) = target.id {
+            let run = self.writable_run(actor, id).await?;
+            let run = self.store.update_run(run.id, &patch).await?;
+            return run
+                .map(|r| (r, false))
+                .ok_or_else(|| CoreError::NotFound(format!("No run with id {id} exists.")));
+        }
+        let entity = target
+            .entity
+            .unwrap_or_else(|| actor.user().username.clone());
+        let project = target.project.unwrap_or_else(|| DEFAULT_PROJECT.to_string());
+        let name = match target.name {
+            Some(name) => name,
+            None => generate_run_name()?,
+        };
+        names::validate("run", &name)?;
+        let (project, _) = self
+            .upsert_project(actor, Some(&entity), &project, None, None)
+            .await?;
+        Ok(self
+            .store
+            .upsert_run(project.id, &name, &patch, actor.user().id)
+            .await?)
+    }
+
+    /// A run the caller may read; `None` when unknown or hidden.
+    pub async fn run(
+        &self,
+        actor: &Actor,
+        entity: &str,
+        project: &str,
+        name: &str,
+    ) -> CoreResult<Option<Run>> {
+        let Some(project) = self.project(actor, entity, project).await? else {
+            return Ok(None);
+        };
+        Ok(self.store.run_by_name(project.id, name).await?)
+    }
+
+    /// A run of a project already checked readable.
+    pub async fn run_in(&self, project: &Project, name: &str) -> CoreResult<Option<Run>> {
+        Ok(self.store.run_by_name(project.id, name).await?)
+    }
+
+    /// A page of a project's runs (project already checked readable).
+    pub async fn runs(
+        &self,
+        project: &Project,
+        query: &RunQuery,
+        cursor: Option<&str>,
+        first: i64,
+    ) -> CoreResult<RunPage> {
+        check_page(first, "runs")?;
+        Ok(self
+            .store
+            .search_runs(project.id, query, cursor, first)
+            .await?)
+    }
+
+    /// How many runs of a project match (project already checked readable).
+    pub async fn run_count(&self, project: &Project, query: &RunQuery) -> CoreResult<i64> {
+        Ok(self.store.count_runs(project.id, query).await?)
+    }
+
+    /// Set a run's state (`updateRunState`).
+    pub async fn set_run_state(&self, actor: &Actor, id: i64, state: &str) -> CoreResult<Run> {
+        let patch = RunPatch {
+            state: Some(state.to_string()),
+            ..RunPatch::default()
+        };
+        Ok(self
+            .upsert_run(
+                actor,
+                RunTarget {
+                    id: Some(id),
+                    ..RunTarget::default()
+                },
+                patch,
+            )
+            .await?
+            .0)
+    }
+
+    /// Ask a running run to stop; its client learns on its next stream call.
+    pub async fn stop_run(&self, actor: &Actor, id: i64) -> CoreResult<()> {
+        let run = self.writable_run(actor, id).await?;
+        Ok(self.store.request_stop(run.id).await?)
+    }
+
+    /// Delete a run and all it logged. Returns it, so that its files can go.
+    pub async fn delete_run(&self, actor: &Actor, id: i64) -> CoreResult<Run> {
+        let run = self.writable_run(actor, id).await?;
+        self.store.delete_run(run.id).await?;
+        Ok(run)
+    }
+
+    /// A run the caller may write to, by entity/project/name (file_stream,
+    /// file uploads).
+    pub async fn writable_run_by_name(
+        &self,
+        actor: &Actor,
+        entity: &str,
+        project: &str,
+        name: &str,
+    ) -> CoreResult<Run> {
+        let not_found = || {
+            CoreError::NotFound(format!(
+                "No run {entity}/{project}/{name} exists; create it with upsertBucket first."
+            ))
+        };
+        let project = self
+            .project(actor, entity, project)
+            .await?
+            .ok_or_else(not_found)?;
+        let run = self
+            .store
+            .run_by_name(project.id, name)
+            .await?
+            .ok_or_else(not_found)?;
+        self.check_write(actor, &run, &project).await?;
+        Ok(run)
+    }
+
+    /// A run named in a URL the server itself signed. The signature is the
+    /// authorization (it was checked by whoever handed the URL out), so this
+    /// is for the signed upload/download routes only.
+    pub async fn run_for_signed_url(
+        &self,
+        entity: &str,
+        project: &str,
+        name: &str,
+    ) -> CoreResult<Option<Run>> {
+        let Some(entity) = self.store.entity_by_name(entity).await? else {
+            return Ok(None);
+        };
+        let Some(project) = self.store.project_by_name(entity.id, project).await? else {
+            return Ok(None);
+        };
+        Ok(self.store.run_by_name(project.id, name).await?)
+    }
+
+    /// A run the caller may read, or why not.
+    pub async fn readable_run(
+        &self,
+        actor: &Actor,
+        entity: &str,
+        project: &str,
+        name: &str,
+    ) -> CoreResult<Run> {
+        self.run(actor, entity, project, name).await?.ok_or_else(|| {
+            CoreError::NotFound(format!("No run {entity}/{project}/{name} exists."))
+        })
+    }
+
+    /// The URL-signing secret, created on first use.
+    pub async fn url_signing_key(&self) -> CoreResult<Vec<u8>> {
+        let mut candidate = vec![0u8; 32];
+        getrandom::fill(&mut candidate)
+            .map_err(|e| CoreError::Internal(format!("no randomness for a secret: {e}")))?;
+        Ok(self
+            .store
+            .secret_or_insert("url-signing-key", candidate)
+            .await?)
+    }
+
+    /// Store one file_stream request for a run the caller may write.
+    pub async fn append_stream(&self, run: &Run, batch: &StreamBatch) -> CoreResult<StreamOutcome> {
+        Ok(self.store.append_stream(run.id, batch).await?)
+    }
+
+    /// Mark runs silent for longer than `silence_ms` as crashed.
+    pub async fn mark_silent_runs_crashed(&self, now_ms: i64, silence_ms: i64) -> CoreResult<u64> {
+        Ok(self.store.mark_crashed(now_ms - silence_ms).await?)
+    }
+
+    /// History rows of a run with `min_step <= _step < max_step`.
+    pub async fn history(
+        &self,
+        run: &Run,
+        min_step: i64,
+        max_step: i64,
+        limit: i64,
+    ) -> CoreResult<Vec<String>> {
+        check_page(limit, "history rows")?;
+        Ok(self.store.history(run.id, min_step, max_step, limit).await?)
+    }
+
+    /// At most `samples` rows that have all `keys`, evenly spread.
+    pub async fn sampled_history(
+        &self,
+        run: &Run,
+        keys: &[String],
+        min_step: i64,
+        max_step: i64,
+        samples: i64,
+    ) -> CoreResult<Vec<String>> {
+        if !(1..=MAX_SAMPLES).contains(&samples) {
+            return Err(CoreError::InvalidInput(format!(
+                "samples must be between 1 and {MAX_SAMPLES}, got {samples}."
+            )));
+        }
+        Ok(self
+            .store
+            .sampled_history(run.id, keys, min_step, max_step, samples)
+            .await?)
+    }
+
+    /// The keys of a run's history.
+    pub async fn history_keys(&self, run: &Run) -> CoreResult<Vec<HistoryKey>> {
+        Ok(self.store.history_keys(run.id).await?)
+    }
+
+    /// At most `samples` system-metric rows.
+    pub async fn events(&self, run: &Run, samples: i64) -> CoreResult<Vec<String>> {
+        if !(1..=MAX_SAMPLES).contains(&samples) {
+            return Err(CoreError::InvalidInput(format!(
+                "samples must be between 1 and {MAX_SAMPLES}, got {samples}."
+            )));
+        }
+        Ok(self.store.events(run.id, samples).await?)
+    }
+
+    /// Console lines from line `from`.
+    pub async fn log_lines(&self, run: &Run, from: i64, limit: i64) -> CoreResult<Vec<LogLine>> {
+        check_page(limit, "console lines")?;
+        Ok(self.store.log_lines(run.id, from.max(0), limit).await?)
+    }
+
+    /// Record a completed upload of a run file.
+    pub async fn record_run_file(&self, file: &RunFile) -> CoreResult<RunFile> {
+        Ok(self.store.put_run_file(file).await?)
+    }
+
+    /// A page of a run's files.
+    pub async fn run_files(
+        &self,
+        run: &Run,
+        names: &[String],
+        pattern: Option<&str>,
+        after_name: Option<&str>,
+        first: i64,
+    ) -> CoreResult<Vec<RunFile>> {
+        check_page(first, "files")?;
+        Ok(self
+            .store
+            .run_files(run.id, names, pattern, after_name, first)
+            .await?)
+    }
+
+    /// How many files a run has.
+    pub async fn run_file_count(&self, run: &Run) -> CoreResult<i64> {
+        Ok(self.store.run_file_count(run.id).await?)
+    }
+
+    /// A run file and its run, if the caller may read them.
+    pub async fn run_file(&self, actor: &Actor, file_id: i64) -> CoreResult<Option<(Run, RunFile)>> {
+        let Some(file) = self.store.run_file_by_id(file_id).await? else {
+            return Ok(None);
+        };
+        let Some(run) = self.store.run_by_id(file.run_id).await? else {
+            return Ok(None);
+        };
+        let readable = self
+            .project(actor, &run.entity_name, &run.project_name)
+            .await?
+            .is_some();
+        Ok(readable.then_some((run, file)))
+    }
+
+    /// Delete run files by id; every one must be writable by the caller.
+    pub async fn delete_run_files(&self, actor: &Actor, ids: &[i64]) -> CoreResult<Vec<RunFile>> {
+        for id in ids {
+            let Some(file) = self.store.run_file_by_id(*id).await? else {
+                return Err(CoreError::NotFound(format!("No run file with id {id} exists.")));
+            };
+            self.writable_run(actor, file.run_id).await?;
+        }
+        Ok(self.store.delete_run_files(ids).await?)
+    }
+
+    /// A run by id that the caller may change.
+    pub async fn writable_run(&self, actor: &Actor, id: i64) -> CoreResult<Run> {
+        let not_found = || CoreError::NotFound(format!("No run with id {id} exists."));
+        let run = self.store.run_by_id(id).await?.ok_or_else(not_found)?;
+        let project = self
+            .project(actor, &run.entity_name, &run.project_name)
+            .await?
+            .ok_or_else(not_found)?;
+        self.check_write(actor, &run, &project).await?;
+        Ok(run)
+    }
+
+    async fn check_write(&self, actor: &Actor, run: &Run, project: &Project) -> CoreResult<()> {
+        if self.may_edit_entity(actor, project.entity_id).await? {
+            return Ok(());
+        }
+        let why = if project.visibility() == Access::Public {
+            "you may read it but only members of"
+        } else {
+            "only members of"
+        };
+        Err(CoreError::PermissionDenied(format!(
+            "Run {}/{}/{}: {why} {:?} may change it.",
+            run.entity_name, run.project_name, run.name, run.entity_name
+        )))
+    }
+}
+
+fn check_page(first: i64, what: &str) -> CoreResult<()> {
+    if (1..=MAX_PAGE).contains(&first) {
+        Ok(())
+    } else {
+        Err(CoreError::InvalidInput(format!(
+            "Page size {first} is out of range; ask for 1 to {MAX_PAGE} {what}."
+        )))
+    }
+}
+
+fn check_patch(patch: &RunPatch) -> CoreResult<()> {
+    if let Some(state) = &patch.state
+        && !RUN_STATES.contains(&state.as_str())
+    {
+        return Err(CoreError::InvalidInput(format!(
+            "Unknown run state {state:?}; use one of {}.",
+            RUN_STATES.join(", ")
+        )));
+    }
+    for (what, doc) in [("config", &patch.config), ("summary", &patch.summary)] {
+        if let Some(doc) = doc
+            && !matches!(
+                crate::stream::parse_relaxed(doc),
+                Ok(serde_json::Value::Object(_))
+            )
+        {
+            return Err(CoreError::InvalidInput(format!(
+                "The run {what} must be a JSON object."
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A fresh 8-character run id from `[a-z0-9]`, as W&B makes them.
+fn generate_run_name() -> CoreResult<String> {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| CoreError::Internal(format!("no randomness for a run id: {e}")))?;
+    Ok(bytes
+        .iter()
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect())
+}

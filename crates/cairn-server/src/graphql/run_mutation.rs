@@ -1,0 +1,307 @@
+//! Run mutations: `upsertBucket` (create/update a run), `createRunFiles`
+//! (upload URLs), state changes, stop, and deletion of runs and files.
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use cairn_core::run::RunPatch;
+use cairn_core::{RunTarget, names};
+use cairn_store::LocalBlobs;
+
+use crate::error::GqlResultExt;
+use crate::graphql::mutation::SuccessPayload;
+use crate::graphql::scalars::JsonString;
+use crate::graphql::types::RunObject;
+use crate::graphql::{BaseUrl, actor, cairn, ids};
+use crate::run_files;
+use crate::signing::UrlSigner;
+
+/// Mutations on runs.
+#[derive(Default)]
+pub struct RunMutation;
+
+#[derive(InputObject)]
+struct UpsertBucketInput {
+    /// The run's GraphQL id, when updating a known run.
+    id: Option<String>,
+    /// The run id (`abc123`).
+    name: Option<String>,
+    group_name: Option<String>,
+    /// The project.
+    model_name: Option<String>,
+    entity_name: Option<String>,
+    description: Option<String>,
+    display_name: Option<String>,
+    notes: Option<String>,
+    config: Option<JsonString>,
+    commit: Option<String>,
+    host: Option<String>,
+    debug: Option<bool>,
+    job_program: Option<String>,
+    job_repo: Option<String>,
+    job_type: Option<String>,
+    state: Option<String>,
+    sweep: Option<String>,
+    tags: Option<Vec<String>>,
+    summary_metrics: Option<JsonString>,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(SimpleObject)]
+struct UpsertBucketPayload {
+    bucket: Option<RunObject>,
+    inserted: bool,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(InputObject)]
+struct CreateRunFilesInput {
+    entity_name: String,
+    project_name: String,
+    run_name: String,
+    files: Vec<String>,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(SimpleObject)]
+#[graphql(name = "CreateRunFilesPayload")]
+struct CreateRunFilesPayload {
+    #[graphql(name = "runID")]
+    run_id: ID,
+    /// `Name:Value` headers to send with each PUT (none needed).
+    upload_headers: Vec<String>,
+    files: Vec<UploadUrl>,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(SimpleObject)]
+#[graphql(name = "RunFileUploadUrl")]
+struct UploadUrl {
+    name: String,
+    upload_url: String,
+}
+
+#[derive(InputObject)]
+struct MarkRunFilesUploadedInput {
+    entity_name: String,
+    project_name: String,
+    run_name: String,
+    files: Vec<String>,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(InputObject)]
+struct UpdateRunStateInput {
+    id: ID,
+    state: String,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(InputObject)]
+struct StopRunInput {
+    id: ID,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(InputObject)]
+struct DeleteRunInput {
+    id: ID,
+    /// Accepted; runs own no artifacts yet.
+    delete_artifacts: Option<bool>,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(InputObject)]
+struct DeleteFilesInput {
+    files: Vec<ID>,
+    /// Accepted for compatibility; files are found by id.
+    project_id: Option<i64>,
+    client_mutation_id: Option<String>,
+}
+
+
+/// `{clientMutationId}` payloads.
+#[derive(SimpleObject)]
+struct DeleteRunPayload {
+    client_mutation_id: Option<String>,
+}
+
+fn success(client_mutation_id: Option<String>) -> SuccessPayload {
+    SuccessPayload {
+        success: true,
+        client_mutation_id,
+    }
+}
+
+#[Object]
+impl RunMutation {
+    /// Create a run or change one (W&B's name for a run is "bucket").
+    async fn upsert_bucket(
+        &self,
+        ctx: &Context<'_>,
+        input: UpsertBucketInput,
+    ) -> async_graphql::Result<UpsertBucketPayload> {
+        let _ = input.debug;
+        let id = match input.id.as_deref().filter(|id| !id.is_empty()) {
+            Some(id) => Some(ids::decode("Run", id).gql()?),
+            None => None,
+        };
+        let target = RunTarget {
+            id,
+            entity: input.entity_name,
+            project: input.model_name,
+            name: input.name,
+        };
+        let patch = RunPatch {
+            display_name: input.display_name,
+            description: input.description,
+            notes: input.notes,
+            group: input.group_name,
+            job_type: input.job_type,
+            state: input.state,
+            host: input.host,
+            program: input.job_program,
+            commit: input.commit,
+            repo: input.job_repo,
+            sweep_name: input.sweep,
+            config: input.config.map(|c| c.0),
+            summary: input.summary_metrics.map(|s| s.0),
+            tags: input.tags,
+        };
+        let (run, inserted) = cairn(ctx)
+            .upsert_run(actor(ctx), target, patch)
+            .await
+            .gql()?;
+        Ok(UpsertBucketPayload {
+            bucket: Some(RunObject(run)),
+            inserted,
+            client_mutation_id: input.client_mutation_id,
+        })
+    }
+
+    /// Signed upload URLs for a run's files.
+    async fn create_run_files(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateRunFilesInput,
+    ) -> async_graphql::Result<CreateRunFilesPayload> {
+        for name in &input.files {
+            names::validate_file_path(name).gql()?;
+        }
+        let run = cairn(ctx)
+            .writable_run_by_name(
+                actor(ctx),
+                &input.entity_name,
+                &input.project_name,
+                &input.run_name,
+            )
+            .await
+            .gql()?;
+        let base = ctx.data_unchecked::<BaseUrl>();
+        let signer = ctx.data_unchecked::<UrlSigner>();
+        let files = input
+            .files
+            .into_iter()
+            .map(|name| {
+                let path = run_files::file_path(&run, &name);
+                UploadUrl {
+                    upload_url: format!("{}{path}?{}", base.0, signer.sign("PUT", &path)),
+                    name,
+                }
+            })
+            .collect();
+        Ok(CreateRunFilesPayload {
+            run_id: ids::encode("Run", run.id),
+            upload_headers: Vec::new(),
+            files,
+            client_mutation_id: input.client_mutation_id,
+        })
+    }
+
+    /// Acknowledge uploads (they were recorded when the bytes arrived).
+    async fn mark_run_files_uploaded(
+        &self,
+        ctx: &Context<'_>,
+        input: MarkRunFilesUploadedInput,
+    ) -> async_graphql::Result<SuccessPayload> {
+        let _ = input.files;
+        cairn(ctx)
+            .writable_run_by_name(
+                actor(ctx),
+                &input.entity_name,
+                &input.project_name,
+                &input.run_name,
+            )
+            .await
+            .gql()?;
+        Ok(success(input.client_mutation_id))
+    }
+
+    /// Set a run's state (`pending`, `failed`, …).
+    async fn update_run_state(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateRunStateInput,
+    ) -> async_graphql::Result<SuccessPayload> {
+        let id = ids::decode("Run", &input.id).gql()?;
+        cairn(ctx)
+            .set_run_state(actor(ctx), id, &input.state)
+            .await
+            .gql()?;
+        Ok(success(input.client_mutation_id))
+    }
+
+    /// Ask a running run to stop.
+    async fn stop_run(
+        &self,
+        ctx: &Context<'_>,
+        input: StopRunInput,
+    ) -> async_graphql::Result<SuccessPayload> {
+        let id = ids::decode("Run", &input.id).gql()?;
+        cairn(ctx).stop_run(actor(ctx), id).await.gql()?;
+        Ok(success(input.client_mutation_id))
+    }
+
+    /// Delete a run, its history and its files.
+    async fn delete_run(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteRunInput,
+    ) -> async_graphql::Result<DeleteRunPayload> {
+        let _ = input.delete_artifacts;
+        let id = ids::decode("Run", &input.id).gql()?;
+        let run = cairn(ctx).delete_run(actor(ctx), id).await.gql()?;
+        let blobs = ctx.data_unchecked::<LocalBlobs>();
+        if let Err(e) = blobs.delete_prefix(&format!("runs/{}", run.id)).await {
+            tracing::warn!(run = run.id, error = %e, "could not delete a deleted run's files");
+        }
+        Ok(DeleteRunPayload {
+            client_mutation_id: input.client_mutation_id,
+        })
+    }
+
+    /// Delete run files.
+    async fn delete_files(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteFilesInput,
+    ) -> async_graphql::Result<SuccessPayload> {
+        let _ = input.project_id;
+        let file_ids = input
+            .files
+            .iter()
+            .map(|id| ids::decode("File", id))
+            .collect::<Result<Vec<_>, _>>()
+            .gql()?;
+        let deleted = cairn(ctx)
+            .delete_run_files(actor(ctx), &file_ids)
+            .await
+            .gql()?;
+        let blobs = ctx.data_unchecked::<LocalBlobs>();
+        for file in deleted {
+            let key = run_files::blob_key(file.run_id, &file.name);
+            if let Err(e) = blobs.delete(&key).await {
+                tracing::warn!(%key, error = %e, "could not delete a run file's bytes");
+            }
+        }
+        Ok(success(input.client_mutation_id))
+    }
+}

@@ -1,0 +1,367 @@
+//! Runs: the run records themselves, search (in [`search`]), and what a run
+//! logs — history, events, console lines (in [`stream`]) and files.
+
+mod files;
+mod history;
+#[path = "search_stub.rs"]
+pub(crate) mod search;
+mod stream;
+
+use async_trait::async_trait;
+use cairn_core::model::UserId;
+use cairn_core::run::{HistoryKey, LogLine, Run, RunFile, RunPage, RunPatch, RunQuery};
+use cairn_core::store::{RunStore, StoreError, StoreResult};
+use cairn_core::stream::{StreamBatch, StreamOutcome};
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+use time::OffsetDateTime;
+
+use crate::{SqliteStore, backend};
+use search::{RunSearch, SearchError};
+
+/// Columns of a run, for `SELECT`s from `runs r`.
+const RUN_COLUMNS: &str = "r.id, r.project_id, \
+    (SELECT p.name FROM projects p WHERE p.id = r.project_id) AS project_name, \
+    (SELECT e.name FROM projects p JOIN entities e ON e.id = p.entity_id WHERE p.id = r.project_id) AS entity_name, \
+    r.name, r.display_name, r.description, r.notes, r.group_name, r.job_type, r.state, \
+    r.host, r.program, r.commit_hash, r.repo, r.sweep_name, r.user_id, \
+    (SELECT u.username FROM users u WHERE u.id = r.user_id) AS username, \
+    r.config, r.summary, r.system_metrics, r.tags, r.history_line_count, \
+    r.events_line_count, r.log_line_count, r.last_step, r.exitcode, r.stop_requested, \
+    r.created_at, r.updated_at, r.heartbeat_at";
+
+/// UNIX milliseconds, now.
+pub(crate) fn now_ms() -> i64 {
+    (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+fn from_ms(ms: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+fn run_from_row(row: &SqliteRow) -> Result<Run, sqlx::Error> {
+    let tags: String = row.try_get("tags")?;
+    Ok(Run {
+        id: row.try_get("id")?,
+        project_id: row.try_get("project_id")?,
+        project_name: row.try_get("project_name")?,
+        entity_name: row.try_get("entity_name")?,
+        name: row.try_get("name")?,
+        display_name: row.try_get("display_name")?,
+        description: row.try_get("description")?,
+        notes: row.try_get("notes")?,
+        group: row.try_get("group_name")?,
+        job_type: row.try_get("job_type")?,
+        state: row.try_get("state")?,
+        host: row.try_get("host")?,
+        program: row.try_get("program")?,
+        commit: row.try_get("commit_hash")?,
+        repo: row.try_get("repo")?,
+        sweep_name: row.try_get("sweep_name")?,
+        user_id: row.try_get("user_id")?,
+        username: row.try_get("username")?,
+        config: row.try_get("config")?,
+        summary: row.try_get("summary")?,
+        system_metrics: row.try_get("system_metrics")?,
+        tags: serde_json::from_str(&tags).unwrap_or_default(),
+        history_line_count: row.try_get("history_line_count")?,
+        events_line_count: row.try_get("events_line_count")?,
+        log_line_count: row.try_get("log_line_count")?,
+        last_step: row.try_get("last_step")?,
+        exitcode: row.try_get("exitcode")?,
+        stop_requested: row.try_get("stop_requested")?,
+        created_at: from_ms(row.try_get("created_at")?),
+        updated_at: from_ms(row.try_get("updated_at")?),
+        heartbeat_at: from_ms(row.try_get("heartbeat_at")?),
+    })
+}
+
+fn invalid(err: SearchError) -> StoreError {
+    StoreError::InvalidQuery(err.0)
+}
+
+fn parse_filters(query: &RunQuery) -> StoreResult<Option<serde_json::Value>> {
+    let Some(text) = query.filters.as_deref().filter(|t| !t.trim().is_empty()) else {
+        return Ok(None);
+    };
+    serde_json::from_str(text)
+        .map(Some)
+        .map_err(|e| StoreError::InvalidQuery(format!("The run filter is not valid JSON: {e}.")))
+}
+
+fn tags_json(tags: &Option<Vec<String>>) -> Option<String> {
+    tags.as_ref()
+        .map(|t| serde_json::to_string(t).unwrap_or_else(|_| "[]".into()))
+}
+
+impl SqliteStore {
+    async fn fetch_run(&self, condition: &str, a: i64, b: Option<&str>) -> StoreResult<Option<Run>> {
+        let sql = format!("SELECT {RUN_COLUMNS} FROM runs r WHERE {condition}");
+        let mut query = sqlx::query(&sql).bind(a);
+        if let Some(b) = b {
+            query = query.bind(b);
+        }
+        let row = query.fetch_optional(&self.pool).await.map_err(backend)?;
+        row.as_ref().map(run_from_row).transpose().map_err(backend)
+    }
+}
+
+#[async_trait]
+impl RunStore for SqliteStore {
+    async fn upsert_run(
+        &self,
+        project_id: i64,
+        name: &str,
+        patch: &RunPatch,
+        user_id: UserId,
+    ) -> StoreResult<(Run, bool)> {
+        let now = now_ms();
+        let inserted: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO runs (project_id, name, display_name, description, notes, group_name, \
+             job_type, state, host, program, commit_hash, repo, sweep_name, user_id, config, \
+             summary, tags, created_at, updated_at, heartbeat_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, COALESCE(?, 'running'), ?, ?, ?, ?, ?, ?, \
+             COALESCE(?, '{}'), COALESCE(?, '{}'), COALESCE(?, '[]'), ?, ?, ?) \
+             ON CONFLICT (project_id, name) DO NOTHING RETURNING id",
+        )
+        .bind(project_id)
+        .bind(name)
+        .bind(&patch.display_name)
+        .bind(&patch.description)
+        .bind(&patch.notes)
+        .bind(&patch.group)
+        .bind(&patch.job_type)
+        .bind(&patch.state)
+        .bind(&patch.host)
+        .bind(&patch.program)
+        .bind(&patch.commit)
+        .bind(&patch.repo)
+        .bind(&patch.sweep_name)
+        .bind(user_id)
+        .bind(&patch.config)
+        .bind(&patch.summary)
+        .bind(tags_json(&patch.tags))
+        .bind(now)
+        .bind(now)
+        .bind(now)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        if let Some(id) = inserted {
+            let run = self.run_by_id(id).await?;
+            return run
+                .map(|r| (r, true))
+                .ok_or_else(|| StoreError::Backend("a new run vanished".into()));
+        }
+        let existing = self
+            .run_by_name(project_id, name)
+            .await?
+            .ok_or_else(|| StoreError::Backend("a run was deleted while being updated".into()))?;
+        let run = self
+            .update_run(existing.id, patch)
+            .await?
+            .ok_or_else(|| StoreError::Backend("a run was deleted while being updated".into()))?;
+        Ok((run, false))
+    }
+
+    async fn update_run(&self, id: i64, patch: &RunPatch) -> StoreResult<Option<Run>> {
+        let done = sqlx::query(
+            "UPDATE runs SET display_name = COALESCE(?, display_name), \
+             description = COALESCE(?, description), notes = COALESCE(?, notes), \
+             group_name = COALESCE(?, group_name), job_type = COALESCE(?, job_type), \
+             state = COALESCE(?, state), host = COALESCE(?, host), \
+             program = COALESCE(?, program), commit_hash = COALESCE(?, commit_hash), \
+             repo = COALESCE(?, repo), sweep_name = COALESCE(?, sweep_name), \
+             config = COALESCE(?, config), summary = COALESCE(?, summary), \
+             tags = COALESCE(?, tags), updated_at = ? WHERE id = ?",
+        )
+        .bind(&patch.display_name)
+        .bind(&patch.description)
+        .bind(&patch.notes)
+        .bind(&patch.group)
+        .bind(&patch.job_type)
+        .bind(&patch.state)
+        .bind(&patch.host)
+        .bind(&patch.program)
+        .bind(&patch.commit)
+        .bind(&patch.repo)
+        .bind(&patch.sweep_name)
+        .bind(&patch.config)
+        .bind(&patch.summary)
+        .bind(tags_json(&patch.tags))
+        .bind(now_ms())
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        if done.rows_affected() == 0 {
+            return Ok(None);
+        }
+        self.run_by_id(id).await
+    }
+
+    async fn run_by_name(&self, project_id: i64, name: &str) -> StoreResult<Option<Run>> {
+        self.fetch_run("r.project_id = ? AND r.name = ?", project_id, Some(name))
+            .await
+    }
+
+    async fn run_by_id(&self, id: i64) -> StoreResult<Option<Run>> {
+        self.fetch_run("r.id = ?", id, None).await
+    }
+
+    async fn search_runs(
+        &self,
+        project_id: i64,
+        query: &RunQuery,
+        cursor: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<RunPage> {
+        let filters = parse_filters(query)?;
+        let search = RunSearch {
+            project_id,
+            filters: filters.as_ref(),
+            order: query.order.as_deref(),
+            include_sweeps: query.include_sweeps,
+        };
+        let sql = search::page_sql(&search, RUN_COLUMNS, cursor, limit + 1).map_err(invalid)?;
+        let rows = search::bind_all(sqlx::query(&sql.text), &sql.binds)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        let has_next_page = rows.len() as i64 > limit;
+        let runs = rows
+            .iter()
+            .take(limit as usize)
+            .map(|row| Ok((run_from_row(row)?, search::cursor_of(row)?)))
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+            .map_err(backend)?;
+        Ok(RunPage {
+            runs,
+            has_next_page,
+        })
+    }
+
+    async fn count_runs(&self, project_id: i64, query: &RunQuery) -> StoreResult<i64> {
+        let filters = parse_filters(query)?;
+        let search = RunSearch {
+            project_id,
+            filters: filters.as_ref(),
+            order: None,
+            include_sweeps: query.include_sweeps,
+        };
+        let sql = search::count_sql(&search).map_err(invalid)?;
+        search::bind_all(sqlx::query(&sql.text), &sql.binds)
+            .fetch_one(&self.pool)
+            .await
+            .and_then(|row| row.try_get(0))
+            .map_err(backend)
+    }
+
+    async fn delete_run(&self, id: i64) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM runs WHERE id = ?")
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn request_stop(&self, id: i64) -> StoreResult<()> {
+        sqlx::query("UPDATE runs SET stop_requested = 1, updated_at = ? WHERE id = ?")
+            .bind(now_ms())
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn append_stream(&self, run_id: i64, batch: &StreamBatch) -> StoreResult<StreamOutcome> {
+        stream::append(&self.pool, run_id, batch).await
+    }
+
+    async fn mark_crashed(&self, before_ms: i64) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "UPDATE runs SET state = 'crashed' WHERE state = 'running' AND heartbeat_at < ?",
+        )
+        .bind(before_ms)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(done.rows_affected())
+    }
+
+    async fn history(
+        &self,
+        run_id: i64,
+        min_step: i64,
+        max_step: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<String>> {
+        history::range(&self.pool, run_id, min_step, max_step, limit).await
+    }
+
+    async fn sampled_history(
+        &self,
+        run_id: i64,
+        keys: &[String],
+        min_step: i64,
+        max_step: i64,
+        samples: i64,
+    ) -> StoreResult<Vec<String>> {
+        history::sampled(&self.pool, run_id, keys, min_step, max_step, samples).await
+    }
+
+    async fn history_keys(&self, run_id: i64) -> StoreResult<Vec<HistoryKey>> {
+        history::keys(&self.pool, run_id).await
+    }
+
+    async fn events(&self, run_id: i64, samples: i64) -> StoreResult<Vec<String>> {
+        history::events(&self.pool, run_id, samples).await
+    }
+
+    async fn log_lines(&self, run_id: i64, from: i64, limit: i64) -> StoreResult<Vec<LogLine>> {
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT line, content FROM run_log_lines WHERE run_id = ? AND line >= ? \
+             ORDER BY line LIMIT ?",
+        )
+        .bind(run_id)
+        .bind(from)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(rows
+            .into_iter()
+            .map(|(number, content)| LogLine { number, content })
+            .collect())
+    }
+
+    async fn put_run_file(&self, file: &RunFile) -> StoreResult<RunFile> {
+        files::put(&self.pool, file).await
+    }
+
+    async fn run_files(
+        &self,
+        run_id: i64,
+        names: &[String],
+        pattern: Option<&str>,
+        after_name: Option<&str>,
+        limit: i64,
+    ) -> StoreResult<Vec<RunFile>> {
+        files::list(&self.pool, run_id, names, pattern, after_name, limit).await
+    }
+
+    async fn run_file_count(&self, run_id: i64) -> StoreResult<i64> {
+        files::count(&self.pool, run_id).await
+    }
+
+    async fn run_file_by_id(&self, id: i64) -> StoreResult<Option<RunFile>> {
+        files::by_id(&self.pool, id).await
+    }
+
+    async fn delete_run_files(&self, ids: &[i64]) -> StoreResult<Vec<RunFile>> {
+        files::delete(&self.pool, ids).await
+    }
+}

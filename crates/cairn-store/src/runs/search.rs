@@ -1,0 +1,2 @@
+//! Run search: MongoDB-style filters and W&B order strings compiled to SQL.
+//! (Being written; see the module's tests.)

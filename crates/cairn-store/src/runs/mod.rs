@@ -278,7 +278,7 @@ impl RunStore for SqliteStore {
     }
 
     async fn append_stream(&self, run_id: i64, batch: &StreamBatch) -> StoreResult<StreamOutcome> {
-        stream::append(&self.pool, run_id, batch).await
+        stream::append(&self.writer, run_id, batch).await
     }
 
     async fn mark_crashed(&self, before_ms: i64) -> StoreResult<u64> {

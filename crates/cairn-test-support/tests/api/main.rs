@@ -4,5 +4,6 @@
 mod auth;
 mod keys;
 mod projects;
+mod run_logging;
 mod teams;
 mod users;

@@ -1,0 +1,393 @@
+//! The run-logging wire protocol as `wandb-core` speaks it: `upsertBucket`,
+//! the file_stream endpoint, and run-file uploads and downloads through
+//! signed URLs. Raw HTTP on purpose: these are the requests the official
+//! client sends, byte for byte in shape.
+
+use cairn_test_support::{ADMIN_KEY, TestServer};
+use serde_json::{Value, json};
+
+/// Create run `name` in `admin/logging`; returns its GraphQL id.
+async fn create_run(server: &TestServer, name: &str) -> String {
+    let answer = server
+        .raw_graphql(
+            ADMIN_KEY,
+            json!({
+                "query": "mutation($name: String, $config: JSONString) { upsertBucket(input: {name: $name, modelName: \"logging\", entityName: \"admin\", config: $config}) { bucket { id name } inserted } }",
+                "variables": { "name": name, "config": "{\"lr\": {\"value\": 0.1}, \"_wandb\": {\"value\": {\"t\": {\"1\": [1]}}}}" },
+            }),
+        )
+        .await;
+    assert_eq!(answer["data"]["upsertBucket"]["inserted"], true, "{answer}");
+    answer["data"]["upsertBucket"]["bucket"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// POST a file_stream body for `admin/logging/<run>`.
+async fn stream(server: &TestServer, key: Option<&str>, run: &str, body: Value) -> (u16, Value) {
+    let mut request = reqwest::Client::new()
+        .post(format!(
+            "{}/files/admin/logging/{run}/file_stream",
+            server.base_url
+        ))
+        .json(&body);
+    if let Some(key) = key {
+        request = request.basic_auth("api", Some(key));
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+fn history(offset: i64, lines: &[&str]) -> Value {
+    json!({ "files": { "wandb-history.jsonl": { "offset": offset, "content": lines } } })
+}
+
+/// Query fields of `admin/logging/<run>`.
+async fn run_fields(server: &TestServer, run: &str, fields: &str) -> Value {
+    let answer = server
+        .raw_graphql(
+            ADMIN_KEY,
+            json!({ "query": format!("{{ project(name: \"logging\", entityName: \"admin\") {{ run(name: \"{run}\") {{ {fields} }} }} }}") }),
+        )
+        .await;
+    assert!(answer["errors"].is_null(), "{answer}");
+    answer["data"]["project"]["run"].clone()
+}
+
+#[tokio::test]
+async fn a_run_streams_history_summary_console_and_finishes() {
+    let server = TestServer::start().await;
+    create_run(&server, "r1").await;
+    let (status, answer) = stream(
+        &server,
+        Some(ADMIN_KEY),
+        "r1",
+        json!({ "files": {
+            "wandb-history.jsonl": { "offset": 0, "content": [
+                "{\"_step\": 0, \"loss\": 1.5, \"_runtime\": 1.0}",
+                "{\"_step\": 1, \"loss\": NaN, \"acc\": {\"top1\": 0.5}}",
+            ]},
+            "wandb-summary.json": { "offset": 0, "content": ["{\"loss\": NaN, \"best\": Infinity}"] },
+            "output.log": { "offset": 0, "content": ["2026-11-23T10:00:00.000000 hello", "2026-11-23T10:00:00.000001 ERROR boom"] },
+            "wandb-events.jsonl": { "offset": 0, "content": ["{\"system.cpu\": 12.5, \"_runtime\": 1}"] },
+        }}),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer.get("stopped"), None);
+
+    let run = run_fields(
+        &server,
+        "r1",
+        "state historyLineCount logLineCount eventsLineCount summaryMetrics systemMetrics historyKeys history(minStep: 0, maxStep: 10, samples: 10) logLines(first: 10) { edges { node { number level line } } }",
+    )
+    .await;
+    assert_eq!(run["state"], "running");
+    assert_eq!(run["historyLineCount"], 2);
+    assert_eq!(run["logLineCount"], 2);
+    assert_eq!(run["eventsLineCount"], 1);
+    // Stored exactly as sent: NaN and Infinity survive.
+    assert_eq!(run["summaryMetrics"], "{\"loss\": NaN, \"best\": Infinity}");
+    assert_eq!(
+        run["history"][1],
+        "{\"_step\": 1, \"loss\": NaN, \"acc\": {\"top1\": 0.5}}"
+    );
+    assert_eq!(run["historyKeys"]["lastStep"], 1);
+    assert_eq!(
+        run["historyKeys"]["keys"]["loss"]["typeCounts"][0],
+        json!({ "type": "number", "count": 2 })
+    );
+    assert_eq!(run["systemMetrics"], "{\"system.cpu\": 12.5, \"_runtime\": 1}");
+    let lines = &run["logLines"]["edges"];
+    assert_eq!(lines[0]["node"]["line"], "hello");
+    assert_eq!(lines[1]["node"]["level"], "error");
+    assert_eq!(lines[1]["node"]["line"], "boom");
+
+    let (status, _) = stream(
+        &server,
+        Some(ADMIN_KEY),
+        "r1",
+        json!({ "complete": true, "exitcode": 0 }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let run = run_fields(&server, "r1", "state exitcode").await;
+    assert_eq!(run, json!({ "state": "finished", "exitcode": 0 }));
+}
+
+#[tokio::test]
+async fn resent_lines_replace_instead_of_duplicating() {
+    let server = TestServer::start().await;
+    create_run(&server, "r1").await;
+    let lines = ["{\"_step\": 0, \"a\": 1}", "{\"_step\": 1, \"a\": 2}"];
+    for _ in 0..3 {
+        let (status, _) = stream(&server, Some(ADMIN_KEY), "r1", history(0, &lines)).await;
+        assert_eq!(status, 200);
+    }
+    let (status, _) = stream(
+        &server,
+        Some(ADMIN_KEY),
+        "r1",
+        history(2, &["{\"_step\": 2, \"a\": 3}"]),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let run = run_fields(
+        &server,
+        "r1",
+        "historyLineCount historyKeys history(minStep: 0, maxStep: 100, samples: 100)",
+    )
+    .await;
+    assert_eq!(run["historyLineCount"], 3);
+    assert_eq!(run["history"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        run["historyKeys"]["keys"]["a"]["typeCounts"][0]["count"], 3,
+        "resends are not counted twice"
+    );
+}
+
+#[tokio::test]
+async fn a_malformed_line_rejects_the_whole_request() {
+    let server = TestServer::start().await;
+    create_run(&server, "r1").await;
+    let (status, answer) = stream(
+        &server,
+        Some(ADMIN_KEY),
+        "r1",
+        history(0, &["{\"_step\": 0, \"a\": 1}", "{not json"]),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let message = answer["error"].as_str().unwrap();
+    assert!(
+        message.contains("wandb-history.jsonl line 1"),
+        "the error names the file and line: {message}"
+    );
+    let run = run_fields(&server, "r1", "historyLineCount").await;
+    assert_eq!(run["historyLineCount"], 0, "nothing of a rejected request is kept");
+
+    let (status, answer) = stream(&server, Some(ADMIN_KEY), "r1", json!([1, 2])).await;
+    assert_eq!(status, 400, "{answer}");
+    let (status, answer) = stream(
+        &server,
+        Some(ADMIN_KEY),
+        "r1",
+        history(-1, &["{\"_step\": 0}"]),
+    )
+    .await;
+    assert_eq!(status, 400, "{answer}");
+    assert!(answer["error"].as_str().unwrap().contains("negative"));
+}
+
+#[tokio::test]
+async fn streaming_needs_a_key_and_a_run_the_caller_may_write() {
+    let server = TestServer::start().await;
+    create_run(&server, "r1").await;
+    let body = history(0, &["{\"_step\": 0}"]);
+    let (status, _) = stream(&server, None, "r1", body.clone()).await;
+    assert_eq!(status, 401);
+    let (status, answer) = stream(&server, Some(ADMIN_KEY), "missing", body.clone()).await;
+    assert_eq!(status, 404);
+    assert!(answer["error"].as_str().unwrap().contains("upsertBucket"));
+
+    let (_, _, outsider) = server.new_user("outsider@example.com").await;
+    let (status, _) = stream(&server, Some(&outsider), "r1", body).await;
+    assert_eq!(status, 404, "a private project's runs are invisible to outsiders");
+}
+
+#[tokio::test]
+async fn a_stopped_run_is_told_to_stop_and_failures_keep_their_exit_code() {
+    let server = TestServer::start().await;
+    let id = create_run(&server, "r1").await;
+    let answer = server
+        .raw_graphql(
+            ADMIN_KEY,
+            json!({ "query": "mutation($id: ID!) { stopRun(input: {id: $id}) { success } }", "variables": { "id": id } }),
+        )
+        .await;
+    assert_eq!(answer["data"]["stopRun"]["success"], true, "{answer}");
+    let (status, answer) = stream(&server, Some(ADMIN_KEY), "r1", json!({})).await;
+    assert_eq!(status, 200);
+    assert_eq!(answer["stopped"], true);
+
+    let (_, _) = stream(
+        &server,
+        Some(ADMIN_KEY),
+        "r1",
+        json!({ "complete": true, "exitcode": 3 }),
+    )
+    .await;
+    let run = run_fields(&server, "r1", "state exitcode").await;
+    assert_eq!(run, json!({ "state": "failed", "exitcode": 3 }));
+}
+
+#[tokio::test]
+async fn resume_status_reports_counts_tail_and_telemetry() {
+    let server = TestServer::start().await;
+    create_run(&server, "r1").await;
+    stream(
+        &server,
+        Some(ADMIN_KEY),
+        "r1",
+        history(0, &["{\"_step\": 0, \"_runtime\": 1}", "{\"_step\": 1, \"_runtime\": 2}"]),
+    )
+    .await;
+    let answer = server
+        .raw_graphql(
+            ADMIN_KEY,
+            json!({
+                "query": "query RunResumeStatus($project: String, $entity: String, $name: String!) { model(name: $project, entityName: $entity) { id name entity { id name } bucket(name: $name, missingOk: true) { id name historyLineCount logLineCount eventsLineCount historyTail eventsTail config wandbConfig(keys: [\"t\"]) } } }",
+                "variables": { "project": "logging", "entity": "admin", "name": "r1" },
+            }),
+        )
+        .await;
+    let bucket = &answer["data"]["model"]["bucket"];
+    assert_eq!(bucket["historyLineCount"], 2, "{answer}");
+    let tail: Vec<String> = serde_json::from_str(bucket["historyTail"].as_str().unwrap()).unwrap();
+    assert_eq!(tail, ["{\"_step\": 1, \"_runtime\": 2}"]);
+    let telemetry: Value = serde_json::from_str(bucket["wandbConfig"].as_str().unwrap()).unwrap();
+    assert_eq!(telemetry, json!({ "t": { "1": [1] } }));
+
+    let missing = server
+        .raw_graphql(
+            ADMIN_KEY,
+            json!({
+                "query": "query($name: String!) { model(name: \"logging\", entityName: \"admin\") { bucket(name: $name, missingOk: true) { id } } }",
+                "variables": { "name": "nope" },
+            }),
+        )
+        .await;
+    assert_eq!(missing["data"]["model"]["bucket"], Value::Null);
+}
+
+#[tokio::test]
+async fn run_files_upload_through_signed_urls_and_download_byte_identical() {
+    let server = TestServer::start().await;
+    create_run(&server, "r1").await;
+    let answer = server
+        .raw_graphql(
+            ADMIN_KEY,
+            json!({
+                "query": "mutation($files: [String!]!) { createRunFiles(input: {entityName: \"admin\", projectName: \"logging\", runName: \"r1\", files: $files}) { runID uploadHeaders files { name uploadUrl } } }",
+                "variables": { "files": ["media/a b.bin", "config.yaml"] },
+            }),
+        )
+        .await;
+    let files = answer["data"]["createRunFiles"]["files"].as_array().unwrap();
+    let upload_url = files[0]["uploadUrl"].as_str().unwrap();
+    assert!(upload_url.starts_with(&server.base_url), "absolute URL: {upload_url}");
+
+    // wandb-core PUTs without credentials: the signature is the permission.
+    let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    let http = reqwest::Client::new();
+    let put = http.put(upload_url).body(bytes.clone()).send().await.unwrap();
+    assert_eq!(put.status(), 200);
+    // The signature covers the method and the path.
+    let tampered = upload_url.replace("a%20b.bin", "other.bin");
+    let put = http.put(&tampered).body("x").send().await.unwrap();
+    assert_eq!(put.status(), 403);
+    let get_with_put_signature = http.get(upload_url).send().await.unwrap();
+    assert_eq!(get_with_put_signature.status(), 403);
+
+    let run = run_fields(
+        &server,
+        "r1",
+        "fileCount files(names: [\"media/a b.bin\"]) { edges { node { id name sizeBytes md5 directUrl url } } }",
+    )
+    .await;
+    assert_eq!(run["fileCount"], 1);
+    let node = &run["files"]["edges"][0]["node"];
+    assert_eq!(node["sizeBytes"], 200_000);
+    let direct = node["directUrl"].as_str().unwrap();
+    let got = http.get(direct).send().await.unwrap();
+    assert_eq!(got.status(), 200);
+    assert_eq!(got.bytes().await.unwrap().as_ref(), bytes.as_slice());
+
+    // Without a signature, credentials work and are required.
+    let plain = format!("{}/files/admin/logging/r1/media/a%20b.bin", server.base_url);
+    assert_eq!(http.get(&plain).send().await.unwrap().status(), 401);
+    let authed = http
+        .get(&plain)
+        .basic_auth("api", Some(ADMIN_KEY))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(authed.status(), 200);
+
+    // Deleting the file removes it.
+    let id = node["id"].as_str().unwrap();
+    let answer = server
+        .raw_graphql(
+            ADMIN_KEY,
+            json!({ "query": "mutation($f: [ID!]!) { deleteFiles(input: {files: $f}) { success } }", "variables": { "f": [id] } }),
+        )
+        .await;
+    assert_eq!(answer["data"]["deleteFiles"]["success"], true, "{answer}");
+    assert_eq!(http.get(direct).send().await.unwrap().status(), 404);
+}
+
+#[tokio::test]
+async fn file_names_that_escape_the_run_are_refused() {
+    let server = TestServer::start().await;
+    create_run(&server, "r1").await;
+    for bad in ["../../etc/passwd", "/abs/path", "a/../../b", ""] {
+        let answer = server
+            .raw_graphql(
+                ADMIN_KEY,
+                json!({
+                    "query": "mutation($files: [String!]!) { createRunFiles(input: {entityName: \"admin\", projectName: \"logging\", runName: \"r1\", files: $files}) { runID } }",
+                    "variables": { "files": [bad] },
+                }),
+            )
+            .await;
+        let message = answer["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("is not allowed"), "{bad:?}: {answer}");
+    }
+    // Straight to the upload route, with credentials.
+    let put = reqwest::Client::new()
+        .put(format!(
+            "{}/files/admin/logging/r1/a%2F..%2F..%2Fx",
+            server.base_url
+        ))
+        .basic_auth("api", Some(ADMIN_KEY))
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 400);
+}
+
+#[tokio::test]
+async fn oversized_stream_bodies_are_refused_with_413() {
+    let server = TestServer::start().await;
+    create_run(&server, "r1").await;
+    let line = format!("{{\"_step\": 0, \"blob\": \"{}\"}}", "x".repeat(1 << 20));
+    let lines: Vec<&str> = std::iter::repeat_n(line.as_str(), 70).collect();
+    let (status, _) = stream(&server, Some(ADMIN_KEY), "r1", history(0, &lines)).await;
+    assert_eq!(status, 413);
+}
+
+#[tokio::test]
+async fn deleting_a_run_removes_its_history_and_files() {
+    let server = TestServer::start().await;
+    let id = create_run(&server, "r1").await;
+    stream(&server, Some(ADMIN_KEY), "r1", history(0, &["{\"_step\": 0}"])).await;
+    let answer = server
+        .raw_graphql(
+            ADMIN_KEY,
+            json!({ "query": "mutation($id: ID!) { deleteRun(input: {id: $id}) { clientMutationId } }", "variables": { "id": id } }),
+        )
+        .await;
+    assert!(answer["errors"].is_null(), "{answer}");
+    let answer = server
+        .raw_graphql(
+            ADMIN_KEY,
+            json!({ "query": "{ project(name: \"logging\", entityName: \"admin\") { run(name: \"r1\") { id } } }" }),
+        )
+        .await;
+    assert_eq!(answer["data"]["project"]["run"], Value::Null);
+    let (status, _) = stream(&server, Some(ADMIN_KEY), "r1", history(1, &["{\"_step\": 1}"])).await;
+    assert_eq!(status, 404);
+}

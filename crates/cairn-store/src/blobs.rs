@@ -49,6 +49,9 @@ impl LocalBlobs {
     pub fn path(&self, key: &str) -> io::Result<PathBuf> {
         let relative = Path::new(key);
         let safe = !key.is_empty()
+            && key
+                .split('/')
+                .all(|s| !s.is_empty() && s != "." && s != "..")
             && relative
                 .components()
                 .all(|c| matches!(c, Component::Normal(_)));

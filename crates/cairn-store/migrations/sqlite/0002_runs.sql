@@ -44,6 +44,21 @@ CREATE INDEX runs_by_created ON runs(project_id, created_at, id);
 CREATE INDEX runs_by_heartbeat ON runs(project_id, heartbeat_at, id);
 CREATE INDEX runs_running ON runs(state, heartbeat_at) WHERE state = 'running';
 
+-- Every scalar leaf of a run's config values (under `config.`) and summary
+-- (under `summary_metrics.`), one row each: filters and ordering on them use
+-- the index instead of parsing each run's JSON. `val` has no declared type,
+-- so SQLite keeps each value's own type (INTEGER/REAL for numbers and
+-- booleans, TEXT for strings, NULL for JSON null) and orders numbers before
+-- text, as the search compiler relies on.
+CREATE TABLE run_fields (
+    run_id      INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    path        TEXT NOT NULL,
+    project_id  INTEGER NOT NULL,
+    val,
+    PRIMARY KEY (run_id, path)
+) WITHOUT ROWID;
+CREATE INDEX run_fields_by_value ON run_fields(project_id, path, val);
+
 -- One row per line of wandb-history.jsonl; `line` is its offset. Rows are
 -- kept exactly as the client sent them (NaN/Infinity spelled as it spells
 -- them), `step` is their `_step`.

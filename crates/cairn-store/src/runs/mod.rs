@@ -1,6 +1,7 @@
 //! Runs: the run records themselves, search (in [`search`]), and what a run
 //! logs — history, events, console lines (in [`stream`]) and files.
 
+mod fields;
 mod files;
 mod history;
 #[path = "search_stub.rs"]
@@ -95,6 +96,60 @@ fn tags_json(tags: &Option<Vec<String>>) -> Option<String> {
         .map(|t| serde_json::to_string(t).unwrap_or_else(|_| "[]".into()))
 }
 
+/// Apply the set fields of `patch` to run `id`.
+async fn apply_patch(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    id: i64,
+    patch: &RunPatch,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE runs SET display_name = COALESCE(?, display_name), \
+         description = COALESCE(?, description), notes = COALESCE(?, notes), \
+         group_name = COALESCE(?, group_name), job_type = COALESCE(?, job_type), \
+         state = COALESCE(?, state), host = COALESCE(?, host), \
+         program = COALESCE(?, program), commit_hash = COALESCE(?, commit_hash), \
+         repo = COALESCE(?, repo), sweep_name = COALESCE(?, sweep_name), \
+         config = COALESCE(?, config), summary = COALESCE(?, summary), \
+         tags = COALESCE(?, tags), updated_at = ? WHERE id = ?",
+    )
+    .bind(&patch.display_name)
+    .bind(&patch.description)
+    .bind(&patch.notes)
+    .bind(&patch.group)
+    .bind(&patch.job_type)
+    .bind(&patch.state)
+    .bind(&patch.host)
+    .bind(&patch.program)
+    .bind(&patch.commit)
+    .bind(&patch.repo)
+    .bind(&patch.sweep_name)
+    .bind(&patch.config)
+    .bind(&patch.summary)
+    .bind(tags_json(&patch.tags))
+    .bind(now_ms())
+    .bind(id)
+    .execute(&mut **tx)
+    .await
+    .map_err(backend)?;
+    Ok(())
+}
+
+/// Refresh the searchable leaves of whichever documents `patch` replaces.
+async fn write_fields(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    id: i64,
+    project_id: i64,
+    patch: &RunPatch,
+) -> StoreResult<()> {
+    if let Some(config) = &patch.config {
+        fields::replace(tx, id, project_id, fields::Source::Config, config).await?;
+    }
+    if let Some(summary) = &patch.summary {
+        fields::replace(tx, id, project_id, fields::Source::Summary, summary).await?;
+    }
+    Ok(())
+}
+
 impl SqliteStore {
     async fn fetch_run(&self, condition: &str, a: i64, b: Option<&str>) -> StoreResult<Option<Run>> {
         let sql = format!("SELECT {RUN_COLUMNS} FROM runs r WHERE {condition}");
@@ -117,6 +172,7 @@ impl RunStore for SqliteStore {
         user_id: UserId,
     ) -> StoreResult<(Run, bool)> {
         let now = now_ms();
+        let mut tx = self.writer.begin().await.map_err(backend)?;
         let inserted: Option<i64> = sqlx::query_scalar(
             "INSERT INTO runs (project_id, name, display_name, description, notes, group_name, \
              job_type, state, host, program, commit_hash, repo, sweep_name, user_id, config, \
@@ -145,59 +201,45 @@ impl RunStore for SqliteStore {
         .bind(now)
         .bind(now)
         .bind(now)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(backend)?;
-        if let Some(id) = inserted {
-            let run = self.run_by_id(id).await?;
-            return run
-                .map(|r| (r, true))
-                .ok_or_else(|| StoreError::Backend("a new run vanished".into()));
-        }
-        let existing = self
-            .run_by_name(project_id, name)
-            .await?
-            .ok_or_else(|| StoreError::Backend("a run was deleted while being updated".into()))?;
+        let (id, created) = match inserted {
+            Some(id) => (id, true),
+            None => {
+                let id: i64 =
+                    sqlx::query_scalar("SELECT id FROM runs WHERE project_id = ? AND name = ?")
+                        .bind(project_id)
+                        .bind(name)
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(backend)?;
+                apply_patch(&mut tx, id, patch).await?;
+                (id, false)
+            }
+        };
+        write_fields(&mut tx, id, project_id, patch).await?;
+        tx.commit().await.map_err(backend)?;
         let run = self
-            .update_run(existing.id, patch)
+            .run_by_id(id)
             .await?
-            .ok_or_else(|| StoreError::Backend("a run was deleted while being updated".into()))?;
-        Ok((run, false))
+            .ok_or_else(|| StoreError::Backend("a run vanished while being written".into()))?;
+        Ok((run, created))
     }
 
     async fn update_run(&self, id: i64, patch: &RunPatch) -> StoreResult<Option<Run>> {
-        let done = sqlx::query(
-            "UPDATE runs SET display_name = COALESCE(?, display_name), \
-             description = COALESCE(?, description), notes = COALESCE(?, notes), \
-             group_name = COALESCE(?, group_name), job_type = COALESCE(?, job_type), \
-             state = COALESCE(?, state), host = COALESCE(?, host), \
-             program = COALESCE(?, program), commit_hash = COALESCE(?, commit_hash), \
-             repo = COALESCE(?, repo), sweep_name = COALESCE(?, sweep_name), \
-             config = COALESCE(?, config), summary = COALESCE(?, summary), \
-             tags = COALESCE(?, tags), updated_at = ? WHERE id = ?",
-        )
-        .bind(&patch.display_name)
-        .bind(&patch.description)
-        .bind(&patch.notes)
-        .bind(&patch.group)
-        .bind(&patch.job_type)
-        .bind(&patch.state)
-        .bind(&patch.host)
-        .bind(&patch.program)
-        .bind(&patch.commit)
-        .bind(&patch.repo)
-        .bind(&patch.sweep_name)
-        .bind(&patch.config)
-        .bind(&patch.summary)
-        .bind(tags_json(&patch.tags))
-        .bind(now_ms())
-        .bind(id)
-        .execute(&self.pool)
-        .await
-        .map_err(backend)?;
-        if done.rows_affected() == 0 {
+        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let project_id: Option<i64> = sqlx::query_scalar("SELECT project_id FROM runs WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let Some(project_id) = project_id else {
             return Ok(None);
-        }
+        };
+        apply_patch(&mut tx, id, patch).await?;
+        write_fields(&mut tx, id, project_id, patch).await?;
+        tx.commit().await.map_err(backend)?;
         self.run_by_id(id).await
     }
 

@@ -10,6 +10,7 @@ use cairn_core::store::StoreResult;
 use cairn_core::stream::{self, Chunk, HistoryLine, StreamBatch, StreamOutcome};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
+use super::fields::{self, Source};
 use super::now_ms;
 use crate::backend;
 
@@ -25,9 +26,9 @@ pub(super) async fn append(
     let mut tx = pool.begin().await.map_err(backend)?;
     let now = now_ms();
     // Write first, so the transaction holds the write lock from its start.
-    let (history_count, stopped): (i64, bool) = sqlx::query_as(
+    let (history_count, stopped, project_id): (i64, bool, i64) = sqlx::query_as(
         "UPDATE runs SET heartbeat_at = ?, updated_at = ? WHERE id = ? \
-         RETURNING history_line_count, stop_requested",
+         RETURNING history_line_count, stop_requested, project_id",
     )
     .bind(now)
     .bind(now)
@@ -70,6 +71,7 @@ pub(super) async fn append(
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
+        fields::replace(&mut tx, run_id, project_id, Source::Summary, summary).await?;
     }
     let state = match (batch.complete, batch.preempting) {
         (Some(0), _) => "'finished'",

@@ -185,6 +185,14 @@ pub trait RunStore: Send + Sync {
         max_step: i64,
         limit: i64,
     ) -> StoreResult<Vec<String>>;
+    /// Like [`RunStore::history`], with each row's step: `(step, row)`.
+    async fn history_page(
+        &self,
+        run_id: i64,
+        min_step: i64,
+        max_step: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<(i64, String)>>;
     /// At most `samples` history rows in the step range that have every key
     /// in `keys`, spread evenly, always with the first and last.
     async fn sampled_history(

@@ -11,6 +11,7 @@ mod auth;
 pub mod config;
 mod error;
 mod file_stream;
+mod history_export;
 pub mod graphql;
 mod router;
 mod run_files;

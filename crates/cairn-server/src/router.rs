@@ -7,6 +7,7 @@
 //! | `POST /sdk/otel/v1/{metrics,logs}` | client telemetry: accepted, dropped    |
 //! | `POST /files/{e}/{p}/{run}/file_stream` | run logging (see `file_stream.rs`) |
 //! | `PUT`/`GET /files/{e}/{p}/{run}/{*name}` | run files (see `run_files.rs`)   |
+//! | `GET /cairn/v1/runs/{e}/{p}/{run}/history` | history as JSON lines (`history_export.rs`) |
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -21,7 +22,7 @@ use tower_http::trace::TraceLayer;
 use crate::auth;
 use crate::graphql::{BaseUrl, CairnSchema};
 use crate::signing::UrlSigner;
-use crate::{file_stream, run_files};
+use crate::{file_stream, history_export, run_files};
 
 /// Shared state of all handlers.
 #[derive(Clone)]
@@ -47,6 +48,10 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .route(
             "/files/{entity}/{project}/{run}/file_stream",
             post(file_stream::file_stream),
+        )
+        .route(
+            "/cairn/v1/runs/{entity}/{project}/{run}/history",
+            get(history_export::export),
         )
         .route(
             "/files/{entity}/{project}/{run}/{*name}",

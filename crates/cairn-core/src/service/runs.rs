@@ -232,6 +232,22 @@ impl Cairn {
         Ok(self.store.history(run.id, min_step, max_step, limit).await?)
     }
 
+    /// Like [`Cairn::history`], with each row's step, for streaming scans
+    /// that continue after the last step they saw.
+    pub async fn history_page(
+        &self,
+        run: &Run,
+        min_step: i64,
+        max_step: i64,
+        limit: i64,
+    ) -> CoreResult<Vec<(i64, String)>> {
+        check_page(limit, "history rows")?;
+        Ok(self
+            .store
+            .history_page(run.id, min_step, max_step, limit)
+            .await?)
+    }
+
     /// At most `samples` rows that have all `keys`, evenly spread.
     pub async fn sampled_history(
         &self,

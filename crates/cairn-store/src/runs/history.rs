@@ -34,6 +34,26 @@ pub(super) async fn range(
     .map_err(backend)
 }
 
+pub(super) async fn page(
+    pool: &SqlitePool,
+    run_id: i64,
+    min_step: i64,
+    max_step: i64,
+    limit: i64,
+) -> StoreResult<Vec<(i64, String)>> {
+    sqlx::query_as(
+        "SELECT step, row FROM run_history WHERE run_id = ? AND step >= ? AND step < ? \
+         ORDER BY step, line LIMIT ?",
+    )
+    .bind(run_id)
+    .bind(min_step)
+    .bind(max_step)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+    .map_err(backend)
+}
+
 pub(super) async fn sampled(
     pool: &SqlitePool,
     run_id: i64,

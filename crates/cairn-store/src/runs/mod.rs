@@ -344,6 +344,16 @@ impl RunStore for SqliteStore {
         history::range(&self.pool, run_id, min_step, max_step, limit).await
     }
 
+    async fn history_page(
+        &self,
+        run_id: i64,
+        min_step: i64,
+        max_step: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<(i64, String)>> {
+        history::page(&self.pool, run_id, min_step, max_step, limit).await
+    }
+
     async fn sampled_history(
         &self,
         run_id: i64,

@@ -391,3 +391,62 @@ async fn deleting_a_run_removes_its_history_and_files() {
     let (status, _) = stream(&server, Some(ADMIN_KEY), "r1", history(1, &["{\"_step\": 1}"])).await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn history_streams_as_json_lines_with_ranges_and_keys() {
+    let server = TestServer::start().await;
+    create_run(&server, "r1").await;
+    let lines: Vec<String> = (0..12_000)
+        .map(|i| {
+            if i % 2 == 0 {
+                format!("{{\"_step\": {i}, \"loss\": {i}, \"even\": true}}")
+            } else {
+                format!("{{\"_step\": {i}, \"loss\": NaN}}")
+            }
+        })
+        .collect();
+    let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let (status, _) = stream(&server, Some(ADMIN_KEY), "r1", history(0, &refs)).await;
+    assert_eq!(status, 200);
+
+    let get = |query: &'static str, key: Option<&'static str>| {
+        let url = format!(
+            "{}/cairn/v1/runs/admin/logging/r1/history{query}",
+            server.base_url
+        );
+        async move {
+            let mut request = reqwest::Client::new().get(url);
+            if let Some(key) = key {
+                request = request.basic_auth("api", Some(key));
+            }
+            let response = request.send().await.unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+    let (status, all) = get("", Some(ADMIN_KEY)).await;
+    assert_eq!(status, 200);
+    let all: Vec<&str> = all.lines().collect();
+    assert_eq!(all.len(), 12_000, "every row, across several chunks");
+    assert_eq!(all, refs, "rows come back exactly as sent, in step order");
+
+    let (_, range) = get("?min_step=100&max_step=105", Some(ADMIN_KEY)).await;
+    assert_eq!(range.lines().collect::<Vec<_>>(), refs[100..105]);
+
+    let (_, projected) = get("?keys=_step,even&max_step=6", Some(ADMIN_KEY)).await;
+    let rows: Vec<Value> = projected
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            json!({"_step": 0, "even": true}),
+            json!({"_step": 2, "even": true}),
+            json!({"_step": 4, "even": true}),
+        ],
+        "only rows having every key, projected onto them"
+    );
+
+    let (status, _) = get("", None).await;
+    assert_eq!(status, 401);
+}

@@ -20,12 +20,17 @@ pub struct ServeArgs {
     /// secret of 40+ letters, digits or underscores). Generated if unset.
     #[arg(long, env = "CAIRN_ADMIN_API_KEY", hide_env_values = true)]
     admin_api_key: Option<String>,
+    /// Seconds without a word from a running run before it is marked
+    /// crashed (clients send a heartbeat every 30 s).
+    #[arg(long, env = "CAIRN_RUN_TIMEOUT", default_value_t = 300)]
+    run_timeout: u64,
 }
 
 /// Run the server until SIGTERM or Ctrl-C.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let mut config = cairn_server::Config::new(args.data_dir);
     config.admin_api_key = args.admin_api_key;
+    config.run_timeout = std::time::Duration::from_secs(args.run_timeout.max(1));
     let server = cairn_server::Server::start(&config).await?;
     let listener = TcpListener::bind(args.listen)
         .await

@@ -13,6 +13,8 @@ pub struct Config {
     pub admin_api_key: Option<String>,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
+    /// How long a running run may stay silent before it is marked crashed.
+    pub run_timeout: std::time::Duration,
 }
 
 impl Config {
@@ -22,6 +24,7 @@ impl Config {
             data_dir: data_dir.into(),
             admin_api_key: None,
             max_body_bytes: 64 * 1024 * 1024,
+            run_timeout: std::time::Duration::from_secs(300),
         }
     }
 }
@@ -36,6 +39,7 @@ impl std::fmt::Debug for Config {
                 &self.admin_api_key.as_ref().map(|_| "<redacted>"),
             )
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("run_timeout", &self.run_timeout)
             .finish()
     }
 }

@@ -15,15 +15,13 @@ use crate::graphql;
 use crate::router::{AppState, router};
 use crate::signing::UrlSigner;
 
-/// A run that has sent nothing for this long is marked crashed (the client
-/// sends a heartbeat every 30 s while it lives).
-const CRASH_AFTER: std::time::Duration = std::time::Duration::from_secs(5 * 60);
 
 /// A started (not yet serving) server: storage is open and migrated.
 pub struct Server {
     state: AppState,
     store: SqliteStore,
     max_body_bytes: usize,
+    run_timeout: std::time::Duration,
     /// The admin API key generated on this start, if this start created the
     /// instance and no key was supplied. Show it once.
     pub generated_admin_key: Option<String>,
@@ -70,6 +68,7 @@ impl Server {
             },
             store,
             max_body_bytes: config.max_body_bytes,
+            run_timeout: config.run_timeout,
             generated_admin_key: bootstrap.and_then(|b| b.generated_key),
         })
     }
@@ -80,7 +79,7 @@ impl Server {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let crash_watch = tokio::spawn(watch_for_crashes(self.state.cairn.clone()));
+        let crash_watch = tokio::spawn(watch_for_crashes(self.state.cairn.clone(), self.run_timeout));
         let app = router(self.state, self.max_body_bytes);
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
@@ -91,14 +90,20 @@ impl Server {
     }
 }
 
-/// Mark runs that went silent as crashed, once a minute.
-async fn watch_for_crashes(cairn: Cairn) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+/// Mark runs that stayed silent for `timeout` as crashed (the client sends
+/// a heartbeat every 30 s while it lives); checked every minute, or more
+/// often for short timeouts.
+async fn watch_for_crashes(cairn: Cairn, timeout: std::time::Duration) {
+    let period = (timeout / 2).clamp(
+        std::time::Duration::from_millis(100),
+        std::time::Duration::from_secs(60),
+    );
+    let mut tick = tokio::time::interval(period);
     loop {
         tick.tick().await;
         let now_ms = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
         match cairn
-            .mark_silent_runs_crashed(now_ms, CRASH_AFTER.as_millis() as i64)
+            .mark_silent_runs_crashed(now_ms, timeout.as_millis() as i64)
             .await
         {
             Ok(0) => {}

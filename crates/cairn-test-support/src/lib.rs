@@ -24,9 +24,15 @@ pub struct TestServer {
 impl TestServer {
     /// Start a fresh server.
     pub async fn start() -> TestServer {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Start a fresh server, adjusting its configuration first.
+    pub async fn start_with(adjust: impl FnOnce(&mut cairn_server::Config)) -> TestServer {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let mut config = cairn_server::Config::new(data_dir.path());
         config.admin_api_key = Some(ADMIN_KEY.to_string());
+        adjust(&mut config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind loopback");

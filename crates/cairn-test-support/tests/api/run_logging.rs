@@ -450,3 +450,27 @@ async fn history_streams_as_json_lines_with_ranges_and_keys() {
     let (status, _) = get("", None).await;
     assert_eq!(status, 401);
 }
+
+#[tokio::test]
+async fn a_silent_run_is_marked_crashed_and_revives_when_it_streams_again() {
+    let server = TestServer::start_with(|config| {
+        config.run_timeout = std::time::Duration::from_millis(600);
+    })
+    .await;
+    create_run(&server, "r1").await;
+    stream(&server, Some(ADMIN_KEY), "r1", history(0, &["{\"_step\": 0}"])).await;
+    let mut state = String::new();
+    for _ in 0..50 {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        state = run_fields(&server, "r1", "state").await["state"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        if state == "crashed" {
+            break;
+        }
+    }
+    assert_eq!(state, "crashed");
+    stream(&server, Some(ADMIN_KEY), "r1", history(1, &["{\"_step\": 1}"])).await;
+    assert_eq!(run_fields(&server, "r1", "state").await["state"], "running");
+}

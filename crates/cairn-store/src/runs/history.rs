@@ -21,17 +21,8 @@ pub(super) async fn range(
     max_step: i64,
     limit: i64,
 ) -> StoreResult<Vec<String>> {
-    sqlx::query_scalar(
-        "SELECT row FROM run_history WHERE run_id = ? AND step >= ? AND step < ? \
-         ORDER BY step, line LIMIT ?",
-    )
-    .bind(run_id)
-    .bind(min_step)
-    .bind(max_step)
-    .bind(limit)
-    .fetch_all(pool)
-    .await
-    .map_err(backend)
+    let rows = page(pool, run_id, min_step, max_step, limit).await?;
+    Ok(rows.into_iter().map(|(_, row)| row).collect())
 }
 
 pub(super) async fn page(

@@ -173,31 +173,15 @@ impl RunStore for SqliteStore {
     ) -> StoreResult<(Run, bool)> {
         let now = now_ms();
         let mut tx = self.writer.begin().await.map_err(backend)?;
+        // Claim the name first, then set fields the same way for new and
+        // existing runs.
         let inserted: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO runs (project_id, name, display_name, description, notes, group_name, \
-             job_type, state, host, program, commit_hash, repo, sweep_name, user_id, config, \
-             summary, tags, created_at, updated_at, heartbeat_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, COALESCE(?, 'running'), ?, ?, ?, ?, ?, ?, \
-             COALESCE(?, '{}'), COALESCE(?, '{}'), COALESCE(?, '[]'), ?, ?, ?) \
-             ON CONFLICT (project_id, name) DO NOTHING RETURNING id",
+            "INSERT INTO runs (project_id, name, user_id, created_at, updated_at, heartbeat_at) \
+             VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, name) DO NOTHING RETURNING id",
         )
         .bind(project_id)
         .bind(name)
-        .bind(&patch.display_name)
-        .bind(&patch.description)
-        .bind(&patch.notes)
-        .bind(&patch.group)
-        .bind(&patch.job_type)
-        .bind(&patch.state)
-        .bind(&patch.host)
-        .bind(&patch.program)
-        .bind(&patch.commit)
-        .bind(&patch.repo)
-        .bind(&patch.sweep_name)
         .bind(user_id)
-        .bind(&patch.config)
-        .bind(&patch.summary)
-        .bind(tags_json(&patch.tags))
         .bind(now)
         .bind(now)
         .bind(now)
@@ -214,10 +198,10 @@ impl RunStore for SqliteStore {
                         .fetch_one(&mut *tx)
                         .await
                         .map_err(backend)?;
-                apply_patch(&mut tx, id, patch).await?;
                 (id, false)
             }
         };
+        apply_patch(&mut tx, id, patch).await?;
         write_fields(&mut tx, id, project_id, patch).await?;
         tx.commit().await.map_err(backend)?;
         let run = self

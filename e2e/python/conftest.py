@@ -7,6 +7,8 @@ comes from `CAIRN_BIN` (default: target/debug/cairn, built by scripts/test).
 from __future__ import annotations
 
 import base64
+import contextlib
+import json
 import os
 import re
 import subprocess
@@ -26,6 +28,7 @@ class CairnServer:
     def __init__(self, proc: subprocess.Popen, url: str):
         self.proc = proc
         self.url = url
+        self.log: list[str] = []
 
     def gql(self, query: str, variables: dict | None = None, key: str = ADMIN_KEY) -> dict:
         """A raw GraphQL call, for set-up steps the official client cannot express."""
@@ -37,6 +40,40 @@ class CairnServer:
             timeout=30,
         )
         return resp.json()
+
+    def basic_auth(self, key: str = ADMIN_KEY) -> dict[str, str]:
+        return {"Authorization": "Basic " + base64.b64encode(f"api:{key}".encode()).decode()}
+
+    def upsert_run(self, entity: str, project: str, name: str, key: str = ADMIN_KEY, **fields) -> dict:
+        """Create or change a run with one raw `upsertBucket`, the cheap way to
+        make many runs. `fields` are UpsertBucketInput fields (`config` and
+        `summaryMetrics` may be dicts; they are JSON-encoded here)."""
+        for doc in ("config", "summaryMetrics"):
+            if isinstance(fields.get(doc), dict):
+                fields[doc] = json.dumps(fields[doc])
+        resp = self.gql(
+            "mutation($input: UpsertBucketInput!) { upsertBucket(input: $input) "
+            "{ bucket { id name displayName state createdAt heartbeatAt historyLineCount } inserted } }",
+            {"input": {"entityName": entity, "modelName": project, "name": name, **fields}},
+            key=key,
+        )
+        assert "errors" not in resp, resp
+        return resp["data"]["upsertBucket"]["bucket"]
+
+    def file_stream(
+        self, entity: str, project: str, run: str, body: dict | bytes, key: str = ADMIN_KEY
+    ) -> requests.Response:
+        """POST one raw file_stream request, as wandb-core does."""
+        url = f"{self.url}/files/{entity}/{project}/{run}/file_stream"
+        if isinstance(body, (bytes, str)):
+            return requests.post(url, data=body, headers=self.basic_auth(key), timeout=60)
+        return requests.post(url, json=body, headers=self.basic_auth(key), timeout=60)
+
+    def stop(self) -> None:
+        """SIGTERM, and wait for a clean exit."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=30)
 
     def api(self, key: str = ADMIN_KEY) -> wandb.Api:
         return wandb.Api(overrides={"base_url": self.url}, api_key=key)
@@ -56,34 +93,86 @@ class CairnServer:
         return user["username"], email, key
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory) -> CairnServer:
+def start_server(
+    data_dir: Path,
+    *,
+    args: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+) -> CairnServer:
+    """Start `cairn server` on a free loopback port with `data_dir`.
+
+    The server's log is drained by a thread (so it never blocks on a full
+    pipe) and kept in `CairnServer.log` for failure messages. Used by the
+    session `server` fixture and by tests that need a server of their own
+    (kill -9, short run timeouts).
+    """
     binary = os.environ.get("CAIRN_BIN", str(ROOT / "target" / "debug" / "cairn"))
-    data_dir = tmp_path_factory.mktemp("cairn-data")
-    env = dict(os.environ, CAIRN_ADMIN_API_KEY=ADMIN_KEY, RUST_LOG="info", NO_COLOR="1")
+    full_env = dict(os.environ, CAIRN_ADMIN_API_KEY=ADMIN_KEY, RUST_LOG="info", NO_COLOR="1")
+    full_env.update(env or {})
     proc = subprocess.Popen(
-        [binary, "server", "--listen", "127.0.0.1:0", "--data-dir", str(data_dir)],
-        env=env,
+        [binary, "server", "--listen", "127.0.0.1:0", "--data-dir", str(data_dir), *args],
+        env=full_env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
     url = None
+    log: list[str] = []
     assert proc.stdout is not None
     for line in proc.stdout:
+        log.append(line)
         m = re.search(r"listening on (http://127\.0\.0\.1:\d+)", line)
         if m:
             url = m.group(1)
             break
     if url is None:
         proc.kill()
-        raise RuntimeError(f"cairn server did not start (exit code {proc.wait()})")
+        raise RuntimeError(f"cairn server did not start (exit code {proc.wait()}):\n{''.join(log)}")
     # Keep draining the log so the server never blocks on a full pipe.
-    threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
-    os.environ["WANDB_BASE_URL"] = url
-    yield CairnServer(proc, url)
-    proc.terminate()
-    proc.wait(timeout=30)
+    threading.Thread(target=lambda: log.extend(proc.stdout), daemon=True).start()
+    server = CairnServer(proc, url)
+    server.log = log
+    return server
+
+
+@contextlib.contextmanager
+def wandb_env(server: CairnServer, wandb_dir: Path, key: str = ADMIN_KEY):
+    """Environment for `wandb.init` against `server`: base URL, key, quiet,
+    online, files under `wandb_dir`. Restores the previous values after."""
+    wanted = {
+        "WANDB_BASE_URL": server.url,
+        "WANDB_API_KEY": key,
+        "WANDB_SILENT": "true",
+        "WANDB_DIR": str(wandb_dir),
+        "WANDB_MODE": None,
+        "WANDB_RUN_ID": None,
+        "WANDB_RESUME": None,
+        "WANDB_PROJECT": None,
+        "WANDB_ENTITY": None,
+    }
+    saved = {k: os.environ.get(k) for k in wanted}
+    for k, v in wanted.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory) -> CairnServer:
+    server = start_server(tmp_path_factory.mktemp("cairn-data"))
+    os.environ["WANDB_BASE_URL"] = server.url
+    yield server
+    server.proc.terminate()
+    server.proc.wait(timeout=30)
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@
 
 mod blobs;
 mod entities;
+mod readers;
 mod keys;
 mod projects;
 mod rows;
@@ -33,6 +34,8 @@ pub struct SqliteStore {
     /// one writer at a time; queueing writers here, in the async runtime,
     /// is far cheaper than letting them spin in SQLite's busy handler.
     writer: SqlitePool,
+    /// Plain connections for bulk reads (history).
+    readers: readers::Readers,
 }
 
 impl SqliteStore {
@@ -63,7 +66,11 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(backend)?;
-        Ok(SqliteStore { pool, writer })
+        Ok(SqliteStore {
+            pool,
+            writer,
+            readers: readers::Readers::new(path.to_path_buf()),
+        })
     }
 
     /// Close the pool, checkpointing the WAL.

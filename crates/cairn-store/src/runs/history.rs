@@ -1,5 +1,6 @@
 //! Reading history and system metrics back: step ranges for scans, and
-//! evenly spread samples for charts.
+//! evenly spread samples for charts. These are the bulk reads, so they go
+//! through [`Readers`] (see there for why).
 //!
 //! Sampling is deterministic: among the `n` candidate rows (in step order)
 //! it takes those at ranks `round(i * (n - 1) / (samples - 1))`, which
@@ -10,95 +11,121 @@
 
 use cairn_core::run::HistoryKey;
 use cairn_core::store::StoreResult;
-use sqlx::SqlitePool;
+use rusqlite::{Connection, params, params_from_iter};
 
-use crate::backend;
+use crate::readers::Readers;
 
 pub(super) async fn range(
-    pool: &SqlitePool,
+    readers: &Readers,
     run_id: i64,
     min_step: i64,
     max_step: i64,
     limit: i64,
 ) -> StoreResult<Vec<String>> {
-    let rows = page(pool, run_id, min_step, max_step, limit).await?;
+    let rows = page(readers, run_id, min_step, max_step, limit).await?;
     Ok(rows.into_iter().map(|(_, row)| row).collect())
 }
 
 pub(super) async fn page(
-    pool: &SqlitePool,
+    readers: &Readers,
     run_id: i64,
     min_step: i64,
     max_step: i64,
     limit: i64,
 ) -> StoreResult<Vec<(i64, String)>> {
-    sqlx::query_as(
-        "SELECT step, row FROM run_history WHERE run_id = ? AND step >= ? AND step < ? \
-         ORDER BY step, line LIMIT ?",
-    )
-    .bind(run_id)
-    .bind(min_step)
-    .bind(max_step)
-    .bind(limit)
-    .fetch_all(pool)
-    .await
-    .map_err(backend)
+    readers
+        .read(move |conn| page_rows(conn, run_id, min_step, max_step, limit))
+        .await
+}
+
+fn page_rows(
+    conn: &Connection,
+    run_id: i64,
+    min_step: i64,
+    max_step: i64,
+    limit: i64,
+) -> rusqlite::Result<Vec<(i64, String)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT step, row FROM run_history WHERE run_id = ?1 AND step >= ?2 AND step < ?3 \
+         ORDER BY step, line LIMIT ?4",
+    )?;
+    let rows = stmt.query_map(params![run_id, min_step, max_step, limit], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })?;
+    rows.collect()
 }
 
 pub(super) async fn sampled(
-    pool: &SqlitePool,
+    readers: &Readers,
     run_id: i64,
     keys: &[String],
     min_step: i64,
     max_step: i64,
     samples: i64,
 ) -> StoreResult<Vec<String>> {
+    let keys = keys.to_vec();
     let samples = samples.max(1);
-    if !keys_complete(pool, run_id, keys).await? {
-        return sampled_sparse(pool, run_id, keys, min_step, max_step, samples).await;
-    }
-    let (n, lo, hi): (i64, Option<i64>, Option<i64>) = sqlx::query_as(
-        "SELECT COUNT(*), MIN(step), MAX(step) FROM run_history \
-         WHERE run_id = ? AND step >= ? AND step < ?",
-    )
-    .bind(run_id)
-    .bind(min_step)
-    .bind(max_step)
-    .fetch_one(pool)
-    .await
-    .map_err(backend)?;
+    readers
+        .read(move |conn| {
+            if keys_complete(conn, run_id, &keys)? {
+                sampled_complete(conn, run_id, min_step, max_step, samples)
+            } else {
+                sampled_sparse(conn, run_id, &keys, min_step, max_step, samples)
+            }
+        })
+        .await
+}
+
+/// Sampling when every row has the keys: ranks come from the step index.
+fn sampled_complete(
+    conn: &Connection,
+    run_id: i64,
+    min_step: i64,
+    max_step: i64,
+    samples: i64,
+) -> rusqlite::Result<Vec<String>> {
+    let (n, lo, hi): (i64, Option<i64>, Option<i64>) = conn
+        .prepare_cached(
+            "SELECT COUNT(*), MIN(step), MAX(step) FROM run_history \
+             WHERE run_id = ?1 AND step >= ?2 AND step < ?3",
+        )?
+        .query_row(params![run_id, min_step, max_step], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
     let (Some(lo), Some(hi)) = (lo, hi) else {
         return Ok(Vec::new());
     };
     if n <= samples {
-        return range(pool, run_id, min_step, max_step, n).await;
+        let rows = page_rows(conn, run_id, min_step, max_step, n)?;
+        return Ok(rows.into_iter().map(|(_, row)| row).collect());
     }
     let ranks = spread(n, samples);
     if hi - lo + 1 == n {
         // Dense steps: the rank is the offset from the first step.
-        let steps: Vec<i64> = ranks.iter().map(|r| lo + r).collect();
-        return rows_at_steps(pool, run_id, &steps, samples).await;
+        let steps: Vec<i64> = ranks.iter().map(|rank| lo + rank).collect();
+        let mut stmt = conn.prepare_cached(
+            "SELECT row FROM run_history WHERE run_id = ?1 \
+             AND step IN (SELECT value FROM json_each(?2)) ORDER BY step, line LIMIT ?3",
+        )?;
+        let rows = stmt.query_map(params![run_id, json_list(&steps), samples], |r| r.get(0))?;
+        return rows.collect();
     }
-    sqlx::query_scalar(
+    let mut stmt = conn.prepare_cached(
         "WITH ranked AS (SELECT step, ROW_NUMBER() OVER (ORDER BY step) - 1 AS rank \
-         FROM run_history WHERE run_id = ? AND step >= ? AND step < ?) \
-         SELECT h.row FROM ranked JOIN run_history h ON h.run_id = ? AND h.step = ranked.step \
-         WHERE ranked.rank IN (SELECT value FROM json_each(?)) ORDER BY h.step LIMIT ?",
-    )
-    .bind(run_id)
-    .bind(min_step)
-    .bind(max_step)
-    .bind(run_id)
-    .bind(json_list(&ranks))
-    .bind(samples)
-    .fetch_all(pool)
-    .await
-    .map_err(backend)
+         FROM run_history WHERE run_id = ?1 AND step >= ?2 AND step < ?3) \
+         SELECT h.row FROM ranked JOIN run_history h ON h.run_id = ?1 AND h.step = ranked.step \
+         WHERE ranked.rank IN (SELECT value FROM json_each(?4)) ORDER BY h.step LIMIT ?5",
+    )?;
+    let rows = stmt.query_map(
+        params![run_id, min_step, max_step, json_list(&ranks), samples],
+        |r| r.get(0),
+    )?;
+    rows.collect()
 }
 
 /// Ranks `round(i * (n - 1) / (samples - 1))` for `i` in `0..samples`.
 fn spread(n: i64, samples: i64) -> Vec<i64> {
-    if samples == 1 {
+    if samples <= 1 || n <= 1 {
         return vec![0];
     }
     let mut ranks: Vec<i64> = (0..samples)
@@ -113,134 +140,112 @@ fn json_list(values: &[i64]) -> String {
     format!("[{}]", items.join(","))
 }
 
-async fn rows_at_steps(
-    pool: &SqlitePool,
-    run_id: i64,
-    steps: &[i64],
-    limit: i64,
-) -> StoreResult<Vec<String>> {
-    sqlx::query_scalar(
-        "SELECT row FROM run_history WHERE run_id = ? \
-         AND step IN (SELECT value FROM json_each(?)) ORDER BY step, line LIMIT ?",
-    )
-    .bind(run_id)
-    .bind(json_list(steps))
-    .bind(limit)
-    .fetch_all(pool)
-    .await
-    .map_err(backend)
-}
-
 /// Whether every history row has all of `keys` (`_step` always counts).
-async fn keys_complete(pool: &SqlitePool, run_id: i64, keys: &[String]) -> StoreResult<bool> {
-    let wanted: Vec<&String> = keys.iter().filter(|k| k.as_str() != "_step").collect();
+fn keys_complete(conn: &Connection, run_id: i64, keys: &[String]) -> rusqlite::Result<bool> {
+    let wanted: Vec<&str> = keys
+        .iter()
+        .map(String::as_str)
+        .filter(|k| *k != "_step")
+        .collect();
     if wanted.is_empty() {
         return Ok(true);
     }
-    let names: Vec<&str> = wanted.iter().map(|k| k.as_str()).collect();
-    let names = serde_json::to_string(&names).map_err(backend)?;
-    let complete: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM (SELECT key FROM run_history_keys k \
-         WHERE run_id = ? AND key IN (SELECT value FROM json_each(?)) AND value_type != 'nil' \
-         GROUP BY key HAVING SUM(count) >= (SELECT history_line_count FROM runs WHERE id = ?))",
-    )
-    .bind(run_id)
-    .bind(&names)
-    .bind(run_id)
-    .fetch_one(pool)
-    .await
-    .map_err(backend)?;
+    let names = serde_json::to_string(&wanted).unwrap_or_else(|_| "[]".into());
+    let complete: i64 = conn
+        .prepare_cached(
+            "SELECT COUNT(*) FROM (SELECT key FROM run_history_keys \
+             WHERE run_id = ?1 AND key IN (SELECT value FROM json_each(?2)) AND value_type != 'nil' \
+             GROUP BY key HAVING SUM(count) >= (SELECT history_line_count FROM runs WHERE id = ?1))",
+        )?
+        .query_row(params![run_id, names], |r| r.get(0))?;
     Ok(complete == wanted.len() as i64)
 }
 
 /// Sampling when some rows lack some keys: filter in SQL, rank, pick.
-async fn sampled_sparse(
-    pool: &SqlitePool,
+fn sampled_sparse(
+    conn: &Connection,
     run_id: i64,
     keys: &[String],
     min_step: i64,
     max_step: i64,
     samples: i64,
-) -> StoreResult<Vec<String>> {
+) -> rusqlite::Result<Vec<String>> {
     let paths: Vec<String> = keys
         .iter()
         .filter(|k| k.as_str() != "_step")
         .map(|k| format!("$.\"{}\"", k.replace('"', "")))
         .collect();
-    let has_keys: String = paths
-        .iter()
-        .map(|_| " AND json_type(row, ?) IS NOT NULL AND json_type(row, ?) != 'null'")
+    let has_keys: String = (0..paths.len())
+        .map(|i| format!(" AND json_type(row, ?{}) NOT IN ('null')", i + 4))
         .collect();
     let candidates = format!(
-        "SELECT line, step, row FROM run_history WHERE run_id = ? AND step >= ? AND step < ?{has_keys}"
+        "SELECT line, step, row FROM run_history \
+         WHERE run_id = ?1 AND step >= ?2 AND step < ?3{has_keys}"
     );
-    let count_sql = format!("SELECT COUNT(*) FROM ({candidates})");
-    let mut count = sqlx::query_scalar::<_, i64>(&count_sql)
-        .bind(run_id)
-        .bind(min_step)
-        .bind(max_step);
-    for p in &paths {
-        count = count.bind(p).bind(p);
+    let mut args: Vec<rusqlite::types::Value> =
+        vec![run_id.into(), min_step.into(), max_step.into()];
+    args.extend(paths.iter().cloned().map(rusqlite::types::Value::from));
+    let n: i64 = conn
+        .prepare(&format!("SELECT COUNT(*) FROM ({candidates})"))?
+        .query_row(params_from_iter(args.iter()), |r| r.get(0))?;
+    if n == 0 {
+        return Ok(Vec::new());
     }
-    let n = count.fetch_one(pool).await.map_err(backend)?;
-    let ranks = spread(n.max(1), samples.min(n.max(1)));
+    let ranks = spread(n, samples.min(n));
+    args.push(json_list(&ranks).into());
+    let ranks_param = args.len();
     let sql = format!(
-        "SELECT row FROM (SELECT row, step, line, ROW_NUMBER() OVER (ORDER BY step, line) - 1 AS rank \
-         FROM ({candidates})) WHERE rank IN (SELECT value FROM json_each(?)) ORDER BY step, line"
+        "SELECT row FROM (SELECT row, step, line, \
+         ROW_NUMBER() OVER (ORDER BY step, line) - 1 AS rank FROM ({candidates})) \
+         WHERE rank IN (SELECT value FROM json_each(?{ranks_param})) ORDER BY step, line"
     );
-    let mut query = sqlx::query_scalar(&sql)
-        .bind(run_id)
-        .bind(min_step)
-        .bind(max_step);
-    for p in &paths {
-        query = query.bind(p).bind(p);
-    }
-    query
-        .bind(json_list(&ranks))
-        .fetch_all(pool)
-        .await
-        .map_err(backend)
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map(params_from_iter(args.iter()), |r| r.get(0))?;
+    rows.collect()
 }
 
-pub(super) async fn keys(pool: &SqlitePool, run_id: i64) -> StoreResult<Vec<HistoryKey>> {
-    let rows: Vec<(String, String, i64)> = sqlx::query_as(
-        "SELECT key, value_type, count FROM run_history_keys WHERE run_id = ? \
-         ORDER BY key, value_type",
-    )
-    .bind(run_id)
-    .fetch_all(pool)
-    .await
-    .map_err(backend)?;
-    Ok(rows
-        .into_iter()
-        .map(|(key, value_type, count)| HistoryKey {
-            key,
-            value_type,
-            count,
+pub(super) async fn keys(readers: &Readers, run_id: i64) -> StoreResult<Vec<HistoryKey>> {
+    readers
+        .read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT key, value_type, count FROM run_history_keys WHERE run_id = ?1 \
+                 ORDER BY key, value_type",
+            )?;
+            let rows = stmt.query_map([run_id], |r| {
+                Ok(HistoryKey {
+                    key: r.get(0)?,
+                    value_type: r.get(1)?,
+                    count: r.get(2)?,
+                })
+            })?;
+            rows.collect()
         })
-        .collect())
+        .await
 }
 
-pub(super) async fn events(pool: &SqlitePool, run_id: i64, samples: i64) -> StoreResult<Vec<String>> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM run_events WHERE run_id = ?")
-        .bind(run_id)
-        .fetch_one(pool)
+pub(super) async fn events(
+    readers: &Readers,
+    run_id: i64,
+    samples: i64,
+) -> StoreResult<Vec<String>> {
+    readers
+        .read(move |conn| {
+            let n: i64 = conn
+                .prepare_cached("SELECT COUNT(*) FROM run_events WHERE run_id = ?1")?
+                .query_row([run_id], |r| r.get(0))?;
+            let lines: Vec<i64> = if n <= samples {
+                (0..n).collect()
+            } else {
+                spread(n, samples.max(1))
+            };
+            let mut stmt = conn.prepare_cached(
+                "SELECT row FROM run_events WHERE run_id = ?1 \
+                 AND line IN (SELECT value FROM json_each(?2)) ORDER BY line",
+            )?;
+            let rows = stmt.query_map(params![run_id, json_list(&lines)], |r| r.get(0))?;
+            rows.collect()
+        })
         .await
-        .map_err(backend)?;
-    let lines = if n <= samples {
-        (0..n).collect()
-    } else {
-        spread(n, samples.max(1))
-    };
-    sqlx::query_scalar(
-        "SELECT row FROM run_events WHERE run_id = ? \
-         AND line IN (SELECT value FROM json_each(?)) ORDER BY line",
-    )
-    .bind(run_id)
-    .bind(json_list(&lines))
-    .fetch_all(pool)
-    .await
-    .map_err(backend)
 }
 
 #[cfg(test)]

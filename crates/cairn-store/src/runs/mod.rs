@@ -325,7 +325,7 @@ impl RunStore for SqliteStore {
         max_step: i64,
         limit: i64,
     ) -> StoreResult<Vec<String>> {
-        history::range(&self.pool, run_id, min_step, max_step, limit).await
+        history::range(&self.readers, run_id, min_step, max_step, limit).await
     }
 
     async fn history_page(
@@ -335,7 +335,7 @@ impl RunStore for SqliteStore {
         max_step: i64,
         limit: i64,
     ) -> StoreResult<Vec<(i64, String)>> {
-        history::page(&self.pool, run_id, min_step, max_step, limit).await
+        history::page(&self.readers, run_id, min_step, max_step, limit).await
     }
 
     async fn sampled_history(
@@ -346,15 +346,15 @@ impl RunStore for SqliteStore {
         max_step: i64,
         samples: i64,
     ) -> StoreResult<Vec<String>> {
-        history::sampled(&self.pool, run_id, keys, min_step, max_step, samples).await
+        history::sampled(&self.readers, run_id, keys, min_step, max_step, samples).await
     }
 
     async fn history_keys(&self, run_id: i64) -> StoreResult<Vec<HistoryKey>> {
-        history::keys(&self.pool, run_id).await
+        history::keys(&self.readers, run_id).await
     }
 
     async fn events(&self, run_id: i64, samples: i64) -> StoreResult<Vec<String>> {
-        history::events(&self.pool, run_id, samples).await
+        history::events(&self.readers, run_id, samples).await
     }
 
     async fn log_lines(&self, run_id: i64, from: i64, limit: i64) -> StoreResult<Vec<LogLine>> {

@@ -24,7 +24,7 @@ pub struct Connection {
 }
 
 impl Connection {
-    fn api(&self) -> anyhow::Result<Api> {
+    pub(crate) fn api(&self) -> anyhow::Result<Api> {
         let key = self
             .api_key
             .as_deref()

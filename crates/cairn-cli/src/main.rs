@@ -1,6 +1,7 @@
 //! The `cairn` command: run the server, and day-to-day admin tasks.
 
 mod admin;
+mod runs;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -47,6 +48,13 @@ enum Command {
         #[command(subcommand)]
         cmd: admin::ProjectCommand,
     },
+    /// List, inspect, export and delete runs; fetch their files.
+    Run {
+        #[command(flatten)]
+        conn: admin::Connection,
+        #[command(subcommand)]
+        cmd: runs::RunCommand,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -69,6 +77,7 @@ fn main() -> std::process::ExitCode {
             Command::Key { conn, cmd } => admin::key(&conn, cmd).await,
             Command::Team { conn, cmd } => admin::team(&conn, cmd).await,
             Command::Project { conn, cmd } => admin::project(&conn, cmd).await,
+            Command::Run { conn, cmd } => runs::run(&conn, cmd).await,
         }
     });
     match result {

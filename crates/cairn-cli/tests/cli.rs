@@ -1,4 +1,4 @@
-//! The `cairn` binary's admin commands against a real server.
+//! The `cairn` binary's admin and run commands against a real server.
 
 use std::process::{Command, Output};
 
@@ -76,4 +76,145 @@ async fn errors_are_one_clear_line() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no team named \"nope\""), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn runs_through_the_cli() {
+    let server = TestServer::start().await;
+    let key = server.admin_key.clone();
+    let r1 = server
+        .api
+        .create_run("p", Some("admin"), Some("r1"))
+        .await
+        .unwrap();
+    let lines: Vec<String> = (0..5)
+        .map(|s| {
+            let acc = if s % 2 == 0 {
+                format!(", \"acc\": {s}")
+            } else {
+                String::new()
+            };
+            let loss = if s == 3 {
+                "NaN".to_string()
+            } else {
+                format!("{s}.5")
+            };
+            format!("{{\"_step\": {s}, \"loss\": {loss}, \"note\": \"a,\\\"b\\\"\"{acc}}}")
+        })
+        .collect();
+    server
+        .file_stream(
+            "admin/p/r1",
+            serde_json::json!({ "files": {
+                "wandb-history.jsonl": { "offset": 0, "content": lines },
+                "wandb-summary.json": { "offset": 0, "content": ["{\"loss\": 4.5}"] },
+            }}),
+        )
+        .await;
+    let mut r2 = server
+        .api
+        .create_run("p", Some("admin"), Some("r2"))
+        .await
+        .unwrap();
+    r2.set_display_name("second");
+    r2.update().await.unwrap();
+    let src = tempfile::tempdir().unwrap();
+    let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 253) as u8).collect();
+    std::fs::write(src.path().join("model.bin"), &bytes).unwrap();
+    r1.upload_file(src.path().join("model.bin"), src.path())
+        .await
+        .unwrap();
+    let run = |args: &[&str]| cairn(&server, &key, args);
+
+    let ls = stdout(&run(&["run", "ls", "admin/p"]));
+    let table: Vec<Vec<&str>> = ls.lines().map(|l| l.split_whitespace().collect()).collect();
+    assert_eq!(table[0], ["ID", "STATE", "CREATED", "NAME", "TAGS"]);
+    assert_eq!(table.len(), 3, "{ls}");
+    assert_eq!(&table[1][..2], ["r1", "running"]);
+    assert_eq!(table[2][0], "r2");
+    assert_eq!(table[2][3], "second");
+    let limited = run(&["run", "ls", "admin/p", "--limit", "1"]);
+    assert_eq!(stdout(&limited).lines().count(), 2);
+    assert!(String::from_utf8_lossy(&limited.stderr).contains("showing 1 of 2 runs"));
+
+    let csv = stdout(&run(&["run", "history", "admin/p/r1", "--format", "csv"]));
+    assert_eq!(
+        csv,
+        "_step,acc,loss,note\n\
+         0,0,0.5,\"a,\"\"b\"\"\"\n\
+         1,,1.5,\"a,\"\"b\"\"\"\n\
+         2,2,2.5,\"a,\"\"b\"\"\"\n\
+         3,,NaN,\"a,\"\"b\"\"\"\n\
+         4,4,4.5,\"a,\"\"b\"\"\"\n"
+    );
+    let jsonl = stdout(&run(&[
+        "run",
+        "history",
+        "admin/p/r1",
+        "--format",
+        "jsonl",
+        "--keys",
+        "acc",
+        "--min-step",
+        "1",
+    ]));
+    assert_eq!(jsonl, "{\"_step\":2,\"acc\":2}\n{\"_step\":4,\"acc\":4}\n");
+    let out = src.path().join("h.csv");
+    stdout(&run(&[
+        "run",
+        "history",
+        "admin/p/r1",
+        "--keys",
+        "loss",
+        "--max-step",
+        "2",
+        "--output",
+        out.to_str().unwrap(),
+    ]));
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        "_step,loss\n0,0.5\n1,1.5\n"
+    );
+
+    let show = stdout(&run(&["run", "show", "admin/p/r1"]));
+    assert!(show.contains("state      running"), "{show}");
+    assert!(show.contains("history    5 rows, last step 4"), "{show}");
+    assert!(show.contains("\"loss\": 4.5"), "{show}");
+
+    let files = stdout(&run(&["run", "files", "admin/p/r1"]));
+    let row: Vec<&str> = files.lines().nth(1).unwrap().split_whitespace().collect();
+    assert_eq!(&row[..2], ["model.bin", "200000"]);
+
+    let dest = tempfile::tempdir().unwrap();
+    let dest_dir = dest.path().to_str().unwrap();
+    let got = stdout(&run(&[
+        "run",
+        "download",
+        "admin/p/r1",
+        "model.bin",
+        "--to",
+        dest_dir,
+    ]));
+    assert_eq!(got.trim(), dest.path().join("model.bin").to_str().unwrap());
+    assert_eq!(std::fs::read(dest.path().join("model.bin")).unwrap(), bytes);
+    let again = run(&[
+        "run",
+        "download",
+        "admin/p/r1",
+        "model.bin",
+        "--to",
+        dest_dir,
+    ]);
+    assert!(!again.status.success());
+    let missing = run(&["run", "download", "admin/p/r1", "nope.bin"]);
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("not found"));
+
+    assert_eq!(
+        stdout(&run(&["run", "rm", "admin/p/r2"])),
+        "deleted admin/p/r2\n"
+    );
+    let gone = run(&["run", "show", "admin/p/r2"]);
+    assert!(!gone.status.success());
+    let err = String::from_utf8_lossy(&gone.stderr);
+    assert!(err.contains("run \"admin/p/r2\" not found"), "{err}");
 }

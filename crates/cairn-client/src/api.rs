@@ -7,8 +7,10 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::error::{Error, Result};
+use crate::filters::Filter;
 use crate::projects::{Project, ProjectData, Projects};
 use crate::queries;
+use crate::runs::{Run, Runs, parse_run_path};
 use crate::teams::Team;
 use crate::transport::Transport;
 use crate::users::{User, UserData};
@@ -336,6 +338,130 @@ impl Api {
         Projects::new(self.clone(), entity.map(str::to_string), per_page)
     }
 
+    /// A project's runs matching `filters`, in `order` (`+created_at` when
+    /// `None`; `-summary_metrics.loss`, `+config.lr`, …), fetched lazily
+    /// `per_page` at a time. `path` is `entity/project`, or `project` in
+    /// the default entity. `filters` is a [`Filter`] or raw JSON.
+    pub fn runs(
+        &self,
+        path: &str,
+        filters: impl Into<Filter>,
+        order: Option<&str>,
+        per_page: u32,
+    ) -> Runs {
+        let path = path.trim_matches('/');
+        let (entity, project) = match path.split_once('/') {
+            Some((entity, project)) => (Some(entity.to_string()), project),
+            None => (None, path),
+        };
+        let project = match project {
+            "" => self.project.as_deref().unwrap_or("uncategorized"),
+            p => p,
+        };
+        Runs::new(
+            self.clone(),
+            entity.filter(|e| !e.is_empty()),
+            project.to_string(),
+            filters.into(),
+            order,
+            per_page,
+        )
+    }
+
+    /// A run by path: `entity/project/run_id` (also `entity/project/runs/id`,
+    /// `entity/project:id`; `project/id` and `id` use the configured entity
+    /// and project). `NotFound` if it does not exist or is hidden.
+    pub async fn run(&self, path: &str) -> Result<Run> {
+        let (entity, project, id) = parse_run_path(path)?;
+        let entity = self.resolve_entity(entity.as_deref()).await?;
+        let project = project
+            .or_else(|| self.project.clone())
+            .ok_or_else(|| Error::Config(format!("invalid run path {path:?}: no project")))?;
+        Run::load(self.clone(), &entity, &project, &id).await
+    }
+
+    /// Create a run in state `running` (`api.create_run`); `run_id`
+    /// defaults to a fresh random id. Like Python this is an upsert: an
+    /// existing run of that id is returned, set to `running`.
+    pub async fn create_run(
+        &self,
+        project: &str,
+        entity: Option<&str>,
+        run_id: Option<&str>,
+    ) -> Result<Run> {
+        self.create_run_in_state(project, entity, run_id, "running")
+            .await
+    }
+
+    /// [`Api::create_run`] with another state (`pending`, for runs that
+    /// will be resumed later).
+    pub async fn create_run_in_state(
+        &self,
+        project: &str,
+        entity: Option<&str>,
+        run_id: Option<&str>,
+        state: &str,
+    ) -> Result<Run> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Payload {
+            upsert_bucket: Option<Upserted>,
+        }
+        #[derive(Deserialize)]
+        struct Upserted {
+            bucket: Option<Created>,
+        }
+        #[derive(Deserialize)]
+        struct Created {
+            name: String,
+        }
+        let entity = self.resolve_entity(entity).await?;
+        let run_id = run_id.map_or_else(random_run_id, str::to_string);
+        let data: Payload = self
+            .transport
+            .execute(
+                queries::CREATE_RUN,
+                json!({"project": project, "entity": entity, "name": run_id, "state": state}),
+            )
+            .await?;
+        let name = data
+            .upsert_bucket
+            .and_then(|u| u.bucket)
+            .map(|b| b.name)
+            .ok_or_else(|| Error::Decode("no run in the answer to UpsertBucket".into()))?;
+        Run::load(self.clone(), &entity, project, &name).await
+    }
+
+    /// A project or a run, from a path as the W&B app shows them
+    /// (`api.from_path`): `project`, `entity/project`,
+    /// `entity/project/run_id` or `entity/project/runs/run_id`.
+    pub async fn from_path(&self, path: &str) -> Result<FromPath> {
+        let trimmed = path.trim_matches(|c| c == '/' || c == ' ');
+        let parts: Vec<&str> = trimmed.split('/').collect();
+        let project = |name: &str, entity: Option<&str>| {
+            let (name, entity) = (name.to_string(), entity.map(str::to_string));
+            async move {
+                let found = self.project(&name, entity.as_deref()).await?;
+                found.map(FromPath::Project).ok_or_else(|| Error::NotFound {
+                    what: "project",
+                    name: entity.map_or(name.clone(), |e| format!("{e}/{name}")),
+                })
+            }
+        };
+        match parts.as_slice() {
+            [name] if !name.is_empty() => project(name, None).await,
+            [entity, name] => project(name, Some(entity)).await,
+            [_, _, _] => Ok(FromPath::Run(Box::new(self.run(trimmed).await?))),
+            [_, _, kind, _] if kind.starts_with("run") => {
+                Ok(FromPath::Run(Box::new(self.run(trimmed).await?)))
+            }
+            _ => Err(Error::Config(format!(
+                "invalid path {path:?}: use ENTITY/PROJECT or ENTITY/PROJECT/runs/ID \
+                 (sweeps and reports are not supported yet)"
+            ))),
+        }
+    }
+
     pub(crate) async fn resolve_entity(&self, entity: Option<&str>) -> Result<String> {
         if let Some(entity) = entity.or(self.entity.as_deref()) {
             return Ok(entity.to_string());
@@ -361,9 +487,50 @@ impl Api {
     }
 }
 
+/// What [`Api::from_path`] found.
+#[derive(Debug)]
+pub enum FromPath {
+    /// A project.
+    Project(Project),
+    /// A run.
+    Run(Box<Run>),
+}
+
+/// A fresh 8-character run id from `[a-z0-9]`, as W&B makes them. Std's
+/// per-instance random hash keys are randomness enough for an id.
+fn random_run_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    let mut bits = hasher.finish();
+    (0..8)
+        .map(|_| {
+            let c = ALPHABET[(bits % ALPHABET.len() as u64) as usize] as char;
+            bits /= ALPHABET.len() as u64;
+            c
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn random_run_ids_look_like_wandb_ones() {
+        let a = random_run_id();
+        assert_eq!(a.len(), 8);
+        assert!(
+            a.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        );
+        assert_ne!(a, random_run_id());
+    }
 
     #[test]
     fn key_format_matches_the_official_client() {

@@ -35,6 +35,23 @@ pub enum Error {
     /// The answer did not have the expected shape.
     #[error("unexpected response: {0}")]
     Decode(String),
+    /// A local file could not be read or written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What went wrong.
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    pub(crate) fn io(path: &std::path::Path, source: std::io::Error) -> Error {
+        Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
 }
 
 /// Result alias for client calls.

@@ -18,20 +18,38 @@
 //! while let Some(project) = projects.next().await? {
 //!     println!("{}", project.path());
 //! }
+//! let filter = cairn_client::Filter::config("lr").gt(0.01);
+//! let mut runs = api.runs("ml/p1", filter, Some("-summary_metrics.loss"), 50);
+//! while let Some(run) = runs.next().await? {
+//!     let mut scan = run.scan_history(&["loss"], None, None, 1000);
+//!     while let Some(row) = scan.next().await? {
+//!         println!("{} {:?} {:?}", run.id(), row.step(), row.get_f64("loss"));
+//!     }
+//! }
 //! # Ok(()) }
 //! ```
 #![deny(missing_docs)]
 
 mod api;
 mod error;
+mod files;
+mod filters;
+mod history;
 mod projects;
 pub mod queries;
+mod relaxed;
+mod runs;
 mod teams;
 mod transport;
 mod users;
 
-pub use api::{Api, ApiBuilder, check_api_key};
+pub use api::{Api, ApiBuilder, FromPath, check_api_key};
 pub use error::{Error, Result};
+pub use files::{File, Files};
+pub use filters::{Field, Filter};
+pub use history::{HistoryRow, HistoryScan, MAX_HISTORY_PAGE};
 pub use projects::{Project, Projects};
+pub use relaxed::number;
+pub use runs::{Run, Runs};
 pub use teams::{Member, Team};
 pub use users::User;

@@ -21,13 +21,11 @@ impl Transport {
         query: &str,
         variables: Value,
     ) -> Result<T> {
-        let auth =
-            base64::engine::general_purpose::STANDARD.encode(format!("api:{}", self.api_key));
         let operation = operation_name(query);
         let response = self
             .http
             .post(format!("{}/graphql", self.base_url))
-            .header("Authorization", format!("Basic {auth}"))
+            .header("Authorization", self.basic_auth())
             .header("Use-Admin-Privileges", "true")
             .json(&serde_json::json!({
                 "query": query,
@@ -40,6 +38,57 @@ impl Transport {
         let body = response.text().await?;
         decode_response(status.as_u16(), &body)
     }
+}
+
+impl Transport {
+    /// The `Authorization` header value: Basic `api:KEY`.
+    pub(crate) fn basic_auth(&self) -> String {
+        let auth =
+            base64::engine::general_purpose::STANDARD.encode(format!("api:{}", self.api_key));
+        format!("Basic {auth}")
+    }
+
+    /// `url` made absolute: server-relative URLs (`/files/…`) are on the
+    /// server.
+    pub(crate) fn absolute(&self, url: &str) -> String {
+        if url.starts_with('/') {
+            format!("{}{url}", self.base_url)
+        } else {
+            url.to_string()
+        }
+    }
+
+    /// Whether `url` points at this server (and may see the API key).
+    pub(crate) fn is_own(&self, url: &str) -> bool {
+        url.strip_prefix(&self.base_url)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    }
+}
+
+/// A non-GraphQL answer (file transfers): the response if its status is a
+/// success, else a typed error.
+pub(crate) async fn check_status(response: reqwest::Response) -> Result<reqwest::Response> {
+    let status = response.status().as_u16();
+    if (200..300).contains(&status) {
+        return Ok(response);
+    }
+    let body = response.text().await.unwrap_or_default();
+    let message = serde_json::from_str::<Value>(&body)
+        .ok()
+        .and_then(|v| {
+            v.get("error")
+                .or_else(|| v.get("message"))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| body.chars().take(500).collect());
+    Err(match status {
+        401 => Error::Unauthorized(message),
+        _ => Error::Http {
+            status,
+            body: message,
+        },
+    })
 }
 
 /// Turn an HTTP answer into data or a typed error.

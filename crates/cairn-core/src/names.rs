@@ -169,10 +169,24 @@ mod file_path_tests {
 
     #[test]
     fn accepts_nested_relative_paths_and_rejects_escapes() {
-        for ok in ["output.log", "media/images/a b.png", "wandb-summary.json", "ünï.txt"] {
+        for ok in [
+            "output.log",
+            "media/images/a b.png",
+            "wandb-summary.json",
+            "ünï.txt",
+        ] {
             assert!(validate_file_path(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "/etc/passwd", "../x", "a/../../x", "a//b", "./a", "a\\b", "a\0b"] {
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "a/../../x",
+            "a//b",
+            "./a",
+            "a\\b",
+            "a\0b",
+        ] {
             let err = validate_file_path(bad).unwrap_err().to_string();
             assert!(err.contains("is not allowed"), "{bad}: {err}");
         }

@@ -242,7 +242,4 @@ pub trait Store:
 {
 }
 
-impl<T: UserStore + ApiKeyStore + EntityStore + ProjectStore + RunStore + SecretStore> Store
-    for T
-{
-}
+impl<T: UserStore + ApiKeyStore + EntityStore + ProjectStore + RunStore + SecretStore> Store for T {}

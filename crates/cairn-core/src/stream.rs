@@ -229,7 +229,10 @@ mod tests {
     #[test]
     fn rejects_non_objects_and_bad_steps_with_the_line_number() {
         let err = history_line(5, "[1,2]".into()).unwrap_err().to_string();
-        assert!(err.contains("line 5") && err.contains("not a JSON object"), "{err}");
+        assert!(
+            err.contains("line 5") && err.contains("not a JSON object"),
+            "{err}"
+        );
         let err = history_line(6, r#"{"_step": "x"}"#.into())
             .unwrap_err()
             .to_string();

@@ -49,12 +49,18 @@ pub fn http_error(err: CoreError) -> axum::response::Response {
             tracing::error!(%detail, "internal error");
             return (
                 StatusCode::INTERNAL_SERVER_ERROR,
-                axum::Json(serde_json::json!({ "error": "Internal server error; see the server log." })),
+                axum::Json(
+                    serde_json::json!({ "error": "Internal server error; see the server log." }),
+                ),
             )
                 .into_response();
         }
     };
-    (status, axum::Json(serde_json::json!({ "error": err.to_string() }))).into_response()
+    (
+        status,
+        axum::Json(serde_json::json!({ "error": err.to_string() })),
+    )
+        .into_response()
 }
 
 /// Extension trait so resolvers can write `cairn.op(..).await.gql()?`.

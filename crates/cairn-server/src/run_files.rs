@@ -83,7 +83,9 @@ pub async fn upload(
     match store_body(&state, &run, &name, body).await {
         Ok(file) => (
             StatusCode::OK,
-            axum::Json(serde_json::json!({ "name": file.name, "md5": file.md5, "size": file.size_bytes })),
+            axum::Json(
+                serde_json::json!({ "name": file.name, "md5": file.md5, "size": file.size_bytes }),
+            ),
         )
             .into_response(),
         Err(e) => http_error(e),
@@ -136,7 +138,11 @@ pub async fn download(
     let mut response = Body::from_stream(tokio_util::io::ReaderStream::new(file)).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(record.size_bytes));
-    if let Some(mime) = record.mimetype.as_deref().and_then(|m| HeaderValue::from_str(m).ok()) {
+    if let Some(mime) = record
+        .mimetype
+        .as_deref()
+        .and_then(|m| HeaderValue::from_str(m).ok())
+    {
         headers.insert(header::CONTENT_TYPE, mime);
     }
     response
@@ -156,7 +162,9 @@ async fn resolve(
             .cairn
             .run_for_signed_url(entity, project, run)
             .await?
-            .ok_or_else(|| CoreError::NotFound(format!("No run {entity}/{project}/{run} exists.")));
+            .ok_or_else(|| {
+                CoreError::NotFound(format!("No run {entity}/{project}/{run} exists."))
+            });
     }
     if signature.sig.is_some() && !headers.contains_key(header::AUTHORIZATION) {
         return Err(CoreError::PermissionDenied(

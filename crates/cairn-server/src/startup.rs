@@ -15,7 +15,6 @@ use crate::graphql;
 use crate::router::{AppState, router};
 use crate::signing::UrlSigner;
 
-
 /// A started (not yet serving) server: storage is open and migrated.
 pub struct Server {
     state: AppState,
@@ -79,7 +78,10 @@ impl Server {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let crash_watch = tokio::spawn(watch_for_crashes(self.state.cairn.clone(), self.run_timeout));
+        let crash_watch = tokio::spawn(watch_for_crashes(
+            self.state.cairn.clone(),
+            self.run_timeout,
+        ));
         let app = router(self.state, self.max_body_bytes);
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)

@@ -8,9 +8,9 @@
 
 mod blobs;
 mod entities;
-mod readers;
 mod keys;
 mod projects;
+mod readers;
 mod rows;
 mod runs;
 mod secrets;

@@ -74,6 +74,24 @@ impl TestServer {
         (user, self.api_with_key(&key), key)
     }
 
+    /// POST a `file_stream` body (what `wandb.log` sends) for the run at
+    /// `entity/project/run` with the admin key; panics unless it is taken.
+    pub async fn file_stream(&self, run_path: &str, body: serde_json::Value) {
+        let response = reqwest::Client::new()
+            .post(format!("{}/files/{run_path}/file_stream", self.base_url))
+            .basic_auth("api", Some(&self.admin_key))
+            .json(&body)
+            .send()
+            .await
+            .expect("file_stream request");
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        assert!(
+            status.is_success(),
+            "file_stream {run_path}: {status} {text}"
+        );
+    }
+
     /// Send raw GraphQL with `key`, for requests the client does not make.
     pub async fn raw_graphql(&self, key: &str, body: serde_json::Value) -> serde_json::Value {
         reqwest::Client::new()

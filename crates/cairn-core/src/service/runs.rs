@@ -55,7 +55,9 @@ impl Cairn {
         let entity = target
             .entity
             .unwrap_or_else(|| actor.user().username.clone());
-        let project = target.project.unwrap_or_else(|| DEFAULT_PROJECT.to_string());
+        let project = target
+            .project
+            .unwrap_or_else(|| DEFAULT_PROJECT.to_string());
         let name = match target.name {
             Some(name) => name,
             None => generate_run_name()?,
@@ -194,9 +196,9 @@ impl Cairn {
         project: &str,
         name: &str,
     ) -> CoreResult<Run> {
-        self.run(actor, entity, project, name).await?.ok_or_else(|| {
-            CoreError::NotFound(format!("No run {entity}/{project}/{name} exists."))
-        })
+        self.run(actor, entity, project, name)
+            .await?
+            .ok_or_else(|| CoreError::NotFound(format!("No run {entity}/{project}/{name} exists.")))
     }
 
     /// The URL-signing secret, created on first use.
@@ -229,7 +231,10 @@ impl Cairn {
         limit: i64,
     ) -> CoreResult<Vec<String>> {
         check_page(limit, "history rows")?;
-        Ok(self.store.history(run.id, min_step, max_step, limit).await?)
+        Ok(self
+            .store
+            .history(run.id, min_step, max_step, limit)
+            .await?)
     }
 
     /// Like [`Cairn::history`], with each row's step, for streaming scans
@@ -316,7 +321,11 @@ impl Cairn {
     }
 
     /// A run file and its run, if the caller may read them.
-    pub async fn run_file(&self, actor: &Actor, file_id: i64) -> CoreResult<Option<(Run, RunFile)>> {
+    pub async fn run_file(
+        &self,
+        actor: &Actor,
+        file_id: i64,
+    ) -> CoreResult<Option<(Run, RunFile)>> {
         let Some(file) = self.store.run_file_by_id(file_id).await? else {
             return Ok(None);
         };
@@ -334,7 +343,9 @@ impl Cairn {
     pub async fn delete_run_files(&self, actor: &Actor, ids: &[i64]) -> CoreResult<Vec<RunFile>> {
         for id in ids {
             let Some(file) = self.store.run_file_by_id(*id).await? else {
-                return Err(CoreError::NotFound(format!("No run file with id {id} exists.")));
+                return Err(CoreError::NotFound(format!(
+                    "No run file with id {id} exists."
+                )));
             };
             self.writable_run(actor, file.run_id).await?;
         }

@@ -9,8 +9,8 @@
 
 mod ids;
 mod mutation;
-mod run_mutation;
 mod query;
+mod run_mutation;
 mod scalars;
 mod types;
 

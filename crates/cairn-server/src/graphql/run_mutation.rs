@@ -117,7 +117,6 @@ struct DeleteFilesInput {
     client_mutation_id: Option<String>,
 }
 
-
 /// `{clientMutationId}` payloads.
 #[derive(SimpleObject)]
 struct DeleteRunPayload {

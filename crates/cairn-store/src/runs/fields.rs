@@ -6,6 +6,9 @@
 //! compiler can filter and order with an index instead of parsing every
 //! run's JSON. Config leaves come from each key's `value`; the client's own
 //! `_wandb` section is skipped. Lists are kept whole, as JSON text.
+//! Booleans are stored as one-byte blobs (`x'01'`, `x'00'`) so that they
+//! never equal, or order among, numbers; NaN is stored as NULL (it equals
+//! nothing, as in JSON5 readers).
 
 use cairn_core::store::StoreResult;
 use cairn_core::stream::parse_relaxed;
@@ -40,6 +43,7 @@ impl Source {
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum Leaf {
     Null,
+    Bool(bool),
     Int(i64),
     Real(f64),
     Text(String),
@@ -85,7 +89,7 @@ fn flatten(path: &str, value: Value, depth: usize, out: &mut Vec<(String, Leaf)>
         }
         Value::Object(map) => Leaf::Text(Value::Object(map).to_string()),
         Value::Null => Leaf::Null,
-        Value::Bool(b) => Leaf::Int(i64::from(b)),
+        Value::Bool(b) => Leaf::Bool(b),
         Value::Number(n) => match n.as_i64() {
             Some(i) => Leaf::Int(i),
             None => Leaf::Real(n.as_f64().unwrap_or(f64::NAN)),
@@ -93,6 +97,7 @@ fn flatten(path: &str, value: Value, depth: usize, out: &mut Vec<(String, Leaf)>
         Value::String(s) => match s.as_str() {
             "Infinity" => Leaf::Real(f64::INFINITY),
             "-Infinity" => Leaf::Real(f64::NEG_INFINITY),
+            "NaN" => Leaf::Null,
             _ => Leaf::Text(s),
         },
         Value::Array(items) => Leaf::Text(Value::Array(items).to_string()),
@@ -127,6 +132,7 @@ pub(super) async fn replace(
             query = query.bind(run_id).bind(path).bind(project_id);
             query = match leaf {
                 Leaf::Null => query.bind(None::<i64>),
+                Leaf::Bool(b) => query.bind(vec![u8::from(*b)]),
                 Leaf::Int(i) => query.bind(*i),
                 Leaf::Real(f) => query.bind(*f),
                 Leaf::Text(t) => query.bind(t.clone()),
@@ -151,7 +157,7 @@ mod tests {
             got,
             vec![
                 ("config.dims".into(), Leaf::Text("[1,2]".into())),
-                ("config.flag".into(), Leaf::Int(1)),
+                ("config.flag".into(), Leaf::Bool(true)),
                 ("config.lr".into(), Leaf::Real(0.1)),
                 ("config.model.act".into(), Leaf::Text("relu".into())),
                 ("config.model.layers".into(), Leaf::Int(4)),
@@ -170,7 +176,7 @@ mod tests {
             got,
             vec![
                 ("summary_metrics.acc.top1".into(), Leaf::Real(0.5)),
-                ("summary_metrics.bad".into(), Leaf::Text("NaN".into())),
+                ("summary_metrics.bad".into(), Leaf::Null),
                 ("summary_metrics.loss".into(), Leaf::Real(f64::INFINITY)),
                 ("summary_metrics.none".into(), Leaf::Null),
             ]

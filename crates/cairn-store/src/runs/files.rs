@@ -2,9 +2,9 @@
 
 use cairn_core::run::RunFile;
 use cairn_core::store::StoreResult;
+use sqlx::Row;
 use sqlx::SqlitePool;
 use sqlx::sqlite::SqliteRow;
-use sqlx::Row;
 
 use super::{from_ms, now_ms};
 use crate::backend;
@@ -90,11 +90,13 @@ pub(super) async fn count(pool: &SqlitePool, run_id: i64) -> StoreResult<i64> {
 }
 
 pub(super) async fn by_id(pool: &SqlitePool, id: i64) -> StoreResult<Option<RunFile>> {
-    let row = sqlx::query(&format!("SELECT {FILE_COLUMNS} FROM run_files WHERE id = ?"))
-        .bind(id)
-        .fetch_optional(pool)
-        .await
-        .map_err(backend)?;
+    let row = sqlx::query(&format!(
+        "SELECT {FILE_COLUMNS} FROM run_files WHERE id = ?"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await
+    .map_err(backend)?;
     row.as_ref().map(file_from_row).transpose().map_err(backend)
 }
 

@@ -176,7 +176,7 @@ fn sampled_sparse(
         .map(|k| format!("$.\"{}\"", k.replace('"', "")))
         .collect();
     let has_keys: String = (0..paths.len())
-        .map(|i| format!(" AND json_type(row, ?{}) NOT IN ('null')", i + 4))
+        .map(|i| format!(" AND json_type(row, ?{}) IS NOT NULL", i + 4))
         .collect();
     let candidates = format!(
         "SELECT line, step, row FROM run_history \

@@ -4,7 +4,6 @@
 mod fields;
 mod files;
 mod history;
-#[path = "search_stub.rs"]
 pub(crate) mod search;
 mod stream;
 
@@ -151,7 +150,12 @@ async fn write_fields(
 }
 
 impl SqliteStore {
-    async fn fetch_run(&self, condition: &str, a: i64, b: Option<&str>) -> StoreResult<Option<Run>> {
+    async fn fetch_run(
+        &self,
+        condition: &str,
+        a: i64,
+        b: Option<&str>,
+    ) -> StoreResult<Option<Run>> {
         let sql = format!("SELECT {RUN_COLUMNS} FROM runs r WHERE {condition}");
         let mut query = sqlx::query(&sql).bind(a);
         if let Some(b) = b {
@@ -213,11 +217,12 @@ impl RunStore for SqliteStore {
 
     async fn update_run(&self, id: i64, patch: &RunPatch) -> StoreResult<Option<Run>> {
         let mut tx = self.writer.begin().await.map_err(backend)?;
-        let project_id: Option<i64> = sqlx::query_scalar("SELECT project_id FROM runs WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(backend)?;
+        let project_id: Option<i64> =
+            sqlx::query_scalar("SELECT project_id FROM runs WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(backend)?;
         let Some(project_id) = project_id else {
             return Ok(None);
         };

@@ -56,9 +56,10 @@ const MAX_SHOWN: usize = 80;
 /// The order when none is given.
 const DEFAULT_ORDER: &str = "+created_at";
 
-/// Fields a filter or an order may name, for error messages.
+/// Fields an order may name (a filter may also name `tags`), for error
+/// messages.
 const FIELDS: &str = "createdAt, heartbeatAt, updatedAt, duration, name, displayName, \
-    state, group, jobType, host, sweep, notes, description, username, tags, \
+    state, group, jobType, host, sweep, notes, description, username, \
     config.<key>, summary_metrics.<key>, system_metrics.<key>";
 
 /// A run's duration in seconds.
@@ -69,6 +70,13 @@ const USERNAME: &str = "(SELECT u.username FROM users u WHERE u.id = r.user_id)"
 
 /// A run's tags, or none where the column is not a valid JSON array.
 const TAGS: &str = "(CASE WHEN json_valid(r.tags) THEN r.tags ELSE '[]' END)";
+
+/// A `run_fields` leaf of the run, by path (the one `?`), as a value.
+const FIELD_VALUE: &str = "(SELECT f.val FROM run_fields f WHERE f.run_id = r.id AND f.path = ";
+
+/// `typeof` tests for `run_fields` values compared with a number, a string.
+const FIELD_NUMERIC: &str = "typeof(f.val) IN ('integer', 'real')";
+const FIELD_TEXTUAL: &str = "typeof(f.val) = 'text'";
 
 /// `json_type` results that [`Cmp`] may order against a number or a string.
 const NUMERIC: &str = "IN ('integer', 'real')";
@@ -97,6 +105,8 @@ pub(crate) enum Bind {
     Int(i64),
     Real(f64),
     Text(String),
+    /// A boolean as `run_fields` stores it.
+    Bool(bool),
 }
 
 /// What `api.runs` asks for.
@@ -135,6 +145,9 @@ pub(crate) fn page_sql(
         .filter(|cursor| !cursor.is_empty())
         .map(Cursor::decode)
         .transpose()?;
+    if let Target::Field(path) = &sort.key {
+        return field_page_sql(search, columns, &sort, path, after.as_ref(), limit);
+    }
     let mut q = Compiler::default();
     q.push("SELECT ");
     q.push(columns);
@@ -150,6 +163,68 @@ pub(crate) fn page_sql(
     sort.push_order_by(&mut q);
     q.push(" LIMIT ");
     q.bind(Bind::Int(limit.max(0)));
+    Ok(q.finish())
+}
+
+/// A page ordered by a config or summary leaf, in two parts: runs that
+/// have a value, walked in order along the `run_fields` index (so the
+/// first page costs what it returns, not what the project holds), then runs
+/// without one, by id. The cursor says which part it is in: a NULL key
+/// means the second.
+fn field_page_sql(
+    search: &RunSearch<'_>,
+    columns: &str,
+    sort: &Sort,
+    path: &str,
+    after: Option<&Cursor>,
+    limit: i64,
+) -> Result<Sql, SearchError> {
+    let direction = sort.direction();
+    let beyond = if sort.descending { "<" } else { ">" };
+    let limit = Bind::Int(limit.max(0));
+    let mut q = Compiler::default();
+    q.push("SELECT * FROM (");
+    let after_value = after.and_then(|a| a.key.bind().map(|key| (key, a.id)));
+    let in_missing_part = after.is_some() && after_value.is_none();
+    if !in_missing_part {
+        q.push(&format!(
+            "SELECT * FROM (SELECT {columns}, o.val AS sort_key, r.id AS cursor_id \
+             FROM run_fields o INDEXED BY run_fields_by_value JOIN runs r ON r.id = o.run_id \
+             WHERE o.project_id = "
+        ));
+        q.bind(Bind::Int(search.project_id));
+        q.push(" AND o.path = ");
+        q.bind(Bind::Text(path.to_string()));
+        q.push(" AND o.val IS NOT NULL AND ");
+        q.scope(search)?;
+        if let Some((key, id)) = after_value {
+            q.push(&format!(" AND (o.val, o.run_id) {beyond} ("));
+            q.bind(key);
+            q.push(", ");
+            q.bind(Bind::Int(id));
+            q.push(")");
+        }
+        q.push(&format!(
+            " ORDER BY o.val {direction}, o.run_id {direction} LIMIT "
+        ));
+        q.bind(limit.clone());
+        q.push(") UNION ALL ");
+    }
+    q.push(&format!(
+        "SELECT * FROM (SELECT {columns}, NULL AS sort_key, r.id AS cursor_id FROM runs r WHERE "
+    ));
+    q.scope(search)?;
+    q.push(" AND NOT EXISTS (SELECT 1 FROM run_fields f WHERE f.run_id = r.id AND f.path = ");
+    q.bind(Bind::Text(path.to_string()));
+    q.push(" AND f.val IS NOT NULL)");
+    if let (true, Some(after)) = (in_missing_part, after) {
+        q.push(&format!(" AND r.id {beyond} "));
+        q.bind(Bind::Int(after.id));
+    }
+    q.push(&format!(" ORDER BY r.id {direction} LIMIT "));
+    q.bind(limit.clone());
+    q.push(")) LIMIT ");
+    q.bind(limit);
     Ok(q.finish())
 }
 
@@ -178,6 +253,7 @@ pub(crate) fn bind_all<'q>(
             Bind::Int(i) => query.bind(*i),
             Bind::Real(f) => query.bind(*f),
             Bind::Text(t) => query.bind(t.as_str()),
+            Bind::Bool(b) => query.bind(vec![u8::from(*b)]),
         };
     }
     query
@@ -197,7 +273,10 @@ enum Target {
     Duration,
     /// The run's tags, searched as a set.
     Tags,
-    /// A value inside the run's config, summary or system metrics.
+    /// A config or summary leaf, indexed in `run_fields` (`config.lr`,
+    /// `summary_metrics.acc.top1`).
+    Field(String),
+    /// A value inside the run's system metrics, read from the JSON.
     Json(JsonPath),
 }
 
@@ -220,9 +299,8 @@ impl Doc {
     /// otherwise make `json_extract` fail the whole query).
     fn sql(self) -> &'static str {
         match self {
-            Doc::Config => "(CASE WHEN json_valid(r.config, 2) THEN r.config END)",
-            Doc::Summary => "(CASE WHEN json_valid(r.summary, 2) THEN r.summary END)",
-            Doc::SystemMetrics => {
+            // Config and summary are searched through `run_fields`.
+            Doc::Config | Doc::Summary | Doc::SystemMetrics => {
                 "(CASE WHEN json_valid(r.system_metrics, 2) THEN r.system_metrics END)"
             }
         }
@@ -236,6 +314,11 @@ impl Target {
             Target::Text(column) | Target::Time(column) => q.push(column),
             Target::Duration => q.push(DURATION),
             Target::Tags => q.push(TAGS),
+            Target::Field(path) => {
+                q.push(FIELD_VALUE);
+                q.bind(Bind::Text(path.clone()));
+                q.push(")");
+            }
             Target::Json(json) => {
                 q.push("json_extract(");
                 q.push(json.doc.sql());
@@ -276,9 +359,11 @@ fn resolve(field: &str) -> Result<Option<Target>, SearchError> {
     Ok(Some(target))
 }
 
-/// `config.a.b` → `$."a"."value"."b"` in the config (W&B keeps each config
-/// key as `{"value": …}`; `config.a.value.b` means the same), and
-/// `summary_metrics.a.b` → `$."a"."b"` in the summary.
+/// `config.*` and `summary_metrics.*` name leaves in `run_fields`:
+/// `summary_metrics.a.b` as it is; in the config, where W&B keeps each key
+/// as `{"value": …}`, `config.a.b`, W&B's own `config.a.b.value` and
+/// `config.a.value.b` all mean the leaf `config.a.b`. `system_metrics.a.b`
+/// is read from the JSON as `$."a"."b"`.
 fn json_target(field: &str) -> Result<Option<Target>, SearchError> {
     let (head, rest) = field.split_once('.').unwrap_or((field, ""));
     let doc = match head {
@@ -292,16 +377,72 @@ fn json_target(field: &str) -> Result<Option<Target>, SearchError> {
             "field {field:?} needs a key after it, such as \"{head}.loss\""
         )));
     }
-    let segments: Vec<&str> = rest.split('.').collect();
-    let mut path = String::from("$");
-    for (i, segment) in segments.iter().enumerate() {
-        path.push('.');
-        path.push_str(&quote_key(field, segment)?);
-        if doc == Doc::Config && i == 0 && segments.get(1) != Some(&"value") {
-            path.push_str(".\"value\"");
+    let mut keys: Vec<&str> = rest.split('.').collect();
+    for key in &keys {
+        quote_key(field, key)?;
+    }
+    match doc {
+        Doc::Config => {
+            match keys.as_slice() {
+                [_, "value", ..] => {
+                    keys.remove(1);
+                }
+                [_, .., "value"] => {
+                    keys.pop();
+                }
+                _ => {}
+            }
+            Ok(Some(Target::Field(format!("config.{}", keys.join(".")))))
+        }
+        Doc::Summary => Ok(Some(Target::Field(format!(
+            "summary_metrics.{}",
+            keys.join(".")
+        )))),
+        Doc::SystemMetrics => {
+            let mut path = String::from("$");
+            for key in keys {
+                path.push('.');
+                path.push_str(&quote_key(field, key)?);
+            }
+            Ok(Some(Target::Json(JsonPath { doc, path })))
         }
     }
-    Ok(Some(Target::Json(JsonPath { doc, path })))
+}
+
+/// The leaves of an object operand under `path`, as `run_fields` would
+/// hold them.
+fn object_leaves<'v>(
+    field: &Field<'_>,
+    path: &str,
+    members: &'v Map<String, Value>,
+    depth: usize,
+    out: &mut Vec<(String, &'v Value)>,
+) -> Result<(), SearchError> {
+    for (key, value) in members {
+        quote_key(field.name, key)?;
+        let leaf_path = format!("{path}.{key}");
+        match value {
+            Value::Object(inner) => object_leaves(field, &leaf_path, inner, deeper(depth)?, out)?,
+            _ => out.push((leaf_path, value)),
+        }
+    }
+    Ok(())
+}
+
+fn path_text(path: &Bind) -> &str {
+    match path {
+        Bind::Text(text) => text,
+        _ => "",
+    }
+}
+
+/// Bounds of the paths strictly under `path`: `path.` ≤ p < `path/`
+/// (`/` sorts right after `.`), so `config.model` finds `config.model.*`.
+fn prefix_bounds(path: &str) -> (Bind, Bind) {
+    (
+        Bind::Text(format!("{path}.")),
+        Bind::Text(format!("{path}/")),
+    )
 }
 
 /// A key as a quoted JSON path label, `"key"`.
@@ -378,7 +519,7 @@ fn time_ms(operand: &Value) -> Option<i64> {
 
 fn seconds_ms(seconds: f64) -> Option<i64> {
     let ms = (seconds * 1000.0).round();
-    // Within what both i64 and the calendar can hold.
+    // Far inside i64 (about three million years).
     (ms.is_finite() && ms.abs() < 1e17).then_some(ms as i64)
 }
 
@@ -397,7 +538,8 @@ fn parse_time(text: &str) -> Option<i64> {
 // Regexes
 
 /// A regex as SQLite can run it: a `GLOB` pattern (case-sensitive) or a
-/// `LIKE` pattern (ASCII case-insensitive, escaped with `\`).
+/// `LIKE` pattern (ASCII case-insensitive, escaped with `\`). Unlike in a
+/// regex, `.` also matches a line break.
 #[derive(Debug, Clone, PartialEq)]
 struct Pattern {
     text: String,
@@ -665,6 +807,10 @@ impl Compiler {
             "$and" => self.logical(key, value, depth, Join::All),
             "$or" => self.logical(key, value, depth, Join::Any),
             "$nor" => self.negated(|q| q.logical(key, value, depth, Join::Any)),
+            "$not" if !value.is_object() => Err(error(format!(
+                "filter operator \"$not\" needs a filter (a JSON object), got {}",
+                show(value)
+            ))),
             "$not" => self.negated(|q| q.filter(value, deeper(depth)?)),
             _ if key.starts_with('$') => Err(error(format!(
                 "unknown filter operator {key:?}; a filter's keys are field names or \
@@ -681,6 +827,12 @@ impl Compiler {
                 show(value)
             )));
         };
+        if let Some(odd) = filters.iter().find(|f| !f.is_object()) {
+            return Err(error(format!(
+                "filter operator {op:?} needs an array of filters (JSON objects), got {} in it",
+                show(odd)
+            )));
+        }
         let depth = deeper(depth)?;
         self.join(filters, join, |q, filter| q.filter(filter, depth))
     }
@@ -689,7 +841,7 @@ impl Compiler {
     fn field(&mut self, name: &str, value: &Value, depth: usize) -> Compiled {
         let target = resolve(name)?.ok_or_else(|| {
             error(format!(
-                "unknown filter field {name:?}; supported fields: {FIELDS}"
+                "unknown filter field {name:?}; supported fields: {FIELDS}, tags"
             ))
         })?;
         let field = Field { name, target };
@@ -756,6 +908,7 @@ impl Compiler {
         depth: usize,
     ) -> Compiled {
         match &field.target {
+            Target::Field(path) => self.field_compare(field, path, op, cmp, operand, depth),
             Target::Json(json) => self.json_compare(field, json, op, cmp, operand, depth),
             Target::Text(column) => self.text_compare(field, column, op, cmp, operand),
             Target::Time(column) => {
@@ -805,6 +958,74 @@ impl Compiler {
             _ if cmp == Cmp::Eq => self.condition("0", []),
             _ => Err(field.needs(op, "a number or a string", operand)),
         }
+    }
+
+    /// A config or summary leaf compared with `operand` (see `fields.rs`
+    /// for how leaves are stored: lists as JSON text, booleans as blobs).
+    fn field_compare(
+        &mut self,
+        field: &Field<'_>,
+        path: &str,
+        op: &str,
+        cmp: Cmp,
+        operand: &Value,
+        depth: usize,
+    ) -> Compiled {
+        let (below, above) = prefix_bounds(path);
+        let path = Bind::Text(path.to_string());
+        let (test, bind) = match operand {
+            Value::Number(n) => (FIELD_NUMERIC, number(n)),
+            Value::String(text) => (FIELD_TEXTUAL, Bind::Text(text.clone())),
+            Value::Bool(b) if cmp == Cmp::Eq => ("typeof(f.val) = 'blob'", Bind::Bool(*b)),
+            Value::Array(_) if cmp == Cmp::Eq => (FIELD_TEXTUAL, Bind::Text(operand.to_string())),
+            Value::Null if cmp == Cmp::Eq => {
+                // Missing, or null: no non-null leaf at the path or under it.
+                return self.condition(
+                    "NOT EXISTS (SELECT 1 FROM run_fields f WHERE f.run_id = r.id \
+                     AND f.val IS NOT NULL AND (f.path = ? OR (f.path > ? AND f.path < ?)))",
+                    [path, below, above],
+                );
+            }
+            Value::Object(members) if cmp == Cmp::Eq => {
+                return self.field_object_equals(field, path_text(&path), members, depth);
+            }
+            _ => return Err(field.needs(op, "a number or a string", operand)),
+        };
+        self.condition(
+            &format!(
+                "EXISTS (SELECT 1 FROM run_fields f WHERE f.run_id = r.id AND f.path = ? \
+                 AND {test} AND f.val {} ?)",
+                cmp.sql()
+            ),
+            [path, bind],
+        )
+    }
+
+    /// An object equals the leaves under `path`: each of its leaves is
+    /// there with its value, and there are no others.
+    fn field_object_equals(
+        &mut self,
+        field: &Field<'_>,
+        path: &str,
+        members: &Map<String, Value>,
+        depth: usize,
+    ) -> Compiled {
+        let depth = deeper(depth)?;
+        let mut leaves = Vec::new();
+        object_leaves(field, path, members, depth, &mut leaves)?;
+        let (below, above) = prefix_bounds(path);
+        self.push("(");
+        self.condition(
+            "(SELECT COUNT(*) FROM run_fields f WHERE f.run_id = r.id \
+             AND f.path > ? AND f.path < ?) = ?",
+            [below, above, Bind::Int(leaves.len() as i64)],
+        )?;
+        for (leaf_path, value) in leaves {
+            self.push(" AND ");
+            self.field_compare(field, &leaf_path, "$eq", Cmp::Eq, value, depth)?;
+        }
+        self.push(")");
+        Ok(())
     }
 
     fn json_compare(
@@ -950,6 +1171,15 @@ impl Compiler {
             return Err(field.needs(op, "true or false", operand));
         };
         let present = |q: &mut Self| match &field.target {
+            Target::Field(path) => {
+                let (below, above) = prefix_bounds(path);
+                let path = Bind::Text(path.clone());
+                q.condition(
+                    "EXISTS (SELECT 1 FROM run_fields f WHERE f.run_id = r.id \
+                     AND (f.path = ? OR (f.path > ? AND f.path < ?)))",
+                    [path, below, above],
+                )
+            }
             Target::Json(json) => q.condition(
                 &format!("json_type({}, ?) IS NOT NULL", json.doc.sql()),
                 [json.bind()],
@@ -987,6 +1217,13 @@ impl Compiler {
         })?;
         let test = pattern.sql();
         match &field.target {
+            Target::Field(path) => self.condition(
+                &format!(
+                    "EXISTS (SELECT 1 FROM run_fields f WHERE f.run_id = r.id AND f.path = ? \
+                     AND {FIELD_TEXTUAL} AND f.val {test})"
+                ),
+                [Bind::Text(path.clone()), Bind::Text(pattern.text)],
+            ),
             Target::Json(json) => {
                 let d = json.doc.sql();
                 self.condition(
@@ -1117,6 +1354,8 @@ enum Key {
     Int(i64),
     Real(f64),
     Text(String),
+    /// A boolean leaf (stored as a blob).
+    Bool(bool),
 }
 
 impl Key {
@@ -1130,6 +1369,8 @@ impl Key {
             "INTEGER" => <i64 as Decode<Sqlite>>::decode(value).map(Key::Int),
             "REAL" => <f64 as Decode<Sqlite>>::decode(value).map(Key::Real),
             "TEXT" => <String as Decode<Sqlite>>::decode(value).map(Key::Text),
+            "BLOB" => <Vec<u8> as Decode<Sqlite>>::decode(value)
+                .map(|bytes| Key::Bool(bytes.first().is_some_and(|b| *b != 0))),
             other => Err(format!("a sort key of type {other} cannot be put in a cursor").into()),
         };
         key.map_err(sqlx::Error::Decode)
@@ -1141,6 +1382,7 @@ impl Key {
             Key::Int(i) => Some(Bind::Int(*i)),
             Key::Real(f) => Some(Bind::Real(*f)),
             Key::Text(t) => Some(Bind::Text(t.clone())),
+            Key::Bool(b) => Some(Bind::Bool(*b)),
         }
     }
 }
@@ -1161,6 +1403,7 @@ impl Cursor {
             // JSON has no infinities (a summary may hold them).
             Key::Real(f) => json!({ "real": f.to_string() }),
             Key::Text(t) => json!(t),
+            Key::Bool(b) => json!(b),
         };
         URL_SAFE_NO_PAD.encode(json!({ "k": key, "id": self.id }).to_string())
     }
@@ -1182,7 +1425,8 @@ impl Cursor {
             },
             Value::String(t) => Key::Text(t.clone()),
             Value::Object(real) => Key::Real(real.get("real")?.as_str()?.parse().ok()?),
-            Value::Bool(_) | Value::Array(_) => return None,
+            Value::Bool(b) => Key::Bool(*b),
+            Value::Array(_) => return None,
         };
         let id = doc.get("id")?.as_i64()?;
         Some(Cursor { key, id })
@@ -1192,7 +1436,6 @@ impl Cursor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
     use sqlx::SqlitePool;
     use sqlx::sqlite::SqlitePoolOptions;
 
@@ -1212,6 +1455,11 @@ mod tests {
             created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, heartbeat_at INTEGER NOT NULL,
             UNIQUE (project_id, name)
         );
+        CREATE TABLE run_fields (
+            run_id INTEGER NOT NULL, path TEXT NOT NULL, project_id INTEGER NOT NULL, val,
+            PRIMARY KEY (run_id, path)
+        ) WITHOUT ROWID;
+        CREATE INDEX run_fields_by_value ON run_fields(project_id, path, val);
         INSERT INTO users (id, username) VALUES (1, 'alice'), (2, 'bob');";
 
     /// 2024-05-01T00:00:00Z, in UNIX seconds.
@@ -1222,6 +1470,7 @@ mod tests {
     /// and `system_metrics` are stored as written.
     #[derive(Default)]
     struct Seed<'a> {
+        /// 0 means project 1.
         project: i64,
         name: &'a str,
         display_name: Option<&'a str>,
@@ -1272,7 +1521,7 @@ mod tests {
         .bind(seed.name)
         .bind(seed.display_name)
         .bind(or(seed.state, "finished"))
-        .bind(config)
+        .bind(&config)
         .bind(or(seed.summary, "{}"))
         .bind(or(seed.system_metrics, "{}"))
         .bind(json!(seed.tags).to_string())
@@ -1289,6 +1538,35 @@ mod tests {
         .execute(pool)
         .await
         .unwrap();
+        index_fields(pool, seed.name, &config, or(seed.summary, "{}")).await;
+    }
+
+    /// Fill `run_fields` for a run the way the store does.
+    async fn index_fields(pool: &SqlitePool, name: &str, config: &str, summary: &str) {
+        use crate::runs::fields::{Leaf, Source, leaves};
+        let (id, project): (i64, i64) =
+            sqlx::query_as("SELECT id, project_id FROM runs WHERE name = ? ORDER BY id DESC")
+                .bind(name)
+                .fetch_one(pool)
+                .await
+                .unwrap();
+        let all = leaves(Source::Config, config)
+            .into_iter()
+            .chain(leaves(Source::Summary, summary));
+        for (path, leaf) in all {
+            let query = sqlx::query("INSERT INTO run_fields VALUES (?, ?, ?, ?)")
+                .bind(id)
+                .bind(path)
+                .bind(project);
+            let query = match leaf {
+                Leaf::Null => query.bind(None::<i64>),
+                Leaf::Bool(b) => query.bind(vec![u8::from(b)]),
+                Leaf::Int(i) => query.bind(i),
+                Leaf::Real(f) => query.bind(f),
+                Leaf::Text(t) => query.bind(t),
+            };
+            query.execute(pool).await.unwrap();
+        }
     }
 
     /// Project 1: nine runs with one property each worth searching for (ids
@@ -1492,24 +1770,6 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}: {sql:?}"))
     }
 
-    /// Each filter finds the runs named (space-separated, oldest first).
-    async fn expect(cases: &[(Value, &str)]) {
-        let pool = fixture().await;
-        for (filters, expected) in cases {
-            let found = names(&pool, filters.clone(), "").await;
-            assert_eq!(found.join(" "), *expected, "filter {filters}");
-        }
-    }
-
-    /// Each order lists the runs named (all of project 1 but the sweep).
-    async fn expect_orders(cases: &[(&str, &str)]) {
-        let pool = fixture().await;
-        for (order, expected) in cases {
-            let found = names(&pool, json!({}), order).await;
-            assert_eq!(found.join(" "), *expected, "order {order}");
-        }
-    }
-
     /// Every page of `search`, `page` runs at a time, following cursors.
     async fn walk(pool: &SqlitePool, search: &RunSearch<'_>, page: i64) -> Vec<String> {
         let mut names = Vec::new();
@@ -1526,23 +1786,63 @@ mod tests {
         }
     }
 
-    fn filter_error(filters: &Value) -> String {
-        let search = search(filters, "");
-        let counted = count_sql(&search).unwrap_err();
-        let paged = page_sql(&search, "r.name", None, 10).unwrap_err();
-        assert_eq!(counted, paged);
-        counted.to_string()
-    }
-
-    fn order_error(order: &str) -> String {
-        let all = json!({});
-        page_sql(&search(&all, order), "r.name", None, 10)
-            .unwrap_err()
-            .0
-    }
-
     /// Project 1 without the sweep run, oldest first.
     const ALL: &str = "beta delta alpha epsilon eta gamma theta iota";
+
+    /// A table of cases, one a line: `given => expected`. Blank lines and
+    /// lines starting with `#` are skipped; `(all)` stands for [`ALL`] and
+    /// `(none)` for no runs.
+    fn table(cases: &str) -> Vec<(&str, String)> {
+        let rows = cases.lines().map(str::trim);
+        rows.filter(|line| !line.is_empty() && !line.starts_with('#'))
+            .map(|line| {
+                let (given, expected) = line
+                    .split_once(" => ")
+                    .unwrap_or_else(|| panic!("no ` => ` in {line:?}"));
+                let expected = match expected.trim() {
+                    "(all)" => ALL.to_owned(),
+                    "(none)" => String::new(),
+                    names => names.to_owned(),
+                };
+                (given.trim(), expected)
+            })
+            .collect()
+    }
+
+    fn parse(filter: &str) -> Value {
+        serde_json::from_str(filter).unwrap_or_else(|e| panic!("{filter}: {e}"))
+    }
+
+    /// Each filter of the table finds the runs named, oldest first.
+    async fn expect_filters(cases: &str) {
+        let pool = fixture().await;
+        for (filter, expected) in table(cases) {
+            let found = names(&pool, parse(filter), "").await;
+            assert_eq!(found.join(" "), expected, "filter {filter}");
+        }
+    }
+
+    /// Each order of the table lists the runs named.
+    async fn expect_orders(cases: &str) {
+        let pool = fixture().await;
+        for (order, expected) in table(cases) {
+            let found = names(&pool, json!({}), order).await;
+            assert_eq!(found.join(" "), expected, "order {order}");
+        }
+    }
+
+    /// Each filter of the table is refused with a message containing the
+    /// text given, by `count_sql` and `page_sql` alike.
+    fn expect_filter_errors(cases: &str) {
+        for (filter, expected) in table(cases) {
+            let filters = parse(filter);
+            let search = search(&filters, "");
+            let counted = count_sql(&search).unwrap_err();
+            let paged = page_sql(&search, "r.name", None, 10).unwrap_err();
+            assert_eq!(counted, paged);
+            assert!(counted.0.contains(&expected), "{filter}: {counted}");
+        }
+    }
 
     #[tokio::test]
     async fn without_filters_all_runs_of_the_project_come_oldest_first() {
@@ -1581,280 +1881,213 @@ mod tests {
 
     #[tokio::test]
     async fn config_keys_are_read_from_their_value() {
-        expect(&[
-            // iota's lr is 0.1 too, but its config is not valid JSON.
-            (json!({"config.lr": 0.1}), "alpha theta"),
-            (json!({"config.lr.value": 0.1}), "alpha theta"),
-            (json!({"config.lr": {"$eq": 0.1}}), "alpha theta"),
-            (json!({"config.model.layers": 8}), "beta"),
-            (json!({"config.model.value.layers": 8}), "beta"),
-            (json!({"config.model.layers": 4}), "delta alpha epsilon"),
-        ])
+        expect_filters(
+            r#"
+            # iota's lr is 0.1 too, but its config is not valid JSON.
+            {"config.lr": 0.1}                  => alpha theta
+            {"config.lr.value": 0.1}            => alpha theta
+            {"config.lr": {"$eq": 0.1}}         => alpha theta
+            {"config.model.layers": 4}          => delta alpha epsilon
+            {"config.model.layers": 8}          => beta
+            {"config.model.value.layers": 8}    => beta
+            # W&B's own form: the flattened key, then `.value`.
+            {"config.model.layers.value": 8}    => beta
+            "#,
+        )
         .await;
     }
 
     #[tokio::test]
     async fn numbers_match_only_numbers_and_strings_only_strings() {
-        expect(&[
-            (json!({"config.lr": "0.1"}), "gamma"),
-            (json!({"config.lr": 1}), "eta"),
-            (json!({"config.lr": 1.0}), "eta"),
-            // gamma's "0.1" is text, which is not greater than a number here.
-            (json!({"config.lr": {"$gt": 0.01}}), "alpha eta theta"),
-            (json!({"config.lr": {"$lte": 0.01}}), "beta epsilon"),
-            (
-                json!({"config.lr": {"$gt": 0.001, "$lt": 1}}),
-                "beta alpha theta",
-            ),
-            // theta's loss is Infinity.
-            (
-                json!({"summary_metrics.loss": {"$gte": 0.5}}),
-                "alpha epsilon eta theta",
-            ),
-            (json!({"summary_metrics.loss": {"$gte": "a"}}), "gamma"),
-            (json!({"summary_metrics.loss": {"$lt": "a"}}), ""),
-        ])
+        expect_filters(
+            r#"
+            {"config.lr": "0.1"}                        => gamma
+            {"config.lr": 1}                            => eta
+            {"config.lr": 1.0}                          => eta
+            # gamma's "0.1" is text, which is not greater than a number here.
+            {"config.lr": {"$gt": 0.01}}                => alpha eta theta
+            {"config.lr": {"$lte": 0.01}}               => beta epsilon
+            {"config.lr": {"$gt": 0.001, "$lt": 1}}     => beta alpha theta
+            # theta's loss is Infinity.
+            {"summary_metrics.loss": {"$gte": 0.5}}     => alpha epsilon eta theta
+            {"summary_metrics.loss": {"$gte": "a"}}     => gamma
+            {"summary_metrics.loss": {"$lt": "a"}}      => (none)
+            "#,
+        )
         .await;
     }
 
     #[tokio::test]
     async fn booleans_match_json_booleans_only() {
-        expect(&[
-            (json!({"config.use_bn": true}), "alpha"),
-            (json!({"config.use_bn": false}), "beta"),
-            (json!({"config.use_bn": 1}), ""),
-            (
-                json!({"config.use_bn": {"$ne": true}}),
-                "beta delta epsilon eta gamma theta iota",
-            ),
-            (json!({"summary_metrics.flag": true}), "eta"),
-        ])
+        expect_filters(
+            r#"
+            {"config.use_bn": true}             => alpha
+            {"config.use_bn": false}            => beta
+            {"config.use_bn": 1}                => (none)
+            {"config.use_bn": {"$ne": true}}    => beta delta epsilon eta gamma theta iota
+            {"summary_metrics.flag": true}      => eta
+            "#,
+        )
         .await;
     }
 
     #[tokio::test]
     async fn null_means_missing_or_null_and_ne_matches_missing() {
-        expect(&[
-            (json!({"config.lr": null}), "delta iota"),
-            (
-                json!({"config.lr": {"$ne": null}}),
-                "beta alpha epsilon eta gamma theta",
-            ),
-            // theta's top1 is NaN, which reads as null.
-            (
-                json!({"summary_metrics.acc.top1": null}),
-                "delta eta gamma theta iota",
-            ),
-            (
-                json!({"summary_metrics.loss": {"$ne": 0.5}}),
-                "beta delta eta gamma theta iota",
-            ),
-            (json!({"display_name": null}), "delta"),
-            (
-                json!({"display_name": {"$ne": "Alpha"}}),
-                "beta delta epsilon eta gamma theta iota",
-            ),
-        ])
+        expect_filters(
+            r#"
+            {"config.lr": null}                         => delta iota
+            {"config.lr": {"$ne": null}}                => beta alpha epsilon eta gamma theta
+            # theta's top1 is NaN, which reads as null.
+            {"summary_metrics.acc.top1": null}          => delta eta gamma theta iota
+            {"summary_metrics.loss": {"$ne": 0.5}}      => beta delta eta gamma theta iota
+            {"display_name": null}                      => delta
+            {"display_name": {"$ne": "Alpha"}}          => beta delta epsilon eta gamma theta iota
+            "#,
+        )
         .await;
     }
 
     #[tokio::test]
     async fn objects_and_arrays_compare_whole() {
-        expect(&[
-            // Key order does not matter: delta and epsilon store act first.
-            (
-                json!({"config.model": {"layers": 4, "act": "relu"}}),
-                "delta alpha epsilon",
-            ),
-            (json!({"config.model": {"layers": 4}}), ""),
-            (
-                json!({"config.model": {"$in": [{"act": "gelu", "layers": 8}]}}),
-                "beta",
-            ),
-            (json!({"config.lr_schedule": [1, 2, 3]}), "epsilon"),
-            (json!({"config.lr_schedule": [1, 2]}), ""),
-            (json!({"config.lr_schedule": [3, 2, 1]}), ""),
-        ])
+        expect_filters(
+            r#"
+            # Key order does not matter: delta and epsilon store act first.
+            {"config.model": {"layers": 4, "act": "relu"}}                  => delta alpha epsilon
+            {"config.model": {"layers": 4}}                                 => (none)
+            {"config.model": {"$in": [{"act": "gelu", "layers": 8}]}}       => beta
+            {"config.lr_schedule": [1, 2, 3]}                               => epsilon
+            {"config.lr_schedule": [1, 2]}                                  => (none)
+            {"config.lr_schedule": [3, 2, 1]}                               => (none)
+            "#,
+        )
         .await;
     }
 
     #[tokio::test]
     async fn summary_and_system_metrics_paths() {
-        expect(&[
-            (
-                json!({"summary_metrics.acc.top1": {"$gt": 0.85}}),
-                "beta alpha",
-            ),
-            (
-                json!({"summaryMetrics.acc.top1": {"$gt": 0.85}}),
-                "beta alpha",
-            ),
-            (json!({"summary.acc.top1": {"$gt": 0.85}}), "beta alpha"),
-            (json!({"system_metrics.cpu": {"$gt": 50}}), "beta"),
-            (json!({"systemMetrics.cpu": {"$lt": 50}}), "alpha"),
-        ])
+        expect_filters(
+            r#"
+            {"summary_metrics.acc.top1": {"$gt": 0.85}}     => beta alpha
+            {"summaryMetrics.acc.top1": {"$gt": 0.85}}      => beta alpha
+            {"summary.acc.top1": {"$gt": 0.85}}             => beta alpha
+            {"system_metrics.cpu": {"$gt": 50}}             => beta
+            {"systemMetrics.cpu": {"$lt": 50}}              => alpha
+            "#,
+        )
         .await;
     }
 
     #[tokio::test]
     async fn in_nin_and_exists() {
-        expect(&[
-            (
-                json!({"config.batch": {"$in": [32, 64]}}),
-                "beta alpha gamma",
-            ),
-            (
-                json!({"config.lr": {"$in": [null, "0.1"]}}),
-                "delta gamma iota",
-            ),
-            (
-                json!({"config.opt": {"$nin": ["adam"]}}),
-                "beta delta epsilon eta gamma theta iota",
-            ),
-            (json!({"config.opt": {"$in": []}}), ""),
-            (json!({"config.opt": {"$nin": []}}), ALL),
-            (json!({"config.opt": {"$exists": true}}), "beta alpha"),
-            (
-                json!({"config.opt": {"$exists": false}}),
-                "delta epsilon eta gamma theta iota",
-            ),
-            (
-                json!({"summary_metrics.loss": {"$exists": false}}),
-                "delta iota",
-            ),
-            // A null (theta's NaN) exists.
-            (
-                json!({"summary_metrics.acc.top1": {"$exists": true}}),
-                "beta alpha epsilon theta",
-            ),
-            (json!({"displayName": {"$exists": false}}), "delta"),
-            (json!({"createdAt": {"$exists": true}}), ALL),
-        ])
+        expect_filters(
+            r#"
+            {"config.batch": {"$in": [32, 64]}}                 => beta alpha gamma
+            {"config.lr": {"$in": [null, "0.1"]}}               => delta gamma iota
+            {"config.opt": {"$nin": ["adam"]}}                  => beta delta epsilon eta gamma theta iota
+            {"config.opt": {"$in": []}}                         => (none)
+            {"config.opt": {"$nin": []}}                        => (all)
+            {"config.opt": {"$exists": true}}                   => beta alpha
+            {"config.opt": {"$exists": false}}                  => delta epsilon eta gamma theta iota
+            {"summary_metrics.loss": {"$exists": false}}        => delta iota
+            # A null (theta's NaN) exists.
+            {"summary_metrics.acc.top1": {"$exists": true}}     => beta alpha epsilon theta
+            {"displayName": {"$exists": false}}                 => delta
+            {"createdAt": {"$exists": true}}                    => (all)
+            "#,
+        )
         .await;
     }
 
     #[tokio::test]
     async fn run_columns() {
-        expect(&[
-            (json!({"state": "running"}), "beta iota"),
-            (
-                json!({"state": {"$in": ["crashed", "failed"]}}),
-                "delta gamma",
-            ),
-            (
-                json!({"state": {"$ne": "finished"}}),
-                "beta delta gamma iota",
-            ),
-            (json!({"state": 5}), ""),
-            (json!({"name": {"$gt": "gamma"}}), "theta iota"),
-            (json!({"displayName": "Theta"}), "theta"),
-            (json!({"group": "g1"}), "beta alpha"),
-            (json!({"jobType": "eval"}), "beta"),
-            (json!({"job_type": "train"}), "alpha"),
-            (json!({"host": "node-2"}), "epsilon"),
-            (json!({"notes": {"$regex": "step"}}), "gamma"),
-            (json!({"description": "first try"}), "delta"),
-            (json!({"username": "alice"}), "alpha"),
-            (json!({"username": {"$in": ["bob", "carol"]}}), "beta"),
-            (json!({"sweep": null}), ALL),
-        ])
+        expect_filters(
+            r#"
+            {"state": "running"}                        => beta iota
+            {"state": {"$in": ["crashed", "failed"]}}   => delta gamma
+            {"state": {"$ne": "finished"}}              => beta delta gamma iota
+            {"state": 5}                                => (none)
+            {"name": {"$gt": "gamma"}}                  => theta iota
+            {"displayName": "Theta"}                    => theta
+            {"group": "g1"}                             => beta alpha
+            {"jobType": "eval"}                         => beta
+            {"job_type": "train"}                       => alpha
+            {"host": "node-2"}                          => epsilon
+            {"notes": {"$regex": "step"}}               => gamma
+            {"description": "first try"}               => delta
+            {"username": "alice"}                       => alpha
+            {"username": {"$in": ["bob", "carol"]}}     => beta
+            {"sweep": null}                             => (all)
+            "#,
+        )
         .await;
     }
 
     #[tokio::test]
     async fn dates_are_iso_strings_or_unix_seconds() {
-        let window =
-            json!({"createdAt": {"$gte": "2024-05-01T03:00:00", "$lt": "2024-05-01T06:00:00Z"}});
-        expect(&[
-            (window, "alpha epsilon"),
-            // 04:00 at +02:00 is 02:00 UTC.
-            (
-                json!({"created_at": {"$lt": "2024-05-01T04:00:00+02:00"}}),
-                "beta",
-            ),
-            (
-                json!({"createdAt": {"$gt": "2024-05-01T08:59:59.999"}}),
-                "iota",
-            ),
-            (json!({"createdAt": "2024-05-01T02:00:00.000Z"}), "delta"),
-            (
-                json!({"createdAt": {"$gte": "2024-05-01", "$lt": "2024-05-02"}}),
-                ALL,
-            ),
-            (json!({"created_at": {"$lte": T0 + 2 * 3600}}), "beta delta"),
-            (json!({"created_at": {"$lt": T0 as f64 + 3600.5}}), "beta"),
-            // alpha's heartbeat is 04:00 exactly.
-            (
-                json!({"heartbeatAt": {"$gt": "2024-05-01T04:00:00Z"}}),
-                "epsilon eta gamma theta iota",
-            ),
-            (
-                json!({"updated_at": {"$lt": "2024-05-01 01:30:00"}}),
-                "beta",
-            ),
-            (json!({"duration": {"$gte": 600}}), "alpha epsilon"),
-            (json!({"duration": {"$lt": 45.5}}), "gamma theta iota"),
-        ])
+        expect_filters(
+            r#"
+            {"createdAt": {"$gte": "2024-05-01T03:00:00", "$lt": "2024-05-01T06:00:00Z"}}   => alpha epsilon
+            # 04:00 at +02:00 is 02:00 UTC.
+            {"created_at": {"$lt": "2024-05-01T04:00:00+02:00"}}                            => beta
+            {"createdAt": {"$gt": "2024-05-01T08:59:59.999"}}                               => iota
+            {"createdAt": "2024-05-01T02:00:00.000Z"}                                       => delta
+            {"createdAt": {"$gte": "2024-05-01", "$lt": "2024-05-02"}}                      => (all)
+            # UNIX seconds: 02:00 and 01:00:00.5.
+            {"created_at": {"$lte": 1714528800}}                                            => beta delta
+            {"created_at": {"$lt": 1714525200.5}}                                           => beta
+            # alpha's heartbeat is 04:00 exactly.
+            {"heartbeatAt": {"$gt": "2024-05-01T04:00:00Z"}}                                => epsilon eta gamma theta iota
+            {"updated_at": {"$lt": "2024-05-01 01:30:00"}}                                  => beta
+            {"duration": {"$gte": 600}}                                                     => alpha epsilon
+            {"duration": {"$lt": 45.5}}                                                     => gamma theta iota
+            "#,
+        )
         .await;
     }
 
     #[tokio::test]
     async fn tags_are_a_set() {
-        expect(&[
-            (json!({"tags": "gpu"}), "beta alpha eta"),
-            (json!({"tags": {"$eq": "gpu"}}), "beta alpha eta"),
-            (
-                json!({"tags": {"$in": ["debug", "baseline"]}}),
-                "delta alpha epsilon",
-            ),
-            (
-                json!({"tags": {"$nin": ["gpu", "baseline"]}}),
-                "delta gamma theta iota",
-            ),
-            (
-                json!({"tags": {"$ne": "gpu"}}),
-                "delta epsilon gamma theta iota",
-            ),
-            (json!({"tags": {"$all": ["gpu", "baseline"]}}), "alpha"),
-            (json!({"tags": {"$all": []}}), ""),
-            (json!({"tags": {"$exists": false}}), "gamma theta iota"),
-            (json!({"tags": {"$regex": "^base"}}), "alpha epsilon"),
-            // Glob characters in tags are literal.
-            (json!({"tags": "a*b"}), "eta"),
-            (json!({"tags": {"$regex": "^a\\*b$"}}), "eta"),
-            (
-                json!({"tags": {"$regex": "^A\\*B$", "$options": "i"}}),
-                "eta",
-            ),
-            (json!({"tags": {"$regex": "^a\\*\\*b$"}}), ""),
-        ])
+        expect_filters(
+            r#"
+            {"tags": "gpu"}                                 => beta alpha eta
+            {"tags": {"$eq": "gpu"}}                        => beta alpha eta
+            {"tags": {"$in": ["debug", "baseline"]}}        => delta alpha epsilon
+            {"tags": {"$nin": ["gpu", "baseline"]}}         => delta gamma theta iota
+            {"tags": {"$ne": "gpu"}}                        => delta epsilon gamma theta iota
+            {"tags": {"$all": ["gpu", "baseline"]}}         => alpha
+            {"tags": {"$all": []}}                          => (none)
+            {"tags": {"$exists": false}}                    => gamma theta iota
+            {"tags": {"$regex": "^base"}}                   => alpha epsilon
+            # Glob characters in tags are literal.
+            {"tags": "a*b"}                                 => eta
+            {"tags": {"$regex": "^a\\*b$"}}                 => eta
+            {"tags": {"$regex": "^A\\*B$", "$options": "i"}} => eta
+            {"tags": {"$regex": "^a\\*\\*b$"}}              => (none)
+            "#,
+        )
         .await;
     }
 
     #[tokio::test]
     async fn regexes_run_as_glob_or_like() {
-        let regex = |pattern: &str| json!({"display_name": {"$regex": pattern}});
-        let insensitive =
-            |pattern: &str| json!({"display_name": {"$regex": pattern, "$options": "i"}});
-        expect(&[
-            (regex("^Gam"), "gamma"),
-            (regex("ray$"), "gamma"),
-            (regex("eps\\.t"), "epsilon"),
-            (regex("^eps\\.test$"), "epsilon"),
-            (regex("^Bet.$"), "beta"),
-            (regex("^.+a$"), "beta alpha theta iota"),
-            (regex("^G.*y$"), "gamma"),
-            (regex(""), "beta alpha epsilon eta gamma theta iota"),
-            (regex("ALPHA"), ""),
-            (insensitive("ALPHA"), "alpha"),
-            (insensitive("^e.*s$"), "eta"),
-            (json!({"config.opt": {"$regex": "^s"}}), "beta"),
-            (json!({"summary_metrics.loss": {"$regex": "^div"}}), "gamma"),
-            (
-                json!({"display_name": {"$not": {"$regex": "^A"}}}),
-                "beta delta epsilon eta gamma theta iota",
-            ),
-        ])
+        expect_filters(
+            r#"
+            {"display_name": {"$regex": "^Gam"}}                    => gamma
+            {"display_name": {"$regex": "ray$"}}                    => gamma
+            {"display_name": {"$regex": "eps\\.t"}}                 => epsilon
+            {"display_name": {"$regex": "^eps\\.test$"}}            => epsilon
+            {"display_name": {"$regex": "^Bet.$"}}                  => beta
+            {"display_name": {"$regex": "^.+a$"}}                   => beta alpha theta iota
+            {"display_name": {"$regex": "^G.*y$"}}                  => gamma
+            {"display_name": {"$regex": ""}}                        => beta alpha epsilon eta gamma theta iota
+            {"display_name": {"$regex": "ALPHA"}}                   => (none)
+            {"display_name": {"$regex": "ALPHA", "$options": "i"}}  => alpha
+            {"display_name": {"$regex": "^e.*s$", "$options": "i"}} => eta
+            {"display_name": {"$not": {"$regex": "^A"}}}            => beta delta epsilon eta gamma theta iota
+            {"config.opt": {"$regex": "^s"}}                        => beta
+            {"summary_metrics.loss": {"$regex": "^div"}}            => gamma
+            "#,
+        )
         .await;
     }
 
@@ -1862,50 +2095,34 @@ mod tests {
     fn regexes_translate_to_escaped_patterns() {
         let glob = |regex| Pattern::from_regex(regex, false).map(|p| p.text);
         let like = |regex| Pattern::from_regex(regex, true).map(|p| p.text);
-        assert_eq!(glob("^50%_off\\.$").unwrap(), "50%_off.");
-        assert_eq!(like("^50%_off\\.$").unwrap(), "50\\%\\_off.");
-        assert_eq!(glob("a\\*b?").unwrap_err(), "the quantifier \"?\"");
-        assert_eq!(glob("a\\*\\?\\[").unwrap(), "*a[*][?][[]*");
-        assert_eq!(like("a\\\\b").unwrap(), "%a\\\\b%");
+        assert_eq!(glob(r"^50%_off\.$").unwrap(), "50%_off.");
+        assert_eq!(like(r"^50%_off\.$").unwrap(), r"50\%\_off.");
+        assert_eq!(glob(r"a\*\?\[").unwrap(), "*a[*][?][[]*");
+        assert_eq!(like(r"a\\b").unwrap(), r"%a\\b%");
         assert_eq!(glob("^x.*?y.+z").unwrap(), "x*y?*z*");
+        assert_eq!(glob("a?").unwrap_err(), "the quantifier \"?\"");
         assert_eq!(glob("a|b").unwrap_err(), "alternation \"|\"");
-        assert_eq!(glob("\\d").unwrap_err(), "the escape \"\\d\"");
+        assert_eq!(glob(r"\d").unwrap_err(), "the escape \"\\d\"");
         assert_eq!(glob("a^b").unwrap_err(), "\"^\" other than at the ends");
     }
 
     #[tokio::test]
     async fn and_or_nor_not() {
-        let nested = json!({"$or": [
-            {"$and": [{"state": "finished"}, {"summary_metrics.loss": {"$lt": 1}}]},
-            {"display_name": {"$regex": "^G"}},
-        ]});
-        expect(&[
-            (
-                json!({"$or": [{"state": "crashed"}, {"tags": "debug"}]}),
-                "delta gamma",
-            ),
-            (
-                json!({"$and": [{"tags": "gpu"}, {"config.lr": {"$lt": 0.5}}]}),
-                "beta alpha",
-            ),
-            (json!({"state": "finished", "tags": "gpu"}), "alpha eta"),
-            (
-                json!({"$nor": [{"state": "finished"}, {"state": "running"}]}),
-                "delta gamma",
-            ),
-            (
-                json!({"$not": {"state": "finished"}}),
-                "beta delta gamma iota",
-            ),
-            (
-                json!({"state": {"$not": {"$in": ["finished", "running"]}}}),
-                "delta gamma",
-            ),
-            // The W&B UI's empty filter.
-            (json!({"$or": [{"$and": []}]}), ALL),
-            (json!({"$or": []}), ""),
-            (nested, "alpha epsilon gamma"),
-        ])
+        expect_filters(
+            r#"
+            {"$or": [{"state": "crashed"}, {"tags": "debug"}]}          => delta gamma
+            {"$and": [{"tags": "gpu"}, {"config.lr": {"$lt": 0.5}}]}    => beta alpha
+            {"state": "finished", "tags": "gpu"}                        => alpha eta
+            {"$nor": [{"state": "finished"}, {"state": "running"}]}     => delta gamma
+            {"$not": {"state": "finished"}}                             => beta delta gamma iota
+            {"state": {"$not": {"$in": ["finished", "running"]}}}       => delta gamma
+            # The W&B UI's empty filter.
+            {"$or": [{"$and": []}]}                                     => (all)
+            {"$and": [{}]}                                              => (all)
+            {"$or": []}                                                 => (none)
+            {"$or": [{"$and": [{"state": "finished"}, {"summary_metrics.loss": {"$lt": 1}}]}, {"display_name": {"$regex": "^G"}}]} => alpha epsilon gamma
+            "#,
+        )
         .await;
     }
 
@@ -1931,49 +2148,25 @@ mod tests {
 
     #[tokio::test]
     async fn order_by_fields_with_missing_values_last() {
-        expect_orders(&[
-            ("", ALL),
-            ("createdAt", ALL),
-            (
-                "-created_at",
-                "iota theta gamma eta epsilon alpha delta beta",
-            ),
-            // Numbers (Infinity the largest), then text, then missing; ties by id.
-            (
-                "summary_metrics.loss",
-                "beta alpha epsilon eta theta gamma delta iota",
-            ),
-            (
-                "+summary_metrics.loss",
-                "beta alpha epsilon eta theta gamma delta iota",
-            ),
-            (
-                "-summary_metrics.loss",
-                "gamma theta eta epsilon alpha beta iota delta",
-            ),
-            (
-                "+config.lr",
-                "epsilon beta alpha theta eta gamma delta iota",
-            ),
-            (
-                "+config.lr.value",
-                "epsilon beta alpha theta eta gamma delta iota",
-            ),
-            (
-                "display_name",
-                "alpha beta eta gamma iota theta epsilon delta",
-            ),
-            (
-                "-displayName",
-                "epsilon theta iota gamma eta beta alpha delta",
-            ),
-            ("-duration", "alpha epsilon beta eta delta theta gamma iota"),
-            (" -name ", "theta iota gamma eta epsilon delta beta alpha"),
-            (
-                "-system_metrics.cpu",
-                "beta alpha iota theta eta epsilon delta gamma",
-            ),
-        ])
+        expect_orders(
+            r#"
+            createdAt                   => (all)
+            +created_at                 => (all)
+            -created_at                 => iota theta gamma eta epsilon alpha delta beta
+            # Numbers (Infinity the largest), then text, then missing; ties by id,
+            # in the same direction.
+            summary_metrics.loss        => beta alpha epsilon eta theta gamma delta iota
+            -summary_metrics.loss       => gamma theta eta epsilon alpha beta iota delta
+            +config.lr                  => epsilon beta alpha theta eta gamma delta iota
+            +config.lr.value            => epsilon beta alpha theta eta gamma delta iota
+            -config.model.layers.value  => beta epsilon delta alpha iota theta eta gamma
+            display_name                => alpha beta eta gamma iota theta epsilon delta
+            -displayName                => epsilon theta iota gamma eta beta alpha delta
+            -duration                   => alpha epsilon beta eta delta theta gamma iota
+            -name                       => theta iota gamma eta epsilon delta beta alpha
+            -system_metrics.cpu         => beta alpha iota theta eta epsilon delta gamma
+            "#,
+        )
         .await;
     }
 
@@ -1986,25 +2179,21 @@ mod tests {
             ..search(&all, order)
         };
         // f01 and f00 share a minute; f01 was inserted first.
-        assert_eq!(
-            search_names(&pool, &fillers("created_at")).await[..4],
-            ["f01", "f00", "f03", "f02"]
-        );
-        assert_eq!(
-            search_names(&pool, &fillers("-created_at")).await[..4],
-            ["f18", "f19", "f16", "f17"]
-        );
+        let oldest = search_names(&pool, &fillers("created_at")).await;
+        assert_eq!(oldest[..4], ["f01", "f00", "f03", "f02"]);
+        let newest = search_names(&pool, &fillers("-created_at")).await;
+        assert_eq!(newest[..4], ["f18", "f19", "f16", "f17"]);
     }
 
     #[tokio::test]
     async fn pages_follow_cursors_without_gaps_or_repeats() {
         let pool = fixture().await;
         let everything = json!({});
-        let finished = json!({"state": {"$ne": "crashed"}});
+        let not_crashed = json!({"state": {"$ne": "crashed"}});
         let orders = "+created_at -created_at summary_metrics.loss -summary_metrics.loss \
             config.lr -config.lr -config.i display_name -displayName duration -heartbeat_at name \
             -state username";
-        for (project_id, filters) in [(1, &everything), (3, &everything), (3, &finished)] {
+        for (project_id, filters) in [(1, &everything), (3, &everything), (3, &not_crashed)] {
             for order in orders.split_whitespace() {
                 let search = RunSearch {
                     project_id,
@@ -2043,6 +2232,7 @@ mod tests {
     #[test]
     fn a_malformed_cursor_is_refused() {
         let all = json!({});
+        let invalid = Err(SearchError("invalid cursor".into()));
         for cursor in [
             "not base64!",
             &URL_SAFE_NO_PAD.encode("not json"),
@@ -2051,185 +2241,94 @@ mod tests {
             &URL_SAFE_NO_PAD.encode(r#"[1, 2]"#),
         ] {
             let refused = page_sql(&search(&all, ""), "r.name", Some(cursor), 10);
-            assert_eq!(
-                refused,
-                Err(SearchError("invalid cursor".into())),
-                "{cursor}"
-            );
+            assert_eq!(refused, invalid, "{cursor}");
         }
         assert!(page_sql(&search(&all, ""), "r.name", Some(""), 10).is_ok());
     }
 
     #[test]
     fn bad_filters_say_what_is_wrong() {
-        let cases = [
-            (
-                json!({"config.lr": {"$in": 5}}),
-                r#"filter operator "$in" on "config.lr" needs an array, got 5"#,
-            ),
-            (
-                json!({"config.lr": {"$gt": [1]}}),
-                r#""$gt" on "config.lr" needs a number or a string, got [1]"#,
-            ),
-            (
-                json!({"config.x": {"$gt": true}}),
-                r#""$gt" on "config.x" needs a number or a string, got true"#,
-            ),
-            (
-                json!({"state": {"$lt": null}}),
-                r#""$lt" on "state" needs a number or a string, got null"#,
-            ),
-            (
-                json!({"$and": {}}),
-                r#"filter operator "$and" needs an array of filters, got {}"#,
-            ),
-            (json!([1]), "a run filter must be a JSON object, got [1]"),
-            (
-                json!({"$or": [5]}),
-                "a run filter must be a JSON object, got 5",
-            ),
-            (
-                json!({"config.lr": {"$foo": 1}}),
-                r#"unknown filter operator "$foo" on "config.lr"; supported: $eq"#,
-            ),
-            (
-                json!({"$where": "1"}),
-                r#"unknown filter operator "$where""#,
-            ),
-            (
-                json!({"colour": "red"}),
-                r#"unknown filter field "colour"; supported fields: createdAt"#,
-            ),
-            (json!({"colour": "red"}), "summary_metrics.<key>"),
-            (
-                json!({"config..lr": 1}),
-                r#"field "config..lr" has an empty key"#,
-            ),
-            (
-                json!({"config": 1}),
-                r#"field "config" needs a key after it, such as "config.loss""#,
-            ),
-            (
-                json!({"config.a\"b": 1}),
-                "keys containing '\"' or '\\' cannot be searched",
-            ),
-            (json!({"config.model": {"a\\b": 1}}), "cannot be searched"),
-            (
-                json!({"tags": {"$gt": "a"}}),
-                r#"filter operator "$gt" does not apply to "tags""#,
-            ),
-            (
-                json!({"tags": 5}),
-                r#"filter operator "$eq" on "tags" needs a tag (a string), got 5"#,
-            ),
-            (
-                json!({"tags": {"$in": ["a", 5]}}),
-                r#"filter operator "$in" on "tags" needs a tag"#,
-            ),
-            (
-                json!({"tags": {"$all": "a"}}),
-                r#""$all" on "tags" needs an array of tags"#,
-            ),
-            (
-                json!({"config.x": {"$all": ["a"]}}),
-                r#""$all" applies only to "tags""#,
-            ),
-            (
-                json!({"createdAt": {"$gt": "yesterday"}}),
-                r#""$gt" on "createdAt" needs a date"#,
-            ),
-            (
-                json!({"createdAt": null}),
-                r#""$eq" on "createdAt" needs a date"#,
-            ),
-            (
-                json!({"duration": "long"}),
-                r#"on "duration" needs a number of seconds, got "long""#,
-            ),
-            (
-                json!({"config.x": {"$exists": "yes"}}),
-                r#""$exists" on "config.x" needs true or false"#,
-            ),
-            (
-                json!({"state": {"$not": 5}}),
-                r#""$not" on "state" needs an object of operators"#,
-            ),
-            (
-                json!({"config.x": {"$gt": 1, "y": 2}}),
-                r#"filter on "config.x" mixes operators with plain keys"#,
-            ),
-            (
-                json!({"display_name": {"$regex": 5}}),
-                r#""$regex" on "display_name" needs a string, got 5"#,
-            ),
-            (
-                json!({"display_name": {"$regex": "a", "$options": "m"}}),
-                r#""$options" on "display_name" needs "i""#,
-            ),
-            (
-                json!({"display_name": {"$options": "i"}}),
-                r#"needs a "$regex" beside it"#,
-            ),
-            (
-                json!({"createdAt": {"$regex": "2024"}}),
-                r#""createdAt" is not text"#,
-            ),
-            (
-                json!({"display_name": {"$regex": "a|b"}}),
-                r#"regex "a|b" uses features Cairn cannot evaluate in the database: alternation "|""#,
-            ),
-            (
-                json!({"display_name": {"$regex": "^[A-Z]"}}),
-                "a character class",
-            ),
-            (
-                json!({"display_name": {"$regex": "\\d+"}}),
-                r#"the escape "\d""#,
-            ),
-            (
-                json!({"display_name": {"$regex": "ab+"}}),
-                r#"the quantifier "+""#,
-            ),
-            (json!({"display_name": {"$regex": "(a)"}}), "a group"),
-        ];
-        for (filters, expected) in cases {
-            let message = filter_error(&filters);
-            assert!(message.contains(expected), "{filters}: {message}");
-        }
+        expect_filter_errors(
+            r#"
+            {"config.lr": {"$in": 5}}       => filter operator "$in" on "config.lr" needs an array, got 5
+            {"config.lr": {"$gt": [1]}}     => filter operator "$gt" on "config.lr" needs a number or a string, got [1]
+            {"config.x": {"$gt": true}}     => "$gt" on "config.x" needs a number or a string, got true
+            {"state": {"$lt": null}}        => "$lt" on "state" needs a number or a string, got null
+            {"config.x": {"$exists": "yes"}} => "$exists" on "config.x" needs true or false
+            {"config.x": {"$gt": 1, "y": 2}} => filter on "config.x" mixes operators with plain keys
+            {"state": {"$not": 5}}          => "$not" on "state" needs an object of operators
+            {"config.x": {"$all": ["a"]}}   => "$all" applies only to "tags"
+
+            [1]                             => a run filter must be a JSON object, got [1]
+            {"$and": {}}                    => filter operator "$and" needs an array of filters, got {}
+            {"$nor": [{}, 5]}               => "$nor" needs an array of filters (JSON objects), got 5 in it
+            {"$not": [1]}                   => "$not" needs a filter (a JSON object), got [1]
+            {"$where": "1"}                 => unknown filter operator "$where"
+            {"config.lr": {"$foo": 1}}      => unknown filter operator "$foo" on "config.lr"; supported: $eq
+
+            {"colour": "red"}               => unknown filter field "colour"; supported fields: createdAt
+            {"colour": "red"}               => summary_metrics.<key>, system_metrics.<key>, tags
+            {"config..lr": 1}               => field "config..lr" has an empty key
+            {"config": 1}                   => field "config" needs a key after it, such as "config.loss"
+            {"config.a\"b": 1}              => keys containing '"' or '\' cannot be searched
+            {"config.model": {"a\\b": 1}}   => keys containing '"' or '\' cannot be searched
+
+            {"tags": {"$gt": "a"}}          => filter operator "$gt" does not apply to "tags"
+            {"tags": 5}                     => filter operator "$eq" on "tags" needs a tag (a string), got 5
+            {"tags": {"$in": ["a", 5]}}     => filter operator "$in" on "tags" needs a tag
+            {"tags": {"$all": "a"}}         => "$all" on "tags" needs an array of tags
+            {"createdAt": {"$gt": "yesterday"}} => "$gt" on "createdAt" needs a date such as "2024-05-01T12:00:00Z" or UNIX seconds, got "yesterday"
+            {"createdAt": null}             => "$eq" on "createdAt" needs a date
+            {"duration": "long"}            => "$eq" on "duration" needs a number of seconds, got "long"
+
+            {"display_name": {"$regex": 5}}                     => "$regex" on "display_name" needs a string, got 5
+            {"display_name": {"$regex": "a", "$options": "m"}}  => "$options" on "display_name" needs "i"
+            {"display_name": {"$options": "i"}}                 => needs a "$regex" beside it
+            {"createdAt": {"$regex": "2024"}}                   => "createdAt" is not text
+            {"display_name": {"$regex": "a|b"}}                 => regex "a|b" uses features Cairn cannot evaluate in the database: alternation "|"
+            {"display_name": {"$regex": "alpha-(one|two)"}}     => a group
+            {"display_name": {"$regex": "^[A-Z]"}}              => a character class
+            {"display_name": {"$regex": "\\d+"}}                => the escape "\d"
+            {"display_name": {"$regex": "ab+"}}                 => the quantifier "+"
+            "#,
+        );
     }
 
     #[test]
     fn filters_too_deep_or_too_large_are_refused() {
+        let too_deep = |filters: Value| {
+            let message = count_sql(&search(&filters, "")).unwrap_err().0;
+            assert!(message.contains("nested too deeply"), "{message}");
+        };
         let mut deep = json!({"state": "finished"});
-        for _ in 0..40 {
-            deep = json!({"$and": [deep]});
-        }
-        assert!(filter_error(&deep).contains("nested too deeply"));
         let mut deep_value = json!(1);
         for _ in 0..40 {
+            deep = json!({"$and": [deep]});
             deep_value = json!({"k": deep_value});
         }
-        assert!(filter_error(&json!({"config.x": deep_value})).contains("nested too deeply"));
+        too_deep(deep);
+        too_deep(json!({"config.x": deep_value}));
         let many: Vec<i64> = (0..2000).collect();
         let large = json!({"config.x": {"$in": many}});
-        assert!(filter_error(&large).contains("more than 1000 conditions"));
+        let message = count_sql(&search(&large, "")).unwrap_err().0;
+        assert_eq!(message, "the run filter has more than 1000 conditions");
     }
 
     #[test]
     fn bad_orders_say_what_is_wrong() {
-        let cases = [
-            ("+tags", r#"runs cannot be ordered by "tags""#),
-            (
-                "-colour",
-                r#"cannot order runs by "colour"; write +field or -field with one of: createdAt"#,
-            ),
-            ("-", r#"cannot order runs by """#),
-            ("config.a..b", r#"field "config.a..b" has an empty key"#),
-            ("summary_metrics", r#"field "summary_metrics" needs a key"#),
-        ];
-        for (order, expected) in cases {
-            let message = order_error(order);
-            assert!(message.contains(expected), "{order}: {message}");
+        let all = json!({});
+        for (order, expected) in table(
+            r#"
+            +tags           => runs cannot be ordered by "tags"
+            -colour         => cannot order runs by "colour"; write +field or -field with one of: createdAt
+            config.a..b     => field "config.a..b" has an empty key
+            summary_metrics => field "summary_metrics" needs a key
+            "#,
+        ) {
+            let message = page_sql(&search(&all, order), "r.name", None, 10)
+                .unwrap_err()
+                .0;
+            assert!(message.contains(&expected), "{order}: {message}");
         }
     }
 }

@@ -5,5 +5,6 @@ mod auth;
 mod keys;
 mod projects;
 mod run_logging;
+mod runs;
 mod teams;
 mod users;

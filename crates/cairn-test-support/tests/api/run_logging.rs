@@ -99,7 +99,10 @@ async fn a_run_streams_history_summary_console_and_finishes() {
         run["historyKeys"]["keys"]["loss"]["typeCounts"][0],
         json!({ "type": "number", "count": 2 })
     );
-    assert_eq!(run["systemMetrics"], "{\"system.cpu\": 12.5, \"_runtime\": 1}");
+    assert_eq!(
+        run["systemMetrics"],
+        "{\"system.cpu\": 12.5, \"_runtime\": 1}"
+    );
     let lines = &run["logLines"]["edges"];
     assert_eq!(lines[0]["node"]["line"], "hello");
     assert_eq!(lines[1]["node"]["level"], "error");
@@ -166,7 +169,10 @@ async fn a_malformed_line_rejects_the_whole_request() {
         "the error names the file and line: {message}"
     );
     let run = run_fields(&server, "r1", "historyLineCount").await;
-    assert_eq!(run["historyLineCount"], 0, "nothing of a rejected request is kept");
+    assert_eq!(
+        run["historyLineCount"], 0,
+        "nothing of a rejected request is kept"
+    );
 
     let (status, answer) = stream(&server, Some(ADMIN_KEY), "r1", json!([1, 2])).await;
     assert_eq!(status, 400, "{answer}");
@@ -194,7 +200,10 @@ async fn streaming_needs_a_key_and_a_run_the_caller_may_write() {
 
     let (_, _, outsider) = server.new_user("outsider@example.com").await;
     let (status, _) = stream(&server, Some(&outsider), "r1", body).await;
-    assert_eq!(status, 404, "a private project's runs are invisible to outsiders");
+    assert_eq!(
+        status, 404,
+        "a private project's runs are invisible to outsiders"
+    );
 }
 
 #[tokio::test]
@@ -231,7 +240,13 @@ async fn resume_status_reports_counts_tail_and_telemetry() {
         &server,
         Some(ADMIN_KEY),
         "r1",
-        history(0, &["{\"_step\": 0, \"_runtime\": 1}", "{\"_step\": 1, \"_runtime\": 2}"]),
+        history(
+            0,
+            &[
+                "{\"_step\": 0, \"_runtime\": 1}",
+                "{\"_step\": 1, \"_runtime\": 2}",
+            ],
+        ),
     )
     .await;
     let answer = server
@@ -275,14 +290,24 @@ async fn run_files_upload_through_signed_urls_and_download_byte_identical() {
             }),
         )
         .await;
-    let files = answer["data"]["createRunFiles"]["files"].as_array().unwrap();
+    let files = answer["data"]["createRunFiles"]["files"]
+        .as_array()
+        .unwrap();
     let upload_url = files[0]["uploadUrl"].as_str().unwrap();
-    assert!(upload_url.starts_with(&server.base_url), "absolute URL: {upload_url}");
+    assert!(
+        upload_url.starts_with(&server.base_url),
+        "absolute URL: {upload_url}"
+    );
 
     // wandb-core PUTs without credentials: the signature is the permission.
     let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
     let http = reqwest::Client::new();
-    let put = http.put(upload_url).body(bytes.clone()).send().await.unwrap();
+    let put = http
+        .put(upload_url)
+        .body(bytes.clone())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(put.status(), 200);
     // The signature covers the method and the path.
     let tampered = upload_url.replace("a%20b.bin", "other.bin");
@@ -373,7 +398,13 @@ async fn oversized_stream_bodies_are_refused_with_413() {
 async fn deleting_a_run_removes_its_history_and_files() {
     let server = TestServer::start().await;
     let id = create_run(&server, "r1").await;
-    stream(&server, Some(ADMIN_KEY), "r1", history(0, &["{\"_step\": 0}"])).await;
+    stream(
+        &server,
+        Some(ADMIN_KEY),
+        "r1",
+        history(0, &["{\"_step\": 0}"]),
+    )
+    .await;
     let answer = server
         .raw_graphql(
             ADMIN_KEY,
@@ -388,7 +419,13 @@ async fn deleting_a_run_removes_its_history_and_files() {
         )
         .await;
     assert_eq!(answer["data"]["project"]["run"], Value::Null);
-    let (status, _) = stream(&server, Some(ADMIN_KEY), "r1", history(1, &["{\"_step\": 1}"])).await;
+    let (status, _) = stream(
+        &server,
+        Some(ADMIN_KEY),
+        "r1",
+        history(1, &["{\"_step\": 1}"]),
+    )
+    .await;
     assert_eq!(status, 404);
 }
 
@@ -458,7 +495,13 @@ async fn a_silent_run_is_marked_crashed_and_revives_when_it_streams_again() {
     })
     .await;
     create_run(&server, "r1").await;
-    stream(&server, Some(ADMIN_KEY), "r1", history(0, &["{\"_step\": 0}"])).await;
+    stream(
+        &server,
+        Some(ADMIN_KEY),
+        "r1",
+        history(0, &["{\"_step\": 0}"]),
+    )
+    .await;
     let mut state = String::new();
     for _ in 0..50 {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -471,6 +514,12 @@ async fn a_silent_run_is_marked_crashed_and_revives_when_it_streams_again() {
         }
     }
     assert_eq!(state, "crashed");
-    stream(&server, Some(ADMIN_KEY), "r1", history(1, &["{\"_step\": 1}"])).await;
+    stream(
+        &server,
+        Some(ADMIN_KEY),
+        "r1",
+        history(1, &["{\"_step\": 1}"]),
+    )
+    .await;
     assert_eq!(run_fields(&server, "r1", "state").await["state"], "running");
 }

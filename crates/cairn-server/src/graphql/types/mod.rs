@@ -11,6 +11,6 @@ mod user;
 pub use entity::{EntityObject, InviteObject};
 pub use page::PageInfo;
 pub use project::{ProjectConnection, ProjectEdge, ProjectObject};
+pub use run::RunObject;
 pub use server_info::ServerInfo;
 pub use user::{ApiKeyObject, UserConnection, UserObject, user_edge};
-pub use run::RunObject;

@@ -75,7 +75,11 @@ impl ProjectObject {
     }
 
     /// One run by its id (`abc123`).
-    async fn run(&self, ctx: &Context<'_>, name: String) -> async_graphql::Result<Option<RunObject>> {
+    async fn run(
+        &self,
+        ctx: &Context<'_>,
+        name: String,
+    ) -> async_graphql::Result<Option<RunObject>> {
         let run = cairn(ctx).run_in(&self.0, &name).await.gql()?;
         Ok(run.map(RunObject))
     }

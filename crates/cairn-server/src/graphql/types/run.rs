@@ -170,7 +170,10 @@ impl RunObject {
 
     /// Whether the caller may only read this run.
     async fn read_only(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
-        Ok(cairn(ctx).writable_run(actor(ctx), self.0.id).await.is_err())
+        Ok(cairn(ctx)
+            .writable_run(actor(ctx), self.0.id)
+            .await
+            .is_err())
     }
 
     /// Who created the run (name and username only).
@@ -209,10 +212,7 @@ impl RunObject {
     /// strings (what a resuming client reads `_step` and `_runtime` from).
     async fn history_tail(&self, ctx: &Context<'_>) -> async_graphql::Result<JsonString> {
         let rows = match self.0.last_step {
-            Some(step) => cairn(ctx)
-                .history(&self.0, step, i64::MAX, 1)
-                .await
-                .gql()?,
+            Some(step) => cairn(ctx).history(&self.0, step, i64::MAX, 1).await.gql()?,
             None => Vec::new(),
         };
         Ok(JsonString(json!(rows).to_string()))
@@ -290,13 +290,19 @@ impl RunObject {
         let mut live_data = Vec::new();
         let mut from = i64::MIN;
         loop {
-            let rows = cairn.history(&self.0, from, i64::MAX, MAX_PAGE).await.gql()?;
+            let rows = cairn
+                .history(&self.0, from, i64::MAX, MAX_PAGE)
+                .await
+                .gql()?;
             let done = (rows.len() as i64) < MAX_PAGE;
             for row in &rows {
                 let Ok(Value::Object(row)) = parse_relaxed(row) else {
                     continue;
                 };
-                from = row.get("_step").and_then(Value::as_i64).map_or(from, |s| s + 1);
+                from = row
+                    .get("_step")
+                    .and_then(Value::as_i64)
+                    .map_or(from, |s| s + 1);
                 live_data.push(Json(project(row, &live_keys)));
             }
             if done {

@@ -26,6 +26,9 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 
 pub use blobs::{BlobWriter, LocalBlobs, WrittenBlob};
 
+/// How much of the database file reads may memory-map.
+pub(crate) const MMAP_BYTES: u64 = 1 << 30;
+
 /// The embedded SQLite backend.
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -36,6 +39,8 @@ pub struct SqliteStore {
     writer: SqlitePool,
     /// Plain connections for bulk reads (history).
     readers: readers::Readers,
+    /// Remembered run counts (see `runs/counts.rs`).
+    counts: std::sync::Arc<runs::CountCache>,
 }
 
 impl SqliteStore {
@@ -51,7 +56,11 @@ impl SqliteStore {
             // crash; only an OS crash may drop the last few.
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            // Reads map the file instead of copying pages into each
+            // connection's small private cache; the pages are the OS's, so
+            // this costs no memory of ours when idle.
+            .pragma("mmap_size", MMAP_BYTES.to_string());
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options.clone())
@@ -70,6 +79,7 @@ impl SqliteStore {
             pool,
             writer,
             readers: readers::Readers::new(path.to_path_buf()),
+            counts: std::sync::Arc::default(),
         })
     }
 

@@ -67,6 +67,7 @@ impl Inner {
         )
         .map_err(|e| StoreError::Backend(format!("cannot open a reader: {e}")))?;
         conn.busy_timeout(Duration::from_secs(10))
+            .and_then(|()| conn.pragma_update(None, "mmap_size", crate::MMAP_BYTES))
             .map_err(|e| StoreError::Backend(e.to_string()))?;
         Ok(conn)
     }

@@ -1,10 +1,13 @@
 //! Runs: the run records themselves, search (in [`search`]), and what a run
 //! logs — history, events, console lines (in [`stream`]) and files.
 
+mod counts;
 mod fields;
 mod files;
 mod history;
 pub(crate) mod search;
+
+pub(crate) use counts::CountCache;
 mod stream;
 
 use async_trait::async_trait;
@@ -208,6 +211,7 @@ impl RunStore for SqliteStore {
         apply_patch(&mut tx, id, patch).await?;
         write_fields(&mut tx, id, project_id, patch).await?;
         tx.commit().await.map_err(backend)?;
+        self.counts.bump(project_id);
         let run = self
             .run_by_id(id)
             .await?
@@ -229,6 +233,7 @@ impl RunStore for SqliteStore {
         apply_patch(&mut tx, id, patch).await?;
         write_fields(&mut tx, id, project_id, patch).await?;
         tx.commit().await.map_err(backend)?;
+        self.counts.bump(project_id);
         self.run_by_id(id).await
     }
 
@@ -282,20 +287,35 @@ impl RunStore for SqliteStore {
             include_sweeps: query.include_sweeps,
         };
         let sql = search::count_sql(&search).map_err(invalid)?;
-        search::bind_all(sqlx::query(&sql.text), &sql.binds)
+        let key = (
+            project_id,
+            filters.as_ref().map(|f| f.to_string()).unwrap_or_default(),
+            query.include_sweeps,
+        );
+        if let Some(count) = self.counts.get(&key) {
+            return Ok(count);
+        }
+        let generation = self.counts.generation(project_id);
+        let count = search::bind_all(sqlx::query(&sql.text), &sql.binds)
             .fetch_one(&self.pool)
             .await
             .and_then(|row| row.try_get(0))
-            .map_err(backend)
+            .map_err(backend)?;
+        self.counts.put(key, generation, count);
+        Ok(count)
     }
 
     async fn delete_run(&self, id: i64) -> StoreResult<bool> {
-        let done = sqlx::query("DELETE FROM runs WHERE id = ?")
-            .bind(id)
-            .execute(&self.pool)
-            .await
-            .map_err(backend)?;
-        Ok(done.rows_affected() > 0)
+        let project: Option<i64> =
+            sqlx::query_scalar("DELETE FROM runs WHERE id = ? RETURNING project_id")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)?;
+        if let Some(project_id) = project {
+            self.counts.bump(project_id);
+        }
+        Ok(project.is_some())
     }
 
     async fn request_stop(&self, id: i64) -> StoreResult<()> {
@@ -309,7 +329,9 @@ impl RunStore for SqliteStore {
     }
 
     async fn append_stream(&self, run_id: i64, batch: &StreamBatch) -> StoreResult<StreamOutcome> {
-        stream::append(&self.writer, run_id, batch).await
+        let (outcome, project_id) = stream::append(&self.writer, run_id, batch).await?;
+        self.counts.bump(project_id);
+        Ok(outcome)
     }
 
     async fn mark_crashed(&self, before_ms: i64) -> StoreResult<u64> {
@@ -320,6 +342,9 @@ impl RunStore for SqliteStore {
         .execute(&self.pool)
         .await
         .map_err(backend)?;
+        if done.rows_affected() > 0 {
+            self.counts.bump_all();
+        }
         Ok(done.rows_affected())
     }
 

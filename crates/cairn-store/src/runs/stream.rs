@@ -18,11 +18,12 @@ use crate::backend;
 /// limit of 32766).
 const ROWS_PER_INSERT: usize = 250;
 
+/// Store a request; returns the outcome and the run's project.
 pub(super) async fn append(
     pool: &SqlitePool,
     run_id: i64,
     batch: &StreamBatch,
-) -> StoreResult<StreamOutcome> {
+) -> StoreResult<(StreamOutcome, i64)> {
     let mut tx = pool.begin().await.map_err(backend)?;
     let now = now_ms();
     // Write first, so the transaction holds the write lock from its start.
@@ -89,7 +90,7 @@ pub(super) async fn append(
     .await
     .map_err(backend)?;
     tx.commit().await.map_err(backend)?;
-    Ok(StreamOutcome { stopped })
+    Ok((StreamOutcome { stopped }, project_id))
 }
 
 async fn append_history(

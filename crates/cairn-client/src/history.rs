@@ -1,17 +1,5 @@
-//! History rows and [`HistoryScan`], the lazy reader behind
+//! History rows and [`HistoryScan`], the streaming reader behind
 //! `Run::scan_history`.
-//!
-//! A scan reads the run's history a page at a time, in step order, the way
-//! wandb-core does:
-//! - without keys, `HistoryPage`: `history(minStep, maxStep, samples)` is
-//!   "the first `samples` rows with `minStep <= _step < maxStep`", so the
-//!   next page starts after the last row's step;
-//! - with keys, `SampledHistoryPage`: `sampledHistory` returns, per step
-//!   window, the rows having every key. It samples a window holding more
-//!   rows than asked for, so a window's answer is used only when it cannot
-//!   have been sampled — the window is no wider than the page, or the
-//!   answer is short. Windows double while the history is sparse and halve
-//!   after an answer that may have been sampled.
 
 use std::collections::VecDeque;
 use std::ops::Deref;
@@ -23,6 +11,7 @@ use crate::api::Api;
 use crate::error::{Error, Result};
 use crate::queries;
 use crate::relaxed;
+use crate::transport::check_status;
 
 /// Most rows one history page may hold (the server's limit).
 pub const MAX_HISTORY_PAGE: u32 = 10_000;
@@ -195,18 +184,23 @@ impl RunRef {
     }
 }
 
-/// A run's history, read lazily a page at a time in step order.
+/// A lazy, streaming scan of a run's history in step order
+/// (`Run::scan_history`).
+///
+/// It reads Cairn's JSON-lines export
+/// (`GET /cairn/v1/runs/{entity}/{project}/{run}/history`), which sends rows
+/// exactly as stored, straight from the database, in one streamed response:
+/// no pages to stitch, and rows are parsed as they arrive. With keys, only
+/// rows having every key come back, projected onto them (as
+/// `sampledHistory` does for the official client).
 pub struct HistoryScan {
     run: RunRef,
     keys: Vec<String>,
-    page_size: u32,
-    /// The next step to read.
-    cursor: i64,
-    /// One past the last step to read; known after the first fetch.
-    end: Option<i64>,
+    min_step: Option<i64>,
     max_step: Option<i64>,
-    /// Current window width (scans with keys).
-    width: i64,
+    body: Option<reqwest::Response>,
+    /// Bytes received but not yet split into lines.
+    pending: Vec<u8>,
     buffer: VecDeque<HistoryRow>,
     started: bool,
     done: bool,
@@ -218,27 +212,24 @@ impl HistoryScan {
         keys: Vec<String>,
         min_step: Option<i64>,
         max_step: Option<i64>,
-        page_size: u32,
     ) -> Self {
-        let page_size = page_size.clamp(1, MAX_HISTORY_PAGE);
         HistoryScan {
             run,
             keys,
-            page_size,
-            cursor: min_step.unwrap_or(0),
-            end: None,
+            min_step,
             max_step,
-            width: i64::from(page_size),
+            body: None,
+            pending: Vec::new(),
             buffer: VecDeque::new(),
             started: false,
             done: false,
         }
     }
 
-    /// The next row, fetching the next page when needed.
+    /// The next row, reading more of the response when needed.
     pub async fn next(&mut self) -> Result<Option<HistoryRow>> {
         while self.buffer.is_empty() && !self.done {
-            self.fetch_page().await?;
+            self.read_more().await?;
         }
         Ok(self.buffer.pop_front())
     }
@@ -252,98 +243,97 @@ impl HistoryScan {
         Ok(all)
     }
 
-    async fn fetch_page(&mut self) -> Result<()> {
+    async fn read_more(&mut self) -> Result<()> {
         if !self.started {
             self.started = true;
-            // As in Python: stop after the last step logged *now*, so a live
-            // run's scan ends.
-            let last = self.run.last_step().await?;
-            let end = match last {
-                Some(last) => last.saturating_add(1),
-                None => {
-                    self.done = true;
-                    return Ok(());
-                }
-            };
-            self.end = Some(self.max_step.map_or(end, |m| m.min(end)));
+            self.body = self.open().await?;
         }
-        let end = self.end.unwrap_or(i64::MAX);
-        if self.cursor >= end {
+        let Some(body) = self.body.as_mut() else {
             self.done = true;
             return Ok(());
-        }
-        if self.keys.is_empty() {
-            self.fetch_rows(end).await
-        } else {
-            self.fetch_window(end).await
-        }
-    }
-
-    /// `HistoryPage`: the first `page_size` rows from the cursor on.
-    async fn fetch_rows(&mut self, end: i64) -> Result<()> {
-        let page: HistoryField = self
-            .run
-            .run_field(
-                queries::HISTORY_PAGE,
-                json!({
-                    "run": self.run.name,
-                    "minStep": self.cursor,
-                    "maxStep": end,
-                    "pageSize": self.page_size,
-                }),
-            )
-            .await?;
-        let full = page.history.len() >= self.page_size as usize;
-        let rows = page
-            .history
-            .iter()
-            .map(|r| HistoryRow::parse(r))
-            .collect::<Result<Vec<_>>>()?;
-        match (full, rows.last().map(HistoryRow::step)) {
-            (true, Some(Some(last))) => self.cursor = last.saturating_add(1),
-            (true, _) => {
-                return Err(Error::Decode(
-                    "a history row has no integer _step, so the scan cannot go on".into(),
-                ));
+        };
+        match body.chunk().await? {
+            Some(chunk) => {
+                self.pending.extend_from_slice(&chunk);
+                self.split_lines(false)
             }
-            (false, _) => self.done = true,
+            None => {
+                self.done = true;
+                self.split_lines(true)
+            }
         }
-        self.buffer.extend(rows);
-        Ok(())
     }
 
-    /// `SampledHistoryPage`: the rows of one step window having all keys.
-    async fn fetch_window(&mut self, end: i64) -> Result<()> {
-        let page = i64::from(self.page_size);
-        let hi = self.cursor.saturating_add(self.width).min(end);
-        let mut keys = self.keys.clone();
-        if !keys.iter().any(|k| k == "_step") {
-            keys.push("_step".into());
+    /// Start the export; `None` when there is nothing to read.
+    async fn open(&self) -> Result<Option<reqwest::Response>> {
+        // As in Python: stop after the last step logged *now*, so a scan of
+        // a live run ends.
+        let Some(last) = self.run.last_step().await? else {
+            return Ok(None);
+        };
+        let end = last.saturating_add(1);
+        let end = self.max_step.map_or(end, |m| m.min(end));
+        let mut query = vec![("max_step", end.to_string())];
+        if let Some(min) = self.min_step {
+            query.push(("min_step", min.to_string()));
         }
-        let rows = self
-            .run
-            .sampled(
-                queries::SAMPLED_HISTORY_PAGE,
-                json!({"run": self.run.name, "spec": json!({
-                    "keys": keys,
-                    "minStep": self.cursor,
-                    "maxStep": hi - 1,
-                    "samples": page,
-                }).to_string()}),
-            )
+        if !self.keys.is_empty() {
+            // Rows always carry their step, as in the official client.
+            let mut keys = vec!["_step"];
+            keys.extend(
+                self.keys
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|k| *k != "_step"),
+            );
+            query.push(("keys", keys.join(",")));
+        }
+        let transport = &self.run.api.transport;
+        let url = format!(
+            "{}/cairn/v1/runs/{}/{}/{}/history",
+            transport.base_url,
+            segment(&self.run.entity),
+            segment(&self.run.project),
+            segment(&self.run.name)
+        );
+        let response = transport
+            .http
+            .get(url)
+            .query(&query)
+            .header("Authorization", transport.basic_auth())
+            .send()
             .await?;
-        let count = rows.len() as i64;
-        if count >= page && hi - self.cursor > page {
-            // Possibly a sample of a denser window: look at less.
-            self.width = (self.width / 2).max(page);
-            return Ok(());
+        Ok(Some(check_status(response).await?))
+    }
+
+    /// Parse every complete line received (and the rest, at the end).
+    fn split_lines(&mut self, at_end: bool) -> Result<()> {
+        let cut = if at_end {
+            self.pending.len()
+        } else {
+            match self.pending.iter().rposition(|b| *b == b'\n') {
+                Some(i) => i + 1,
+                None => return Ok(()),
+            }
+        };
+        let text = std::str::from_utf8(&self.pending[..cut])
+            .map_err(|e| Error::Decode(format!("history is not UTF-8: {e}")))?;
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            self.buffer.push_back(HistoryRow::parse(line)?);
         }
-        if count < page / 4 {
-            self.width = self.width.saturating_mul(2);
-        }
-        self.cursor = hi;
-        self.done = hi >= end;
-        self.buffer.extend(rows);
+        self.pending.drain(..cut);
         Ok(())
     }
+}
+
+/// A path segment, percent-encoded.
+fn segment(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
 }

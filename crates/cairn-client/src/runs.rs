@@ -485,12 +485,12 @@ impl Run {
         max_step: Option<i64>,
         page_size: u32,
     ) -> HistoryScan {
+        let _ = page_size;
         HistoryScan::new(
             self.run_ref(),
             keys.iter().map(|k| k.to_string()).collect(),
             min_step,
             max_step,
-            page_size,
         )
     }
 

@@ -15,7 +15,7 @@ use crate::model::{
     User, UserId,
 };
 use crate::names;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
 mod runs;
 pub use runs::{DEFAULT_PROJECT, MAX_PAGE, MAX_SAMPLES, RunTarget};
@@ -524,7 +524,7 @@ impl Cairn {
                 .await?;
             return Ok((updated, false));
         }
-        let project = self
+        let created = self
             .store
             .create_project(NewProject {
                 entity_id: entity.id,
@@ -533,8 +533,19 @@ impl Cairn {
                 access: access.unwrap_or("PRIVATE").to_string(),
                 created_by: actor.user().id,
             })
-            .await?;
-        Ok((project, true))
+            .await;
+        match created {
+            Ok(project) => Ok((project, true)),
+            // Someone created it since we looked (many runs of a new sweep
+            // starting at once): theirs is the project.
+            Err(StoreError::Conflict(_)) => {
+                let existing = self.store.project_by_name(entity.id, name).await?;
+                existing.map(|p| (p, false)).ok_or_else(|| {
+                    CoreError::Internal(format!("project {name:?} clashed but cannot be found"))
+                })
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// A project the caller may read; `None` when unknown or hidden.

@@ -523,3 +523,20 @@ async fn a_silent_run_is_marked_crashed_and_revives_when_it_streams_again() {
     .await;
     assert_eq!(run_fields(&server, "r1", "state").await["state"], "running");
 }
+
+#[tokio::test]
+async fn many_runs_starting_at_once_in_a_new_project_all_succeed() {
+    let server = TestServer::start().await;
+    let starts = (0..16).map(|i| {
+        server.raw_graphql(
+            ADMIN_KEY,
+            json!({
+                "query": "mutation($name: String) { upsertBucket(input: {name: $name, modelName: \"fresh-sweep\", entityName: \"admin\"}) { bucket { id } inserted } }",
+                "variables": { "name": format!("run{i}") },
+            }),
+        )
+    });
+    for answer in futures_util::future::join_all(starts).await {
+        assert_eq!(answer["data"]["upsertBucket"]["inserted"], true, "{answer}");
+    }
+}

@@ -1,0 +1,626 @@
+//! `cairn-bench`: Cairn's performance figures, measured against the real
+//! server binary.
+//!
+//! Performance targets are checked here, by a program anyone can run,
+//! never by timed assertions in tests (which would be flaky on shared CI
+//! machines and silent about by how much a target is missed). The
+//! benchmark builds nothing: it starts the `cairn` binary it is given on
+//! `127.0.0.1:0` with a temporary data directory, drives it over HTTP as
+//! the official client would, reads the child's memory from `/proc`, and
+//! prints each figure next to its target. See `BENCHMARKS.md`.
+//!
+//! Workloads run in this order: idle memory; ingestion (one run, then
+//! several at once); history reads of the ingested run; seeding a project
+//! with many runs and searching it; memory after everything.
+
+mod client;
+mod history;
+mod ingest;
+mod report;
+mod runs_query;
+mod server;
+mod stats;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use serde_json::json;
+
+use crate::client::Client;
+use crate::report::{Figure, Machine, Phase, PhaseMemory, Report, Target, number};
+use crate::server::{Cpu, Memory, ServerProcess, load_average, machine_busy_cpu, own_cpu};
+use crate::stats::Latency;
+
+/// Measure a `cairn` server binary against Cairn's performance targets.
+///
+/// Build first: `cargo build --release -p cairn-cli -p cairn-bench`.
+/// Every size has a default (shown) and `--quick` divides sizes by about
+/// 20 for a smoke run; an explicit size flag wins over both.
+#[derive(Debug, Parser)]
+#[command(name = "cairn-bench", version)]
+struct Args {
+    /// The `cairn` binary to start.
+    #[arg(long, default_value_os_t = server::default_server_bin())]
+    server_bin: PathBuf,
+    /// Shrink every workload about 20x (a smoke run of a few seconds).
+    #[arg(long)]
+    quick: bool,
+    /// Print the report as JSON on stdout (progress still goes to stderr).
+    #[arg(long)]
+    json: bool,
+    /// Steps per ingested run [default: 100000; quick: 5000].
+    #[arg(long)]
+    steps: Option<u64>,
+    /// Metrics per step [default: 10].
+    #[arg(long)]
+    metrics: Option<usize>,
+    /// History lines per file_stream request [default: 2000; quick: 100].
+    #[arg(long)]
+    batch_lines: Option<usize>,
+    /// Runs ingesting at once in the concurrent ingestion [default: 8].
+    #[arg(long)]
+    concurrent_runs: Option<usize>,
+    /// Runs in the searched project [default: 100000; quick: 5000].
+    #[arg(long)]
+    runs: Option<usize>,
+    /// upsertBucket requests in flight while seeding runs [default: 16].
+    #[arg(long)]
+    seed_concurrency: Option<usize>,
+    /// Timed repetitions of each latency measurement [default: 30; quick: 5].
+    #[arg(long)]
+    repeats: Option<usize>,
+    /// Rows per history page in the full scan (1 to 10000) [default: 10000; quick: 500].
+    #[arg(long)]
+    page_rows: Option<usize>,
+    /// Points in the sampled history reads [default: 500].
+    #[arg(long)]
+    samples: Option<usize>,
+    /// Give up (and kill the server) after this many seconds.
+    #[arg(long, default_value_t = 600)]
+    max_seconds: u64,
+}
+
+/// Validated workload sizes.
+#[derive(Debug, Clone, serde::Serialize)]
+struct Params {
+    steps: u64,
+    metrics: usize,
+    batch_lines: usize,
+    concurrent_runs: usize,
+    runs: usize,
+    seed_concurrency: usize,
+    repeats: usize,
+    page_rows: usize,
+    samples: usize,
+}
+
+impl Params {
+    fn from_args(a: &Args) -> anyhow::Result<Self> {
+        let q = a.quick;
+        let p = Self {
+            steps: a.steps.unwrap_or(if q { 5_000 } else { 100_000 }),
+            metrics: a.metrics.unwrap_or(10),
+            batch_lines: a.batch_lines.unwrap_or(if q { 100 } else { 2_000 }),
+            concurrent_runs: a.concurrent_runs.unwrap_or(8),
+            runs: a.runs.unwrap_or(if q { 5_000 } else { 100_000 }),
+            seed_concurrency: a.seed_concurrency.unwrap_or(16),
+            repeats: a.repeats.unwrap_or(if q { 5 } else { 30 }),
+            page_rows: a.page_rows.unwrap_or(if q { 500 } else { 10_000 }),
+            samples: a.samples.unwrap_or(500),
+        };
+        let positive = [
+            ("--steps", p.steps as usize),
+            ("--metrics", p.metrics),
+            ("--batch-lines", p.batch_lines),
+            ("--concurrent-runs", p.concurrent_runs),
+            ("--runs", p.runs),
+            ("--seed-concurrency", p.seed_concurrency),
+            ("--repeats", p.repeats),
+            ("--page-rows", p.page_rows),
+            ("--samples", p.samples),
+        ];
+        for (flag, v) in positive {
+            if v == 0 {
+                bail!("{flag} must be at least 1.");
+            }
+        }
+        if p.page_rows > 10_000 {
+            bail!("--page-rows must be at most 10000 (the server's page limit).");
+        }
+        Ok(p)
+    }
+}
+
+const ENTITY: &str = "admin";
+const INGEST_PROJECT: &str = "bench";
+const RUNS_PROJECT: &str = "runs-bench";
+
+/// Figures' targets.
+const INGEST_TARGET: f64 = 1_000_000.0;
+const RUNS_QUERY_TARGET_MS: f64 = 20.0;
+const SCAN_TARGET: f64 = 2_000_000.0;
+const SAMPLED_TARGET_MS: f64 = 20.0;
+const IDLE_RSS_TARGET_MB: f64 = 30.0;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> std::process::ExitCode {
+    let args = Args::parse();
+    match run(args).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
+    let params = Params::from_args(&args)?;
+    let started = Instant::now();
+    let date_utc = report::now_utc();
+    let load_start = load_average();
+    let mut server = ServerProcess::start(&args.server_bin).await?;
+    progress(format!("server started at {}", server.base_url));
+
+    let mut bench = Bench {
+        client: Client::new(&server.base_url, &server.admin_key)?,
+        params: params.clone(),
+        figures: Vec::new(),
+        phases: Vec::new(),
+        checks: Vec::new(),
+    };
+    let outcome = tokio::time::timeout(
+        Duration::from_secs(args.max_seconds),
+        bench.workloads(&mut server),
+    )
+    .await;
+    let log = server.log_tail();
+    let stopped = server.stop().await;
+    match outcome {
+        Err(_) => bail!(
+            "The benchmark did not finish within --max-seconds {}; the server was killed.",
+            args.max_seconds
+        ),
+        Ok(Err(e)) => {
+            return Err(e.context(format!("the server (now {stopped}) logged, last:\n{log}\n")));
+        }
+        Ok(Ok(())) => {}
+    }
+
+    let report = Report {
+        date_utc,
+        commit: report::git_commit(),
+        machine: Machine::detect(),
+        server_bin_built: std::fs::metadata(&args.server_bin)
+            .and_then(|m| m.modified())
+            .ok()
+            .map(report::utc),
+        server_bin: std::fs::canonicalize(&args.server_bin)
+            .unwrap_or(args.server_bin)
+            .display()
+            .to_string(),
+        mode: if args.quick { "quick" } else { "full" },
+        params: serde_json::to_value(&params)?,
+        figures: bench.figures,
+        phases: bench.phases,
+        checks: bench.checks,
+        total_seconds: started.elapsed().as_secs_f64(),
+        load_average: [load_start, load_average()],
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.to_text());
+    }
+    Ok(())
+}
+
+/// KiB (as /proc reports) to MB (10^6 bytes, as the targets are stated).
+fn kb_to_mb(kb: u64) -> f64 {
+    kb as f64 * 1024.0 / 1e6
+}
+
+fn progress(msg: impl AsRef<str>) {
+    eprintln!("cairn-bench: {}", msg.as_ref());
+}
+
+/// The state the workloads fill in.
+struct Bench {
+    client: Client,
+    params: Params,
+    figures: Vec<Figure>,
+    phases: Vec<Phase>,
+    checks: Vec<String>,
+}
+
+/// CPU counters at the start of a phase.
+struct PhaseStart {
+    name: String,
+    wall: Instant,
+    server_cpu: Option<Cpu>,
+    client_cpu: Option<Cpu>,
+    machine_cpu: Option<f64>,
+}
+
+impl Bench {
+    async fn workloads(&mut self, server: &mut ServerProcess) -> anyhow::Result<()> {
+        // Let start-up work (migrations, the first log lines) settle.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let idle = server.memory()?;
+        self.memory_figures(
+            ["rss.idle", "rss.idle_peak"],
+            "idle",
+            idle,
+            Some(Target::at_most(IDLE_RSS_TARGET_MB)),
+        );
+
+        let ingested = self.ingestion(server).await?;
+        server.check_alive()?;
+        self.history(server, &ingested).await?;
+        server.check_alive()?;
+        self.runs_query(server).await?;
+        server.check_alive()?;
+
+        let end = server.memory()?;
+        self.memory_figures(
+            ["rss.end", "rss.end_peak"],
+            "after all workloads",
+            end,
+            None,
+        );
+        Ok(())
+    }
+
+    fn begin(&self, server: &ServerProcess, name: impl Into<String>) -> PhaseStart {
+        let name = name.into();
+        progress(format!("{name} ..."));
+        PhaseStart {
+            name,
+            wall: Instant::now(),
+            server_cpu: server.cpu(),
+            client_cpu: own_cpu(),
+            machine_cpu: machine_busy_cpu(),
+        }
+    }
+
+    fn end(&mut self, server: &ServerProcess, start: PhaseStart) {
+        let wall_s = start.wall.elapsed().as_secs_f64();
+        let delta = |now: Option<Cpu>, then: Option<Cpu>| {
+            let (now, then) = (now?, then?);
+            Some(Cpu {
+                user: now.user - then.user,
+                system: now.system - then.system,
+            })
+        };
+        let server_cpu = delta(server.cpu(), start.server_cpu);
+        let client_cpu = delta(own_cpu(), start.client_cpu).map(Cpu::total);
+        let machine_cpu = machine_busy_cpu()
+            .zip(start.machine_cpu)
+            .map(|(now, then)| now - then);
+        let other_cpu_s = machine_cpu
+            .zip(server_cpu)
+            .zip(client_cpu)
+            .map(|((m, s), c)| (m - s.total() - c).max(0.0));
+        self.phases.push(Phase {
+            wall_s,
+            server_user_s: server_cpu.map(|c| c.user),
+            server_sys_s: server_cpu.map(|c| c.system),
+            client_cpu_s: client_cpu,
+            other_cpu_s,
+            server_rss: server.memory().ok().map(|m| PhaseMemory {
+                rss_mb: kb_to_mb(m.rss_kb),
+                anon_mb: m.anon_kb.map(kb_to_mb),
+            }),
+            name: start.name,
+        });
+    }
+
+    /// An RSS figure (with the target, if given) and a peak RSS figure.
+    fn memory_figures(
+        &mut self,
+        [rss_id, hwm_id]: [&'static str; 2],
+        label: &str,
+        m: Memory,
+        target: Option<Target>,
+    ) {
+        self.figures.push(Figure::new(
+            rss_id,
+            format!("RSS, {label}"),
+            kb_to_mb(m.rss_kb),
+            "MB",
+            target,
+            m.describe(),
+        ));
+        self.figures.push(Figure::new(
+            hwm_id,
+            format!("peak RSS (VmHWM), {label}"),
+            kb_to_mb(m.hwm_kb),
+            "MB",
+            None,
+            format!("VmHWM {} kB", m.hwm_kb),
+        ));
+    }
+
+    /// Workload a. Returns the name of the single ingested run.
+    async fn ingestion(&mut self, server: &ServerProcess) -> anyhow::Result<String> {
+        let p = self.params.clone();
+        let bodies = Arc::new(ingest::prepare(p.steps, p.metrics, p.batch_lines)?);
+        let requests = bodies.bodies.len();
+        let mib = bodies.bytes() as f64 / (1024.0 * 1024.0);
+        let client = self.client.clone();
+        let c = &client;
+
+        let run = "r1".to_string();
+        c.upsert_run(ENTITY, INGEST_PROJECT, &run).await?;
+        let phase = self.begin(server, "ingestion, one run");
+        let one = ingest::upload(c, ENTITY, INGEST_PROJECT, &run, &bodies).await?;
+        self.end(server, phase);
+        let lat = Latency::of(&one.requests);
+        self.figures.push(Figure::new(
+            "ingest.single",
+            "ingest, 1 run",
+            bodies.points() as f64 / one.elapsed.as_secs_f64(),
+            "points/s",
+            Some(Target::at_least(INGEST_TARGET)),
+            format!(
+                "{} steps x {} metrics in {requests} requests ({mib:.0} MiB) in {:.2} s; \
+                 request p50 {:.1} ms, p95 {:.1} ms",
+                number(p.steps as f64),
+                p.metrics,
+                one.elapsed.as_secs_f64(),
+                lat.p50_ms,
+                lat.p95_ms
+            ),
+        ));
+        self.check_history_count(&run, p.steps).await?;
+
+        let runs: Vec<String> = (1..=p.concurrent_runs).map(|i| format!("c{i}")).collect();
+        for r in &runs {
+            c.upsert_run(ENTITY, INGEST_PROJECT, r).await?;
+        }
+        let phase = self.begin(server, format!("ingestion, {} runs at once", runs.len()));
+        let many = ingest::upload_concurrently(
+            &self.client,
+            ENTITY,
+            INGEST_PROJECT,
+            &runs,
+            Arc::clone(&bodies),
+        )
+        .await?;
+        self.end(server, phase);
+        let lat = Latency::of(&many.requests);
+        self.figures.push(Figure::new(
+            "ingest.concurrent",
+            format!("ingest, {} runs at once (total)", runs.len()),
+            (bodies.points() * runs.len() as u64) as f64 / many.elapsed.as_secs_f64(),
+            "points/s",
+            Some(Target::at_least(INGEST_TARGET)),
+            format!(
+                "{} requests in {:.2} s; request p50 {:.1} ms, p95 {:.1} ms",
+                requests * runs.len(),
+                many.elapsed.as_secs_f64(),
+                lat.p50_ms,
+                lat.p95_ms
+            ),
+        ));
+        for r in &runs {
+            self.check_history_count(r, p.steps).await?;
+        }
+        self.checks.push(format!(
+            "ingestion: every file_stream request answered 200; historyLineCount is {} \
+             on all {} runs",
+            p.steps,
+            runs.len() + 1
+        ));
+        Ok(run)
+    }
+
+    async fn check_history_count(&self, run: &str, steps: u64) -> anyhow::Result<()> {
+        let data = self
+            .client
+            .gql(
+                "query($p: String!, $e: String!, $r: String!) { project(name: $p, entityName: $e) \
+                 { run(name: $r) { historyLineCount } } }",
+                json!({ "p": INGEST_PROJECT, "e": ENTITY, "r": run }),
+            )
+            .await?;
+        let count = data["project"]["run"]["historyLineCount"]
+            .as_u64()
+            .with_context(|| format!("no historyLineCount for run {run}"))?;
+        if count != steps {
+            bail!("Run {run} has historyLineCount {count} after ingesting {steps} steps.");
+        }
+        Ok(())
+    }
+
+    /// Workload c, on the run ingested first.
+    async fn history(&mut self, server: &ServerProcess, run: &str) -> anyhow::Result<()> {
+        let p = self.params.clone();
+        let target = history::Target {
+            entity: ENTITY,
+            project: INGEST_PROJECT,
+            run,
+            steps: p.steps,
+        };
+
+        let phase = self.begin(server, "history scan, GraphQL pages");
+        let scan = history::scan_graphql(&self.client, &target, p.page_rows).await?;
+        self.end(server, phase);
+        self.figures.push(Figure::new(
+            "history.scan",
+            "history scan, HistoryPage",
+            scan.rows as f64 / scan.elapsed.as_secs_f64(),
+            "rows/s",
+            Some(Target::at_least(SCAN_TARGET)),
+            format!(
+                "{} rows in {} pages of {} in {:.2} s: {:.2} s until answers' headers \
+                 (server think time), {:.2} s decoding and parsing rows here",
+                number(scan.rows as f64),
+                scan.requests,
+                p.page_rows,
+                scan.elapsed.as_secs_f64(),
+                scan.headers.as_secs_f64(),
+                scan.parse.as_secs_f64()
+            ),
+        ));
+
+        let phase = self.begin(server, "history scan, REST stream");
+        let scan = history::scan_rest(&self.client, &target).await?;
+        self.end(server, phase);
+        self.figures.push(Figure::new(
+            "history.scan_rest",
+            "history scan, REST stream",
+            scan.rows as f64 / scan.elapsed.as_secs_f64(),
+            "rows/s",
+            None,
+            format!(
+                "{} rows in one streamed response in {:.2} s ({:.3} s to headers), \
+                 of which {:.2} s parsing rows here as chunks arrived",
+                number(scan.rows as f64),
+                scan.elapsed.as_secs_f64(),
+                scan.headers.as_secs_f64(),
+                scan.parse.as_secs_f64()
+            ),
+        ));
+
+        let phase = self.begin(server, "sampledHistory");
+        let (lat, rows) = history::sampled(&self.client, &target, p.samples, p.repeats).await?;
+        self.end(server, phase);
+        self.latency_figures(
+            ["history.sampled.p50", "history.sampled.p95"],
+            &format!("sampledHistory({})", p.samples),
+            lat,
+            SAMPLED_TARGET_MS,
+            format!("{rows} rows, keys _step and m0"),
+        );
+
+        let phase = self.begin(server, "history(samples)");
+        let (lat, rows) =
+            history::full_sampled(&self.client, &target, p.samples, p.repeats).await?;
+        self.end(server, phase);
+        self.latency_figures(
+            ["history.full_sampled.p50", "history.full_sampled.p95"],
+            &format!("history(samples: {})", p.samples),
+            lat,
+            SAMPLED_TARGET_MS,
+            format!("{rows} rows, all keys"),
+        );
+        Ok(())
+    }
+
+    /// A p50 figure (with the target) and a p95 figure (without).
+    fn latency_figures(
+        &mut self,
+        [p50_id, p95_id]: [&'static str; 2],
+        name: &str,
+        lat: Latency,
+        target_ms: f64,
+        what: String,
+    ) {
+        let warmup = lat
+            .warmup_ms
+            .map_or_else(String::new, |w| format!(" after a warm-up of {w:.1} ms"));
+        let detail = format!(
+            "{what}; {} requests{warmup}: min {:.1} ms, max {:.1} ms",
+            lat.n, lat.min_ms, lat.max_ms
+        );
+        self.figures.push(Figure::new(
+            p50_id,
+            format!("{name}, p50"),
+            lat.p50_ms,
+            "ms",
+            Some(Target::at_most(target_ms)),
+            detail,
+        ));
+        self.figures.push(Figure::new(
+            p95_id,
+            format!("{name}, p95"),
+            lat.p95_ms,
+            "ms",
+            None,
+            String::new(),
+        ));
+    }
+
+    /// Workload b.
+    async fn runs_query(&mut self, server: &ServerProcess) -> anyhow::Result<()> {
+        let p = self.params.clone();
+        let seeds = Arc::new(runs_query::seeds(p.runs));
+        let phase = self.begin(server, format!("seeding {} runs", number(p.runs as f64)));
+        let took = runs_query::seed(
+            &self.client,
+            ENTITY,
+            RUNS_PROJECT,
+            Arc::clone(&seeds),
+            p.seed_concurrency,
+        )
+        .await?;
+        self.end(server, phase);
+        self.figures.push(Figure::new(
+            "runs.seed",
+            "seed runs (upsertBucket)",
+            p.runs as f64 / took.as_secs_f64(),
+            "runs/s",
+            None,
+            format!(
+                "{} runs, {} requests in flight, {:.1} s",
+                number(p.runs as f64),
+                p.seed_concurrency,
+                took.as_secs_f64()
+            ),
+        ));
+
+        let name = format!("runs query, {} runs", number(p.runs as f64));
+        let phase = self.begin(server, "runs query with runCount");
+        let with = runs_query::measure(
+            &self.client,
+            ENTITY,
+            RUNS_PROJECT,
+            &seeds,
+            runs_query::RUNS_QUERY,
+            p.repeats,
+        )
+        .await?;
+        self.end(server, phase);
+        self.latency_figures(
+            ["runs.query.p50", "runs.query.p95"],
+            &name,
+            with.latency,
+            RUNS_QUERY_TARGET_MS,
+            format!(
+                "filter + order, first {} with runCount",
+                runs_query::PER_PAGE
+            ),
+        );
+        self.checks
+            .push(format!("runs query with runCount: {}", with.verdict));
+
+        let phase = self.begin(server, "runs query without runCount");
+        let without = runs_query::measure(
+            &self.client,
+            ENTITY,
+            RUNS_PROJECT,
+            &seeds,
+            &runs_query::runs_query_without_count(),
+            p.repeats,
+        )
+        .await?;
+        self.end(server, phase);
+        self.latency_figures(
+            ["runs.query_no_count.p50", "runs.query_no_count.p95"],
+            &format!("{name}, no runCount"),
+            without.latency,
+            RUNS_QUERY_TARGET_MS,
+            format!(
+                "filter + order, first {} without runCount",
+                runs_query::PER_PAGE
+            ),
+        );
+        self.checks
+            .push(format!("runs query without runCount: {}", without.verdict));
+        Ok(())
+    }
+}

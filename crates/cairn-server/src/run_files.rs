@@ -11,7 +11,7 @@
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
 use cairn_core::run::{Run, RunFile};
 use cairn_core::{CoreError, names};
@@ -54,40 +54,26 @@ pub fn blob_key(run_id: i64, name: &str) -> String {
     format!("runs/{run_id}/{name}")
 }
 
-type RunFilePath = Path<(String, String, String, String)>;
+/// `{entity}/{project}/{run}/{*name}` of a run-file route.
+type RunFilePath = (String, String, String, String);
 
 /// `PUT`: store the body as the run file.
 pub async fn upload(
     State(state): State<AppState>,
-    Path((entity, project, run_name, name)): RunFilePath,
+    Path(path): Path<RunFilePath>,
     Query(signature): Query<Signature>,
     request: Request,
 ) -> Response {
     let (parts, body) = request.into_parts();
-    let run = match resolve(
-        &state,
-        &parts.headers,
-        &Method::PUT,
-        parts.uri.path(),
-        &signature,
-        (&entity, &project, &run_name),
-    )
-    .await
-    {
-        Ok(run) => run,
-        Err(e) => return http_error(e),
+    let stored = async {
+        let run = resolve(&state, &parts, &signature, &path).await?;
+        store_body(&state, &run, &path.3, body).await
     };
-    if let Err(e) = names::validate_file_path(&name) {
-        return http_error(e);
-    }
-    match store_body(&state, &run, &name, body).await {
-        Ok(file) => (
-            StatusCode::OK,
-            axum::Json(
-                serde_json::json!({ "name": file.name, "md5": file.md5, "size": file.size_bytes }),
-            ),
+    match stored.await {
+        Ok(file) => axum::Json(
+            serde_json::json!({ "name": file.name, "md5": file.md5, "size": file.size_bytes }),
         )
-            .into_response(),
+        .into_response(),
         Err(e) => http_error(e),
     }
 }
@@ -95,46 +81,34 @@ pub async fn upload(
 /// `GET`: the run file's bytes.
 pub async fn download(
     State(state): State<AppState>,
-    Path((entity, project, run_name, name)): RunFilePath,
+    Path(path): Path<RunFilePath>,
     Query(signature): Query<Signature>,
     request: Request,
 ) -> Response {
-    let run = match resolve(
-        &state,
-        request.headers(),
-        &Method::GET,
-        request.uri().path(),
-        &signature,
-        (&entity, &project, &run_name),
-    )
-    .await
-    {
-        Ok(run) => run,
-        Err(e) => return http_error(e),
+    let (parts, _) = request.into_parts();
+    let opened = async {
+        let run = resolve(&state, &parts, &signature, &path).await?;
+        open_file(&state, &run, &path.3).await
     };
-    if let Err(e) = names::validate_file_path(&name) {
-        return http_error(e);
+    match opened.await {
+        Ok(response) => response,
+        Err(e) => http_error(e),
     }
-    let missing = || CoreError::NotFound(format!("Run {run_name} has no file {name:?}."));
-    let files = match state
+}
+
+/// A streaming response with a stored run file.
+async fn open_file(state: &AppState, run: &Run, name: &str) -> Result<Response, CoreError> {
+    let missing = || CoreError::NotFound(format!("Run {} has no file {name:?}.", run.name));
+    let files = state
         .cairn
-        .run_files(&run, std::slice::from_ref(&name), None, None, 1)
-        .await
-    {
-        Ok(files) => files,
-        Err(e) => return http_error(e),
-    };
-    let Some(record) = files.into_iter().next() else {
-        return http_error(missing());
-    };
-    let path = match state.blobs.path(&blob_key(run.id, &name)) {
-        Ok(p) => p,
-        Err(_) => return http_error(missing()),
-    };
-    let file = match tokio::fs::File::open(&path).await {
-        Ok(f) => f,
-        Err(_) => return http_error(missing()),
-    };
+        .run_files(run, &[name.to_string()], None, None, 1)
+        .await?;
+    let record = files.into_iter().next().ok_or_else(missing)?;
+    let path = state
+        .blobs
+        .path(&blob_key(run.id, name))
+        .map_err(|_| missing())?;
+    let file = tokio::fs::File::open(&path).await.map_err(|_| missing())?;
     let mut response = Body::from_stream(tokio_util::io::ReaderStream::new(file)).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(record.size_bytes));
@@ -145,19 +119,23 @@ pub async fn download(
     {
         headers.insert(header::CONTENT_TYPE, mime);
     }
-    response
+    Ok(response)
 }
 
-/// The run a request may touch: by signature, or else by credentials.
+/// The run a request may touch, by signature or else by credentials, once
+/// the file name is known to be safe.
 async fn resolve(
     state: &AppState,
-    headers: &HeaderMap,
-    method: &Method,
-    path: &str,
+    request: &axum::http::request::Parts,
     signature: &Signature,
-    (entity, project, run): (&str, &str, &str),
+    (entity, project, run, name): &RunFilePath,
 ) -> Result<Run, CoreError> {
-    if state.signer.verify(method.as_str(), path, signature) {
+    names::validate_file_path(name)?;
+    let method = &request.method;
+    if state
+        .signer
+        .verify(method.as_str(), request.uri.path(), signature)
+    {
         return state
             .cairn
             .run_for_signed_url(entity, project, run)
@@ -166,12 +144,12 @@ async fn resolve(
                 CoreError::NotFound(format!("No run {entity}/{project}/{run} exists."))
             });
     }
-    if signature.sig.is_some() && !headers.contains_key(header::AUTHORIZATION) {
+    if signature.sig.is_some() && !request.headers.contains_key(header::AUTHORIZATION) {
         return Err(CoreError::PermissionDenied(
             "The URL's signature is invalid or has expired; ask for a new URL.".into(),
         ));
     }
-    let actor = auth::authenticate(&state.cairn, headers).await?;
+    let actor = auth::authenticate(&state.cairn, &request.headers).await?;
     if *method == Method::GET {
         state.cairn.readable_run(&actor, entity, project, run).await
     } else {

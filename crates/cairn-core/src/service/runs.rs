@@ -262,11 +262,7 @@ impl Cairn {
         max_step: i64,
         samples: i64,
     ) -> CoreResult<Vec<String>> {
-        if !(1..=MAX_SAMPLES).contains(&samples) {
-            return Err(CoreError::InvalidInput(format!(
-                "samples must be between 1 and {MAX_SAMPLES}, got {samples}."
-            )));
-        }
+        check_samples(samples)?;
         Ok(self
             .store
             .sampled_history(run.id, keys, min_step, max_step, samples)
@@ -280,11 +276,7 @@ impl Cairn {
 
     /// At most `samples` system-metric rows.
     pub async fn events(&self, run: &Run, samples: i64) -> CoreResult<Vec<String>> {
-        if !(1..=MAX_SAMPLES).contains(&samples) {
-            return Err(CoreError::InvalidInput(format!(
-                "samples must be between 1 and {MAX_SAMPLES}, got {samples}."
-            )));
-        }
+        check_samples(samples)?;
         Ok(self.store.events(run.id, samples).await?)
     }
 
@@ -386,6 +378,16 @@ fn check_page(first: i64, what: &str) -> CoreResult<()> {
     } else {
         Err(CoreError::InvalidInput(format!(
             "Page size {first} is out of range; ask for 1 to {MAX_PAGE} {what}."
+        )))
+    }
+}
+
+fn check_samples(samples: i64) -> CoreResult<()> {
+    if (1..=MAX_SAMPLES).contains(&samples) {
+        Ok(())
+    } else {
+        Err(CoreError::InvalidInput(format!(
+            "samples must be between 1 and {MAX_SAMPLES}, got {samples}."
         )))
     }
 }

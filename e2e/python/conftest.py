@@ -29,6 +29,7 @@ class CairnServer:
         self.proc = proc
         self.url = url
         self.log: list[str] = []
+        self.data_dir: Path | None = None
 
     def gql(self, query: str, variables: dict | None = None, key: str = ADMIN_KEY) -> dict:
         """A raw GraphQL call, for set-up steps the official client cannot express."""
@@ -132,6 +133,7 @@ def start_server(
     threading.Thread(target=lambda: log.extend(proc.stdout), daemon=True).start()
     server = CairnServer(proc, url)
     server.log = log
+    server.data_dir = Path(data_dir)
     return server
 
 

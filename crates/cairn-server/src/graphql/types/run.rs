@@ -190,7 +190,8 @@ impl RunObject {
         }))
     }
 
-    /// `{"lastStep": n, "keys": {"loss": {"typeCounts": [{"type": "number", "count": n}]}}}`
+    /// `{"lastStep": n, "keys": {"loss": {"typeCounts": [{"type": "number", "count": n}]}}}`;
+    /// `lastStep` is absent when nothing was logged.
     async fn history_keys(&self, ctx: &Context<'_>) -> async_graphql::Result<Json> {
         let keys = cairn(ctx).history_keys(&self.0).await.gql()?;
         let mut map = Map::new();
@@ -202,10 +203,13 @@ impl RunObject {
                 counts.push(json!({ "type": key.value_type, "count": key.count }));
             }
         }
-        Ok(Json(json!({
-            "lastStep": self.0.last_step,
-            "keys": map,
-        })))
+        // Without history there is no `lastStep`: the client then scans
+        // nothing (it adds 1 to a number it finds, and null breaks that).
+        let mut keys = json!({ "keys": map });
+        if let Some(last) = self.0.last_step {
+            keys["lastStep"] = json!(last);
+        }
+        Ok(Json(keys))
     }
 
     /// The last history rows, as a JSON string holding a list of JSON

@@ -8,9 +8,9 @@ use serde_json::json;
 
 use crate::error::{Error, Result};
 use crate::filters::Filter;
-use crate::projects::{Project, ProjectData, Projects};
+use crate::projects::{Project, ProjectData, ProjectPages, Projects};
 use crate::queries;
-use crate::runs::{Run, Runs, parse_run_path};
+use crate::runs::{Run, RunPages, Runs, parse_run_path};
 use crate::teams::Team;
 use crate::transport::Transport;
 use crate::users::{User, UserData};
@@ -335,7 +335,11 @@ impl Api {
 
     /// An entity's projects, fetched lazily `per_page` at a time.
     pub fn projects(&self, entity: Option<&str>, per_page: u32) -> Projects {
-        Projects::new(self.clone(), entity.map(str::to_string), per_page)
+        Projects::new(ProjectPages::new(
+            self.clone(),
+            entity.map(str::to_string),
+            per_page,
+        ))
     }
 
     /// A project's runs matching `filters`, in `order` (`+created_at` when
@@ -358,14 +362,14 @@ impl Api {
             "" => self.project.as_deref().unwrap_or("uncategorized"),
             p => p,
         };
-        Runs::new(
+        Runs::new(RunPages::new(
             self.clone(),
             entity.filter(|e| !e.is_empty()),
             project.to_string(),
             filters.into(),
             order,
             per_page,
-        )
+        ))
     }
 
     /// A run by path: `entity/project/run_id` (also `entity/project/runs/id`,

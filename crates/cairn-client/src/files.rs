@@ -5,7 +5,6 @@
 //! and only then renames it into place, so an interrupted download never
 //! leaves a truncated file under the real name.
 
-use std::collections::VecDeque;
 use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
@@ -17,8 +16,8 @@ use tokio::io::AsyncWriteExt;
 
 use crate::error::{Error, Result};
 use crate::history::RunRef;
+use crate::pager::{Connection, Counted, Page, PageSource, Pager};
 use crate::queries;
-use crate::runs::PageInfo;
 use crate::transport;
 
 /// A transfer may take far longer than one GraphQL request.
@@ -220,90 +219,39 @@ fn part_path(target: &Path) -> PathBuf {
     target.with_file_name(name)
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct FilesRun {
-    file_count: Option<u64>,
-    files: Option<FileConnection>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct FileConnection {
-    edges: Vec<crate::api::Edge<FileData>>,
-    page_info: PageInfo,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct FilesProject {
-    internal_id: Option<String>,
-    run: Option<FilesRun>,
-}
-
-#[derive(Deserialize)]
-struct FilesData {
-    project: Option<FilesProject>,
-}
-
 /// A run's files, fetched a page at a time as you consume them.
-pub struct Files {
+/// [`len`](Pager::len) is how many files the run has (`fileCount`; all of
+/// them, whatever the names or pattern asked for).
+pub type Files = Pager<FilePages>;
+
+/// The [`PageSource`] behind [`Files`]: `RunFiles` query pages.
+pub struct FilePages {
     run: RunRef,
     names: Vec<String>,
     pattern: Option<String>,
     per_page: u32,
-    buffer: VecDeque<File>,
-    cursor: Option<String>,
-    count: Option<u64>,
-    done: bool,
 }
 
-impl Files {
+impl FilePages {
     pub(crate) fn new(
         run: RunRef,
         names: Vec<String>,
         pattern: Option<String>,
         per_page: u32,
     ) -> Self {
-        Files {
+        FilePages {
             run,
             names,
             pattern,
             per_page: per_page.clamp(1, 10_000),
-            buffer: VecDeque::new(),
-            cursor: None,
-            count: None,
-            done: false,
         }
     }
+}
 
-    /// The next file, fetching the next page when needed.
-    pub async fn next(&mut self) -> Result<Option<File>> {
-        if self.buffer.is_empty() && !self.done {
-            self.fetch_page().await?;
-        }
-        Ok(self.buffer.pop_front())
-    }
+impl PageSource for FilePages {
+    type Item = File;
 
-    /// Drain the rest into a `Vec`.
-    pub async fn collect_all(mut self) -> Result<Vec<File>> {
-        let mut all = Vec::new();
-        while let Some(file) = self.next().await? {
-            all.push(file);
-        }
-        Ok(all)
-    }
-
-    /// How many files the run has (`fileCount`; all of them, whatever the
-    /// names or pattern asked for).
-    pub async fn len(&mut self) -> Result<u64> {
-        if self.count.is_none() && !self.done {
-            self.fetch_page().await?;
-        }
-        Ok(self.count.unwrap_or(0))
-    }
-
-    async fn fetch_page(&mut self) -> Result<()> {
+    async fn fetch(&mut self, cursor: Option<&str>) -> Result<Page<File>> {
         let data: FilesData = self
             .run
             .api
@@ -314,7 +262,7 @@ impl Files {
                     "project": self.run.project,
                     "entity": self.run.entity,
                     "name": self.run.name,
-                    "fileCursor": self.cursor,
+                    "fileCursor": cursor,
                     "fileLimit": self.per_page,
                     "fileNames": self.names,
                     "pattern": self.pattern,
@@ -330,27 +278,38 @@ impl Files {
             what: "run",
             name: format!("{}/{}/{}", self.run.entity, self.run.project, self.run.name),
         })?;
-        if self.count.is_none() {
-            self.count = run.file_count;
-        }
-        let Some(conn) = run.files else {
-            self.done = true;
-            return Ok(());
-        };
-        self.buffer.extend(
-            conn.edges
-                .into_iter()
-                .filter_map(|e| e.node)
-                .map(|data| File {
+        match run.files {
+            Some(conn) => conn.into_page(run.file_count, |data| {
+                Ok(File {
                     run: self.run.clone(),
                     project_id,
                     data,
-                }),
-        );
-        self.cursor = conn.page_info.end_cursor;
-        self.done = !conn.page_info.has_next_page || self.cursor.is_none();
-        Ok(())
+                })
+            }),
+            None => Ok(Page::last(run.file_count)),
+        }
     }
+}
+
+impl Counted for FilePages {}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FilesRun {
+    file_count: Option<u64>,
+    files: Option<Connection<FileData>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FilesProject {
+    internal_id: Option<String>,
+    run: Option<FilesRun>,
+}
+
+#[derive(Deserialize)]
+struct FilesData {
+    project: Option<FilesProject>,
 }
 
 /// Upload `path` as the run file named by its place under `root`; returns

@@ -1,12 +1,11 @@
 //! [`Project`] and the lazy [`Projects`] pager.
 
-use std::collections::VecDeque;
-
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::api::Api;
 use crate::error::Result;
+use crate::pager::{Connection, Page, PageSource, Pager};
 use crate::queries;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -63,86 +62,47 @@ impl Project {
     }
 }
 
-#[derive(Deserialize)]
-struct ModelsData {
-    models: Option<Connection>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Connection {
-    page_info: PageInfo,
-    edges: Vec<crate::api::Edge<ProjectData>>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PageInfo {
-    end_cursor: Option<String>,
-    has_next_page: bool,
-}
-
 /// An entity's projects, fetched a page at a time as you consume them.
-pub struct Projects {
+pub type Projects = Pager<ProjectPages>;
+
+/// The [`PageSource`] behind [`Projects`]: `GetProjects` pages.
+pub struct ProjectPages {
     api: Api,
     entity: Option<String>,
     per_page: u32,
-    buffer: VecDeque<Project>,
-    cursor: Option<String>,
-    done: bool,
 }
 
-impl Projects {
+impl ProjectPages {
     pub(crate) fn new(api: Api, entity: Option<String>, per_page: u32) -> Self {
-        Projects {
+        ProjectPages {
             api,
             entity,
             per_page: per_page.max(1),
-            buffer: VecDeque::new(),
-            cursor: None,
-            done: false,
         }
     }
+}
 
-    /// The next project, fetching the next page when needed.
-    pub async fn next(&mut self) -> Result<Option<Project>> {
-        if self.buffer.is_empty() && !self.done {
-            self.fetch_page().await?;
-        }
-        Ok(self.buffer.pop_front())
-    }
+impl PageSource for ProjectPages {
+    type Item = Project;
 
-    /// Drain the rest into a `Vec`.
-    pub async fn collect_all(mut self) -> Result<Vec<Project>> {
-        let mut all = Vec::new();
-        while let Some(p) = self.next().await? {
-            all.push(p);
-        }
-        Ok(all)
-    }
-
-    async fn fetch_page(&mut self) -> Result<()> {
+    async fn fetch(&mut self, cursor: Option<&str>) -> Result<Page<Project>> {
         let entity = self.api.resolve_entity(self.entity.as_deref()).await?;
         let data: ModelsData = self
             .api
             .transport
             .execute(
                 queries::GET_PROJECTS,
-                json!({"entity": entity, "cursor": self.cursor, "perPage": self.per_page}),
+                json!({"entity": entity, "cursor": cursor, "perPage": self.per_page}),
             )
             .await?;
-        let Some(conn) = data.models else {
-            self.done = true;
-            return Ok(());
-        };
-        self.buffer.extend(
-            conn.edges
-                .into_iter()
-                .filter_map(|e| e.node)
-                .map(Project::from),
-        );
-        self.cursor = conn.page_info.end_cursor;
-        self.done = !conn.page_info.has_next_page || self.cursor.is_none();
-        Ok(())
+        match data.models {
+            Some(conn) => conn.into_page(None, |data| Ok(Project::from(data))),
+            None => Ok(Page::last(None)),
+        }
     }
+}
+
+#[derive(Deserialize)]
+struct ModelsData {
+    models: Option<Connection<ProjectData>>,
 }

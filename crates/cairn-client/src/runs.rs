@@ -5,7 +5,6 @@
 //! [`Run::storage_id`] is the server's opaque id that mutations take, and
 //! [`Run::name`] is the display name.
 
-use std::collections::VecDeque;
 use std::path::Path;
 
 use serde::Deserialize;
@@ -13,9 +12,10 @@ use serde_json::{Map, Value, json};
 
 use crate::api::Api;
 use crate::error::{Error, Result};
-use crate::files::{File, Files};
+use crate::files::{File, FilePages, Files};
 use crate::filters::Filter;
 use crate::history::{HistoryRow, HistoryScan, ProjectRun, RunRef};
+use crate::pager::{Connection, Counted, Page, PageSource, Pager};
 use crate::queries;
 use crate::relaxed;
 
@@ -496,22 +496,22 @@ impl Run {
 
     /// The run's files, all or those named, fetched lazily.
     pub fn files(&self, names: &[&str], per_page: u32) -> Files {
-        Files::new(
+        Files::new(FilePages::new(
             self.run_ref(),
             names.iter().map(|n| n.to_string()).collect(),
             None,
             per_page,
-        )
+        ))
     }
 
     /// Files whose names match a SQL `LIKE` pattern (`%.json`).
     pub fn files_matching(&self, pattern: &str, per_page: u32) -> Files {
-        Files::new(
+        Files::new(FilePages::new(
             self.run_ref(),
             Vec::new(),
             Some(pattern.to_string()),
             per_page,
-        )
+        ))
     }
 
     /// One file by name; `NotFound` if the run has none by that name.
@@ -543,48 +543,22 @@ struct Success {
     success: bool,
 }
 
-#[derive(Deserialize)]
-struct RunsData {
-    project: Option<RunsProject>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RunsProject {
-    run_count: Option<u64>,
-    runs: Option<RunConnection>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RunConnection {
-    edges: Vec<crate::api::Edge<RunData>>,
-    page_info: PageInfo,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct PageInfo {
-    pub(crate) end_cursor: Option<String>,
-    pub(crate) has_next_page: bool,
-}
-
 /// A project's runs matching a filter, fetched a page at a time as you
-/// consume them.
-pub struct Runs {
+/// consume them. [`len`](Pager::len) is how many runs match (`runCount`,
+/// as `len(runs)` in Python).
+pub type Runs = Pager<RunPages>;
+
+/// The [`PageSource`] behind [`Runs`]: `Runs` query pages.
+pub struct RunPages {
     api: Api,
     entity: Option<String>,
     project: String,
     filters: String,
     order: String,
     per_page: u32,
-    buffer: VecDeque<Run>,
-    cursor: Option<String>,
-    count: Option<u64>,
-    done: bool,
 }
 
-impl Runs {
+impl RunPages {
     pub(crate) fn new(
         api: Api,
         entity: Option<String>,
@@ -593,7 +567,7 @@ impl Runs {
         order: Option<&str>,
         per_page: u32,
     ) -> Self {
-        Runs {
+        RunPages {
             api,
             entity,
             project,
@@ -603,40 +577,14 @@ impl Runs {
                 .unwrap_or("+created_at")
                 .to_string(),
             per_page: per_page.max(1),
-            buffer: VecDeque::new(),
-            cursor: None,
-            count: None,
-            done: false,
         }
     }
+}
 
-    /// The next run, fetching the next page when needed.
-    pub async fn next(&mut self) -> Result<Option<Run>> {
-        if self.buffer.is_empty() && !self.done {
-            self.fetch_page().await?;
-        }
-        Ok(self.buffer.pop_front())
-    }
+impl PageSource for RunPages {
+    type Item = Run;
 
-    /// Drain the rest into a `Vec`.
-    pub async fn collect_all(mut self) -> Result<Vec<Run>> {
-        let mut all = Vec::new();
-        while let Some(run) = self.next().await? {
-            all.push(run);
-        }
-        Ok(all)
-    }
-
-    /// How many runs match (`runCount`, as `len(runs)` in Python); read
-    /// with the first page, which this fetches if needed.
-    pub async fn len(&mut self) -> Result<u64> {
-        if self.count.is_none() && !self.done {
-            self.fetch_page().await?;
-        }
-        Ok(self.count.unwrap_or(0))
-    }
-
-    async fn fetch_page(&mut self) -> Result<()> {
+    async fn fetch(&mut self, cursor: Option<&str>) -> Result<Page<Run>> {
         let entity = self.api.resolve_entity(self.entity.as_deref()).await?;
         self.entity = Some(entity.clone());
         let data: RunsData = self
@@ -647,7 +595,7 @@ impl Runs {
                 json!({
                     "project": self.project,
                     "entity": entity,
-                    "cursor": self.cursor,
+                    "cursor": cursor,
                     "perPage": self.per_page,
                     "order": self.order,
                     "filters": self.filters,
@@ -658,21 +606,27 @@ impl Runs {
             what: "project",
             name: format!("{entity}/{}", self.project),
         })?;
-        if self.count.is_none() {
-            self.count = project.run_count;
+        match project.runs {
+            Some(conn) => conn.into_page(project.run_count, |node| {
+                Run::new(self.api.clone(), &entity, &self.project, node)
+            }),
+            None => Ok(Page::last(project.run_count)),
         }
-        let Some(conn) = project.runs else {
-            self.done = true;
-            return Ok(());
-        };
-        for node in conn.edges.into_iter().filter_map(|e| e.node) {
-            self.buffer
-                .push_back(Run::new(self.api.clone(), &entity, &self.project, node)?);
-        }
-        self.cursor = conn.page_info.end_cursor;
-        self.done = !conn.page_info.has_next_page || self.cursor.is_none();
-        Ok(())
     }
+}
+
+impl Counted for RunPages {}
+
+#[derive(Deserialize)]
+struct RunsData {
+    project: Option<RunsProject>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RunsProject {
+    run_count: Option<u64>,
+    runs: Option<Connection<RunData>>,
 }
 
 /// Split a run path the way Python's `Api._parse_path` does:

@@ -37,24 +37,7 @@ impl Client {
 
     /// Run a GraphQL operation; returns its `data`.
     pub async fn gql(&self, query: &str, variables: Value) -> anyhow::Result<Value> {
-        let resp = self
-            .http
-            .post(format!("{}/graphql", self.base_url))
-            .basic_auth("api", Some(&self.key))
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
-            .await
-            .context("GraphQL request failed")?;
-        let status = resp.status();
-        let body = read_all(resp)
-            .await
-            .context("cannot read a GraphQL answer")?;
-        if status != reqwest::StatusCode::OK {
-            bail!(
-                "GraphQL answered {status}: {}",
-                String::from_utf8_lossy(&body)
-            );
-        }
+        let (body, _, _) = self.gql_raw(query, variables).await?;
         let mut answer: Value =
             serde_json::from_slice(&body).context("a GraphQL answer is not JSON")?;
         if let Some(errors) = answer.get("errors") {

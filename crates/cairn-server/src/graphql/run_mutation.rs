@@ -8,7 +8,7 @@ use cairn_store::LocalBlobs;
 
 use crate::error::GqlResultExt;
 use crate::graphql::mutation::SuccessPayload;
-use crate::graphql::scalars::JsonString;
+use crate::graphql::scalars::{Duration, JsonString};
 use crate::graphql::types::RunObject;
 use crate::graphql::{BaseUrl, actor, cairn, ids};
 use crate::run_files;
@@ -114,6 +114,30 @@ struct DeleteFilesInput {
     files: Vec<ID>,
     /// Accepted for compatibility; files are found by id.
     project_id: Option<i64>,
+    client_mutation_id: Option<String>,
+}
+
+/// How loud an alert is.
+#[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq, Debug)]
+enum AlertSeverity {
+    #[graphql(name = "INFO")]
+    Info,
+    #[graphql(name = "WARN")]
+    Warn,
+    #[graphql(name = "ERROR")]
+    Error,
+}
+
+#[derive(InputObject)]
+struct NotifyScriptableRunAlertInput {
+    entity_name: String,
+    project_name: String,
+    run_name: String,
+    title: String,
+    text: String,
+    severity: Option<AlertSeverity>,
+    /// Minimum time between alerts of the same title, in ms (not enforced).
+    wait_duration: Option<Duration>,
     client_mutation_id: Option<String>,
 }
 
@@ -256,6 +280,35 @@ impl RunMutation {
     ) -> async_graphql::Result<SuccessPayload> {
         let id = ids::decode("Run", &input.id).gql()?;
         cairn(ctx).stop_run(actor(ctx), id).await.gql()?;
+        Ok(success(input.client_mutation_id))
+    }
+
+    /// `run.alert(...)`. Cairn has no notification channels yet: the alert
+    /// goes to the server log (target `cairn::alert`), so that a script
+    /// that raises alerts keeps running.
+    async fn notify_scriptable_run_alert(
+        &self,
+        ctx: &Context<'_>,
+        input: NotifyScriptableRunAlertInput,
+    ) -> async_graphql::Result<SuccessPayload> {
+        let _ = input.wait_duration;
+        let run = cairn(ctx)
+            .writable_run_by_name(
+                actor(ctx),
+                &input.entity_name,
+                &input.project_name,
+                &input.run_name,
+            )
+            .await
+            .gql()?;
+        tracing::info!(
+            target: "cairn::alert",
+            run = %format!("{}/{}/{}", run.entity_name, run.project_name, run.name),
+            severity = ?input.severity.unwrap_or(AlertSeverity::Info),
+            title = %input.title,
+            text = %input.text,
+            "run alert"
+        );
         Ok(success(input.client_mutation_id))
     }
 

@@ -540,3 +540,30 @@ async fn many_runs_starting_at_once_in_a_new_project_all_succeed() {
         assert_eq!(answer["data"]["upsertBucket"]["inserted"], true, "{answer}");
     }
 }
+
+/// `run.alert(...)` as wandb-core sends it.
+async fn alert(server: &TestServer, key: &str) -> Value {
+    server
+        .raw_graphql(
+            key,
+            json!({
+                "query": "mutation NotifyScriptableRunAlert($entityName: String!, $projectName: String!, $runName: String!, $title: String!, $text: String!, $severity: AlertSeverity = INFO, $waitDuration: Duration) { notifyScriptableRunAlert(input: {entityName: $entityName, projectName: $projectName, runName: $runName, title: $title, text: $text, severity: $severity, waitDuration: $waitDuration}) { success } }",
+                "variables": { "entityName": "admin", "projectName": "logging", "runName": "r1", "title": "t", "text": "x", "severity": "WARN", "waitDuration": 60000 },
+            }),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn alerts_are_accepted_for_runs_the_caller_may_write() {
+    let server = TestServer::start().await;
+    create_run(&server, "r1").await;
+    let answer = alert(&server, ADMIN_KEY).await;
+    assert_eq!(
+        answer["data"]["notifyScriptableRunAlert"]["success"], true,
+        "{answer}"
+    );
+    let (_, _, outsider) = server.new_user("alerter@example.com").await;
+    let answer = alert(&server, &outsider).await;
+    assert!(answer["errors"][0]["message"].is_string(), "{answer}");
+}

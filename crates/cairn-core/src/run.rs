@@ -31,6 +31,8 @@ pub struct Run {
     pub project_id: i64,
     /// The project's name.
     pub project_name: String,
+    /// The project's entity.
+    pub entity_id: crate::model::EntityId,
     /// The project's entity's name.
     pub entity_name: String,
     /// The client-chosen run id (`abc123`), unique within the project.

@@ -177,16 +177,9 @@ pub trait RunStore: Send + Sync {
     async fn append_stream(&self, run_id: i64, batch: &StreamBatch) -> StoreResult<StreamOutcome>;
     /// Mark runs that have been silent since `before_ms` as crashed.
     async fn mark_crashed(&self, before_ms: i64) -> StoreResult<u64>;
-    /// History rows with `min_step <= step < max_step`, in step order.
+    /// History rows with `min_step <= step < max_step`, in step order, as
+    /// `(step, row)`.
     async fn history(
-        &self,
-        run_id: i64,
-        min_step: i64,
-        max_step: i64,
-        limit: i64,
-    ) -> StoreResult<Vec<String>>;
-    /// Like [`RunStore::history`], with each row's step: `(step, row)`.
-    async fn history_page(
         &self,
         run_id: i64,
         min_step: i64,

@@ -24,7 +24,7 @@ use crate::error::http_error;
 use crate::router::AppState;
 
 /// The request body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 struct StreamRequest {
     #[serde(default)]
     files: HashMap<String, FileChunk>,
@@ -75,12 +75,7 @@ async fn handle(
 ) -> Result<bool, CoreError> {
     let actor = auth::authenticate(&state.cairn, headers).await?;
     let request: StreamRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        StreamRequest {
-            files: HashMap::new(),
-            preempting: None,
-            complete: None,
-            exitcode: None,
-        }
+        StreamRequest::default()
     } else {
         serde_json::from_slice(body).map_err(|e| {
             CoreError::InvalidInput(format!("The file_stream body is not valid: {e}."))

@@ -108,7 +108,7 @@ impl Scan {
         let rows = match self
             .state
             .cairn
-            .history_page(&self.run, self.next, self.max, CHUNK_ROWS)
+            .history(&self.run, self.next, self.max, CHUNK_ROWS)
             .await
         {
             Ok(rows) => rows,

@@ -103,11 +103,7 @@ async fn watch_for_crashes(cairn: Cairn, timeout: std::time::Duration) {
     let mut tick = tokio::time::interval(period);
     loop {
         tick.tick().await;
-        let now_ms = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
-        match cairn
-            .mark_silent_runs_crashed(now_ms, timeout.as_millis() as i64)
-            .await
-        {
+        match cairn.mark_silent_runs_crashed(timeout).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(runs = n, "marked silent runs as crashed"),
             Err(e) => tracing::warn!(error = %e, "could not check for crashed runs"),

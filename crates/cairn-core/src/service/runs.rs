@@ -8,7 +8,7 @@
 
 use crate::authz::Actor;
 use crate::error::{CoreError, CoreResult};
-use crate::model::{Access, Project};
+use crate::model::Project;
 use crate::run::{HistoryKey, LogLine, RUN_STATES, Run, RunFile, RunPage, RunPatch, RunQuery};
 use crate::stream::{StreamBatch, StreamOutcome};
 use crate::{Cairn, names};
@@ -157,17 +157,11 @@ impl Cairn {
                 "No run {entity}/{project}/{name} exists; create it with upsertBucket first."
             ))
         };
-        let project = self
-            .project(actor, entity, project)
-            .await?
-            .ok_or_else(not_found)?;
         let run = self
-            .store
-            .run_by_name(project.id, name)
+            .find_run(entity, project, name)
             .await?
             .ok_or_else(not_found)?;
-        self.check_write(actor, &run, &project).await?;
-        Ok(run)
+        self.check_write(actor, run, not_found).await
     }
 
     /// A run named in a URL the server itself signed. The signature is the
@@ -179,6 +173,11 @@ impl Cairn {
         project: &str,
         name: &str,
     ) -> CoreResult<Option<Run>> {
+        self.find_run(entity, project, name).await
+    }
+
+    /// A run by entity, project and name, without any access check.
+    async fn find_run(&self, entity: &str, project: &str, name: &str) -> CoreResult<Option<Run>> {
         let Some(entity) = self.store.entity_by_name(entity).await? else {
             return Ok(None);
         };
@@ -217,29 +216,19 @@ impl Cairn {
         Ok(self.store.append_stream(run.id, batch).await?)
     }
 
-    /// Mark runs silent for longer than `silence_ms` as crashed.
-    pub async fn mark_silent_runs_crashed(&self, now_ms: i64, silence_ms: i64) -> CoreResult<u64> {
-        Ok(self.store.mark_crashed(now_ms - silence_ms).await?)
-    }
-
-    /// History rows of a run with `min_step <= _step < max_step`.
-    pub async fn history(
-        &self,
-        run: &Run,
-        min_step: i64,
-        max_step: i64,
-        limit: i64,
-    ) -> CoreResult<Vec<String>> {
-        check_page(limit, "history rows")?;
+    /// Mark running runs silent for longer than `silence` as crashed.
+    pub async fn mark_silent_runs_crashed(&self, silence: std::time::Duration) -> CoreResult<u64> {
+        let now_ms = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
+        let silence_ms = i64::try_from(silence.as_millis()).unwrap_or(i64::MAX);
         Ok(self
             .store
-            .history(run.id, min_step, max_step, limit)
+            .mark_crashed(now_ms.saturating_sub(silence_ms))
             .await?)
     }
 
-    /// Like [`Cairn::history`], with each row's step, for streaming scans
-    /// that continue after the last step they saw.
-    pub async fn history_page(
+    /// History rows of a run with `min_step <= _step < max_step`, in step
+    /// order, as `(step, row)`.
+    pub async fn history(
         &self,
         run: &Run,
         min_step: i64,
@@ -249,7 +238,7 @@ impl Cairn {
         check_page(limit, "history rows")?;
         Ok(self
             .store
-            .history_page(run.id, min_step, max_step, limit)
+            .history(run.id, min_step, max_step, limit)
             .await?)
     }
 
@@ -348,25 +337,34 @@ impl Cairn {
     pub async fn writable_run(&self, actor: &Actor, id: i64) -> CoreResult<Run> {
         let not_found = || CoreError::NotFound(format!("No run with id {id} exists."));
         let run = self.store.run_by_id(id).await?.ok_or_else(not_found)?;
-        let project = self
-            .project(actor, &run.entity_name, &run.project_name)
-            .await?
-            .ok_or_else(not_found)?;
-        self.check_write(actor, &run, &project).await?;
-        Ok(run)
+        self.check_write(actor, run, not_found).await
     }
 
-    async fn check_write(&self, actor: &Actor, run: &Run, project: &Project) -> CoreResult<()> {
-        if self.may_edit_entity(actor, project.entity_id).await? {
-            return Ok(());
+    /// Whether the caller may change a run they can see.
+    pub async fn may_write_run(&self, actor: &Actor, run: &Run) -> CoreResult<bool> {
+        self.may_edit_entity(actor, run.entity_id).await
+    }
+
+    /// `run` if the caller may change it; otherwise why not, without
+    /// telling outsiders that a private run exists (`not_found`).
+    async fn check_write(
+        &self,
+        actor: &Actor,
+        run: Run,
+        not_found: impl FnOnce() -> CoreError,
+    ) -> CoreResult<Run> {
+        if self.may_write_run(actor, &run).await? {
+            return Ok(run);
         }
-        let why = if project.visibility() == Access::Public {
-            "you may read it but only members of"
-        } else {
-            "only members of"
-        };
+        let readable = self
+            .project(actor, &run.entity_name, &run.project_name)
+            .await?
+            .is_some();
+        if !readable {
+            return Err(not_found());
+        }
         Err(CoreError::PermissionDenied(format!(
-            "Run {}/{}/{}: {why} {:?} may change it.",
+            "Run {}/{}/{}: you may read it but only members of {:?} may change it.",
             run.entity_name, run.project_name, run.name, run.entity_name
         )))
     }

@@ -2,7 +2,7 @@
 //! (upload URLs), state changes, stop, and deletion of runs and files.
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
-use cairn_core::run::RunPatch;
+use cairn_core::run::{Run, RunPatch};
 use cairn_core::{RunTarget, names};
 use cairn_store::LocalBlobs;
 
@@ -10,9 +10,9 @@ use crate::error::GqlResultExt;
 use crate::graphql::mutation::SuccessPayload;
 use crate::graphql::scalars::{Duration, JsonString};
 use crate::graphql::types::RunObject;
-use crate::graphql::{BaseUrl, actor, cairn, ids};
+use crate::graphql::types::file::signed_url;
+use crate::graphql::{actor, cairn, ids};
 use crate::run_files;
-use crate::signing::UrlSigner;
 
 /// Mutations on runs.
 #[derive(Default)]
@@ -147,6 +147,19 @@ struct DeleteRunPayload {
     client_mutation_id: Option<String>,
 }
 
+/// A run named by entity, project and run name, if the caller may write it.
+async fn writable_run(
+    ctx: &Context<'_>,
+    entity: &str,
+    project: &str,
+    run: &str,
+) -> async_graphql::Result<Run> {
+    cairn(ctx)
+        .writable_run_by_name(actor(ctx), entity, project, run)
+        .await
+        .gql()
+}
+
 fn success(client_mutation_id: Option<String>) -> SuccessPayload {
     SuccessPayload {
         success: true,
@@ -209,26 +222,19 @@ impl RunMutation {
         for name in &input.files {
             names::validate_file_path(name).gql()?;
         }
-        let run = cairn(ctx)
-            .writable_run_by_name(
-                actor(ctx),
-                &input.entity_name,
-                &input.project_name,
-                &input.run_name,
-            )
-            .await
-            .gql()?;
-        let base = ctx.data_unchecked::<BaseUrl>();
-        let signer = ctx.data_unchecked::<UrlSigner>();
+        let run = writable_run(
+            ctx,
+            &input.entity_name,
+            &input.project_name,
+            &input.run_name,
+        )
+        .await?;
         let files = input
             .files
             .into_iter()
-            .map(|name| {
-                let path = run_files::file_path(&run, &name);
-                UploadUrl {
-                    upload_url: format!("{}{path}?{}", base.0, signer.sign("PUT", &path)),
-                    name,
-                }
+            .map(|name| UploadUrl {
+                upload_url: signed_url(ctx, "PUT", &run, &name),
+                name,
             })
             .collect();
         Ok(CreateRunFilesPayload {
@@ -246,15 +252,13 @@ impl RunMutation {
         input: MarkRunFilesUploadedInput,
     ) -> async_graphql::Result<SuccessPayload> {
         let _ = input.files;
-        cairn(ctx)
-            .writable_run_by_name(
-                actor(ctx),
-                &input.entity_name,
-                &input.project_name,
-                &input.run_name,
-            )
-            .await
-            .gql()?;
+        writable_run(
+            ctx,
+            &input.entity_name,
+            &input.project_name,
+            &input.run_name,
+        )
+        .await?;
         Ok(success(input.client_mutation_id))
     }
 
@@ -292,15 +296,13 @@ impl RunMutation {
         input: NotifyScriptableRunAlertInput,
     ) -> async_graphql::Result<SuccessPayload> {
         let _ = input.wait_duration;
-        let run = cairn(ctx)
-            .writable_run_by_name(
-                actor(ctx),
-                &input.entity_name,
-                &input.project_name,
-                &input.run_name,
-            )
-            .await
-            .gql()?;
+        let run = writable_run(
+            ctx,
+            &input.entity_name,
+            &input.project_name,
+            &input.run_name,
+        )
+        .await?;
         tracing::info!(
             target: "cairn::alert",
             run = %format!("{}/{}/{}", run.entity_name, run.project_name, run.name),

@@ -15,17 +15,6 @@ use rusqlite::{Connection, params, params_from_iter};
 
 use crate::readers::Readers;
 
-pub(super) async fn range(
-    readers: &Readers,
-    run_id: i64,
-    min_step: i64,
-    max_step: i64,
-    limit: i64,
-) -> StoreResult<Vec<String>> {
-    let rows = page(readers, run_id, min_step, max_step, limit).await?;
-    Ok(rows.into_iter().map(|(_, row)| row).collect())
-}
-
 pub(super) async fn page(
     readers: &Readers,
     run_id: i64,

@@ -25,6 +25,7 @@ use search::{RunSearch, SearchError};
 /// Columns of a run, for `SELECT`s from `runs r`.
 const RUN_COLUMNS: &str = "r.id, r.project_id, \
     (SELECT p.name FROM projects p WHERE p.id = r.project_id) AS project_name, \
+    (SELECT p.entity_id FROM projects p WHERE p.id = r.project_id) AS entity_id, \
     (SELECT e.name FROM projects p JOIN entities e ON e.id = p.entity_id WHERE p.id = r.project_id) AS entity_name, \
     r.name, r.display_name, r.description, r.notes, r.group_name, r.job_type, r.state, \
     r.host, r.program, r.commit_hash, r.repo, r.sweep_name, r.user_id, \
@@ -49,6 +50,7 @@ fn run_from_row(row: &SqliteRow) -> Result<Run, sqlx::Error> {
         id: row.try_get("id")?,
         project_id: row.try_get("project_id")?,
         project_name: row.try_get("project_name")?,
+        entity_id: row.try_get("entity_id")?,
         entity_name: row.try_get("entity_name")?,
         name: row.try_get("name")?,
         display_name: row.try_get("display_name")?,
@@ -349,16 +351,6 @@ impl RunStore for SqliteStore {
     }
 
     async fn history(
-        &self,
-        run_id: i64,
-        min_step: i64,
-        max_step: i64,
-        limit: i64,
-    ) -> StoreResult<Vec<String>> {
-        history::range(&self.readers, run_id, min_step, max_step, limit).await
-    }
-
-    async fn history_page(
         &self,
         run_id: i64,
         min_step: i64,

@@ -280,13 +280,14 @@ enum Target {
     Json(JsonPath),
 }
 
+/// A path into the run's system metrics.
 #[derive(Debug, Clone, PartialEq)]
 struct JsonPath {
-    doc: Doc,
-    /// An SQLite JSON path, `$."lr"."value"`; always bound, never spliced.
+    /// An SQLite JSON path, `$."cpu"`; always bound, never spliced.
     path: String,
 }
 
+/// The documents a field name may point into.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Doc {
     Config,
@@ -294,18 +295,11 @@ enum Doc {
     SystemMetrics,
 }
 
-impl Doc {
-    /// The document, or NULL where it is not valid JSON5 (which would
-    /// otherwise make `json_extract` fail the whole query).
-    fn sql(self) -> &'static str {
-        match self {
-            // Config and summary are searched through `run_fields`.
-            Doc::Config | Doc::Summary | Doc::SystemMetrics => {
-                "(CASE WHEN json_valid(r.system_metrics, 2) THEN r.system_metrics END)"
-            }
-        }
-    }
-}
+/// The system metrics, or NULL where they are not valid JSON5 (which would
+/// otherwise make `json_extract` fail the whole query). Config and summary
+/// are searched through `run_fields` instead.
+const SYSTEM_METRICS: &str =
+    "(CASE WHEN json_valid(r.system_metrics, 2) THEN r.system_metrics END)";
 
 impl Target {
     /// The field's value as an SQL expression (for sorting).
@@ -321,7 +315,7 @@ impl Target {
             }
             Target::Json(json) => {
                 q.push("json_extract(");
-                q.push(json.doc.sql());
+                q.push(SYSTEM_METRICS);
                 q.push(", ");
                 q.bind(json.bind());
                 q.push(")");
@@ -404,7 +398,7 @@ fn json_target(field: &str) -> Result<Option<Target>, SearchError> {
                 path.push('.');
                 path.push_str(&quote_key(field, key)?);
             }
-            Ok(Some(Target::Json(JsonPath { doc, path })))
+            Ok(Some(Target::Json(JsonPath { path })))
         }
     }
 }
@@ -427,13 +421,6 @@ fn object_leaves<'v>(
         }
     }
     Ok(())
-}
-
-fn path_text(path: &Bind) -> &str {
-    match path {
-        Bind::Text(text) => text,
-        _ => "",
-    }
 }
 
 /// Bounds of the paths strictly under `path`: `path.` ≤ p < `path/`
@@ -971,8 +958,7 @@ impl Compiler {
         operand: &Value,
         depth: usize,
     ) -> Compiled {
-        let (below, above) = prefix_bounds(path);
-        let path = Bind::Text(path.to_string());
+        let at = || Bind::Text(path.to_string());
         let (test, bind) = match operand {
             Value::Number(n) => (FIELD_NUMERIC, number(n)),
             Value::String(text) => (FIELD_TEXTUAL, Bind::Text(text.clone())),
@@ -980,14 +966,15 @@ impl Compiler {
             Value::Array(_) if cmp == Cmp::Eq => (FIELD_TEXTUAL, Bind::Text(operand.to_string())),
             Value::Null if cmp == Cmp::Eq => {
                 // Missing, or null: no non-null leaf at the path or under it.
+                let (below, above) = prefix_bounds(path);
                 return self.condition(
                     "NOT EXISTS (SELECT 1 FROM run_fields f WHERE f.run_id = r.id \
                      AND f.val IS NOT NULL AND (f.path = ? OR (f.path > ? AND f.path < ?)))",
-                    [path, below, above],
+                    [at(), below, above],
                 );
             }
             Value::Object(members) if cmp == Cmp::Eq => {
-                return self.field_object_equals(field, path_text(&path), members, depth);
+                return self.field_object_equals(field, path, members, depth);
             }
             _ => return Err(field.needs(op, "a number or a string", operand)),
         };
@@ -997,7 +984,7 @@ impl Compiler {
                  AND {test} AND f.val {} ?)",
                 cmp.sql()
             ),
-            [path, bind],
+            [at(), bind],
         )
     }
 
@@ -1038,27 +1025,16 @@ impl Compiler {
         depth: usize,
     ) -> Compiled {
         match operand {
-            _ if cmp == Cmp::Eq => {
-                self.json_equals(field, json.doc, &json.path, operand, true, depth)
-            }
-            Value::Number(n) => self.json_ordered(json.doc, &json.path, cmp, NUMERIC, number(n)),
-            Value::String(s) => {
-                self.json_ordered(json.doc, &json.path, cmp, TEXTUAL, Bind::Text(s.clone()))
-            }
+            _ if cmp == Cmp::Eq => self.json_equals(field, &json.path, operand, true, depth),
+            Value::Number(n) => self.json_ordered(&json.path, cmp, NUMERIC, number(n)),
+            Value::String(s) => self.json_ordered(&json.path, cmp, TEXTUAL, Bind::Text(s.clone())),
             _ => Err(field.needs(op, "a number or a string", operand)),
         }
     }
 
     /// The value at `path` has a `json_type` of `types` and compares to `bind`.
-    fn json_ordered(
-        &mut self,
-        doc: Doc,
-        path: &str,
-        cmp: Cmp,
-        types: &str,
-        bind: Bind,
-    ) -> Compiled {
-        let d = doc.sql();
+    fn json_ordered(&mut self, path: &str, cmp: Cmp, types: &str, bind: Bind) -> Compiled {
+        let d = SYSTEM_METRICS;
         self.condition(
             &format!(
                 "(json_type({d}, ?) {types} AND json_extract({d}, ?) {} ?)",
@@ -1074,19 +1050,16 @@ impl Compiler {
     fn json_equals(
         &mut self,
         field: &Field<'_>,
-        doc: Doc,
         path: &str,
         value: &Value,
         top: bool,
         depth: usize,
     ) -> Compiled {
-        let d = doc.sql();
+        let d = SYSTEM_METRICS;
         let at = || Bind::Text(path.into());
         match value {
-            Value::Number(n) => self.json_ordered(doc, path, Cmp::Eq, NUMERIC, number(n)),
-            Value::String(s) => {
-                self.json_ordered(doc, path, Cmp::Eq, TEXTUAL, Bind::Text(s.clone()))
-            }
+            Value::Number(n) => self.json_ordered(path, Cmp::Eq, NUMERIC, number(n)),
+            Value::String(s) => self.json_ordered(path, Cmp::Eq, TEXTUAL, Bind::Text(s.clone())),
             Value::Bool(b) => self.condition(&format!("json_type({d}, ?) = '{b}'"), [at()]),
             Value::Null if top => self.condition(
                 &format!("COALESCE(json_type({d}, ?), 'null') = 'null'"),
@@ -1106,7 +1079,7 @@ impl Compiler {
                 for (key, member) in members {
                     let path = format!("{path}.{}", quote_key(field.name, key)?);
                     self.push(" AND ");
-                    self.json_equals(field, doc, &path, member, false, depth)?;
+                    self.json_equals(field, &path, member, false, depth)?;
                 }
                 self.push(")");
                 Ok(())
@@ -1120,7 +1093,7 @@ impl Compiler {
                 )?;
                 for (i, item) in items.iter().enumerate() {
                     self.push(" AND ");
-                    self.json_equals(field, doc, &format!("{path}[{i}]"), item, false, depth)?;
+                    self.json_equals(field, &format!("{path}[{i}]"), item, false, depth)?;
                 }
                 self.push(")");
                 Ok(())
@@ -1181,7 +1154,7 @@ impl Compiler {
                 )
             }
             Target::Json(json) => q.condition(
-                &format!("json_type({}, ?) IS NOT NULL", json.doc.sql()),
+                &format!("json_type({}, ?) IS NOT NULL", SYSTEM_METRICS),
                 [json.bind()],
             ),
             Target::Text(column) => q.condition(&format!("{column} IS NOT NULL"), []),
@@ -1225,7 +1198,7 @@ impl Compiler {
                 [Bind::Text(path.clone()), Bind::Text(pattern.text)],
             ),
             Target::Json(json) => {
-                let d = json.doc.sql();
+                let d = SYSTEM_METRICS;
                 self.condition(
                     &format!("(json_type({d}, ?) = 'text' AND json_extract({d}, ?) {test})"),
                     [json.bind(), json.bind(), Bind::Text(pattern.text)],

@@ -25,11 +25,17 @@ pub struct FileObject {
 
 impl FileObject {
     fn signed(&self, ctx: &Context<'_>, method: &str) -> String {
-        let base = ctx.data_unchecked::<BaseUrl>();
-        let signer = ctx.data_unchecked::<UrlSigner>();
-        let path = run_files::file_path(&self.run, &self.file.name);
-        format!("{}{path}?{}", base.0, signer.sign(method, &path))
+        signed_url(ctx, method, &self.run, &self.file.name)
     }
+}
+
+/// An absolute URL, signed for `method`, of a run file (which need not
+/// exist yet: upload URLs are signed before the bytes arrive).
+pub fn signed_url(ctx: &Context<'_>, method: &str, run: &Run, name: &str) -> String {
+    let base = ctx.data_unchecked::<BaseUrl>();
+    let signer = ctx.data_unchecked::<UrlSigner>();
+    let path = run_files::file_path(run, name);
+    format!("{}{path}?{}", base.0, signer.sign(method, &path))
 }
 
 #[Object(name = "File")]

@@ -170,10 +170,8 @@ impl RunObject {
 
     /// Whether the caller may only read this run.
     async fn read_only(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
-        Ok(cairn(ctx)
-            .writable_run(actor(ctx), self.0.id)
-            .await
-            .is_err())
+        let may_write = cairn(ctx).may_write_run(actor(ctx), &self.0).await.gql()?;
+        Ok(!may_write)
     }
 
     /// Who created the run (name and username only).
@@ -216,7 +214,7 @@ impl RunObject {
     /// strings (what a resuming client reads `_step` and `_runtime` from).
     async fn history_tail(&self, ctx: &Context<'_>) -> async_graphql::Result<JsonString> {
         let rows = match self.0.last_step {
-            Some(step) => cairn(ctx).history(&self.0, step, i64::MAX, 1).await.gql()?,
+            Some(step) => rows_only(cairn(ctx).history(&self.0, step, i64::MAX, 1).await.gql()?),
             None => Vec::new(),
         };
         Ok(JsonString(json!(rows).to_string()))
@@ -251,10 +249,11 @@ impl RunObject {
         }
         let min = min_step.map_or(i64::MIN, |s| s.0);
         let max = max_step.map_or(i64::MAX, |s| s.0);
-        cairn
+        let rows = cairn
             .history(&self.0, min, max, samples.min(MAX_PAGE))
             .await
-            .gql()
+            .gql()?;
+        Ok(rows_only(rows))
     }
 
     /// One list of rows per spec (`{"keys": [...], "samples": n,
@@ -284,30 +283,30 @@ impl RunObject {
     }
 
     /// History for `scan_history`: Cairn exports no Parquet files yet, so
-    /// every row is live data, projected onto `liveKeys`.
+    /// every row is live data, projected onto `liveKeys`. The client asks
+    /// for `["_step"]`, which the step index answers without reading rows.
     async fn parquet_history(
         &self,
         ctx: &Context<'_>,
         live_keys: Vec<String>,
     ) -> async_graphql::Result<ParquetHistory> {
-        let cairn = cairn(ctx);
+        let steps_only = !live_keys.is_empty() && live_keys.iter().all(|k| k == "_step");
         let mut live_data = Vec::new();
         let mut from = i64::MIN;
         loop {
-            let rows = cairn
+            let rows = cairn(ctx)
                 .history(&self.0, from, i64::MAX, MAX_PAGE)
                 .await
                 .gql()?;
             let done = (rows.len() as i64) < MAX_PAGE;
-            for row in &rows {
-                let Ok(Value::Object(row)) = parse_relaxed(row) else {
-                    continue;
+            for (step, row) in rows {
+                from = step.saturating_add(1);
+                let value = if steps_only {
+                    json!({ "_step": step })
+                } else {
+                    project_row(&row, &live_keys)
                 };
-                from = row
-                    .get("_step")
-                    .and_then(Value::as_i64)
-                    .map_or(from, |s| s + 1);
-                live_data.push(Json(project(row, &live_keys)));
+                live_data.push(Json(value));
             }
             if done {
                 break;
@@ -441,6 +440,11 @@ impl HistorySpec {
             max_step_exclusive: int("maxStep")?.map_or(i64::MAX, |m| m.saturating_add(1)),
         })
     }
+}
+
+/// The rows of `(step, row)` pairs.
+fn rows_only(rows: Vec<(i64, String)>) -> Vec<String> {
+    rows.into_iter().map(|(_, row)| row).collect()
 }
 
 /// A history row as a JSON value, keeping only `keys` (all when empty).

@@ -9,6 +9,7 @@
 #![deny(missing_docs)]
 
 pub mod apikey;
+pub mod artifact;
 pub mod authz;
 pub mod error;
 pub mod model;
@@ -24,3 +25,4 @@ pub use service::{
     Bootstrap, Cairn, DEFAULT_PROJECT, MAX_PAGE, MAX_SAMPLES, MemberRef, MemberView,
     NewServiceAccount, ProjectPage, RunTarget,
 };
+pub use service::{AliasTarget, REGISTRY_PREFIX, RESTRICTED, check_md5};

@@ -160,6 +160,8 @@ pub struct Project {
     pub created_by: Option<UserId>,
     /// When it was created.
     pub created_at: OffsetDateTime,
+    /// Last change of its settings.
+    pub updated_at: OffsetDateTime,
 }
 
 impl Project {

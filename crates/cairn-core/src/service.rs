@@ -17,7 +17,9 @@ use crate::model::{
 use crate::names;
 use crate::store::{Store, StoreError};
 
+mod artifacts;
 mod runs;
+pub use artifacts::{AliasTarget, REGISTRY_PREFIX, RESTRICTED, check_md5};
 pub use runs::{DEFAULT_PROJECT, MAX_PAGE, MAX_SAMPLES, RunTarget};
 
 /// Name of the organization created on first start.
@@ -31,6 +33,10 @@ const USER_SEARCH_LIMIT: i64 = 100;
 pub struct Cairn {
     store: Arc<dyn Store>,
     organization_id: i64,
+    /// The organization's own entity, which owns its registries. Every user
+    /// of the (single) organization is a member of it.
+    org_entity_id: i64,
+    org_entity_name: String,
     /// Secrets of just-created service accounts, shown once to the first team
     /// admin who loads the team's members, then forgotten. Held in memory only:
     /// the database never sees a secret.
@@ -78,9 +84,14 @@ impl Cairn {
         let organization_id = store
             .ensure_default_organization(DEFAULT_ORGANIZATION)
             .await?;
+        let (org_entity_id, org_entity_name) = store
+            .ensure_org_entity(organization_id, &format!("{DEFAULT_ORGANIZATION}-org"))
+            .await?;
         Ok(Cairn {
             store,
             organization_id,
+            org_entity_id,
+            org_entity_name,
             unrevealed_service_keys: Arc::default(),
         })
     }
@@ -493,8 +504,10 @@ impl Cairn {
         access: Option<&str>,
     ) -> CoreResult<(Project, bool)> {
         names::validate("project", name)?;
+        let registry = name.starts_with(REGISTRY_PREFIX);
         if let Some(access) = access
             && !ACCESS_VALUES.contains(&access)
+            && !(registry && access == RESTRICTED)
         {
             return Err(CoreError::InvalidInput(format!(
                 "Unknown project access {access:?}; use one of {}.",
@@ -561,6 +574,12 @@ impl Cairn {
         let Some(project) = self.store.project_by_name(entity.id, name).await? else {
             return Ok(None);
         };
+        if project.access == RESTRICTED
+            && actor.admin().is_none()
+            && project.created_by != Some(actor.user().id)
+        {
+            return Ok(None);
+        }
         let public = project.visibility() == crate::model::Access::Public;
         if public || self.is_member_or_admin(actor, &entity).await? {
             Ok(Some(project))
@@ -603,6 +622,7 @@ impl Cairn {
     /// Whether the caller may create and change projects of an entity.
     pub async fn may_edit_entity(&self, actor: &Actor, entity_id: EntityId) -> CoreResult<bool> {
         Ok(actor.admin().is_some()
+            || entity_id == self.org_entity_id
             || self
                 .store
                 .membership(entity_id, actor.user().id)
@@ -614,6 +634,7 @@ impl Cairn {
 
     async fn is_member_or_admin(&self, actor: &Actor, entity: &Entity) -> CoreResult<bool> {
         Ok(actor.admin().is_some()
+            || entity.id == self.org_entity_id
             || self
                 .store
                 .membership(entity.id, actor.user().id)

@@ -7,6 +7,10 @@
 
 use async_trait::async_trait;
 
+use crate::artifact::{
+    Artifact, ArtifactPatch, ArtifactType, Collection, CollectionKind, Entry, Membership,
+    NewArtifact, StagedFile, VersionPage,
+};
 use crate::model::{
     ApiKey, Entity, EntityId, Invite, Member, NewProject, NewUser, Project, User, UserId,
 };
@@ -124,6 +128,8 @@ pub trait ProjectStore: Send + Sync {
         description: Option<&str>,
         access: Option<&str>,
     ) -> StoreResult<Project>;
+    /// A project by id.
+    async fn project_by_id(&self, id: i64) -> StoreResult<Option<Project>>;
     /// A project by entity and name.
     async fn project_by_name(
         &self,
@@ -229,10 +235,217 @@ pub trait SecretStore: Send + Sync {
     async fn secret_or_insert(&self, name: &str, candidate: Vec<u8>) -> StoreResult<Vec<u8>>;
 }
 
+/// Where a listing of registry contents starts and what it keeps.
+#[derive(Debug, Clone, Default)]
+pub struct RegistryQuery {
+    /// The organization's entity (owner of the registries).
+    pub org_entity_id: i64,
+    /// Registries the caller may not see (restricted ones).
+    pub hidden_projects: Vec<i64>,
+    /// MongoDB-style filter over registries.
+    pub registry_filter: Option<serde_json::Value>,
+    /// MongoDB-style filter over collections.
+    pub collection_filter: Option<serde_json::Value>,
+    /// MongoDB-style filter over versions.
+    pub version_filter: Option<serde_json::Value>,
+    /// Last id of the previous page.
+    pub after: Option<i64>,
+    /// Page size.
+    pub first: i64,
+}
+
+/// Artifacts, their collections and the blobs their files are stored in.
+#[async_trait]
+pub trait ArtifactStore: Send + Sync {
+    /// A project's artifact types in id order, after `after`.
+    async fn artifact_types(
+        &self,
+        project_id: i64,
+        after: Option<i64>,
+        first: i64,
+    ) -> StoreResult<Vec<ArtifactType>>;
+    /// A project's artifact type by name.
+    async fn artifact_type(&self, project_id: i64, name: &str)
+    -> StoreResult<Option<ArtifactType>>;
+    /// A collection by id.
+    async fn collection_by_id(&self, id: i64) -> StoreResult<Option<Collection>>;
+    /// A collection by project and name.
+    async fn collection_by_name(
+        &self,
+        project_id: i64,
+        name: &str,
+    ) -> StoreResult<Option<Collection>>;
+    /// A page of a project's collections (of one type, of some kinds) in id
+    /// order after `after`, with `filter` applied.
+    async fn collections(
+        &self,
+        project_id: i64,
+        type_id: Option<i64>,
+        kinds: &[CollectionKind],
+        filter: Option<&serde_json::Value>,
+        after: Option<i64>,
+        first: i64,
+    ) -> StoreResult<Vec<Collection>>;
+    /// How many collections [`ArtifactStore::collections`] would list in all.
+    async fn collection_count(
+        &self,
+        project_id: i64,
+        type_id: Option<i64>,
+        kinds: &[CollectionKind],
+        filter: Option<&serde_json::Value>,
+    ) -> StoreResult<i64>;
+    /// Rename or describe a collection.
+    async fn update_collection(
+        &self,
+        id: i64,
+        name: Option<&str>,
+        description: Option<&str>,
+    ) -> StoreResult<Collection>;
+    /// Move a sequence to another type (created if needed).
+    async fn move_collection(&self, id: i64, type_name: &str) -> StoreResult<Collection>;
+    /// Add and remove collection tags.
+    async fn tag_collection(&self, id: i64, add: &[String], remove: &[String]) -> StoreResult<()>;
+    /// Delete a collection and, for a sequence, its artifacts. Returns the
+    /// blob digests that lost references.
+    async fn delete_collection(&self, id: i64) -> StoreResult<Vec<String>>;
+
+    /// Create a pending artifact, creating its type and sequence if needed.
+    /// With `deduplicate`, an identical latest version is returned instead
+    /// (with the new aliases and tags added) and `true`.
+    async fn create_artifact(&self, new: &NewArtifact) -> StoreResult<(Artifact, bool)>;
+    /// An artifact by id.
+    async fn artifact_by_id(&self, id: i64) -> StoreResult<Option<Artifact>>;
+    /// The server id of the artifact a client id names.
+    async fn artifact_by_client_id(&self, client_id: &str) -> StoreResult<Option<Artifact>>;
+    /// Record files about to be uploaded for a pending artifact. Returns, per
+    /// file, whether the blob is already stored (no upload needed).
+    async fn stage_files(&self, artifact_id: i64, files: &[StagedFile]) -> StoreResult<Vec<bool>>;
+    /// Whether a blob is stored; its size if so.
+    async fn blob_size(&self, md5: &str) -> StoreResult<Option<i64>>;
+    /// Record a durably stored blob.
+    async fn insert_blob(&self, md5: &str, size: i64) -> StoreResult<()>;
+    /// Forget a blob if nothing references it; true if forgotten (the caller
+    /// then deletes the bytes).
+    async fn forget_blob_if_unreferenced(&self, md5: &str) -> StoreResult<bool>;
+    /// Set the blob holding an artifact's manifest.
+    async fn set_manifest(&self, artifact_id: i64, md5: &str) -> StoreResult<()>;
+    /// Commit a pending artifact with its manifest's entries: give it the
+    /// next version of its sequence and its pending aliases plus `latest`.
+    /// Fails if an entry names a blob that is not stored.
+    async fn commit_artifact(&self, artifact_id: i64, entries: &[Entry]) -> StoreResult<Artifact>;
+    /// Change description, metadata, tags, TTL.
+    async fn update_artifact(&self, id: i64, patch: &ArtifactPatch) -> StoreResult<Artifact>;
+    /// Delete an artifact (all its memberships). Returns the blob digests
+    /// that lost references.
+    async fn delete_artifact(&self, id: i64) -> StoreResult<Vec<String>>;
+    /// A membership by collection and version name (`v3`) or alias.
+    async fn membership_by_name(
+        &self,
+        collection_id: i64,
+        version_or_alias: &str,
+    ) -> StoreResult<Option<Membership>>;
+    /// A membership by id.
+    async fn membership_by_id(&self, id: i64) -> StoreResult<Option<Membership>>;
+    /// Every membership of an artifact.
+    async fn memberships_of(&self, artifact_id: i64) -> StoreResult<Vec<Membership>>;
+    /// A page of a collection's versions (newest first), with `filter`.
+    async fn versions(
+        &self,
+        collection_id: i64,
+        filter: Option<&serde_json::Value>,
+        after: Option<i64>,
+        first: i64,
+    ) -> StoreResult<VersionPage>;
+    /// How many versions [`ArtifactStore::versions`] would list.
+    async fn version_count(
+        &self,
+        collection_id: i64,
+        filter: Option<&serde_json::Value>,
+    ) -> StoreResult<i64>;
+    /// Give `aliases` in a collection to a membership, taking them from any
+    /// other version that held them.
+    async fn add_aliases(&self, membership_id: i64, aliases: &[String]) -> StoreResult<()>;
+    /// Remove aliases from a membership.
+    async fn remove_aliases(&self, membership_id: i64, aliases: &[String]) -> StoreResult<()>;
+    /// Link an artifact into a portfolio (created with the artifact's type
+    /// if missing), with aliases; an existing link keeps its version.
+    async fn link_artifact(
+        &self,
+        artifact_id: i64,
+        project_id: i64,
+        portfolio: &str,
+        aliases: &[String],
+    ) -> StoreResult<Membership>;
+    /// Remove an artifact from a portfolio; false if it was not linked.
+    async fn unlink_artifact(&self, artifact_id: i64, collection_id: i64) -> StoreResult<bool>;
+    /// Entries of an artifact by path, after `after`, optionally only `names`.
+    async fn entries(
+        &self,
+        artifact_id: i64,
+        names: Option<&[String]>,
+        after: Option<&str>,
+        first: i64,
+    ) -> StoreResult<Vec<Entry>>;
+    /// Number of entries with stored bytes.
+    async fn entry_count(&self, artifact_id: i64, names: Option<&[String]>) -> StoreResult<i64>;
+    /// Whether some entry of an artifact in `project_ids` has this digest.
+    async fn digest_in_projects(&self, md5: &str, project_ids: &[i64]) -> StoreResult<bool>;
+    /// Record that a run used an artifact.
+    async fn use_artifact(
+        &self,
+        run_id: i64,
+        artifact_id: i64,
+        used_as: Option<&str>,
+    ) -> StoreResult<()>;
+    /// Runs that used an artifact (ids, oldest use first).
+    async fn artifact_users(&self, artifact_id: i64) -> StoreResult<Vec<i64>>;
+    /// Artifacts a run logged (`output`) or used, id order after `after`.
+    async fn run_artifacts(
+        &self,
+        run_id: i64,
+        output: bool,
+        after: Option<i64>,
+        first: i64,
+    ) -> StoreResult<Vec<Artifact>>;
+    /// How many [`ArtifactStore::run_artifacts`] would list.
+    async fn run_artifact_count(&self, run_id: i64, output: bool) -> StoreResult<i64>;
+
+    /// The organization's own entity (the owner of its registries), created
+    /// as a team named `name` (or `name-2`, … if taken) when missing.
+    async fn ensure_org_entity(&self, organization_id: i64, name: &str)
+    -> StoreResult<(i64, String)>;
+    /// Registry settings: whether all types are allowed, and the allowed list.
+    async fn registry_types(&self, project_id: i64) -> StoreResult<(bool, Vec<String>)>;
+    /// Set registry settings.
+    async fn set_registry_types(
+        &self,
+        project_id: i64,
+        allow_all: bool,
+        types: &[String],
+    ) -> StoreResult<()>;
+    /// Registries (project ids) matching a query, id order.
+    async fn registry_ids(&self, query: &RegistryQuery) -> StoreResult<Vec<i64>>;
+    /// Registry collections (ids) matching a query, id order.
+    async fn registry_collection_ids(&self, query: &RegistryQuery) -> StoreResult<Vec<i64>>;
+    /// How many registry collections match.
+    async fn registry_collection_count(&self, query: &RegistryQuery) -> StoreResult<i64>;
+    /// Registry versions (membership ids) matching a query, id order.
+    async fn registry_membership_ids(&self, query: &RegistryQuery) -> StoreResult<Vec<i64>>;
+    /// Delete a project (a registry) with everything in it. Returns the blob
+    /// digests that lost references.
+    async fn delete_project(&self, project_id: i64) -> StoreResult<Vec<String>>;
+    /// Rename a project.
+    async fn rename_project(&self, project_id: i64, name: &str) -> StoreResult<()>;
+}
+
 /// Everything the domain needs from storage.
 pub trait Store:
-    UserStore + ApiKeyStore + EntityStore + ProjectStore + RunStore + SecretStore
+    UserStore + ApiKeyStore + EntityStore + ProjectStore + RunStore + SecretStore + ArtifactStore
 {
 }
 
-impl<T: UserStore + ApiKeyStore + EntityStore + ProjectStore + RunStore + SecretStore> Store for T {}
+impl<
+    T: UserStore + ApiKeyStore + EntityStore + ProjectStore + RunStore + SecretStore + ArtifactStore,
+> Store for T
+{
+}

@@ -7,7 +7,9 @@
 //! `cairn_core::Cairn` → `cairn_store`. `startup.rs` is the only place that
 //! names the concrete storage backend.
 
+mod artifact_files;
 mod auth;
+mod cas;
 pub mod config;
 mod error;
 mod file_stream;

@@ -8,6 +8,7 @@
 //! | `POST /files/{e}/{p}/{run}/file_stream` | run logging (see `file_stream.rs`) |
 //! | `PUT`/`GET /files/{e}/{p}/{run}/{*name}` | run files (see `run_files.rs`)   |
 //! | `GET /cairn/v1/runs/{e}/{p}/{run}/history` | history as JSON lines (`history_export.rs`) |
+//! | `/cairn/v1/artifact-*`, `/artifacts…`  | artifact bytes (`artifact_files.rs`)   |
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -22,7 +23,8 @@ use tower_http::trace::TraceLayer;
 use crate::auth;
 use crate::graphql::{BaseUrl, CairnSchema};
 use crate::signing::UrlSigner;
-use crate::{file_stream, history_export, run_files};
+use crate::cas::ContentStore;
+use crate::{artifact_files, file_stream, history_export, run_files};
 
 /// Shared state of all handlers.
 #[derive(Clone)]
@@ -35,6 +37,8 @@ pub struct AppState {
     pub blobs: cairn_store::LocalBlobs,
     /// Signs upload and download URLs.
     pub signer: UrlSigner,
+    /// Artifact bytes, by digest.
+    pub cas: ContentStore,
 }
 
 /// Build the router.
@@ -56,6 +60,28 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .route(
             "/files/{entity}/{project}/{run}/{*name}",
             put(run_files::upload).get(run_files::download),
+        )
+        // Artifact files stream to disk whatever their size.
+        .route(
+            "/cairn/v1/artifact-blobs/{md5}",
+            put(artifact_files::upload_blob).layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/cairn/v1/artifact-blobs/{md5}/{*name}",
+            get(artifact_files::download_blob),
+        )
+        .route(
+            "/cairn/v1/artifacts/{id}/manifest/{md5}",
+            put(artifact_files::upload_manifest),
+        )
+        .route(
+            "/cairn/v1/artifact-uploads/{upload}/{part}",
+            put(artifact_files::upload_part).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/artifacts/{entity}/{md5}", get(artifact_files::download_v1))
+        .route(
+            "/artifactsV2/{region}/{entity}/{project}/{collection}/{*rest}",
+            get(artifact_files::download_v2),
         )
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(TraceLayer::new_for_http())

@@ -38,7 +38,12 @@ impl UrlSigner {
 
     /// The query string (`exp=…&sig=…`) that lets `method` reach `path`.
     pub fn sign(&self, method: &str, path: &str) -> String {
-        let exp = now_secs() + URL_LIFETIME.as_secs();
+        self.sign_for(method, path, URL_LIFETIME)
+    }
+
+    /// Like [`UrlSigner::sign`], valid for `lifetime`.
+    pub fn sign_for(&self, method: &str, path: &str, lifetime: Duration) -> String {
+        let exp = now_secs() + lifetime.as_secs();
         format!("exp={exp}&sig={}", self.mac(method, path, exp))
     }
 

@@ -58,9 +58,11 @@ impl Server {
                 .await
                 .map_err(|e| start_error("cannot read the URL-signing key", e))?,
         );
+        let cas = crate::cas::ContentStore::new(blobs.clone());
         Ok(Server {
             state: AppState {
-                schema: graphql::schema(cairn.clone(), signer.clone(), blobs.clone()),
+                schema: graphql::schema(cairn.clone(), signer.clone(), blobs.clone(), cas.clone()),
+                cas,
                 cairn,
                 blobs,
                 signer,

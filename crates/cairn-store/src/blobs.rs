@@ -104,6 +104,12 @@ impl BlobWriter {
         self.file.write_all(bytes).await
     }
 
+    /// Bytes written so far, and their base64 MD5.
+    pub fn digest(&self) -> (u64, String) {
+        let md5 = base64::engine::general_purpose::STANDARD.encode(self.md5.clone().finalize());
+        (self.size, md5)
+    }
+
     /// Make the blob durable and visible as `key`, replacing any old one.
     pub async fn commit(mut self, blobs: &LocalBlobs, key: &str) -> io::Result<WrittenBlob> {
         let target = blobs.path(key)?;

@@ -6,6 +6,7 @@
 //! into domain records. A PostgreSQL backend will sit beside this one,
 //! implementing the same traits with its own `migrations/postgres`.
 
+mod artifacts;
 mod blobs;
 mod entities;
 mod keys;
@@ -60,7 +61,9 @@ impl SqliteStore {
             // Reads map the file instead of copying pages into each
             // connection's small private cache; the pages are the OS's, so
             // this costs no memory of ours when idle.
-            .pragma("mmap_size", MMAP_BYTES.to_string());
+            .pragma("mmap_size", MMAP_BYTES.to_string())
+            // `$regex` in registry and collection filters compiles to REGEXP.
+            .with_regexp();
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options.clone())

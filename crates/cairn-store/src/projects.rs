@@ -11,14 +11,15 @@ use crate::{SqliteStore, backend, conflict_or_backend, now};
 impl ProjectStore for SqliteStore {
     async fn create_project(&self, project: NewProject) -> StoreResult<Project> {
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO projects (entity_id, name, description, access, created_by, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO projects (entity_id, name, description, access, created_by, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(project.entity_id)
         .bind(&project.name)
         .bind(&project.description)
         .bind(&project.access)
         .bind(project.created_by)
+        .bind(now())
         .bind(now())
         .fetch_one(&self.pool)
         .await
@@ -27,7 +28,7 @@ impl ProjectStore for SqliteStore {
                 format!("A project named {:?} already exists there.", project.name)
             })
         })?;
-        self.project_by_id(id).await
+        self.existing_project(id).await
     }
 
     async fn update_project(
@@ -38,15 +39,16 @@ impl ProjectStore for SqliteStore {
     ) -> StoreResult<Project> {
         sqlx::query(
             "UPDATE projects SET description = COALESCE(?, description), \
-             access = COALESCE(?, access) WHERE id = ?",
+             access = COALESCE(?, access), updated_at = ? WHERE id = ?",
         )
         .bind(description)
         .bind(access)
+        .bind(now())
         .bind(id)
         .execute(&self.pool)
         .await
         .map_err(backend)?;
-        self.project_by_id(id).await
+        self.existing_project(id).await
     }
 
     async fn project_by_name(
@@ -89,18 +91,24 @@ impl ProjectStore for SqliteStore {
             .map_err(backend)?;
         Ok(rows.into_iter().map(Project::from).collect())
     }
-}
 
-impl SqliteStore {
-    async fn project_by_id(&self, id: i64) -> StoreResult<Project> {
+    async fn project_by_id(&self, id: i64) -> StoreResult<Option<Project>> {
         let sql = format!(
             "SELECT {PROJECT_COLUMNS} FROM projects p JOIN entities e ON e.id = p.entity_id WHERE p.id = ?"
         );
-        let row: ProjectRow = sqlx::query_as(&sql)
+        let row: Option<ProjectRow> = sqlx::query_as(&sql)
             .bind(id)
-            .fetch_one(&self.pool)
+            .fetch_optional(&self.pool)
             .await
             .map_err(backend)?;
-        Ok(row.into())
+        Ok(row.map(Project::from))
+    }
+}
+
+impl SqliteStore {
+    async fn existing_project(&self, id: i64) -> StoreResult<Project> {
+        self.project_by_id(id)
+            .await?
+            .ok_or_else(|| backend(format!("project {id} vanished")))
     }
 }

@@ -97,7 +97,8 @@ impl From<InviteRow> for Invite {
 
 /// Column list matching [`ProjectRow`], for `SELECT`s from `projects p JOIN entities e`.
 pub(crate) const PROJECT_COLUMNS: &str = "p.id, p.entity_id, e.name AS entity_name, p.name, \
-     p.description, p.access, p.created_by, p.created_at";
+     p.description, p.access, p.created_by, p.created_at, \
+     COALESCE(p.updated_at, p.created_at) AS updated_at";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct ProjectRow {
@@ -109,6 +110,7 @@ pub(crate) struct ProjectRow {
     access: String,
     created_by: Option<i64>,
     created_at: i64,
+    updated_at: i64,
 }
 
 impl From<ProjectRow> for Project {
@@ -122,10 +124,11 @@ impl From<ProjectRow> for Project {
             access: r.access,
             created_by: r.created_by,
             created_at: timestamp(r.created_at),
+            updated_at: timestamp(r.updated_at),
         }
     }
 }
 
-fn timestamp(secs: i64) -> OffsetDateTime {
+pub(crate) fn timestamp(secs: i64) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }

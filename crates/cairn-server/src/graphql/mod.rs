@@ -32,11 +32,17 @@ pub type CairnSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Build the schema. Per-request data (the [`Actor`]) is attached by the
 /// router; the [`Cairn`] service is shared.
-pub fn schema(cairn: Cairn, signer: UrlSigner, blobs: LocalBlobs) -> CairnSchema {
+pub fn schema(
+    cairn: Cairn,
+    signer: UrlSigner,
+    blobs: LocalBlobs,
+    cas: crate::cas::ContentStore,
+) -> CairnSchema {
     Schema::build(Query, Mutation::default(), EmptySubscription)
         .data(cairn)
         .data(signer)
         .data(blobs)
+        .data(cas)
         // The official client declares these in variable types of operations
         // we may not serve yet; registering them keeps the names stable.
         .register_output_type::<scalars::Int64>()

@@ -1,0 +1,326 @@
+//! Artifacts: versioned, content-addressed bundles of files.
+//!
+//! An artifact is logged into a *sequence* (a collection named after it) and
+//! gets a version index there at commit (`v0`, `v1`, …). It can also be
+//! linked into *portfolios* (registry collections), getting a version index
+//! in each. Each such place is a [`Membership`]; aliases (`latest`, `best`)
+//! belong to a membership, and a collection's alias names one membership at
+//! a time.
+//!
+//! File bytes are stored once per instance, named by their MD5 (the digest
+//! W&B's client computes for every file). An artifact's entries point at
+//! blobs by digest, so versions that share files share storage, and a blob is
+//! deleted only when no entry names it any more.
+
+use time::OffsetDateTime;
+
+/// The alias every collection moves to its newest version.
+pub const LATEST: &str = "latest";
+
+/// Longest alias or tag.
+pub const MAX_LABEL: usize = 128;
+
+/// Lifecycle of a logged artifact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArtifactState {
+    /// Created; files may still be uploading.
+    Pending,
+    /// Committed: complete, immutable, versioned.
+    Committed,
+}
+
+impl ArtifactState {
+    /// The wire and database spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ArtifactState::Pending => "PENDING",
+            ArtifactState::Committed => "COMMITTED",
+        }
+    }
+
+    /// Parse the database spelling.
+    pub fn parse(s: &str) -> Self {
+        if s == "COMMITTED" {
+            ArtifactState::Committed
+        } else {
+            ArtifactState::Pending
+        }
+    }
+}
+
+/// A kind of collection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CollectionKind {
+    /// Versions logged under one name.
+    Sequence,
+    /// Versions linked in (registry collections).
+    Portfolio,
+}
+
+impl CollectionKind {
+    /// The database spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CollectionKind::Sequence => "SEQUENCE",
+            CollectionKind::Portfolio => "PORTFOLIO",
+        }
+    }
+
+    /// Parse the database spelling.
+    pub fn parse(s: &str) -> Self {
+        if s == "PORTFOLIO" {
+            CollectionKind::Portfolio
+        } else {
+            CollectionKind::Sequence
+        }
+    }
+}
+
+/// An artifact type of a project (`dataset`, `model`, …).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArtifactType {
+    /// Row id.
+    pub id: i64,
+    /// The project.
+    pub project_id: i64,
+    /// Unique within the project.
+    pub name: String,
+    /// Free text.
+    pub description: Option<String>,
+    /// When it was first used.
+    pub created_at: OffsetDateTime,
+}
+
+/// A sequence or portfolio.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Collection {
+    /// Row id.
+    pub id: i64,
+    /// The project.
+    pub project_id: i64,
+    /// Its artifact type.
+    pub type_id: i64,
+    /// The type's name.
+    pub type_name: String,
+    /// Unique within the project.
+    pub name: String,
+    /// Sequence or portfolio.
+    pub kind: CollectionKind,
+    /// Free text.
+    pub description: Option<String>,
+    /// Tags, sorted.
+    pub tags: Vec<String>,
+    /// When it was created.
+    pub created_at: OffsetDateTime,
+    /// Last change (a new version, an edit).
+    pub updated_at: OffsetDateTime,
+}
+
+/// One logged artifact (a version, once committed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Artifact {
+    /// Row id.
+    pub id: i64,
+    /// The sequence it was logged into.
+    pub sequence_id: i64,
+    /// That sequence's name.
+    pub sequence_name: String,
+    /// The sequence's project.
+    pub project_id: i64,
+    /// The type's name.
+    pub type_name: String,
+    /// Pending or committed.
+    pub state: ArtifactState,
+    /// Hex MD5 of the manifest's contents.
+    pub digest: String,
+    /// Free text.
+    pub description: Option<String>,
+    /// JSON object text.
+    pub metadata: String,
+    /// The client's id for it, if given.
+    pub client_id: Option<String>,
+    /// The run that logged it.
+    pub run_id: Option<i64>,
+    /// The run's history step when it was logged.
+    pub history_step: Option<i64>,
+    /// Time to live, if set.
+    pub ttl_seconds: Option<i64>,
+    /// Base64 MD5 of its uploaded manifest.
+    pub manifest_md5: Option<String>,
+    /// Total bytes of its stored files.
+    pub size: i64,
+    /// Number of entries.
+    pub file_count: i64,
+    /// Version index in its sequence, once committed.
+    pub version_index: Option<i64>,
+    /// Tags, sorted.
+    pub tags: Vec<String>,
+    /// When it was created.
+    pub created_at: OffsetDateTime,
+    /// Last change.
+    pub updated_at: OffsetDateTime,
+}
+
+/// An artifact's place in a collection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    /// Row id.
+    pub id: i64,
+    /// The collection.
+    pub collection_id: i64,
+    /// The artifact.
+    pub artifact_id: i64,
+    /// Its version index in that collection.
+    pub version_index: i64,
+    /// Aliases it holds there, sorted.
+    pub aliases: Vec<Alias>,
+    /// When it joined the collection.
+    pub created_at: OffsetDateTime,
+}
+
+/// An alias held by a membership.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alias {
+    /// Row id.
+    pub id: i64,
+    /// The collection it names a version of.
+    pub collection_id: i64,
+    /// The alias.
+    pub alias: String,
+}
+
+/// One file or reference of an artifact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// Path inside the artifact.
+    pub path: String,
+    /// Base64 MD5 for stored files (names the blob); the reference's
+    /// checksum or URI for references.
+    pub digest: String,
+    /// Bytes, when known.
+    pub size: Option<i64>,
+    /// The URI, for references.
+    pub reference: Option<String>,
+    /// The id (as the client gave it) of the artifact that first stored it.
+    pub birth_artifact_id: Option<String>,
+    /// MIME type, when the client said.
+    pub mimetype: Option<String>,
+    /// Extra fields of the manifest entry (JSON), kept as given.
+    pub extra: Option<String>,
+}
+
+/// What a client declares when it creates an artifact.
+#[derive(Debug, Clone, Default)]
+pub struct NewArtifact {
+    /// The sequence's project.
+    pub project_id: i64,
+    /// Type name.
+    pub type_name: String,
+    /// Sequence name.
+    pub collection_name: String,
+    /// Hex MD5 of the manifest contents.
+    pub digest: String,
+    /// Free text.
+    pub description: Option<String>,
+    /// JSON object text.
+    pub metadata: Option<String>,
+    /// Aliases for the sequence, given at commit (plus `latest`).
+    pub aliases: Vec<String>,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// The client's id.
+    pub client_id: Option<String>,
+    /// The client's id of the sequence.
+    pub sequence_client_id: Option<String>,
+    /// The logging run.
+    pub run_id: Option<i64>,
+    /// History step.
+    pub history_step: Option<i64>,
+    /// Time to live.
+    pub ttl_seconds: Option<i64>,
+    /// Whether an identical latest version is returned instead of a new one.
+    pub deduplicate: bool,
+}
+
+/// A file a client is about to upload for a pending artifact.
+#[derive(Debug, Clone)]
+pub struct StagedFile {
+    /// Path inside the artifact.
+    pub path: String,
+    /// Base64 MD5 of the bytes.
+    pub md5: String,
+    /// MIME type.
+    pub mimetype: Option<String>,
+}
+
+/// A page of memberships (with their artifacts).
+#[derive(Debug, Clone, Default)]
+pub struct VersionPage {
+    /// Memberships and artifacts, in order.
+    pub versions: Vec<(Membership, Artifact)>,
+    /// Whether more follow.
+    pub has_next_page: bool,
+}
+
+/// Changes to an artifact's editable fields.
+#[derive(Debug, Clone, Default)]
+pub struct ArtifactPatch {
+    /// New description.
+    pub description: Option<String>,
+    /// New metadata (JSON object text).
+    pub metadata: Option<String>,
+    /// Tags to add.
+    pub tags_to_add: Vec<String>,
+    /// Tags to remove.
+    pub tags_to_delete: Vec<String>,
+    /// New time to live (`-2`/negative: clear).
+    pub ttl_seconds: Option<i64>,
+}
+
+/// Whether `s` is a version name (`v0`, `v12`); its index if so.
+pub fn version_index(s: &str) -> Option<i64> {
+    let digits = s.strip_prefix('v')?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// Check an alias or tag: non-empty, at most [`MAX_LABEL`] characters, no
+/// `/` or `:` (they separate path parts), and not a version name for aliases.
+pub fn validate_label(kind: &str, label: &str) -> Result<(), String> {
+    if label.is_empty() || label.chars().count() > MAX_LABEL {
+        return Err(format!(
+            "{kind} {label:?} must be 1 to {MAX_LABEL} characters."
+        ));
+    }
+    if label.contains(['/', ':']) || label.chars().any(char::is_control) {
+        return Err(format!(
+            "{kind} {label:?} may not contain '/', ':' or control characters."
+        ));
+    }
+    if kind == "Alias" && version_index(label).is_some() {
+        return Err(format!(
+            "Alias {label:?} looks like a version; version names cannot be aliases."
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_and_labels() {
+        assert_eq!(version_index("v0"), Some(0));
+        assert_eq!(version_index("v12"), Some(12));
+        assert_eq!(version_index("v"), None);
+        assert_eq!(version_index("vx"), None);
+        assert_eq!(version_index("best"), None);
+        assert!(validate_label("Alias", "best").is_ok());
+        assert!(validate_label("Alias", "v3").is_err());
+        assert!(validate_label("Tag", "a/b").is_err());
+        assert!(validate_label("Tag", "").is_err());
+    }
+}

@@ -1,0 +1,885 @@
+//! Artifacts and registries: logging, reading, editing, linking, deleting.
+//!
+//! Access follows the project an artifact lives in: whoever may read the
+//! project reads its artifacts; members of its entity (or instance admins)
+//! change them. Registries are projects of the organization's entity, which
+//! every user of the organization belongs to; a `RESTRICTED` registry is
+//! visible only to its creator and instance admins.
+//!
+//! Blob bytes are not handled here (the server owns the files); this layer
+//! decides what may be stored and what may be forgotten, and the server's
+//! content store holds a per-digest lock around both, so a blob is never
+//! deleted while an upload of the same bytes is being recorded.
+
+use crate::artifact::{
+    Artifact, ArtifactPatch, ArtifactType, Collection, CollectionKind, Entry, LATEST, Membership,
+    NewArtifact, StagedFile, VersionPage, validate_label,
+};
+use crate::authz::Actor;
+use crate::error::{CoreError, CoreResult};
+use crate::model::Project;
+use crate::store::RegistryQuery;
+use crate::{Cairn, names};
+
+/// Projects with this prefix in the organization's entity are registries.
+pub const REGISTRY_PREFIX: &str = "wandb-registry-";
+
+/// Access of a registry only its creator (and instance admins) may see.
+pub const RESTRICTED: &str = "RESTRICTED";
+
+/// Largest page of artifacts, collections or files.
+const MAX_ARTIFACT_PAGE: i64 = 10_000;
+
+/// Where a client wants an alias: a collection by entity/project/name.
+#[derive(Debug, Clone)]
+pub struct AliasTarget {
+    /// The alias.
+    pub alias: String,
+    /// Collection name.
+    pub collection: String,
+    /// Entity of the collection's project (the artifact's own when absent).
+    pub entity: Option<String>,
+    /// The collection's project (the artifact's own when absent).
+    pub project: Option<String>,
+}
+
+impl Cairn {
+    // ----- reading ----------------------------------------------------------
+
+    /// A project by id, if the caller may read it.
+    pub async fn readable_project_by_id(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> CoreResult<Option<Project>> {
+        let Some(project) = self.store.project_by_id(id).await? else {
+            return Ok(None);
+        };
+        Ok(self
+            .project(actor, &project.entity_name, &project.name)
+            .await?
+            .filter(|p| p.id == project.id))
+    }
+
+    /// An artifact the caller may read.
+    pub async fn artifact(&self, actor: &Actor, id: i64) -> CoreResult<Option<Artifact>> {
+        let Some(artifact) = self.store.artifact_by_id(id).await? else {
+            return Ok(None);
+        };
+        Ok(self
+            .readable_project_by_id(actor, artifact.project_id)
+            .await?
+            .map(|_| artifact))
+    }
+
+    /// An artifact the caller may read, or a not-found error.
+    pub async fn artifact_or_error(&self, actor: &Actor, id: i64) -> CoreResult<Artifact> {
+        self.artifact(actor, id)
+            .await?
+            .ok_or_else(|| CoreError::NotFound(format!("No artifact with id {id} exists.")))
+    }
+
+    /// An artifact by id with no access check: only for requests that carry
+    /// a URL signature the server made for it.
+    pub async fn artifact_for_signed_url(&self, id: i64) -> CoreResult<Option<Artifact>> {
+        Ok(self.store.artifact_by_id(id).await?)
+    }
+
+    /// The server artifact a client id names, if readable.
+    pub async fn artifact_by_client_id(
+        &self,
+        actor: &Actor,
+        client_id: &str,
+    ) -> CoreResult<Option<Artifact>> {
+        match self.store.artifact_by_client_id(client_id).await? {
+            Some(a) => self.artifact(actor, a.id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// A project's artifact types.
+    pub async fn artifact_types(
+        &self,
+        project: &Project,
+        after: Option<i64>,
+        first: i64,
+    ) -> CoreResult<Vec<ArtifactType>> {
+        check_page(first)?;
+        Ok(self.store.artifact_types(project.id, after, first).await?)
+    }
+
+    /// A project's artifact type by name.
+    pub async fn artifact_type(
+        &self,
+        project: &Project,
+        name: &str,
+    ) -> CoreResult<Option<ArtifactType>> {
+        Ok(self.store.artifact_type(project.id, name).await?)
+    }
+
+    /// A collection of a readable project by name.
+    pub async fn collection(
+        &self,
+        project: &Project,
+        name: &str,
+    ) -> CoreResult<Option<Collection>> {
+        Ok(self.store.collection_by_name(project.id, name).await?)
+    }
+
+    /// A collection by id, if its project is readable.
+    pub async fn collection_by_id(&self, actor: &Actor, id: i64) -> CoreResult<Option<Collection>> {
+        let Some(collection) = self.store.collection_by_id(id).await? else {
+            return Ok(None);
+        };
+        Ok(self
+            .readable_project_by_id(actor, collection.project_id)
+            .await?
+            .map(|_| collection))
+    }
+
+    /// A page of a readable project's collections.
+    pub async fn collections(
+        &self,
+        project: &Project,
+        type_id: Option<i64>,
+        kinds: &[CollectionKind],
+        filter: Option<&serde_json::Value>,
+        after: Option<i64>,
+        first: i64,
+    ) -> CoreResult<Vec<Collection>> {
+        check_page(first)?;
+        Ok(self
+            .store
+            .collections(project.id, type_id, kinds, filter, after, first)
+            .await?)
+    }
+
+    /// How many collections [`Cairn::collections`] lists in all.
+    pub async fn collection_count(
+        &self,
+        project: &Project,
+        type_id: Option<i64>,
+        kinds: &[CollectionKind],
+        filter: Option<&serde_json::Value>,
+    ) -> CoreResult<i64> {
+        Ok(self
+            .store
+            .collection_count(project.id, type_id, kinds, filter)
+            .await?)
+    }
+
+    /// A version of a collection by `v3` or alias.
+    pub async fn membership(
+        &self,
+        collection: &Collection,
+        version_or_alias: &str,
+    ) -> CoreResult<Option<Membership>> {
+        Ok(self
+            .store
+            .membership_by_name(collection.id, version_or_alias)
+            .await?)
+    }
+
+    /// A membership by id, if its collection is readable.
+    pub async fn membership_by_id(&self, actor: &Actor, id: i64) -> CoreResult<Option<Membership>> {
+        let Some(membership) = self.store.membership_by_id(id).await? else {
+            return Ok(None);
+        };
+        Ok(self
+            .collection_by_id(actor, membership.collection_id)
+            .await?
+            .map(|_| membership))
+    }
+
+    /// An artifact's memberships (its sequence and every link).
+    pub async fn memberships_of(&self, artifact: &Artifact) -> CoreResult<Vec<Membership>> {
+        Ok(self.store.memberships_of(artifact.id).await?)
+    }
+
+    /// A page of a collection's versions, newest first.
+    pub async fn versions(
+        &self,
+        collection: &Collection,
+        filter: Option<&serde_json::Value>,
+        after: Option<i64>,
+        first: i64,
+    ) -> CoreResult<VersionPage> {
+        check_page(first)?;
+        Ok(self
+            .store
+            .versions(collection.id, filter, after, first)
+            .await?)
+    }
+
+    /// How many versions [`Cairn::versions`] lists in all.
+    pub async fn version_count(
+        &self,
+        collection: &Collection,
+        filter: Option<&serde_json::Value>,
+    ) -> CoreResult<i64> {
+        Ok(self.store.version_count(collection.id, filter).await?)
+    }
+
+    /// A page of an artifact's stored files, by path.
+    pub async fn artifact_entries(
+        &self,
+        artifact: &Artifact,
+        names: Option<&[String]>,
+        after: Option<&str>,
+        first: i64,
+    ) -> CoreResult<Vec<Entry>> {
+        check_page(first)?;
+        Ok(self
+            .store
+            .entries(artifact.id, names, after, first)
+            .await?)
+    }
+
+    /// How many stored files an artifact has.
+    pub async fn artifact_entry_count(
+        &self,
+        artifact: &Artifact,
+        names: Option<&[String]>,
+    ) -> CoreResult<i64> {
+        Ok(self.store.entry_count(artifact.id, names).await?)
+    }
+
+    /// Runs that used an artifact (ids).
+    pub async fn artifact_users(&self, artifact: &Artifact) -> CoreResult<Vec<i64>> {
+        Ok(self.store.artifact_users(artifact.id).await?)
+    }
+
+    /// Artifacts a run logged (`output`) or used.
+    pub async fn run_artifacts(
+        &self,
+        run_id: i64,
+        output: bool,
+        after: Option<i64>,
+        first: i64,
+    ) -> CoreResult<Vec<Artifact>> {
+        check_page(first)?;
+        Ok(self
+            .store
+            .run_artifacts(run_id, output, after, first)
+            .await?)
+    }
+
+    /// How many [`Cairn::run_artifacts`] lists.
+    pub async fn run_artifact_count(&self, run_id: i64, output: bool) -> CoreResult<i64> {
+        Ok(self.store.run_artifact_count(run_id, output).await?)
+    }
+
+    /// Whether the caller may read some artifact file with this digest in
+    /// the entity (the `/artifacts/{entity}/{digest}` fallback download).
+    pub async fn may_read_digest(
+        &self,
+        actor: &Actor,
+        entity: &str,
+        project: Option<&str>,
+        md5: &str,
+    ) -> CoreResult<bool> {
+        let mut readable = Vec::new();
+        match project {
+            Some(name) => {
+                if let Some(p) = self.project(actor, entity, name).await? {
+                    readable.push(p.id);
+                }
+            }
+            None => {
+                let mut after = None;
+                loop {
+                    let page = self.projects(actor, entity, after, 1000).await?;
+                    readable.extend(page.projects.iter().map(|p| p.id));
+                    after = page.projects.last().map(|p| p.id);
+                    if !page.has_next_page {
+                        break;
+                    }
+                }
+            }
+        }
+        if readable.is_empty() {
+            return Ok(false);
+        }
+        Ok(self.store.digest_in_projects(md5, &readable).await?)
+    }
+
+    // ----- logging ----------------------------------------------------------
+
+    /// Create a pending artifact in `entity/project` (created if missing, as
+    /// runs do), logged by `run_name` if given. Returns the artifact and
+    /// whether an identical latest version was returned instead.
+    pub async fn create_artifact(
+        &self,
+        actor: &Actor,
+        entity: &str,
+        project: &str,
+        run_name: Option<&str>,
+        mut new: NewArtifact,
+    ) -> CoreResult<(Artifact, bool)> {
+        names::validate("artifact", &new.collection_name)?;
+        validate_type_name(&new.type_name)?;
+        for alias in &new.aliases {
+            validate_label("Alias", alias).map_err(CoreError::InvalidInput)?;
+        }
+        for tag in &new.tags {
+            validate_label("Tag", tag).map_err(CoreError::InvalidInput)?;
+        }
+        new.aliases.retain(|a| a != LATEST);
+        if let Some(metadata) = &new.metadata {
+            check_metadata(metadata)?;
+        }
+        if new.digest.is_empty() || new.digest.len() > 128 {
+            return Err(CoreError::InvalidInput(
+                "An artifact needs a digest (the hex MD5 of its manifest).".into(),
+            ));
+        }
+        let (project, _) = self
+            .upsert_project(actor, Some(entity), project, None, None)
+            .await?;
+        self.check_registry_type(&project, &new.type_name).await?;
+        new.project_id = project.id;
+        if let Some(run_name) = run_name.filter(|n| !n.is_empty()) {
+            new.run_id = self.run_in(&project, run_name).await?.map(|r| r.id);
+        }
+        Ok(self.store.create_artifact(&new).await?)
+    }
+
+    /// An artifact the caller may change.
+    pub async fn writable_artifact(&self, actor: &Actor, id: i64) -> CoreResult<Artifact> {
+        let artifact = self.artifact_or_error(actor, id).await?;
+        let project = self.project_of(&artifact).await?;
+        if !self.may_edit_entity(actor, project.entity_id).await? {
+            return Err(CoreError::PermissionDenied(format!(
+                "Artifact {}: you may read it but only members of {:?} may change it.",
+                artifact.sequence_name, project.entity_name
+            )));
+        }
+        Ok(artifact)
+    }
+
+    /// The project an artifact lives in.
+    pub async fn project_of(&self, artifact: &Artifact) -> CoreResult<Project> {
+        self.store
+            .project_by_id(artifact.project_id)
+            .await?
+            .ok_or_else(|| CoreError::Internal(format!("artifact {} has no project", artifact.id)))
+    }
+
+    /// Record files a client is about to upload for a pending artifact.
+    /// Returns, per file, whether its bytes are already stored.
+    pub async fn stage_artifact_files(
+        &self,
+        actor: &Actor,
+        artifact_id: i64,
+        files: &[StagedFile],
+    ) -> CoreResult<Vec<bool>> {
+        let artifact = self.writable_artifact(actor, artifact_id).await?;
+        if artifact.state != crate::artifact::ArtifactState::Pending {
+            return Err(CoreError::Conflict(format!(
+                "Artifact {} is committed; its files cannot change.",
+                artifact.id
+            )));
+        }
+        for file in files {
+            names::validate_file_path(&file.path)?;
+            check_md5(&file.md5)?;
+        }
+        Ok(self.store.stage_files(artifact.id, files).await?)
+    }
+
+    /// Whether a blob is stored; its size if so.
+    pub async fn blob_size(&self, md5: &str) -> CoreResult<Option<i64>> {
+        Ok(self.store.blob_size(md5).await?)
+    }
+
+    /// Record bytes durably stored under their digest. The caller holds the
+    /// digest's lock.
+    pub async fn record_blob(&self, md5: &str, size: i64) -> CoreResult<()> {
+        Ok(self.store.insert_blob(md5, size).await?)
+    }
+
+    /// Forget a blob nothing references; true if its bytes may now be
+    /// deleted. The caller holds the digest's lock.
+    pub async fn forget_blob_if_unreferenced(&self, md5: &str) -> CoreResult<bool> {
+        Ok(self.store.forget_blob_if_unreferenced(md5).await?)
+    }
+
+    /// Attach an uploaded manifest to a pending artifact.
+    pub async fn set_artifact_manifest(&self, artifact: &Artifact, md5: &str) -> CoreResult<()> {
+        Ok(self.store.set_manifest(artifact.id, md5).await?)
+    }
+
+    /// Commit a pending artifact with the entries of its manifest.
+    pub async fn commit_artifact(
+        &self,
+        actor: &Actor,
+        artifact_id: i64,
+        entries: &[Entry],
+    ) -> CoreResult<Artifact> {
+        let artifact = self.writable_artifact(actor, artifact_id).await?;
+        for entry in entries {
+            names::validate_file_path(&entry.path)?;
+            if entry.reference.is_none() {
+                check_md5(&entry.digest)?;
+            }
+        }
+        Ok(self.store.commit_artifact(artifact.id, entries).await?)
+    }
+
+    /// Record that a run used an artifact.
+    pub async fn use_artifact(
+        &self,
+        actor: &Actor,
+        entity: &str,
+        project: &str,
+        run_name: &str,
+        artifact: &Artifact,
+        used_as: Option<&str>,
+    ) -> CoreResult<()> {
+        let run = self.writable_run_by_name(actor, entity, project, run_name).await?;
+        Ok(self.store.use_artifact(run.id, artifact.id, used_as).await?)
+    }
+
+    // ----- editing ----------------------------------------------------------
+
+    /// Change description, metadata, tags or TTL.
+    pub async fn update_artifact(
+        &self,
+        actor: &Actor,
+        id: i64,
+        patch: ArtifactPatch,
+    ) -> CoreResult<Artifact> {
+        let artifact = self.writable_artifact(actor, id).await?;
+        if let Some(metadata) = &patch.metadata {
+            check_metadata(metadata)?;
+        }
+        for tag in patch.tags_to_add.iter().chain(&patch.tags_to_delete) {
+            validate_label("Tag", tag).map_err(CoreError::InvalidInput)?;
+        }
+        Ok(self.store.update_artifact(artifact.id, &patch).await?)
+    }
+
+    /// Give or take aliases of an artifact in the collections they name.
+    pub async fn set_aliases(
+        &self,
+        actor: &Actor,
+        id: i64,
+        targets: &[AliasTarget],
+        add: bool,
+    ) -> CoreResult<()> {
+        let artifact = self.writable_artifact(actor, id).await?;
+        let home = self.project_of(&artifact).await?;
+        for target in targets {
+            validate_label("Alias", &target.alias).map_err(CoreError::InvalidInput)?;
+            let project = match (&target.entity, &target.project) {
+                (Some(e), Some(p)) if (e, p) != (&home.entity_name, &home.name) => self
+                    .project(actor, e, p)
+                    .await?
+                    .ok_or_else(|| CoreError::NotFound(format!("No project {e}/{p} exists.")))?,
+                _ => home.clone(),
+            };
+            if !self.may_edit_entity(actor, project.entity_id).await? {
+                return Err(CoreError::PermissionDenied(format!(
+                    "Only members of {:?} may change aliases there.",
+                    project.entity_name
+                )));
+            }
+            let collection = self
+                .store
+                .collection_by_name(project.id, &target.collection)
+                .await?
+                .ok_or_else(|| {
+                    CoreError::NotFound(format!(
+                        "No artifact collection {:?} exists in {}/{}.",
+                        target.collection, project.entity_name, project.name
+                    ))
+                })?;
+            let membership = self
+                .store
+                .memberships_of(artifact.id)
+                .await?
+                .into_iter()
+                .find(|m| m.collection_id == collection.id)
+                .ok_or_else(|| {
+                    CoreError::InvalidInput(format!(
+                        "This artifact is not a version of {:?}, so it cannot hold an alias there.",
+                        target.collection
+                    ))
+                })?;
+            let aliases = [target.alias.clone()];
+            if add {
+                self.store.add_aliases(membership.id, &aliases).await?;
+            } else {
+                self.store.remove_aliases(membership.id, &aliases).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Delete an artifact. Without `delete_aliases` it must hold no alias
+    /// but `latest`. Returns the digests whose blobs may now be unused.
+    pub async fn delete_artifact(
+        &self,
+        actor: &Actor,
+        id: i64,
+        delete_aliases: bool,
+    ) -> CoreResult<(Artifact, Vec<String>)> {
+        let artifact = self.writable_artifact(actor, id).await?;
+        if !delete_aliases {
+            let held: Vec<String> = self
+                .store
+                .memberships_of(artifact.id)
+                .await?
+                .into_iter()
+                .flat_map(|m| m.aliases)
+                .map(|a| a.alias)
+                .filter(|a| a != LATEST)
+                .collect();
+            if !held.is_empty() {
+                return Err(CoreError::Conflict(format!(
+                    "Cannot delete artifact {}:v{} while it has aliases ({}); delete them first or pass delete_aliases=True.",
+                    artifact.sequence_name,
+                    artifact.version_index.unwrap_or_default(),
+                    held.join(", ")
+                )));
+            }
+        }
+        let digests = self.store.delete_artifact(artifact.id).await?;
+        Ok((artifact, digests))
+    }
+
+    /// Rename or describe a collection.
+    pub async fn update_collection(
+        &self,
+        actor: &Actor,
+        id: i64,
+        name: Option<&str>,
+        description: Option<&str>,
+    ) -> CoreResult<Collection> {
+        let collection = self.writable_collection(actor, id).await?;
+        if let Some(name) = name {
+            names::validate("artifact collection", name)?;
+        }
+        Ok(self
+            .store
+            .update_collection(collection.id, name, description)
+            .await?)
+    }
+
+    /// Move a sequence to another type.
+    pub async fn move_collection(
+        &self,
+        actor: &Actor,
+        id: i64,
+        type_name: &str,
+    ) -> CoreResult<Collection> {
+        let collection = self.writable_collection(actor, id).await?;
+        validate_type_name(type_name)?;
+        Ok(self.store.move_collection(collection.id, type_name).await?)
+    }
+
+    /// Add and remove a collection's tags.
+    pub async fn tag_collection(
+        &self,
+        actor: &Actor,
+        entity: &str,
+        project: &str,
+        name: &str,
+        add: &[String],
+        remove: &[String],
+    ) -> CoreResult<Collection> {
+        for tag in add.iter().chain(remove) {
+            validate_label("Tag", tag).map_err(CoreError::InvalidInput)?;
+        }
+        let project = self
+            .project(actor, entity, project)
+            .await?
+            .ok_or_else(|| CoreError::NotFound(format!("No project {entity}/{project} exists.")))?;
+        let collection = self
+            .store
+            .collection_by_name(project.id, name)
+            .await?
+            .ok_or_else(|| CoreError::NotFound(format!("No artifact collection {name:?} exists.")))?;
+        let collection = self.writable_collection(actor, collection.id).await?;
+        self.store.tag_collection(collection.id, add, remove).await?;
+        self.collection_by_id(actor, collection.id)
+            .await?
+            .ok_or_else(|| CoreError::Internal("collection vanished".into()))
+    }
+
+    /// Delete a collection (and a sequence's versions). Returns digests
+    /// whose blobs may now be unused.
+    pub async fn delete_collection(&self, actor: &Actor, id: i64) -> CoreResult<(Collection, Vec<String>)> {
+        let collection = self.writable_collection(actor, id).await?;
+        let digests = self.store.delete_collection(collection.id).await?;
+        Ok((collection, digests))
+    }
+
+    async fn writable_collection(&self, actor: &Actor, id: i64) -> CoreResult<Collection> {
+        let collection = self.collection_by_id(actor, id).await?.ok_or_else(|| {
+            CoreError::NotFound(format!("No artifact collection with id {id} exists."))
+        })?;
+        let project = self
+            .store
+            .project_by_id(collection.project_id)
+            .await?
+            .ok_or_else(|| CoreError::Internal("collection without project".into()))?;
+        if !self.may_edit_entity(actor, project.entity_id).await? {
+            return Err(CoreError::PermissionDenied(format!(
+                "Only members of {:?} may change the collection {:?}.",
+                project.entity_name, collection.name
+            )));
+        }
+        Ok(collection)
+    }
+
+    // ----- linking and registries --------------------------------------------
+
+    /// Link an artifact into the portfolio `entity/project/name`.
+    pub async fn link_artifact(
+        &self,
+        actor: &Actor,
+        artifact: &Artifact,
+        entity: &str,
+        project: &str,
+        portfolio: &str,
+        aliases: &[String],
+    ) -> CoreResult<Membership> {
+        names::validate("artifact collection", portfolio)?;
+        for alias in aliases {
+            validate_label("Alias", alias).map_err(CoreError::InvalidInput)?;
+        }
+        if artifact.state != crate::artifact::ArtifactState::Committed {
+            return Err(CoreError::InvalidInput(
+                "Only committed artifacts can be linked.".into(),
+            ));
+        }
+        let target = self.project(actor, entity, project).await?.ok_or_else(|| {
+            if project.starts_with(REGISTRY_PREFIX) {
+                CoreError::NotFound(format!(
+                    "No registry {:?} exists in this organization; create it first.",
+                    project.trim_start_matches(REGISTRY_PREFIX)
+                ))
+            } else {
+                CoreError::NotFound(format!("No project {entity}/{project} exists."))
+            }
+        })?;
+        if !self.may_edit_entity(actor, target.entity_id).await? {
+            return Err(CoreError::PermissionDenied(format!(
+                "Only members of {:?} may link artifacts into {project:?}.",
+                target.entity_name
+            )));
+        }
+        self.check_registry_type(&target, &artifact.type_name).await?;
+        let aliases: Vec<String> = aliases.iter().filter(|a| *a != LATEST).cloned().collect();
+        Ok(self
+            .store
+            .link_artifact(artifact.id, target.id, portfolio, &aliases)
+            .await?)
+    }
+
+    /// Remove an artifact from a portfolio.
+    pub async fn unlink_artifact(
+        &self,
+        actor: &Actor,
+        artifact_id: i64,
+        collection_id: i64,
+    ) -> CoreResult<()> {
+        self.artifact_or_error(actor, artifact_id).await?;
+        self.writable_collection(actor, collection_id).await?;
+        if !self
+            .store
+            .unlink_artifact(artifact_id, collection_id)
+            .await?
+        {
+            return Err(CoreError::NotFound(
+                "That artifact is not linked into that collection.".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The organization's entity, owner of the registries: (id, name).
+    pub fn org_entity(&self) -> (i64, &str) {
+        (self.org_entity_id, &self.org_entity_name)
+    }
+
+    /// The organization's name.
+    pub fn organization_name(&self) -> &'static str {
+        crate::service::DEFAULT_ORGANIZATION
+    }
+
+    /// Registry settings: all types allowed, or the list.
+    pub async fn registry_types(&self, project: &Project) -> CoreResult<(bool, Vec<String>)> {
+        Ok(self.store.registry_types(project.id).await?)
+    }
+
+    /// Set which artifact types a registry accepts.
+    pub async fn set_registry_types(
+        &self,
+        actor: &Actor,
+        project: &Project,
+        allow_all: bool,
+        types: &[String],
+    ) -> CoreResult<()> {
+        if !self.may_edit_entity(actor, project.entity_id).await? {
+            return Err(CoreError::PermissionDenied(
+                "Only organization members may change registries.".into(),
+            ));
+        }
+        for t in types {
+            validate_type_name(t)?;
+        }
+        Ok(self
+            .store
+            .set_registry_types(project.id, allow_all, types)
+            .await?)
+    }
+
+    /// Registries, collections or versions the caller may see, per `query`
+    /// (its `org_entity_id` and `hidden_projects` are filled in here).
+    pub async fn registry_query(&self, actor: &Actor, mut query: RegistryQuery) -> CoreResult<RegistryQuery> {
+        check_page(query.first)?;
+        query.org_entity_id = self.org_entity_id;
+        if actor.admin().is_none() {
+            let mut hidden = Vec::new();
+            let mut after = None;
+            loop {
+                let page = self
+                    .store
+                    .list_projects(self.org_entity_id, false, after, 1000)
+                    .await?;
+                for p in &page {
+                    if p.access == RESTRICTED && p.created_by != Some(actor.user().id) {
+                        hidden.push(p.id);
+                    }
+                }
+                after = page.last().map(|p| p.id);
+                if page.len() < 1000 {
+                    break;
+                }
+            }
+            query.hidden_projects = hidden;
+        }
+        Ok(query)
+    }
+
+    /// Registry project ids matching a prepared query.
+    pub async fn registry_ids(&self, query: &RegistryQuery) -> CoreResult<Vec<i64>> {
+        Ok(self.store.registry_ids(query).await?)
+    }
+
+    /// Registry collection ids matching a prepared query.
+    pub async fn registry_collection_ids(&self, query: &RegistryQuery) -> CoreResult<Vec<i64>> {
+        Ok(self.store.registry_collection_ids(query).await?)
+    }
+
+    /// How many registry collections match a prepared query.
+    pub async fn registry_collection_count(&self, query: &RegistryQuery) -> CoreResult<i64> {
+        Ok(self.store.registry_collection_count(query).await?)
+    }
+
+    /// Registry version (membership) ids matching a prepared query.
+    pub async fn registry_membership_ids(&self, query: &RegistryQuery) -> CoreResult<Vec<i64>> {
+        Ok(self.store.registry_membership_ids(query).await?)
+    }
+
+    /// Delete a registry (or any project the caller administers) with all
+    /// its collections. Returns digests whose blobs may now be unused.
+    pub async fn delete_project(&self, actor: &Actor, project: &Project) -> CoreResult<Vec<String>> {
+        let creator = project.created_by == Some(actor.user().id);
+        if actor.admin().is_none() && !creator {
+            return Err(CoreError::PermissionDenied(format!(
+                "Only its creator or an instance admin may delete {:?}.",
+                project.name
+            )));
+        }
+        Ok(self.store.delete_project(project.id).await?)
+    }
+
+    /// Rename a project (registries are renamed this way).
+    pub async fn rename_project(
+        &self,
+        actor: &Actor,
+        project: &Project,
+        name: &str,
+    ) -> CoreResult<Project> {
+        names::validate("project", name)?;
+        if !self.may_edit_entity(actor, project.entity_id).await? {
+            return Err(CoreError::PermissionDenied(format!(
+                "Only members of {:?} may rename its projects.",
+                project.entity_name
+            )));
+        }
+        self.store.rename_project(project.id, name).await?;
+        self.store
+            .project_by_id(project.id)
+            .await?
+            .ok_or_else(|| CoreError::Internal("project vanished".into()))
+    }
+
+    async fn check_registry_type(&self, project: &Project, type_name: &str) -> CoreResult<()> {
+        if !project.name.starts_with(REGISTRY_PREFIX) {
+            return Ok(());
+        }
+        let (allow_all, types) = self.store.registry_types(project.id).await?;
+        if allow_all || types.iter().any(|t| t == type_name) {
+            return Ok(());
+        }
+        Err(CoreError::InvalidInput(format!(
+            "Registry {:?} accepts artifacts of type {}, not {type_name:?}.",
+            project.name.trim_start_matches(REGISTRY_PREFIX),
+            types.join(", ")
+        )))
+    }
+}
+
+fn check_page(first: i64) -> CoreResult<()> {
+    if (1..=MAX_ARTIFACT_PAGE).contains(&first) {
+        Ok(())
+    } else {
+        Err(CoreError::InvalidInput(format!(
+            "Page size {first} is out of range; ask for 1 to {MAX_ARTIFACT_PAGE}."
+        )))
+    }
+}
+
+/// Artifact type names: letters, digits, `-`, `_`, `.` and inner spaces.
+fn validate_type_name(name: &str) -> CoreResult<()> {
+    let ok = !name.is_empty()
+        && name.chars().count() <= names::MAX_NAME_LEN
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ' '))
+        && !name.starts_with(' ')
+        && !name.ends_with(' ');
+    if ok {
+        Ok(())
+    } else {
+        Err(CoreError::InvalidInput(format!(
+            "The artifact type {name:?} must be 1 to {} letters, digits, '-', '_', '.' or inner spaces.",
+            names::MAX_NAME_LEN
+        )))
+    }
+}
+
+/// Metadata must be a JSON object.
+fn check_metadata(metadata: &str) -> CoreResult<()> {
+    match serde_json::from_str::<serde_json::Value>(metadata) {
+        Ok(serde_json::Value::Object(_)) => Ok(()),
+        _ => Err(CoreError::InvalidInput(
+            "Artifact metadata must be a JSON object.".into(),
+        )),
+    }
+}
+
+/// A file digest must be the base64 of 16 bytes (an MD5).
+pub fn check_md5(md5: &str) -> CoreResult<()> {
+    use base64::Engine;
+    match base64::engine::general_purpose::STANDARD.decode(md5) {
+        Ok(bytes) if bytes.len() == 16 => Ok(()),
+        _ => Err(CoreError::InvalidInput(format!(
+            "{md5:?} is not a file digest (the base64 of an MD5)."
+        ))),
+    }
+}

@@ -1,0 +1,355 @@
+//! Artifact bytes over HTTP.
+//!
+//! | route                                                   | proof            |
+//! |---------------------------------------------------------|------------------|
+//! | `PUT /cairn/v1/artifact-blobs/{md5 hex}`                | signed URL       |
+//! | `GET /cairn/v1/artifact-blobs/{md5 hex}/{*name}`        | signed URL       |
+//! | `PUT /cairn/v1/artifacts/{id}/manifest/{md5 hex}`       | signed URL       |
+//! | `PUT /cairn/v1/artifact-uploads/{upload id}/{part}`     | signed URL       |
+//! | `GET /artifacts/{entity}/{md5 hex}`                     | API key (Basic)  |
+//! | `GET /artifactsV2/{region}/{entity}/{project}/{collection}/…/{md5 hex}/{name}` | API key |
+//!
+//! `wandb-core` uploads and Python downloads without credentials, so the
+//! GraphQL layer hands out URLs signed for one method and one path (see
+//! `signing.rs`); download URLs live an hour. Uploads are checked against
+//! the digest in their URL as they stream to disk (`cas.rs`). Downloads
+//! honour a single `Range`, which the client uses for files of 2 GiB and up.
+
+use std::io::SeekFrom;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use cairn_core::CoreError;
+use futures_util::StreamExt;
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+
+use crate::auth;
+use crate::cas::b64_of;
+use crate::error::http_error;
+use crate::router::AppState;
+use crate::signing::Signature;
+
+/// How long a download URL works.
+pub const DOWNLOAD_URL_LIFETIME: Duration = Duration::from_secs(60 * 60);
+
+/// The upload path of a digest's bytes.
+pub fn blob_upload_path(md5_hex: &str) -> String {
+    format!("/cairn/v1/artifact-blobs/{md5_hex}")
+}
+
+/// The download path of a digest's bytes, ending in a file name for
+/// clients that save under the URL's last segment.
+pub fn blob_download_path(md5_hex: &str, name: &str) -> String {
+    let file = name.rsplit('/').next().unwrap_or("file");
+    let file = percent_encoding::utf8_percent_encode(file, percent_encoding::NON_ALPHANUMERIC);
+    format!("/cairn/v1/artifact-blobs/{md5_hex}/{file}")
+}
+
+/// The upload path of an artifact's manifest.
+pub fn manifest_upload_path(artifact_id: i64, md5_hex: &str) -> String {
+    format!("/cairn/v1/artifacts/{artifact_id}/manifest/{md5_hex}")
+}
+
+/// The upload path of one part of a multipart upload.
+pub fn part_upload_path(upload_id: &str, part: i64) -> String {
+    format!("/cairn/v1/artifact-uploads/{upload_id}/{part}")
+}
+
+/// The blob key of a stored multipart part.
+pub fn part_key(upload_id: &str, part: i64) -> String {
+    format!("uploads/{upload_id}/{part:06}")
+}
+
+fn check_signature(
+    state: &AppState,
+    method: &axum::http::Method,
+    uri: &axum::http::Uri,
+    signature: &Signature,
+) -> Result<(), CoreError> {
+    if state.signer.verify(method.as_str(), uri.path(), signature)
+    {
+        Ok(())
+    } else {
+        Err(CoreError::PermissionDenied(
+            "This URL's signature is missing, invalid or expired; ask the server for a new URL."
+                .into(),
+        ))
+    }
+}
+
+fn digest_of(hex: &str) -> Result<String, CoreError> {
+    b64_of(hex).ok_or_else(|| CoreError::InvalidInput(format!("{hex:?} is not an MD5 digest.")))
+}
+
+fn etag(hex: &str) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{hex}\"")).unwrap_or(HeaderValue::from_static("\"\""))
+}
+
+/// `PUT` a file's bytes.
+pub async fn upload_blob(
+    State(state): State<AppState>,
+    Path(hex): Path<String>,
+    Query(signature): Query<Signature>,
+    request: Request,
+) -> Response {
+    let stored = async {
+        check_signature(&state, request.method(), request.uri(), &signature)?;
+        let md5 = digest_of(&hex)?;
+        state.cas.put(&state.cairn, &md5, request.into_body()).await
+    };
+    match stored.await {
+        Ok(size) => {
+            let mut response = axum::Json(serde_json::json!({ "size": size })).into_response();
+            response.headers_mut().insert(header::ETAG, etag(&hex));
+            response
+        }
+        Err(e) => http_error(e),
+    }
+}
+
+/// `PUT` an artifact's manifest.
+pub async fn upload_manifest(
+    State(state): State<AppState>,
+    Path((artifact_id, hex)): Path<(i64, String)>,
+    Query(signature): Query<Signature>,
+    request: Request,
+) -> Response {
+    let stored = async {
+        check_signature(&state, request.method(), request.uri(), &signature)?;
+        let md5 = digest_of(&hex)?;
+        let artifact = state
+            .cairn
+            .artifact_for_signed_url(artifact_id)
+            .await?
+            .ok_or_else(|| CoreError::NotFound(format!("No artifact {artifact_id} exists.")))?;
+        state.cas.put(&state.cairn, &md5, request.into_body()).await?;
+        state.cairn.set_artifact_manifest(&artifact, &md5).await
+    };
+    match stored.await {
+        Ok(()) => axum::Json(serde_json::json!({ "ok": true })).into_response(),
+        Err(e) => http_error(e),
+    }
+}
+
+/// `PUT` one part of a multipart upload; answers its MD5 as the `ETag`.
+pub async fn upload_part(
+    State(state): State<AppState>,
+    Path((upload_id, part)): Path<(String, i64)>,
+    Query(signature): Query<Signature>,
+    request: Request,
+) -> Response {
+    let stored = async {
+        check_signature(&state, request.method(), request.uri(), &signature)?;
+        let io = |e: std::io::Error| CoreError::Internal(format!("storing upload part: {e}"));
+        let mut writer = state.blobs.writer().await.map_err(io)?;
+        let mut stream = request.into_body().into_data_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = match chunk {
+                Ok(c) => c,
+                Err(e) => {
+                    writer.abort().await;
+                    return Err(CoreError::InvalidInput(format!("The part broke off: {e}")));
+                }
+            };
+            if let Err(e) = writer.write(&chunk).await {
+                writer.abort().await;
+                return Err(io(e));
+            }
+        }
+        let written = writer
+            .commit(&state.blobs, &part_key(&upload_id, part))
+            .await
+            .map_err(io)?;
+        Ok(crate::cas::hex_of(&written.md5).unwrap_or_default())
+    };
+    match stored.await {
+        Ok(hex) => {
+            let mut response = StatusCode::OK.into_response();
+            response.headers_mut().insert(header::ETAG, etag(&hex));
+            response
+        }
+        Err(e) => http_error(e),
+    }
+}
+
+/// `GET` a file's bytes through a signed URL.
+pub async fn download_blob(
+    State(state): State<AppState>,
+    Path((hex, _name)): Path<(String, String)>,
+    Query(signature): Query<Signature>,
+    request: Request,
+) -> Response {
+    let (parts, _) = request.into_parts();
+    let opened = async {
+        check_signature(&state, &parts.method, &parts.uri, &signature)?;
+        serve(&state, &digest_of(&hex)?, &parts.headers).await
+    };
+    opened.await.unwrap_or_else(http_error)
+}
+
+/// `GET /artifacts/{entity}/{md5 hex}`: the layout-V1 fallback, with an API key.
+pub async fn download_v1(
+    State(state): State<AppState>,
+    Path((entity, hex)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    fallback(&state, &headers, &entity, None, &hex)
+        .await
+        .unwrap_or_else(http_error)
+}
+
+/// `GET /artifactsV2/{region}/{entity}/{project}/{collection}/…/{md5 hex}/{name}`.
+pub async fn download_v2(
+    State(state): State<AppState>,
+    Path((_region, entity, project, _collection, rest)): Path<(
+        String,
+        String,
+        String,
+        String,
+        String,
+    )>,
+    headers: HeaderMap,
+) -> Response {
+    let hex = rest
+        .split('/')
+        .find(|s| s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(str::to_ascii_lowercase);
+    let Some(hex) = hex else {
+        return http_error(CoreError::InvalidInput(
+            "The path names no file digest (32 hex digits).".into(),
+        ));
+    };
+    fallback(&state, &headers, &entity, Some(&project), &hex)
+        .await
+        .unwrap_or_else(http_error)
+}
+
+async fn fallback(
+    state: &AppState,
+    headers: &HeaderMap,
+    entity: &str,
+    project: Option<&str>,
+    hex: &str,
+) -> Result<Response, CoreError> {
+    let actor = auth::authenticate(&state.cairn, headers).await?;
+    let md5 = digest_of(hex)?;
+    if !state
+        .cairn
+        .may_read_digest(&actor, entity, project, &md5)
+        .await?
+    {
+        return Err(CoreError::NotFound(format!(
+            "No artifact file with digest {hex} exists in {entity}."
+        )));
+    }
+    serve(state, &md5, headers).await
+}
+
+/// The bytes of a stored digest, whole or the one `Range` asked for.
+async fn serve(state: &AppState, md5: &str, headers: &HeaderMap) -> Result<Response, CoreError> {
+    let missing = || CoreError::NotFound(format!("No file with digest {md5} is stored."));
+    let size = state.cairn.blob_size(md5).await?.ok_or_else(missing)? as u64;
+    let path = state.cas.path(md5).ok_or_else(missing)?;
+    let mut file = tokio::fs::File::open(&path).await.map_err(|_| missing())?;
+    let range = headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .map(|r| parse_range(r, size));
+    let (status, start, len) = match range {
+        None => (StatusCode::OK, 0, size),
+        Some(Some((start, end))) => (StatusCode::PARTIAL_CONTENT, start, end - start + 1),
+        Some(None) => {
+            let mut response = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
+            if let Ok(v) = HeaderValue::from_str(&format!("bytes */{size}")) {
+                response.headers_mut().insert(header::CONTENT_RANGE, v);
+            }
+            return Ok(response);
+        }
+    };
+    if start > 0 {
+        file.seek(SeekFrom::Start(start))
+            .await
+            .map_err(|e| CoreError::Internal(format!("seeking blob: {e}")))?;
+    }
+    let stream = tokio_util::io::ReaderStream::with_capacity(file.take(len), 256 * 1024);
+    let mut response = (status, Body::from_stream(stream)).into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    if let Some(hex) = crate::cas::hex_of(md5) {
+        h.insert(header::ETAG, etag(&hex));
+    }
+    if status == StatusCode::PARTIAL_CONTENT
+        && let Ok(v) = HeaderValue::from_str(&format!(
+            "bytes {start}-{}/{size}",
+            start + len - 1
+        ))
+    {
+        h.insert(header::CONTENT_RANGE, v);
+    }
+    Ok(response)
+}
+
+/// A single `bytes=a-b`, `bytes=a-` or `bytes=-n` range within `size`;
+/// `None` if unsatisfiable or malformed.
+fn parse_range(header: &str, size: u64) -> Option<(u64, u64)> {
+    let spec = header.trim().strip_prefix("bytes=")?;
+    if spec.contains(',') || size == 0 {
+        return None;
+    }
+    let (a, b) = spec.split_once('-')?;
+    let (start, end) = match (a.trim(), b.trim()) {
+        ("", n) => {
+            let n: u64 = n.parse().ok()?;
+            (size.saturating_sub(n), size - 1)
+        }
+        (a, "") => (a.parse().ok()?, size - 1),
+        (a, b) => (a.parse().ok()?, b.parse::<u64>().ok()?.min(size - 1)),
+    };
+    (start <= end && start < size).then_some((start, end))
+}
+
+/// Concatenate stored parts (in order) into one body for [`ContentStore::put`].
+pub async fn parts_body(
+    blobs: &cairn_store::LocalBlobs,
+    upload_id: &str,
+    parts: &[i64],
+) -> Result<Body, CoreError> {
+    let mut files = Vec::with_capacity(parts.len());
+    for part in parts {
+        let path = blobs
+            .path(&part_key(upload_id, *part))
+            .map_err(|_| CoreError::InvalidInput(format!("{upload_id:?} is not an upload id.")))?;
+        let file = tokio::fs::File::open(&path).await.map_err(|_| {
+            CoreError::InvalidInput(format!("Part {part} of upload {upload_id} was never uploaded."))
+        })?;
+        files.push(file);
+    }
+    let stream = futures_util::stream::iter(files)
+        .flat_map(|f| tokio_util::io::ReaderStream::with_capacity(f, 256 * 1024));
+    Ok(Body::from_stream(stream))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges() {
+        assert_eq!(parse_range("bytes=0-9", 100), Some((0, 9)));
+        assert_eq!(parse_range("bytes=90-", 100), Some((90, 99)));
+        assert_eq!(parse_range("bytes=-10", 100), Some((90, 99)));
+        assert_eq!(parse_range("bytes=50-500", 100), Some((50, 99)));
+        assert_eq!(parse_range("bytes=100-", 100), None);
+        assert_eq!(parse_range("bytes=5-1", 100), None);
+        assert_eq!(parse_range("bytes=0-1,3-4", 100), None);
+        assert_eq!(parse_range("items=0-1", 100), None);
+    }
+}

@@ -1,0 +1,164 @@
+//! The content-addressed store behind artifact files.
+//!
+//! Every distinct content is kept once, at `cas/<2 hex>/<32 hex>` in the blob
+//! store, named by its MD5 (the digest the W&B client computes for each file
+//! and sends before uploading). Bytes arriving for a digest are hashed as
+//! they stream to disk and kept only if they match it, so a stored blob is
+//! always what its name says.
+//!
+//! Storing and collecting race on the same digest: an upload may be putting
+//! bytes in place just as a delete decides nothing references them. Both
+//! therefore run under the digest's lock (one of [`STRIPES`] async mutexes),
+//! and each step pairs the file operation with its database row: an upload
+//! renames the file in and records the row; a collection forgets the row
+//! (only if unreferenced, checked in the same transaction) and unlinks the
+//! file. A reader never sees a row without its file.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use base64::Engine;
+use cairn_core::{Cairn, CoreError};
+use cairn_store::LocalBlobs;
+use futures_util::StreamExt;
+use tokio::sync::{Mutex, MutexGuard};
+
+/// Number of digest locks; digests hash onto them.
+const STRIPES: usize = 64;
+
+/// Content-addressed artifact bytes.
+#[derive(Clone)]
+pub struct ContentStore {
+    blobs: LocalBlobs,
+    locks: Arc<Vec<Mutex<()>>>,
+}
+
+/// The hex form of a base64 MD5, if it is one.
+pub fn hex_of(md5_b64: &str) -> Option<String> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(md5_b64)
+        .ok()?;
+    (bytes.len() == 16).then(|| hex(&bytes))
+}
+
+/// The base64 form of a hex MD5, if it is one.
+pub fn b64_of(md5_hex: &str) -> Option<String> {
+    if md5_hex.len() != 32 {
+        return None;
+    }
+    let bytes: Option<Vec<u8>> = (0..16)
+        .map(|i| u8::from_str_radix(md5_hex.get(2 * i..2 * i + 2)?, 16).ok())
+        .collect();
+    Some(base64::engine::general_purpose::STANDARD.encode(bytes?))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl ContentStore {
+    /// Keep artifact bytes in `blobs`.
+    pub fn new(blobs: LocalBlobs) -> Self {
+        ContentStore {
+            blobs,
+            locks: Arc::new((0..STRIPES).map(|_| Mutex::new(())).collect()),
+        }
+    }
+
+    /// The blob key of a digest (base64 MD5).
+    pub fn key(md5_b64: &str) -> Option<String> {
+        let hex = hex_of(md5_b64)?;
+        Some(format!("cas/{}/{hex}", &hex[..2]))
+    }
+
+    /// The file holding a digest's bytes.
+    pub fn path(&self, md5_b64: &str) -> Option<std::path::PathBuf> {
+        self.blobs.path(&Self::key(md5_b64)?).ok()
+    }
+
+    async fn lock(&self, md5_b64: &str) -> MutexGuard<'_, ()> {
+        let stripe = md5_b64
+            .bytes()
+            .fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(b as usize));
+        self.locks[stripe % STRIPES].lock().await
+    }
+
+    /// Stream `body` in as the content of `md5_b64`. Bytes whose MD5 differs
+    /// are discarded with an error; content already stored is accepted
+    /// without rewriting. Returns the size.
+    pub async fn put(&self, cairn: &Cairn, md5_b64: &str, body: Body) -> Result<i64, CoreError> {
+        let key = Self::key(md5_b64).ok_or_else(|| {
+            CoreError::InvalidInput(format!("{md5_b64:?} is not an MD5 digest."))
+        })?;
+        let mut writer = self.blobs.writer().await.map_err(io_error)?;
+        let mut stream = body.into_data_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = match chunk {
+                Ok(c) => c,
+                Err(e) => {
+                    writer.abort().await;
+                    return Err(CoreError::InvalidInput(format!(
+                        "The upload broke off: {e}"
+                    )));
+                }
+            };
+            if let Err(e) = writer.write(&chunk).await {
+                writer.abort().await;
+                return Err(io_error(e));
+            }
+        }
+        let (size, actual) = writer.digest();
+        if actual != md5_b64 {
+            writer.abort().await;
+            return Err(CoreError::InvalidInput(format!(
+                "Digest mismatch: the bytes received have MD5 {actual}, not the declared {md5_b64}."
+            )));
+        }
+        let _guard = self.lock(md5_b64).await;
+        if cairn.blob_size(md5_b64).await?.is_some() {
+            writer.abort().await;
+            return Ok(size as i64);
+        }
+        writer.commit(&self.blobs, &key).await.map_err(io_error)?;
+        cairn.record_blob(md5_b64, size as i64).await?;
+        Ok(size as i64)
+    }
+
+    /// Delete the bytes of every digest in `digests` that nothing references
+    /// any more. Returns how many blobs went.
+    pub async fn collect(&self, cairn: &Cairn, digests: &[String]) -> Result<usize, CoreError> {
+        let mut removed = 0;
+        for md5 in digests {
+            let Some(key) = Self::key(md5) else { continue };
+            let _guard = self.lock(md5).await;
+            if cairn.forget_blob_if_unreferenced(md5).await? {
+                self.blobs.delete(&key).await.map_err(io_error)?;
+                removed += 1;
+            }
+        }
+        if removed > 0 {
+            tracing::info!(removed, "artifact blobs collected");
+        }
+        Ok(removed)
+    }
+}
+
+fn io_error(e: std::io::Error) -> CoreError {
+    CoreError::Internal(format!("blob store: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digest_forms() {
+        let b64 = "XrY7u+Ae7tCTyyK7j1rNww==";
+        let hex = hex_of(b64).unwrap();
+        assert_eq!(hex, "5eb63bbbe01eeed093cb22bb8f5acdc3");
+        assert_eq!(b64_of(&hex).unwrap(), b64);
+        assert_eq!(ContentStore::key(b64).unwrap(), format!("cas/5e/{hex}"));
+        assert!(hex_of("nope").is_none());
+        assert!(b64_of("zz").is_none());
+    }
+}

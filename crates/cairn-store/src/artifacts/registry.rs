@@ -1,0 +1,126 @@
+//! Organization-wide listings: registries, their collections and versions.
+//!
+//! A registry is a project of the organization's entity whose name starts
+//! with `wandb-registry-`. Each listing compiles the caller's filters (one
+//! per level) into one statement and pages by row id, so the database does
+//! the filtering however many registries, collections and versions exist.
+
+use cairn_core::store::{RegistryQuery, StoreResult};
+use sqlx::SqlitePool;
+
+use super::filter::{self, Scope};
+use crate::backend;
+
+/// Projects that are registries of the organization and visible here
+/// (two binds: entity id, hidden ids as JSON).
+const REGISTRY_SCOPE: &str = "p.entity_id = ? AND substr(p.name, 1, 15) = 'wandb-registry-' \
+     AND p.id NOT IN (SELECT value FROM json_each(?))";
+
+struct Filters {
+    registry: filter::Condition,
+    collection: filter::Condition,
+    version: filter::Condition,
+}
+
+fn compile(query: &RegistryQuery) -> StoreResult<Filters> {
+    let empty = serde_json::json!({});
+    let or_empty = |f: &Option<serde_json::Value>| f.clone().unwrap_or_else(|| empty.clone());
+    Ok(Filters {
+        registry: filter::compile(Scope::Registry, &or_empty(&query.registry_filter))?,
+        collection: filter::compile(Scope::Collection, &or_empty(&query.collection_filter))?,
+        version: filter::compile(Scope::Version, &or_empty(&query.version_filter))?,
+    })
+}
+
+fn hidden(query: &RegistryQuery) -> String {
+    serde_json::to_string(&query.hidden_projects).unwrap_or_else(|_| "[]".into())
+}
+
+pub(super) async fn registry_ids(pool: &SqlitePool, query: &RegistryQuery) -> StoreResult<Vec<i64>> {
+    let f = compile(query)?;
+    let sql = format!(
+        "SELECT p.id FROM projects p WHERE {REGISTRY_SCOPE} AND ({}) AND p.id > ? \
+         ORDER BY p.id LIMIT ?",
+        f.registry.sql
+    );
+    let q = sqlx::query_scalar(&sql)
+        .bind(query.org_entity_id)
+        .bind(hidden(query));
+    bind_each!(q, &f.registry.binds)
+        .bind(query.after.unwrap_or(0))
+        .bind(query.first)
+        .fetch_all(pool)
+        .await
+        .map_err(backend)
+}
+
+fn collections_sql(f: &Filters, select: &str, page: bool) -> String {
+    format!(
+        "SELECT {select} FROM artifact_collections c JOIN projects p ON p.id = c.project_id \
+         WHERE {REGISTRY_SCOPE} AND c.kind = 'PORTFOLIO' AND ({}) AND ({}){}",
+        f.registry.sql,
+        f.collection.sql,
+        if page {
+            " AND c.id > ? ORDER BY c.id LIMIT ?"
+        } else {
+            ""
+        }
+    )
+}
+
+pub(super) async fn collection_ids(
+    pool: &SqlitePool,
+    query: &RegistryQuery,
+) -> StoreResult<Vec<i64>> {
+    let f = compile(query)?;
+    let sql = collections_sql(&f, "c.id", true);
+    let q = sqlx::query_scalar(&sql)
+        .bind(query.org_entity_id)
+        .bind(hidden(query));
+    let q = bind_each!(q, &f.registry.binds);
+    bind_each!(q, &f.collection.binds)
+        .bind(query.after.unwrap_or(0))
+        .bind(query.first)
+        .fetch_all(pool)
+        .await
+        .map_err(backend)
+}
+
+pub(super) async fn collection_count(pool: &SqlitePool, query: &RegistryQuery) -> StoreResult<i64> {
+    let f = compile(query)?;
+    let sql = collections_sql(&f, "COUNT(*)", false);
+    let q = sqlx::query_scalar(&sql)
+        .bind(query.org_entity_id)
+        .bind(hidden(query));
+    let q = bind_each!(q, &f.registry.binds);
+    bind_each!(q, &f.collection.binds)
+        .fetch_one(pool)
+        .await
+        .map_err(backend)
+}
+
+pub(super) async fn membership_ids(
+    pool: &SqlitePool,
+    query: &RegistryQuery,
+) -> StoreResult<Vec<i64>> {
+    let f = compile(query)?;
+    let sql = format!(
+        "SELECT m.id FROM artifact_memberships m JOIN artifacts a ON a.id = m.artifact_id \
+         JOIN artifact_collections c ON c.id = m.collection_id \
+         JOIN projects p ON p.id = c.project_id \
+         WHERE {REGISTRY_SCOPE} AND c.kind = 'PORTFOLIO' AND ({}) AND ({}) AND ({}) \
+         AND m.id > ? ORDER BY m.id LIMIT ?",
+        f.registry.sql, f.collection.sql, f.version.sql
+    );
+    let q = sqlx::query_scalar(&sql)
+        .bind(query.org_entity_id)
+        .bind(hidden(query));
+    let q = bind_each!(q, &f.registry.binds);
+    let q = bind_each!(q, &f.collection.binds);
+    bind_each!(q, &f.version.binds)
+        .bind(query.after.unwrap_or(0))
+        .bind(query.first)
+        .fetch_all(pool)
+        .await
+        .map_err(backend)
+}

@@ -40,12 +40,23 @@ pub fn blob_upload_path(md5_hex: &str) -> String {
     format!("/cairn/v1/artifact-blobs/{md5_hex}")
 }
 
-/// The download path of a digest's bytes, ending in a file name for
-/// clients that save under the URL's last segment.
-pub fn blob_download_path(md5_hex: &str, name: &str) -> String {
+/// Characters escaped in the cosmetic file-name segment (all but RFC 3986's
+/// unreserved ones).
+const NAME_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// The download URL path of a digest's bytes, and the path its signature
+/// covers. The URL ends in the file's name for clients that save under the
+/// last segment; the signature leaves that segment out, so however a client
+/// re-encodes the name the URL still works.
+pub fn blob_download_path(md5_hex: &str, name: &str) -> (String, String) {
     let file = name.rsplit('/').next().unwrap_or("file");
-    let file = percent_encoding::utf8_percent_encode(file, percent_encoding::NON_ALPHANUMERIC);
-    format!("/cairn/v1/artifact-blobs/{md5_hex}/{file}")
+    let file = percent_encoding::utf8_percent_encode(file, NAME_SEGMENT);
+    let signed = format!("/cairn/v1/artifact-blobs/{md5_hex}");
+    (format!("{signed}/{file}"), signed)
 }
 
 /// The upload path of an artifact's manifest.
@@ -184,7 +195,13 @@ pub async fn download_blob(
 ) -> Response {
     let (parts, _) = request.into_parts();
     let opened = async {
-        check_signature(&state, &parts.method, &parts.uri, &signature)?;
+        let signed = blob_upload_path(&hex);
+        if !state.signer.verify("GET", &signed, &signature) {
+            return Err(CoreError::PermissionDenied(
+                "This URL's signature is missing, invalid or expired; ask the server for a new URL."
+                    .into(),
+            ));
+        }
         serve(&state, &digest_of(&hex)?, &parts.headers).await
     };
     opened.await.unwrap_or_else(http_error)

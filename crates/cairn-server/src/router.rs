@@ -115,6 +115,7 @@ async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
             );
         }
     };
+    tracing::debug!(target: "cairn::graphql", body = %String::from_utf8_lossy(&body), "request");
     let mut value: serde_json::Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(e) => {
@@ -149,6 +150,9 @@ async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         .schema
         .execute(request.data(actor).data(base_url))
         .await;
+    if !response.errors.is_empty() {
+        tracing::debug!(target: "cairn::graphql", errors = ?response.errors, "answered with errors");
+    }
     Json(response).into_response()
 }
 

@@ -200,6 +200,16 @@ impl Cairn {
             .ok_or_else(|| CoreError::NotFound(format!("No run {entity}/{project}/{name} exists.")))
     }
 
+    /// A run by id that the caller may read, or why not.
+    pub async fn readable_run_by_id(&self, actor: &Actor, id: i64) -> CoreResult<Run> {
+        let not_found = || CoreError::NotFound(format!("No run with id {id} exists."));
+        let run = self.store.run_by_id(id).await?.ok_or_else(not_found)?;
+        self.project(actor, &run.entity_name, &run.project_name)
+            .await?
+            .ok_or_else(not_found)?;
+        Ok(run)
+    }
+
     /// The URL-signing secret, created on first use.
     pub async fn url_signing_key(&self) -> CoreResult<Vec<u8>> {
         let mut candidate = vec![0u8; 32];

@@ -7,6 +7,7 @@
 //! `cairn_core::Cairn`. The schema's SDL is committed at
 //! `schema/cairn.graphql` and a test fails when it drifts.
 
+mod artifact_mutation;
 mod ids;
 mod mutation;
 mod query;
@@ -22,9 +23,13 @@ use cairn_store::LocalBlobs;
 
 use crate::signing::UrlSigner;
 
-/// The mutation root: account mutations and run mutations.
+/// The mutation root: account, run and artifact mutations.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct Mutation(mutation::AccountMutation, run_mutation::RunMutation);
+pub struct Mutation(
+    mutation::AccountMutation,
+    run_mutation::RunMutation,
+    artifact_mutation::ArtifactMutation,
+);
 pub use query::Query;
 
 /// The executable schema.

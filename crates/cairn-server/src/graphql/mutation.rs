@@ -121,7 +121,16 @@ struct UpsertModelInput {
     is_published: Option<bool>,
     owner: Option<ID>,
     allow_all_artifact_types_in_registry: Option<bool>,
+    /// Registries: the artifact types it accepts.
+    artifact_types: Option<Vec<ArtifactTypeInput>>,
     client_mutation_id: Option<String>,
+}
+
+/// An artifact type a registry accepts.
+#[derive(InputObject)]
+struct ArtifactTypeInput {
+    name: String,
+    description: Option<String>,
 }
 
 #[derive(SimpleObject)]
@@ -299,7 +308,6 @@ impl AccountMutation {
             input.is_benchmark,
             input.is_published,
             input.owner,
-            input.allow_all_artifact_types_in_registry,
         );
         let Some(name) = input.name else {
             return Err(to_graphql(CoreError::InvalidInput(
@@ -316,6 +324,26 @@ impl AccountMutation {
             )
             .await
             .gql()?;
+        let types: Vec<String> = input
+            .artifact_types
+            .unwrap_or_default()
+            .into_iter()
+            .map(|t| {
+                let _ = t.description;
+                t.name
+            })
+            .collect();
+        if project.name.starts_with(cairn_core::REGISTRY_PREFIX)
+            && (input.allow_all_artifact_types_in_registry.is_some() || !types.is_empty())
+        {
+            let allow_all = input
+                .allow_all_artifact_types_in_registry
+                .unwrap_or(types.is_empty());
+            cairn(ctx)
+                .set_registry_types(actor(ctx), &project, allow_all, &types)
+                .await
+                .gql()?;
+        }
         Ok(UpsertModelPayload {
             project: Some(ProjectObject(project.clone())),
             model: Some(ProjectObject(project)),

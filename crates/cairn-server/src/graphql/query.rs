@@ -8,6 +8,8 @@ use crate::graphql::types::{
     EntityObject, PageInfo, ProjectConnection, ProjectObject, ServerInfo, UserConnection,
     UserObject,
 };
+use crate::graphql::types::artifact::{ArtifactObject, CollectionIface};
+use crate::graphql::types::organization::OrganizationObject;
 use crate::graphql::{actor, cairn, ids};
 
 /// Default page size for project listings (the official client asks for its own).
@@ -15,6 +17,14 @@ const DEFAULT_PAGE: i32 = 50;
 
 /// Queries.
 pub struct Query;
+
+/// The server id behind a client id.
+#[derive(async_graphql::SimpleObject)]
+pub struct ClientIdMapping {
+    /// `base64("Artifact:<n>")`.
+    #[graphql(name = "serverID")]
+    pub server_id: ID,
+}
 
 #[Object]
 impl Query {
@@ -156,6 +166,58 @@ impl Query {
         entity_name: Option<String>,
     ) -> async_graphql::Result<Option<ProjectObject>> {
         self.project(ctx, name, entity_name).await
+    }
+
+    /// An artifact by id, if the caller may read it.
+    async fn artifact(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<ArtifactObject>> {
+        let id = ids::decode("Artifact", &id).gql()?;
+        let artifact = cairn(ctx).artifact(actor(ctx), id).await.gql()?;
+        Ok(artifact.map(ArtifactObject))
+    }
+
+    /// A collection by id, if the caller may read it.
+    async fn artifact_collection(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<CollectionIface>> {
+        let id = ids::decode("ArtifactCollection", &id).gql()?;
+        let collection = cairn(ctx).collection_by_id(actor(ctx), id).await.gql()?;
+        Ok(collection.map(CollectionIface::from))
+    }
+
+    /// The organization, by name (there is one).
+    async fn organization(
+        &self,
+        ctx: &Context<'_>,
+        name: Option<String>,
+    ) -> Option<OrganizationObject> {
+        let ours = cairn(ctx).organization_name();
+        let (_, entity) = cairn(ctx).org_entity();
+        match name {
+            Some(n) if n != ours && n != entity => None,
+            _ => Some(OrganizationObject),
+        }
+    }
+
+    /// The server id of the artifact a client id names.
+    #[graphql(name = "clientIDMapping")]
+    async fn client_id_mapping(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(name = "clientID")] client_id: ID,
+    ) -> async_graphql::Result<Option<ClientIdMapping>> {
+        let artifact = cairn(ctx)
+            .artifact_by_client_id(actor(ctx), &client_id)
+            .await
+            .gql()?;
+        Ok(artifact.map(|a| ClientIdMapping {
+            server_id: ids::encode("Artifact", a.id),
+        }))
     }
 
     /// Capabilities of this server.

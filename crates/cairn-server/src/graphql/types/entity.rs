@@ -5,6 +5,11 @@ use cairn_core::MemberView;
 use cairn_core::model::{Entity, Member, User};
 
 use crate::error::GqlResultExt;
+use crate::graphql::types::artifact::{
+    ArtifactCollectionType, CollectionConnection, MembershipConnection, collections_page,
+};
+use crate::graphql::types::organization::{self, OrganizationObject};
+use crate::graphql::types::{PageInfo, ProjectConnection, ProjectEdge, ProjectObject, UserObject};
 use crate::graphql::scalars::{DateTime, Int64, JsonString};
 use crate::graphql::{actor, cairn, ids};
 
@@ -77,6 +82,116 @@ impl EntityObject {
 
     async fn created_at(&self) -> DateTime {
         DateTime(self.0.created_at)
+    }
+
+    /// The organization it belongs to (there is one).
+    async fn organization(&self) -> OrganizationObject {
+        OrganizationObject
+    }
+
+    /// The user behind a personal entity (not exposed: the organization is
+    /// always known, which is what clients ask this for).
+    async fn user(&self) -> Option<UserObject> {
+        None
+    }
+
+    /// Files are digested with MD5 only.
+    async fn xxhash_digests_enabled(&self) -> bool {
+        false
+    }
+
+    /// One of the entity's projects, if the caller may read it.
+    async fn project(
+        &self,
+        ctx: &Context<'_>,
+        name: Option<String>,
+    ) -> async_graphql::Result<Option<ProjectObject>> {
+        let Some(name) = name else { return Ok(None) };
+        let project = cairn(ctx)
+            .project(actor(ctx), &self.0.name, &name)
+            .await
+            .gql()?;
+        Ok(project.map(ProjectObject))
+    }
+
+    /// Projects; for the organization's entity, its registries matching a
+    /// MongoDB-style filter.
+    async fn projects(
+        &self,
+        ctx: &Context<'_>,
+        filters: Option<JsonString>,
+        after: Option<String>,
+        first: Option<i32>,
+        order: Option<String>,
+    ) -> async_graphql::Result<ProjectConnection> {
+        let _ = order;
+        if self.0.id == cairn(ctx).org_entity().0 {
+            return organization::registries(ctx, filters, after, first).await;
+        }
+        let after_id = crate::graphql::types::page::decode_cursor(after.as_deref()).gql()?;
+        let page = cairn(ctx)
+            .projects(actor(ctx), &self.0.name, after_id, i64::from(first.unwrap_or(50)))
+            .await
+            .gql()?;
+        let edges: Vec<_> = page
+            .projects
+            .into_iter()
+            .map(|p| ProjectEdge {
+                cursor: crate::graphql::types::page::cursor(p.id),
+                node: Some(ProjectObject(p)),
+            })
+            .collect();
+        Ok(ProjectConnection {
+            page_info: PageInfo {
+                start_cursor: edges.first().map(|e| e.cursor.clone()),
+                end_cursor: edges.last().map(|e| e.cursor.clone()),
+                has_next_page: page.has_next_page,
+                has_previous_page: false,
+            },
+            edges,
+        })
+    }
+
+    /// Registry collections (organization entity only; empty elsewhere).
+    async fn artifact_collections(
+        &self,
+        ctx: &Context<'_>,
+        project_filters: Option<JsonString>,
+        filters: Option<JsonString>,
+        collection_types: Option<Vec<ArtifactCollectionType>>,
+        after: Option<String>,
+        first: Option<i32>,
+        order: Option<String>,
+    ) -> async_graphql::Result<CollectionConnection> {
+        let _ = order;
+        if self.0.id != cairn(ctx).org_entity().0 {
+            return Ok(collections_page(Vec::new(), false, 0));
+        }
+        organization::registry_collections(ctx, project_filters, filters, collection_types, after, first)
+            .await
+    }
+
+    /// Registry versions (organization entity only; empty elsewhere).
+    #[allow(clippy::too_many_arguments)]
+    async fn artifact_memberships(
+        &self,
+        ctx: &Context<'_>,
+        project_filters: Option<JsonString>,
+        collection_filters: Option<JsonString>,
+        filters: Option<JsonString>,
+        after: Option<String>,
+        first: Option<i32>,
+        order: Option<String>,
+    ) -> async_graphql::Result<MembershipConnection> {
+        let _ = order;
+        if self.0.id != cairn(ctx).org_entity().0 {
+            return Ok(MembershipConnection {
+                edges: Vec::new(),
+                page_info: PageInfo::default(),
+            });
+        }
+        organization::registry_versions(ctx, project_filters, collection_filters, filters, after, first)
+            .await
     }
 
     /// Members, then pending invitations. Empty unless the caller belongs to

@@ -1,85 +1,254 @@
-//! `File` (a run file) and its connection. URLs are signed (see
+//! `File` (a run file or an artifact file) and its connection. URLs are signed (see
 //! `signing.rs`) so that they work with or without credentials.
 
 use async_graphql::{Context, ID, Object, SimpleObject};
+use base64::Engine;
+use cairn_core::artifact::{Artifact, Entry};
 use cairn_core::run::{Run, RunFile};
+use time::OffsetDateTime;
 use cairn_core::{CoreError, MAX_PAGE};
 
 use crate::error::GqlResultExt;
 use crate::graphql::scalars::DateTime;
 use crate::graphql::types::page::PageInfo;
 use crate::graphql::{BaseUrl, cairn, ids};
-use crate::run_files;
+use crate::graphql::types::artifact::ArtifactObject;
+use crate::{artifact_files, run_files};
 use crate::signing::UrlSigner;
 
 /// Files per page when the client names no number.
 const DEFAULT_FILES: i32 = 50;
 
-/// A run file.
-pub struct FileObject {
-    /// The record.
-    pub file: RunFile,
-    /// Its run.
-    pub run: Run,
+/// A `File`: a run file, a stored artifact file, an artifact file about to
+/// be uploaded, or an artifact's manifest. W&B has one `File` type for all.
+pub enum FileObject {
+    /// A run file.
+    Run {
+        /// The record.
+        file: RunFile,
+        /// Its run.
+        run: Run,
+    },
+    /// A stored file of an artifact.
+    Artifact {
+        /// The manifest entry.
+        entry: Entry,
+        /// The artifact.
+        artifact_id: i64,
+        /// When the artifact last changed.
+        updated_at: OffsetDateTime,
+    },
+    /// An artifact file the client is to upload (`createArtifactFiles`).
+    Upload {
+        /// Where the bytes will live.
+        storage_path: String,
+        /// Signed `PUT` URL; `None` when the bytes are already stored.
+        upload_url: Option<String>,
+        /// Multipart upload URLs, for large files.
+        multipart: Option<UploadMultipartUrls>,
+        /// The artifact.
+        artifact: Artifact,
+    },
+    /// An artifact's manifest (`wandb_manifest.json`).
+    Manifest {
+        /// The artifact.
+        artifact_id: i64,
+        /// Signed `PUT` URL, when the client is to upload it.
+        upload_url: Option<String>,
+        /// Signed `GET` URL, once uploaded.
+        direct_url: Option<String>,
+    },
 }
 
-impl FileObject {
-    fn signed(&self, ctx: &Context<'_>, method: &str) -> String {
-        signed_url(ctx, method, &self.run, &self.file.name)
-    }
+/// Where each part of a multipart upload goes.
+#[derive(SimpleObject, Clone)]
+pub struct UploadMultipartUrls {
+    /// The upload's id, given back to `completeMultipartUploadArtifact`.
+    #[graphql(name = "uploadID")]
+    pub upload_id: String,
+    /// One URL per part.
+    pub upload_url_parts: Vec<UploadUrlPart>,
+}
+
+/// One part's upload URL.
+#[derive(SimpleObject, Clone)]
+pub struct UploadUrlPart {
+    /// 1-based part number.
+    pub part_number: i64,
+    /// Signed `PUT` URL.
+    pub upload_url: String,
 }
 
 /// An absolute URL, signed for `method`, of a run file (which need not
 /// exist yet: upload URLs are signed before the bytes arrive).
 pub fn signed_url(ctx: &Context<'_>, method: &str, run: &Run, name: &str) -> String {
+    signed_path(ctx, method, &run_files::file_path(run, name))
+}
+
+/// An absolute URL of `path` on this server, signed for `method` for
+/// `lifetime` (the default lifetime when `None`).
+pub fn signed_path(ctx: &Context<'_>, method: &str, path: &str) -> String {
     let base = ctx.data_unchecked::<BaseUrl>();
     let signer = ctx.data_unchecked::<UrlSigner>();
-    let path = run_files::file_path(run, name);
-    format!("{}{path}?{}", base.0, signer.sign(method, &path))
+    format!("{}{path}?{}", base.0, signer.sign(method, path))
+}
+
+/// A download URL for an artifact file's bytes, valid for an hour.
+pub fn blob_download_url(ctx: &Context<'_>, md5: &str, name: &str) -> Option<String> {
+    let hex = crate::cas::hex_of(md5)?;
+    let base = ctx.data_unchecked::<BaseUrl>();
+    let signer = ctx.data_unchecked::<UrlSigner>();
+    let (path, signed) = artifact_files::blob_download_path(&hex, name);
+    let query = signer.sign_for("GET", &signed, artifact_files::DOWNLOAD_URL_LIFETIME);
+    Some(format!("{}{path}?{query}", base.0))
 }
 
 #[Object(name = "File")]
 impl FileObject {
     async fn id(&self) -> ID {
-        ids::encode("File", self.file.id)
+        match self {
+            FileObject::Run { file, .. } => ids::encode("File", file.id),
+            FileObject::Artifact {
+                entry, artifact_id, ..
+            } => ID(base64::engine::general_purpose::STANDARD
+                .encode(format!("ArtifactFile:{artifact_id}:{}", entry.path))),
+            FileObject::Upload { storage_path, .. } => ID(storage_path.clone()),
+            FileObject::Manifest { artifact_id, .. } => ids::encode("ArtifactManifest", *artifact_id),
+        }
     }
 
-    /// Path within the run.
+    /// Path within the run or artifact.
     async fn name(&self) -> &str {
-        &self.file.name
+        match self {
+            FileObject::Run { file, .. } => &file.name,
+            FileObject::Artifact { entry, .. } => &entry.path,
+            FileObject::Upload { storage_path, .. } => storage_path,
+            FileObject::Manifest { .. } => "wandb_manifest.json",
+        }
     }
 
-    /// A signed download URL (an upload URL with `upload: true`).
-    async fn url(&self, ctx: &Context<'_>, upload: Option<bool>) -> String {
-        let method = if upload == Some(true) { "PUT" } else { "GET" };
-        self.signed(ctx, method)
+    /// The same as `name`.
+    async fn display_name(&self, ctx: &Context<'_>) -> async_graphql::Result<String> {
+        self.name(ctx).await.map(str::to_string)
+    }
+
+    /// A signed download URL (an upload URL with `upload: true`, run files).
+    async fn url(&self, ctx: &Context<'_>, upload: Option<bool>) -> Option<String> {
+        match self {
+            FileObject::Run { file, run } => {
+                let method = if upload == Some(true) { "PUT" } else { "GET" };
+                Some(signed_url(ctx, method, run, &file.name))
+            }
+            _ => self.download(ctx),
+        }
     }
 
     /// A signed download URL that needs no credentials.
-    async fn direct_url(&self, ctx: &Context<'_>) -> String {
-        self.signed(ctx, "GET")
+    async fn direct_url(&self, ctx: &Context<'_>) -> Option<String> {
+        self.download(ctx)
+    }
+
+    /// Where to `PUT` the bytes; `null` when the server already has them.
+    async fn upload_url(&self) -> Option<&str> {
+        match self {
+            FileObject::Upload { upload_url, .. } | FileObject::Manifest { upload_url, .. } => {
+                upload_url.as_deref()
+            }
+            _ => None,
+        }
+    }
+
+    /// Headers (`Name:Value`) to send with the upload.
+    async fn upload_headers(&self) -> Vec<String> {
+        match self {
+            FileObject::Upload {
+                upload_url: Some(_),
+                ..
+            }
+            | FileObject::Manifest {
+                upload_url: Some(_),
+                ..
+            } => vec!["Content-Type:application/octet-stream".into()],
+            _ => Vec::new(),
+        }
+    }
+
+    /// Part URLs of a multipart upload.
+    async fn upload_multipart_urls(&self) -> Option<UploadMultipartUrls> {
+        match self {
+            FileObject::Upload { multipart, .. } => multipart.clone(),
+            _ => None,
+        }
+    }
+
+    /// Where the bytes live in the server's store.
+    async fn storage_path(&self) -> Option<String> {
+        match self {
+            FileObject::Upload { storage_path, .. } => Some(storage_path.clone()),
+            FileObject::Artifact { entry, .. } => crate::cas::ContentStore::key(&entry.digest),
+            _ => None,
+        }
+    }
+
+    /// The artifact an upload belongs to.
+    async fn artifact(&self) -> Option<ArtifactObject> {
+        match self {
+            FileObject::Upload { artifact, .. } => Some(ArtifactObject(artifact.clone())),
+            _ => None,
+        }
     }
 
     async fn size_bytes(&self) -> i64 {
-        self.file.size_bytes
+        match self {
+            FileObject::Run { file, .. } => file.size_bytes,
+            FileObject::Artifact { entry, .. } => entry.size.unwrap_or_default(),
+            _ => 0,
+        }
     }
 
     async fn mimetype(&self) -> Option<&str> {
-        self.file.mimetype.as_deref()
+        match self {
+            FileObject::Run { file, .. } => file.mimetype.as_deref(),
+            FileObject::Artifact { entry, .. } => entry.mimetype.as_deref(),
+            _ => None,
+        }
     }
 
-    async fn updated_at(&self) -> DateTime {
-        DateTime(self.file.updated_at)
+    async fn updated_at(&self) -> Option<DateTime> {
+        match self {
+            FileObject::Run { file, .. } => Some(DateTime(file.updated_at)),
+            FileObject::Artifact { updated_at, .. } => Some(DateTime(*updated_at)),
+            _ => None,
+        }
     }
 
     /// Base64 MD5 of the bytes.
-    async fn md5(&self) -> &str {
-        &self.file.md5
+    async fn md5(&self) -> Option<&str> {
+        match self {
+            FileObject::Run { file, .. } => Some(&file.md5),
+            FileObject::Artifact { entry, .. } => Some(&entry.digest),
+            _ => None,
+        }
     }
 
     /// The same digest as `md5`.
-    async fn digest(&self) -> &str {
-        &self.file.md5
+    async fn digest(&self) -> Option<&str> {
+        match self {
+            FileObject::Run { file, .. } => Some(&file.md5),
+            FileObject::Artifact { entry, .. } => Some(&entry.digest),
+            _ => None,
+        }
+    }
+}
+
+impl FileObject {
+    fn download(&self, ctx: &Context<'_>) -> Option<String> {
+        match self {
+            FileObject::Run { file, run } => Some(signed_url(ctx, "GET", run, &file.name)),
+            FileObject::Artifact { entry, .. } => blob_download_url(ctx, &entry.digest, &entry.path),
+            FileObject::Manifest { direct_url, .. } => direct_url.clone(),
+            FileObject::Upload { .. } => None,
+        }
     }
 }
 
@@ -90,6 +259,8 @@ pub struct FileConnection {
     pub edges: Vec<FileEdge>,
     /// Where the page ends.
     pub page_info: PageInfo,
+    /// How many files in all (artifact files only).
+    pub total_count: Option<i64>,
 }
 
 /// One file.
@@ -125,6 +296,7 @@ pub async fn file_connection(
     let has_next_page = files.len() as i64 > first;
     files.truncate(first as usize);
     Ok(FileConnection {
+        total_count: None,
         page_info: PageInfo {
             end_cursor: files.last().map(|f| f.name.clone()),
             start_cursor: files.first().map(|f| f.name.clone()),
@@ -135,7 +307,7 @@ pub async fn file_connection(
             .into_iter()
             .map(|file| FileEdge {
                 cursor: file.name.clone(),
-                node: FileObject {
+                node: FileObject::Run {
                     file,
                     run: run.clone(),
                 },

@@ -1,6 +1,8 @@
 //! GraphQL object types, one module per W&B type.
 
+pub(crate) mod artifact;
 mod entity;
+pub(crate) mod organization;
 pub(crate) mod file;
 pub(crate) mod page;
 mod project;

@@ -7,7 +7,12 @@ use cairn_core::run::RunQuery;
 use crate::error::GqlResultExt;
 use crate::graphql::scalars::{DateTime, JsonString};
 use crate::graphql::types::entity::EntityObject;
-use crate::graphql::types::page::PageInfo;
+use crate::graphql::types::artifact::{
+    ArtifactCollectionType, ArtifactObject, ArtifactTypeConnection, ArtifactTypeEdge,
+    ArtifactTypeObject, CollectionConnection, CollectionIface, MembershipObject,
+    collection_connection, kinds_of, page_size, resolve_membership,
+};
+use crate::graphql::types::page::{PageInfo, cursor, decode_cursor};
 use crate::graphql::types::run::{RunConnection, RunEdge, RunObject};
 use crate::graphql::types::user::UserObject;
 use crate::graphql::{actor, cairn, ids};
@@ -142,6 +147,129 @@ impl ProjectObject {
             .run_count(&self.0, &run_query(filters, None))
             .await
             .gql()
+    }
+
+    async fn updated_at(&self) -> DateTime {
+        DateTime(self.0.updated_at)
+    }
+
+    /// For registries: whether every artifact type may be linked in.
+    async fn allow_all_artifact_types_in_registry(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<bool> {
+        Ok(cairn(ctx).registry_types(&self.0).await.gql()?.0)
+    }
+
+    /// Artifact types used in the project (with `includeAll` on a
+    /// registry: the types it accepts).
+    async fn artifact_types(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        first: Option<i32>,
+        include_all: Option<bool>,
+    ) -> async_graphql::Result<ArtifactTypeConnection> {
+        let cairn = cairn(ctx);
+        if include_all == Some(true) && self.0.name.starts_with(cairn_core::REGISTRY_PREFIX) {
+            let (_, allowed) = cairn.registry_types(&self.0).await.gql()?;
+            let edges = allowed
+                .into_iter()
+                .enumerate()
+                .map(|(i, name)| ArtifactTypeEdge {
+                    cursor: cursor(i as i64),
+                    node: ArtifactTypeObject(cairn_core::artifact::ArtifactType {
+                        id: 0,
+                        project_id: self.0.id,
+                        name,
+                        description: None,
+                        created_at: self.0.created_at,
+                    }),
+                })
+                .collect();
+            return Ok(ArtifactTypeConnection {
+                edges,
+                page_info: PageInfo::default(),
+            });
+        }
+        let first = page_size(first);
+        let after = decode_cursor(after.as_deref()).gql()?;
+        let mut types = cairn
+            .artifact_types(&self.0, after, first + 1)
+            .await
+            .gql()?;
+        let has_next_page = types.len() as i64 > first;
+        types.truncate(first as usize);
+        Ok(ArtifactTypeConnection {
+            page_info: PageInfo {
+                end_cursor: types.last().map(|t| cursor(t.id)),
+                start_cursor: types.first().map(|t| cursor(t.id)),
+                has_next_page,
+                ..PageInfo::default()
+            },
+            edges: types
+                .into_iter()
+                .map(|t| ArtifactTypeEdge {
+                    cursor: cursor(t.id),
+                    node: ArtifactTypeObject(t),
+                })
+                .collect(),
+        })
+    }
+
+    /// An artifact type by name.
+    async fn artifact_type(
+        &self,
+        ctx: &Context<'_>,
+        name: String,
+    ) -> async_graphql::Result<Option<ArtifactTypeObject>> {
+        let found = cairn(ctx).artifact_type(&self.0, &name).await.gql()?;
+        Ok(found.map(ArtifactTypeObject))
+    }
+
+    /// Collections of every type.
+    async fn artifact_collections(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        first: Option<i32>,
+        filters: Option<JsonString>,
+        order: Option<String>,
+        collection_types: Option<Vec<ArtifactCollectionType>>,
+    ) -> async_graphql::Result<CollectionConnection> {
+        let _ = order;
+        let kinds = kinds_of(collection_types);
+        collection_connection(ctx, &self.0, None, &kinds, filters, after, first).await
+    }
+
+    /// A collection by name.
+    async fn artifact_collection(
+        &self,
+        ctx: &Context<'_>,
+        name: String,
+    ) -> async_graphql::Result<Option<CollectionIface>> {
+        let found = cairn(ctx).collection(&self.0, &name).await.gql()?;
+        Ok(found.map(CollectionIface::from))
+    }
+
+    /// A version by `collection:v3` or `collection:alias`.
+    async fn artifact_collection_membership(
+        &self,
+        ctx: &Context<'_>,
+        name: String,
+    ) -> async_graphql::Result<Option<MembershipObject>> {
+        let found = resolve_membership(ctx, &self.0, &name).await?;
+        Ok(found.map(|(_, m, _)| MembershipObject(m)))
+    }
+
+    /// The artifact `collection:version-or-alias` names.
+    async fn artifact(
+        &self,
+        ctx: &Context<'_>,
+        name: String,
+    ) -> async_graphql::Result<Option<ArtifactObject>> {
+        let found = resolve_membership(ctx, &self.0, &name).await?;
+        Ok(found.map(|(_, _, a)| ArtifactObject(a)))
     }
 
     /// The creator, when the caller may see them.

@@ -168,6 +168,26 @@ impl RunObject {
         Ok(project.map(ProjectObject))
     }
 
+    /// Artifacts this run logged.
+    async fn output_artifacts(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        first: Option<i32>,
+    ) -> async_graphql::Result<crate::graphql::types::artifact::ArtifactConnection> {
+        crate::graphql::types::artifact::run_artifacts(ctx, self.0.id, true, after, first).await
+    }
+
+    /// Artifacts this run used.
+    async fn input_artifacts(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        first: Option<i32>,
+    ) -> async_graphql::Result<crate::graphql::types::artifact::ArtifactConnection> {
+        crate::graphql::types::artifact::run_artifacts(ctx, self.0.id, false, after, first).await
+    }
+
     /// Whether the caller may only read this run.
     async fn read_only(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
         let may_write = cairn(ctx).may_write_run(actor(ctx), &self.0).await.gql()?;

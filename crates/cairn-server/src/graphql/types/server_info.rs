@@ -2,15 +2,23 @@
 //!
 //! The client asks `serverInfo { features { name isEnabled } }` and changes
 //! the queries it sends according to the answer, so a feature is listed here
-//! only once it is implemented end to end. Today none of the optional
-//! features is.
+//! only once it is implemented end to end.
 
 use async_graphql::SimpleObject;
 
 use crate::graphql::scalars::Json;
 
 /// Optional features this server implements, by W&B's `ServerFeature` name.
-pub const ENABLED_FEATURES: &[&str] = &[];
+pub const ENABLED_FEATURES: &[&str] = &[
+    "ARTIFACT_TAGS",
+    "ARTIFACT_REGISTRY_SEARCH",
+    "ARTIFACT_MEMBERSHIP_IN_LINK_ARTIFACT_RESPONSE",
+    "TOTAL_COUNT_IN_FILE_CONNECTION",
+    "USE_ARTIFACT_WITH_ENTITY_AND_PROJECT_INFORMATION",
+    "PROJECT_ARTIFACT_COLLECTION_MEMBERSHIP",
+    "ARTIFACT_COLLECTION_MEMBERSHIP_FILES",
+    "INCLUDE_ARTIFACT_TYPES_IN_REGISTRY_CREATION",
+];
 
 /// Server information.
 #[derive(SimpleObject)]

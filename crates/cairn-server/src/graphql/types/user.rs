@@ -44,6 +44,11 @@ impl UserObject {
         None
     }
 
+    /// Organizations the user belongs to: the instance's one.
+    async fn organizations(&self) -> Vec<crate::graphql::types::organization::OrganizationObject> {
+        vec![crate::graphql::types::organization::OrganizationObject]
+    }
+
     async fn created_at(&self) -> DateTime {
         DateTime(self.0.created_at)
     }

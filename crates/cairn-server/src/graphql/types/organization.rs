@@ -1,0 +1,190 @@
+//! `Organization` and the organization-wide registry listings.
+//!
+//! A Cairn instance is one organization. Its entity (`cairn-org`) owns the
+//! registries (`wandb-registry-<name>` projects); every user belongs to it.
+//! The registry listings of the official client (`api.registries()`,
+//! `.collections()`, `.versions()`) hang off `organization.orgEntity`, with
+//! MongoDB-style filters per level that the store compiles to SQL.
+
+use async_graphql::{Context, ID, Object, SimpleObject};
+use cairn_core::store::RegistryQuery;
+
+use crate::error::GqlResultExt;
+use crate::graphql::scalars::JsonString;
+use crate::graphql::types::artifact::{
+    ArtifactCollectionType, CollectionConnection, MembershipConnection, MembershipEdge,
+    MembershipObject, collections_page, page_size, parse_filter,
+};
+use crate::graphql::types::page::{PageInfo, cursor, decode_cursor};
+use crate::graphql::types::{EntityObject, ProjectConnection, ProjectEdge, ProjectObject};
+use crate::graphql::{actor, cairn, ids};
+
+/// The organization.
+pub struct OrganizationObject;
+
+#[Object(name = "Organization")]
+impl OrganizationObject {
+    async fn id(&self) -> ID {
+        ids::encode("Organization", 1)
+    }
+
+    async fn name(&self, ctx: &Context<'_>) -> &'static str {
+        cairn(ctx).organization_name()
+    }
+
+    /// The entity that owns the registries.
+    async fn org_entity(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<EntityObject>> {
+        let (_, name) = cairn(ctx).org_entity();
+        let entity = cairn(ctx).entity(actor(ctx), name).await.gql()?;
+        Ok(entity.map(EntityObject))
+    }
+
+    /// Optional registry features: none of the advanced ones.
+    async fn advanced_registry_features(&self) -> AdvancedRegistryFeatures {
+        AdvancedRegistryFeatures {
+            advanced_search: false,
+        }
+    }
+
+    /// Feature flags: none.
+    async fn feature_flags(&self, ramp_id_type: Option<String>) -> Vec<FeatureFlag> {
+        let _ = ramp_id_type;
+        Vec::new()
+    }
+
+    /// Not a CoreWeave organization.
+    async fn core_weave_organization_id(&self) -> Option<String> {
+        None
+    }
+}
+
+/// Optional registry features.
+#[derive(SimpleObject)]
+pub struct AdvancedRegistryFeatures {
+    /// Advanced search (extra filter fields and orders).
+    pub advanced_search: bool,
+}
+
+/// One organization feature flag.
+#[derive(SimpleObject)]
+pub struct FeatureFlag {
+    /// The flag.
+    pub ramp_key: String,
+    /// Whether it is on.
+    pub is_enabled: bool,
+}
+
+/// Registries matching `filters`, in creation order.
+pub(crate) async fn registries(
+    ctx: &Context<'_>,
+    filters: Option<JsonString>,
+    after: Option<String>,
+    first: Option<i32>,
+) -> async_graphql::Result<ProjectConnection> {
+    let first = page_size(first);
+    let query = RegistryQuery {
+        registry_filter: parse_filter(filters.as_ref())?,
+        after: decode_cursor(after.as_deref()).gql()?,
+        first: first + 1,
+        ..RegistryQuery::default()
+    };
+    let cairn = cairn(ctx);
+    let query = cairn.registry_query(actor(ctx), query).await.gql()?;
+    let mut ids = cairn.registry_ids(&query).await.gql()?;
+    let has_next_page = ids.len() as i64 > first;
+    ids.truncate(first as usize);
+    let mut edges = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(project) = cairn.readable_project_by_id(actor(ctx), id).await.gql()? {
+            edges.push(ProjectEdge {
+                cursor: cursor(project.id),
+                node: Some(ProjectObject(project)),
+            });
+        }
+    }
+    Ok(ProjectConnection {
+        page_info: PageInfo {
+            start_cursor: edges.first().map(|e| e.cursor.clone()),
+            end_cursor: edges.last().map(|e| e.cursor.clone()),
+            has_next_page,
+            has_previous_page: false,
+        },
+        edges,
+    })
+}
+
+/// Registry collections matching the registry and collection filters.
+pub(crate) async fn registry_collections(
+    ctx: &Context<'_>,
+    project_filters: Option<JsonString>,
+    filters: Option<JsonString>,
+    collection_types: Option<Vec<ArtifactCollectionType>>,
+    after: Option<String>,
+    first: Option<i32>,
+) -> async_graphql::Result<CollectionConnection> {
+    let _ = collection_types;
+    let first = page_size(first);
+    let query = RegistryQuery {
+        registry_filter: parse_filter(project_filters.as_ref())?,
+        collection_filter: parse_filter(filters.as_ref())?,
+        after: decode_cursor(after.as_deref()).gql()?,
+        first: first + 1,
+        ..RegistryQuery::default()
+    };
+    let cairn = cairn(ctx);
+    let query = cairn.registry_query(actor(ctx), query).await.gql()?;
+    let mut ids = cairn.registry_collection_ids(&query).await.gql()?;
+    let has_next_page = ids.len() as i64 > first;
+    ids.truncate(first as usize);
+    let total = cairn.registry_collection_count(&query).await.gql()?;
+    let mut collections = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(c) = cairn.collection_by_id(actor(ctx), id).await.gql()? {
+            collections.push(c);
+        }
+    }
+    Ok(collections_page(collections, has_next_page, total))
+}
+
+/// Registry versions matching the registry, collection and version filters.
+pub(crate) async fn registry_versions(
+    ctx: &Context<'_>,
+    project_filters: Option<JsonString>,
+    collection_filters: Option<JsonString>,
+    filters: Option<JsonString>,
+    after: Option<String>,
+    first: Option<i32>,
+) -> async_graphql::Result<MembershipConnection> {
+    let first = page_size(first);
+    let query = RegistryQuery {
+        registry_filter: parse_filter(project_filters.as_ref())?,
+        collection_filter: parse_filter(collection_filters.as_ref())?,
+        version_filter: parse_filter(filters.as_ref())?,
+        after: decode_cursor(after.as_deref()).gql()?,
+        first: first + 1,
+        ..RegistryQuery::default()
+    };
+    let cairn = cairn(ctx);
+    let query = cairn.registry_query(actor(ctx), query).await.gql()?;
+    let mut ids = cairn.registry_membership_ids(&query).await.gql()?;
+    let has_next_page = ids.len() as i64 > first;
+    ids.truncate(first as usize);
+    let mut edges = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(m) = cairn.membership_by_id(actor(ctx), id).await.gql()? {
+            edges.push(MembershipEdge {
+                cursor: cursor(m.id),
+                node: MembershipObject(m),
+            });
+        }
+    }
+    Ok(MembershipConnection {
+        page_info: PageInfo {
+            start_cursor: edges.first().map(|e| e.cursor.clone()),
+            end_cursor: edges.last().map(|e| e.cursor.clone()),
+            has_next_page,
+            has_previous_page: false,
+        },
+        edges,
+    })
+}

@@ -135,6 +135,7 @@ async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         if obj.get("variables").is_some_and(serde_json::Value::is_null) {
             obj.remove("variables");
         }
+        fill_variable_defaults(obj);
     }
     let request: async_graphql::Request = match serde_json::from_value(value) {
         Ok(r) => r,
@@ -154,6 +155,40 @@ async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         tracing::debug!(target: "cairn::graphql", errors = ?response.errors, "answered with errors");
     }
     Json(response).into_response()
+}
+
+/// Give every declared variable that the request leaves out its declared
+/// default. async-graphql applies defaults to field arguments but not to
+/// directives, and the official client relies on
+/// `aliases @include(if: $includeAliases)` with `$includeAliases: Boolean = true`.
+fn fill_variable_defaults(request: &mut serde_json::Map<String, serde_json::Value>) {
+    let Some(query) = request.get("query").and_then(serde_json::Value::as_str) else {
+        return;
+    };
+    let Ok(document) = async_graphql::parser::parse_query(query) else {
+        return;
+    };
+    let mut defaults = Vec::new();
+    for (_, operation) in document.operations.iter() {
+        for variable in &operation.node.variable_definitions {
+            if let Some(default) = &variable.node.default_value
+                && let Ok(value) = default.node.clone().into_json()
+            {
+                defaults.push((variable.node.name.node.to_string(), value));
+            }
+        }
+    }
+    if defaults.is_empty() {
+        return;
+    }
+    let variables = request
+        .entry("variables")
+        .or_insert_with(|| serde_json::json!({}));
+    if let Some(variables) = variables.as_object_mut() {
+        for (name, value) in defaults {
+            variables.entry(name).or_insert(value);
+        }
+    }
 }
 
 fn error_response(status: StatusCode, message: &str) -> Response {

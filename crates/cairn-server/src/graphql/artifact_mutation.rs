@@ -261,13 +261,23 @@ struct UnlinkArtifactInput {
     client_mutation_id: Option<String>,
 }
 
-#[derive(InputObject)]
-struct AliasesInput {
+/// Input objects with one shape under two W&B names (clients declare
+/// variables by type name, so both names must exist).
+macro_rules! twin_inputs {
+    ($($name:ident),* => $body:tt) => {
+        $(
+            #[derive(InputObject)]
+            struct $name $body
+        )*
+    };
+}
+
+twin_inputs!(AddAliasesInput, DeleteAliasesInput => {
     #[graphql(name = "artifactID")]
     artifact_id: ID,
     aliases: Vec<ArtifactCollectionAliasInput>,
     client_mutation_id: Option<String>,
-}
+});
 
 #[derive(InputObject)]
 struct UpdateArtifactInput {
@@ -337,15 +347,16 @@ struct ArtifactCollectionPayload {
     client_mutation_id: Option<String>,
 }
 
-#[derive(InputObject)]
-struct CollectionTagsInput {
+twin_inputs!(
+    CreateArtifactCollectionTagAssignmentsInput,
+    DeleteArtifactCollectionTagAssignmentsInput => {
     entity_name: String,
     project_name: String,
     artifact_collection_name: String,
     tags: Vec<TagInput>,
     #[graphql(name = "clientMutationID")]
     client_mutation_id: Option<String>,
-}
+});
 
 #[derive(SimpleObject)]
 struct CreateArtifactCollectionTagAssignmentsPayload {
@@ -743,18 +754,18 @@ impl ArtifactMutation {
     async fn add_aliases(
         &self,
         ctx: &Context<'_>,
-        input: AliasesInput,
+        input: AddAliasesInput,
     ) -> async_graphql::Result<SuccessPayload> {
-        set_aliases(ctx, input, true).await
+        set_aliases(ctx, input.artifact_id, input.aliases, input.client_mutation_id, true).await
     }
 
     /// Take aliases from an artifact.
     async fn delete_aliases(
         &self,
         ctx: &Context<'_>,
-        input: AliasesInput,
+        input: DeleteAliasesInput,
     ) -> async_graphql::Result<SuccessPayload> {
-        set_aliases(ctx, input, false).await
+        set_aliases(ctx, input.artifact_id, input.aliases, input.client_mutation_id, false).await
     }
 
     /// Change description, metadata, tags or TTL.
@@ -886,8 +897,9 @@ impl ArtifactMutation {
     async fn create_artifact_collection_tag_assignments(
         &self,
         ctx: &Context<'_>,
-        input: CollectionTagsInput,
+        input: CreateArtifactCollectionTagAssignmentsInput,
     ) -> async_graphql::Result<CreateArtifactCollectionTagAssignmentsPayload> {
+
         let _ = input.client_mutation_id;
         let tags = tag_names(Some(input.tags));
         cairn(ctx)
@@ -910,8 +922,9 @@ impl ArtifactMutation {
     async fn delete_artifact_collection_tag_assignments(
         &self,
         ctx: &Context<'_>,
-        input: CollectionTagsInput,
+        input: DeleteArtifactCollectionTagAssignmentsInput,
     ) -> async_graphql::Result<SuccessPayload> {
+
         let tags = tag_names(Some(input.tags));
         cairn(ctx)
             .tag_collection(
@@ -1036,11 +1049,12 @@ fn upload_file(
 
 async fn set_aliases(
     ctx: &Context<'_>,
-    input: AliasesInput,
+    id: ID,
+    aliases: Vec<ArtifactCollectionAliasInput>,
+    client_mutation_id: Option<String>,
     add: bool,
 ) -> async_graphql::Result<SuccessPayload> {
-    let targets: Vec<AliasTarget> = input
-        .aliases
+    let targets: Vec<AliasTarget> = aliases
         .into_iter()
         .map(|a| AliasTarget {
             alias: a.alias,
@@ -1050,12 +1064,12 @@ async fn set_aliases(
         })
         .collect();
     cairn(ctx)
-        .set_aliases(actor(ctx), artifact_id(&input.artifact_id)?, &targets, add)
+        .set_aliases(actor(ctx), artifact_id(&id)?, &targets, add)
         .await
         .gql()?;
     Ok(SuccessPayload {
         success: true,
-        client_mutation_id: input.client_mutation_id,
+        client_mutation_id,
     })
 }
 

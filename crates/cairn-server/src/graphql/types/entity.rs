@@ -30,8 +30,12 @@ impl EntityObject {
         self.0.is_team
     }
 
-    /// `TEAM` or `USER`.
-    async fn entity_type(&self) -> &'static str {
+    /// `TEAM` or `USER`; `organization` for the organization's own entity
+    /// (the official client checks that literal).
+    async fn entity_type(&self, ctx: &Context<'_>) -> &'static str {
+        if self.0.id == cairn(ctx).org_entity().0 {
+            return "organization";
+        }
         if self.0.is_team { "TEAM" } else { "USER" }
     }
 

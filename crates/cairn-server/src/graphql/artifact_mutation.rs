@@ -189,6 +189,7 @@ struct CreateArtifactFilesPayload {
 
 /// The one action `completeMultipartUploadArtifact` knows.
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(rename_items = "PascalCase")]
 enum CompleteMultipartAction {
     Complete,
 }

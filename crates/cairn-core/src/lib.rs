@@ -21,8 +21,8 @@ pub mod stream;
 
 pub use authz::{Actor, Admin};
 pub use error::{CoreError, CoreResult};
+pub use service::{AliasTarget, REGISTRY_PREFIX, RESTRICTED, check_md5};
 pub use service::{
     Bootstrap, Cairn, DEFAULT_PROJECT, MAX_PAGE, MAX_SAMPLES, MemberRef, MemberView,
     NewServiceAccount, ProjectPage, RunTarget,
 };
-pub use service::{AliasTarget, REGISTRY_PREFIX, RESTRICTED, check_md5};

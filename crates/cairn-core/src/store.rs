@@ -313,6 +313,8 @@ pub trait ArtifactStore: Send + Sync {
     /// With `deduplicate`, an identical latest version is returned instead
     /// (with the new aliases and tags added) and `true`.
     async fn create_artifact(&self, new: &NewArtifact) -> StoreResult<(Artifact, bool)>;
+    /// Pending artifacts not touched since `before` (UNIX seconds).
+    async fn stale_pending_artifacts(&self, before: i64) -> StoreResult<Vec<i64>>;
     /// An artifact by id.
     async fn artifact_by_id(&self, id: i64) -> StoreResult<Option<Artifact>>;
     /// The server id of the artifact a client id names.
@@ -412,8 +414,11 @@ pub trait ArtifactStore: Send + Sync {
 
     /// The organization's own entity (the owner of its registries), created
     /// as a team named `name` (or `name-2`, … if taken) when missing.
-    async fn ensure_org_entity(&self, organization_id: i64, name: &str)
-    -> StoreResult<(i64, String)>;
+    async fn ensure_org_entity(
+        &self,
+        organization_id: i64,
+        name: &str,
+    ) -> StoreResult<(i64, String)>;
     /// Registry settings: whether all types are allowed, and the allowed list.
     async fn registry_types(&self, project_id: i64) -> StoreResult<(bool, Vec<String>)>;
     /// Set registry settings.

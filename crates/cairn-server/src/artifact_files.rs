@@ -80,8 +80,7 @@ fn check_signature(
     uri: &axum::http::Uri,
     signature: &Signature,
 ) -> Result<(), CoreError> {
-    if state.signer.verify(method.as_str(), uri.path(), signature)
-    {
+    if state.signer.verify(method.as_str(), uri.path(), signature) {
         Ok(())
     } else {
         Err(CoreError::PermissionDenied(
@@ -136,7 +135,10 @@ pub async fn upload_manifest(
             .artifact_for_signed_url(artifact_id)
             .await?
             .ok_or_else(|| CoreError::NotFound(format!("No artifact {artifact_id} exists.")))?;
-        state.cas.put(&state.cairn, &md5, request.into_body()).await?;
+        state
+            .cas
+            .put(&state.cairn, &md5, request.into_body())
+            .await?;
         state.cairn.set_artifact_manifest(&artifact, &md5).await
     };
     match stored.await {
@@ -304,10 +306,7 @@ async fn serve(state: &AppState, md5: &str, headers: &HeaderMap) -> Result<Respo
         h.insert(header::ETAG, etag(&hex));
     }
     if status == StatusCode::PARTIAL_CONTENT
-        && let Ok(v) = HeaderValue::from_str(&format!(
-            "bytes {start}-{}/{size}",
-            start + len - 1
-        ))
+        && let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{}/{size}", start + len - 1))
     {
         h.insert(header::CONTENT_RANGE, v);
     }
@@ -345,7 +344,9 @@ pub async fn parts_body(
             .path(&part_key(upload_id, *part))
             .map_err(|_| CoreError::InvalidInput(format!("{upload_id:?} is not an upload id.")))?;
         let file = tokio::fs::File::open(&path).await.map_err(|_| {
-            CoreError::InvalidInput(format!("Part {part} of upload {upload_id} was never uploaded."))
+            CoreError::InvalidInput(format!(
+                "Part {part} of upload {upload_id} was never uploaded."
+            ))
         })?;
         files.push(file);
     }

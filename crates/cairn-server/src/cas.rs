@@ -87,9 +87,8 @@ impl ContentStore {
     /// are discarded with an error; content already stored is accepted
     /// without rewriting. Returns the size.
     pub async fn put(&self, cairn: &Cairn, md5_b64: &str, body: Body) -> Result<i64, CoreError> {
-        let key = Self::key(md5_b64).ok_or_else(|| {
-            CoreError::InvalidInput(format!("{md5_b64:?} is not an MD5 digest."))
-        })?;
+        let key = Self::key(md5_b64)
+            .ok_or_else(|| CoreError::InvalidInput(format!("{md5_b64:?} is not an MD5 digest.")))?;
         let mut writer = self.blobs.writer().await.map_err(io_error)?;
         let mut stream = body.into_data_stream();
         while let Some(chunk) = stream.next().await {

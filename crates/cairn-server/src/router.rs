@@ -21,9 +21,9 @@ use serde_json::json;
 use tower_http::trace::TraceLayer;
 
 use crate::auth;
+use crate::cas::ContentStore;
 use crate::graphql::{BaseUrl, CairnSchema};
 use crate::signing::UrlSigner;
-use crate::cas::ContentStore;
 use crate::{artifact_files, file_stream, history_export, run_files};
 
 /// Shared state of all handlers.
@@ -78,7 +78,10 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
             "/cairn/v1/artifact-uploads/{upload}/{part}",
             put(artifact_files::upload_part).layer(DefaultBodyLimit::disable()),
         )
-        .route("/artifacts/{entity}/{md5}", get(artifact_files::download_v1))
+        .route(
+            "/artifacts/{entity}/{md5}",
+            get(artifact_files::download_v1),
+        )
         .route(
             "/artifactsV2/{region}/{entity}/{project}/{collection}/{*rest}",
             get(artifact_files::download_v2),

@@ -84,11 +84,16 @@ impl Server {
             self.state.cairn.clone(),
             self.run_timeout,
         ));
+        let upload_sweep = tokio::spawn(sweep_abandoned_uploads(
+            self.state.cairn.clone(),
+            self.state.cas.clone(),
+        ));
         let app = router(self.state, self.max_body_bytes);
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await?;
         crash_watch.abort();
+        upload_sweep.abort();
         self.store.close().await;
         Ok(())
     }
@@ -109,6 +114,29 @@ async fn watch_for_crashes(cairn: Cairn, timeout: std::time::Duration) {
             Ok(0) => {}
             Ok(n) => tracing::info!(runs = n, "marked silent runs as crashed"),
             Err(e) => tracing::warn!(error = %e, "could not check for crashed runs"),
+        }
+    }
+}
+
+/// How long a pending artifact may sit untouched before its upload counts
+/// as abandoned.
+const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
+
+/// Every hour, delete artifacts whose upload was abandoned and collect the
+/// blobs only they referenced.
+async fn sweep_abandoned_uploads(cairn: Cairn, cas: crate::cas::ContentStore) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60 * 60));
+    loop {
+        tick.tick().await;
+        match cairn.sweep_abandoned_artifacts(ABANDONED_AFTER).await {
+            Ok((0, _)) => {}
+            Ok((n, digests)) => {
+                tracing::info!(artifacts = n, "deleted abandoned artifact uploads");
+                if let Err(e) = cas.collect(&cairn, &digests).await {
+                    tracing::warn!(error = %e, "could not collect abandoned blobs");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "could not sweep abandoned uploads"),
         }
     }
 }

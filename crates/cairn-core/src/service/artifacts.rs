@@ -229,10 +229,7 @@ impl Cairn {
         first: i64,
     ) -> CoreResult<Vec<Entry>> {
         check_page(first)?;
-        Ok(self
-            .store
-            .entries(artifact.id, names, after, first)
-            .await?)
+        Ok(self.store.entries(artifact.id, names, after, first).await?)
     }
 
     /// How many stored files an artifact has.
@@ -436,8 +433,30 @@ impl Cairn {
         artifact: &Artifact,
         used_as: Option<&str>,
     ) -> CoreResult<()> {
-        let run = self.writable_run_by_name(actor, entity, project, run_name).await?;
-        Ok(self.store.use_artifact(run.id, artifact.id, used_as).await?)
+        let run = self
+            .writable_run_by_name(actor, entity, project, run_name)
+            .await?;
+        Ok(self
+            .store
+            .use_artifact(run.id, artifact.id, used_as)
+            .await?)
+    }
+
+    /// Delete artifacts whose upload was abandoned: pending and untouched
+    /// for `age`. Their staged files would otherwise keep blobs alive
+    /// forever. Returns the digests that lost references.
+    pub async fn sweep_abandoned_artifacts(
+        &self,
+        age: std::time::Duration,
+    ) -> CoreResult<(usize, Vec<String>)> {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let before = now - i64::try_from(age.as_secs()).unwrap_or(i64::MAX);
+        let stale = self.store.stale_pending_artifacts(before).await?;
+        let mut digests = Vec::new();
+        for id in &stale {
+            digests.extend(self.store.delete_artifact(*id).await?);
+        }
+        Ok((stale.len(), digests))
     }
 
     // ----- editing ----------------------------------------------------------
@@ -599,9 +618,13 @@ impl Cairn {
             .store
             .collection_by_name(project.id, name)
             .await?
-            .ok_or_else(|| CoreError::NotFound(format!("No artifact collection {name:?} exists.")))?;
+            .ok_or_else(|| {
+                CoreError::NotFound(format!("No artifact collection {name:?} exists."))
+            })?;
         let collection = self.writable_collection(actor, collection.id).await?;
-        self.store.tag_collection(collection.id, add, remove).await?;
+        self.store
+            .tag_collection(collection.id, add, remove)
+            .await?;
         self.collection_by_id(actor, collection.id)
             .await?
             .ok_or_else(|| CoreError::Internal("collection vanished".into()))
@@ -609,7 +632,11 @@ impl Cairn {
 
     /// Delete a collection (and a sequence's versions). Returns digests
     /// whose blobs may now be unused.
-    pub async fn delete_collection(&self, actor: &Actor, id: i64) -> CoreResult<(Collection, Vec<String>)> {
+    pub async fn delete_collection(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> CoreResult<(Collection, Vec<String>)> {
         let collection = self.writable_collection(actor, id).await?;
         let digests = self.store.delete_collection(collection.id).await?;
         Ok((collection, digests))
@@ -670,7 +697,8 @@ impl Cairn {
                 target.entity_name
             )));
         }
-        self.check_registry_type(&target, &artifact.type_name).await?;
+        self.check_registry_type(&target, &artifact.type_name)
+            .await?;
         let aliases: Vec<String> = aliases.iter().filter(|a| *a != LATEST).cloned().collect();
         Ok(self
             .store
@@ -738,7 +766,11 @@ impl Cairn {
 
     /// Registries, collections or versions the caller may see, per `query`
     /// (its `org_entity_id` and `hidden_projects` are filled in here).
-    pub async fn registry_query(&self, actor: &Actor, mut query: RegistryQuery) -> CoreResult<RegistryQuery> {
+    pub async fn registry_query(
+        &self,
+        actor: &Actor,
+        mut query: RegistryQuery,
+    ) -> CoreResult<RegistryQuery> {
         check_page(query.first)?;
         query.org_entity_id = self.org_entity_id;
         if actor.admin().is_none() {
@@ -786,7 +818,11 @@ impl Cairn {
 
     /// Delete a registry (or any project the caller administers) with all
     /// its collections. Returns digests whose blobs may now be unused.
-    pub async fn delete_project(&self, actor: &Actor, project: &Project) -> CoreResult<Vec<String>> {
+    pub async fn delete_project(
+        &self,
+        actor: &Actor,
+        project: &Project,
+    ) -> CoreResult<Vec<String>> {
         let creator = project.created_by == Some(actor.user().id);
         if actor.admin().is_none() && !creator {
             return Err(CoreError::PermissionDenied(format!(

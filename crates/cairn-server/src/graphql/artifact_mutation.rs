@@ -420,8 +420,14 @@ impl ArtifactMutation {
         );
         let collection = input
             .artifact_collection_name
-            .or_else(|| input.artifact_collection_names.and_then(|n| n.into_iter().next()))
-            .ok_or_else(|| CoreError::InvalidInput("createArtifact needs a collection name.".into()))
+            .or_else(|| {
+                input
+                    .artifact_collection_names
+                    .and_then(|n| n.into_iter().next())
+            })
+            .ok_or_else(|| {
+                CoreError::InvalidInput("createArtifact needs a collection name.".into())
+            })
             .gql()?;
         let new = NewArtifact {
             type_name: input.artifact_type_name,
@@ -588,9 +594,16 @@ impl ArtifactMutation {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         {
-            return Err(CoreError::InvalidInput("That upload id is not one of ours.".into())).gql();
+            return Err(CoreError::InvalidInput(
+                "That upload id is not one of ours.".into(),
+            ))
+            .gql();
         }
-        let mut parts: Vec<i64> = input.completed_parts.iter().map(|p| p.part_number.0).collect();
+        let mut parts: Vec<i64> = input
+            .completed_parts
+            .iter()
+            .map(|p| p.part_number.0)
+            .collect();
         parts.sort_unstable();
         let blobs = ctx.data_unchecked::<LocalBlobs>();
         let body = artifact_files::parts_body(blobs, &input.upload_id, &parts)
@@ -676,7 +689,9 @@ impl ArtifactMutation {
                 .artifact_by_client_id(actor(ctx), client)
                 .await
                 .gql()?
-                .ok_or_else(|| CoreError::NotFound(format!("No artifact has client id {}.", client.0)))
+                .ok_or_else(|| {
+                    CoreError::NotFound(format!("No artifact has client id {}.", client.0))
+                })
                 .gql()?,
             (None, None) => {
                 return Err(CoreError::InvalidInput(
@@ -721,7 +736,14 @@ impl ArtifactMutation {
             .map(|a| a.alias)
             .collect();
         let membership = cairn
-            .link_artifact(actor(ctx), &artifact, &entity, &project, &portfolio, &aliases)
+            .link_artifact(
+                actor(ctx),
+                &artifact,
+                &entity,
+                &project,
+                &portfolio,
+                &aliases,
+            )
             .await
             .gql()?;
         Ok(LinkArtifactPayload {
@@ -757,7 +779,14 @@ impl ArtifactMutation {
         ctx: &Context<'_>,
         input: AddAliasesInput,
     ) -> async_graphql::Result<SuccessPayload> {
-        set_aliases(ctx, input.artifact_id, input.aliases, input.client_mutation_id, true).await
+        set_aliases(
+            ctx,
+            input.artifact_id,
+            input.aliases,
+            input.client_mutation_id,
+            true,
+        )
+        .await
     }
 
     /// Take aliases from an artifact.
@@ -766,7 +795,14 @@ impl ArtifactMutation {
         ctx: &Context<'_>,
         input: DeleteAliasesInput,
     ) -> async_graphql::Result<SuccessPayload> {
-        set_aliases(ctx, input.artifact_id, input.aliases, input.client_mutation_id, false).await
+        set_aliases(
+            ctx,
+            input.artifact_id,
+            input.aliases,
+            input.client_mutation_id,
+            false,
+        )
+        .await
     }
 
     /// Change description, metadata, tags or TTL.
@@ -900,7 +936,6 @@ impl ArtifactMutation {
         ctx: &Context<'_>,
         input: CreateArtifactCollectionTagAssignmentsInput,
     ) -> async_graphql::Result<CreateArtifactCollectionTagAssignmentsPayload> {
-
         let _ = input.client_mutation_id;
         let tags = tag_names(Some(input.tags));
         cairn(ctx)
@@ -925,7 +960,6 @@ impl ArtifactMutation {
         ctx: &Context<'_>,
         input: DeleteArtifactCollectionTagAssignmentsInput,
     ) -> async_graphql::Result<SuccessPayload> {
-
         let tags = tag_names(Some(input.tags));
         cairn(ctx)
             .tag_collection(
@@ -1028,7 +1062,11 @@ fn upload_file(
                 })
                 .collect();
             (
-                Some(signed_path(ctx, "PUT", &artifact_files::blob_upload_path(&hex))),
+                Some(signed_path(
+                    ctx,
+                    "PUT",
+                    &artifact_files::blob_upload_path(&hex),
+                )),
                 Some(UploadMultipartUrls {
                     upload_id,
                     upload_url_parts,
@@ -1036,7 +1074,11 @@ fn upload_file(
             )
         }
         (false, _) => (
-            Some(signed_path(ctx, "PUT", &artifact_files::blob_upload_path(&hex))),
+            Some(signed_path(
+                ctx,
+                "PUT",
+                &artifact_files::blob_upload_path(&hex),
+            )),
             None,
         ),
     };
@@ -1110,7 +1152,8 @@ async fn read_manifest(ctx: &Context<'_>, artifact: &Artifact) -> Result<Vec<Ent
 
 /// Parse a W&B manifest (version 1) into entries.
 pub(crate) fn parse_manifest(bytes: &[u8]) -> Result<Vec<Entry>, CoreError> {
-    let bad = |why: String| CoreError::InvalidInput(format!("The artifact manifest is invalid: {why}"));
+    let bad =
+        |why: String| CoreError::InvalidInput(format!("The artifact manifest is invalid: {why}"));
     let doc: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|e| bad(format!("not JSON ({e})")))?;
     if doc.get("version").and_then(serde_json::Value::as_i64) != Some(1) {

@@ -3,13 +3,13 @@
 use async_graphql::{Context, ID, Object};
 
 use crate::error::GqlResultExt;
+use crate::graphql::types::artifact::{ArtifactObject, CollectionIface};
+use crate::graphql::types::organization::OrganizationObject;
 use crate::graphql::types::page::{cursor, decode_cursor};
 use crate::graphql::types::{
     EntityObject, PageInfo, ProjectConnection, ProjectObject, ServerInfo, UserConnection,
     UserObject,
 };
-use crate::graphql::types::artifact::{ArtifactObject, CollectionIface};
-use crate::graphql::types::organization::OrganizationObject;
 use crate::graphql::{actor, cairn, ids};
 
 /// Default page size for project listings (the official client asks for its own).

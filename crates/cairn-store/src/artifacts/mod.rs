@@ -232,12 +232,14 @@ impl ArtifactStore for SqliteStore {
     async fn tag_collection(&self, id: i64, add: &[String], remove: &[String]) -> StoreResult<()> {
         let mut tx = self.write_tx().await?;
         for tag in add {
-            sqlx::query("INSERT OR IGNORE INTO collection_tags (collection_id, name) VALUES (?, ?)")
-                .bind(id)
-                .bind(tag)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
+            sqlx::query(
+                "INSERT OR IGNORE INTO collection_tags (collection_id, name) VALUES (?, ?)",
+            )
+            .bind(id)
+            .bind(tag)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
         }
         for tag in remove {
             sqlx::query("DELETE FROM collection_tags WHERE collection_id = ? AND name = ?")
@@ -321,6 +323,16 @@ impl ArtifactStore for SqliteStore {
         Ok((self.existing_artifact(id).await?, false))
     }
 
+    async fn stale_pending_artifacts(&self, before: i64) -> StoreResult<Vec<i64>> {
+        sqlx::query_scalar(
+            "SELECT id FROM artifacts WHERE state = 'PENDING' AND updated_at < ? ORDER BY id",
+        )
+        .bind(before)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)
+    }
+
     async fn artifact_by_id(&self, id: i64) -> StoreResult<Option<Artifact>> {
         let sql = format!("{ARTIFACT_SELECT} WHERE a.id = ?");
         let row: Option<ArtifactRow> = sqlx::query_as(&sql)
@@ -371,13 +383,15 @@ impl ArtifactStore for SqliteStore {
     }
 
     async fn insert_blob(&self, md5: &str, size: i64) -> StoreResult<()> {
-        sqlx::query("INSERT OR IGNORE INTO artifact_blobs (md5, size, created_at) VALUES (?, ?, ?)")
-            .bind(md5)
-            .bind(size)
-            .bind(now())
-            .execute(&self.writer)
-            .await
-            .map_err(backend)?;
+        sqlx::query(
+            "INSERT OR IGNORE INTO artifact_blobs (md5, size, created_at) VALUES (?, ?, ?)",
+        )
+        .bind(md5)
+        .bind(size)
+        .bind(now())
+        .execute(&self.writer)
+        .await
+        .map_err(backend)?;
         Ok(())
     }
 
@@ -545,27 +559,28 @@ impl ArtifactStore for SqliteStore {
         collection_id: i64,
         version_or_alias: &str,
     ) -> StoreResult<Option<Membership>> {
-        let row: Option<MembershipRow> =
-            if let Some(index) = cairn_core::artifact::version_index(version_or_alias) {
-                let sql =
-                    format!("{MEMBERSHIP_SELECT} WHERE m.collection_id = ? AND m.version_index = ?");
-                sqlx::query_as(&sql)
-                    .bind(collection_id)
-                    .bind(index)
-                    .fetch_optional(&self.pool)
-                    .await
-            } else {
-                let sql = format!(
-                    "{MEMBERSHIP_SELECT} WHERE m.id = (SELECT membership_id FROM artifact_aliases \
+        let row: Option<MembershipRow> = if let Some(index) =
+            cairn_core::artifact::version_index(version_or_alias)
+        {
+            let sql =
+                format!("{MEMBERSHIP_SELECT} WHERE m.collection_id = ? AND m.version_index = ?");
+            sqlx::query_as(&sql)
+                .bind(collection_id)
+                .bind(index)
+                .fetch_optional(&self.pool)
+                .await
+        } else {
+            let sql = format!(
+                "{MEMBERSHIP_SELECT} WHERE m.id = (SELECT membership_id FROM artifact_aliases \
                      WHERE collection_id = ? AND alias = ?)"
-                );
-                sqlx::query_as(&sql)
-                    .bind(collection_id)
-                    .bind(version_or_alias)
-                    .fetch_optional(&self.pool)
-                    .await
-            }
-            .map_err(backend)?;
+            );
+            sqlx::query_as(&sql)
+                .bind(collection_id)
+                .bind(version_or_alias)
+                .fetch_optional(&self.pool)
+                .await
+        }
+        .map_err(backend)?;
         Ok(row.map(Into::into))
     }
 
@@ -702,8 +717,10 @@ impl ArtifactStore for SqliteStore {
                 )));
             }
             Some((id, _, _)) => id,
-            None => insert_collection(&mut tx, project_id, type_id, portfolio, "PORTFOLIO", None)
-                .await?,
+            None => {
+                insert_collection(&mut tx, project_id, type_id, portfolio, "PORTFOLIO", None)
+                    .await?
+            }
         };
         let linked: Option<i64> = sqlx::query_scalar(
             "SELECT id FROM artifact_memberships WHERE collection_id = ? AND artifact_id = ?",
@@ -906,7 +923,9 @@ impl ArtifactStore for SqliteStore {
                 return Ok((id, candidate));
             }
         }
-        Err(backend(format!("no free entity name for the organization near {name:?}")))
+        Err(backend(format!(
+            "no free entity name for the organization near {name:?}"
+        )))
     }
 
     async fn registry_types(&self, project_id: i64) -> StoreResult<(bool, Vec<String>)> {
@@ -933,13 +952,15 @@ impl ArtifactStore for SqliteStore {
         types: &[String],
     ) -> StoreResult<()> {
         let mut tx = self.write_tx().await?;
-        sqlx::query("UPDATE projects SET allow_all_artifact_types = ?, updated_at = ? WHERE id = ?")
-            .bind(allow_all)
-            .bind(now())
-            .bind(project_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
+        sqlx::query(
+            "UPDATE projects SET allow_all_artifact_types = ?, updated_at = ? WHERE id = ?",
+        )
+        .bind(allow_all)
+        .bind(now())
+        .bind(project_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
         for name in types {
             sqlx::query(
                 "INSERT OR IGNORE INTO registry_artifact_types (project_id, name) VALUES (?, ?)",
@@ -989,7 +1010,9 @@ impl ArtifactStore for SqliteStore {
             .execute(&self.pool)
             .await
             .map_err(|e| {
-                crate::conflict_or_backend(e, || format!("A project named {name:?} already exists."))
+                crate::conflict_or_backend(e, || {
+                    format!("A project named {name:?} already exists.")
+                })
             })?;
         Ok(())
     }
@@ -1228,7 +1251,11 @@ async fn blob_size_in(tx: &mut SqliteConnection, md5: &str) -> StoreResult<Optio
         .map_err(backend)
 }
 
-async fn insert_entry(tx: &mut SqliteConnection, artifact_id: i64, entry: &Entry) -> StoreResult<()> {
+async fn insert_entry(
+    tx: &mut SqliteConnection,
+    artifact_id: i64,
+    entry: &Entry,
+) -> StoreResult<()> {
     sqlx::query(
         "INSERT OR REPLACE INTO artifact_entries (artifact_id, path, digest, size, ref, \
          birth_artifact_id, mimetype, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

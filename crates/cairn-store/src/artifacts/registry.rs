@@ -36,7 +36,10 @@ fn hidden(query: &RegistryQuery) -> String {
     serde_json::to_string(&query.hidden_projects).unwrap_or_else(|_| "[]".into())
 }
 
-pub(super) async fn registry_ids(pool: &SqlitePool, query: &RegistryQuery) -> StoreResult<Vec<i64>> {
+pub(super) async fn registry_ids(
+    pool: &SqlitePool,
+    query: &RegistryQuery,
+) -> StoreResult<Vec<i64>> {
     let f = compile(query)?;
     let sql = format!(
         "SELECT p.id FROM projects p WHERE {REGISTRY_SCOPE} AND ({}) AND p.id > ? \

@@ -184,12 +184,22 @@ async fn identical_bytes_are_uploaded_once_and_shared() {
     let server = TestServer::start().await;
     log(&server, "first", &[("shared.bin", b"same bytes")]).await;
     let (id, _) = create(&server, "second", "d3").await;
-    let answer = stage(&server, &id, "copy.bin", &b64_md5(b"same bytes"), Value::Null).await;
+    let answer = stage(
+        &server,
+        &id,
+        "copy.bin",
+        &b64_md5(b"same bytes"),
+        Value::Null,
+    )
+    .await;
     let node = &answer["data"]["createArtifactFiles"]["files"]["edges"][0]["node"];
     assert!(node["uploadUrl"].is_null(), "already stored: {answer}");
     assert!(node["storagePath"].as_str().unwrap().starts_with("cas/"));
     let committed = commit(&server, &id, &[("copy.bin", b"same bytes")]).await;
-    assert_eq!(committed["data"]["commitArtifact"]["artifact"]["state"], "COMMITTED");
+    assert_eq!(
+        committed["data"]["commitArtifact"]["artifact"]["state"],
+        "COMMITTED"
+    );
     let url = direct_url(&server, "second:v0", "copy.bin").await.unwrap();
     let bytes = reqwest::get(&url).await.unwrap().bytes().await.unwrap();
     assert_eq!(&bytes[..], b"same bytes");
@@ -200,7 +210,9 @@ async fn download_urls_need_no_credentials_but_cannot_be_forged_and_honour_range
     let server = TestServer::start().await;
     let content: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
     log(&server, "ranged", &[("data.bin", &content)]).await;
-    let url = direct_url(&server, "ranged:latest", "data.bin").await.unwrap();
+    let url = direct_url(&server, "ranged:latest", "data.bin")
+        .await
+        .unwrap();
     let whole = reqwest::get(&url).await.unwrap();
     assert_eq!(whole.status(), 200);
     assert_eq!(whole.bytes().await.unwrap().to_vec(), content);
@@ -231,7 +243,12 @@ async fn fallback_downloads_need_an_api_key_with_read_access() {
     let hex = hex_md5(b"fallback bytes");
     let v1 = format!("{}/artifacts/admin/{hex}", server.base_url);
     let client = reqwest::Client::new();
-    let answer = client.get(&v1).basic_auth("api", Some(ADMIN_KEY)).send().await.unwrap();
+    let answer = client
+        .get(&v1)
+        .basic_auth("api", Some(ADMIN_KEY))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(answer.status(), 200);
     assert_eq!(&answer.bytes().await.unwrap()[..], b"fallback bytes");
     assert_eq!(client.get(&v1).send().await.unwrap().status(), 401);
@@ -240,7 +257,12 @@ async fn fallback_downloads_need_an_api_key_with_read_access() {
         "{}/artifactsV2/default/admin/wire/fallback/QXJ0aWZhY3Q6MQ==/{hex}/f.txt",
         server.base_url
     );
-    let answer = client.get(&v2).basic_auth("api", Some(ADMIN_KEY)).send().await.unwrap();
+    let answer = client
+        .get(&v2)
+        .basic_auth("api", Some(ADMIN_KEY))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(answer.status(), 200);
 
     let (_, _, outsider_key) = server.new_user("outsider@example.com").await;
@@ -250,7 +272,11 @@ async fn fallback_downloads_need_an_api_key_with_read_access() {
         .send()
         .await
         .unwrap();
-    assert_eq!(refused.status(), 404, "a private project's bytes stay hidden");
+    assert_eq!(
+        refused.status(),
+        404,
+        "a private project's bytes stay hidden"
+    );
 }
 
 #[tokio::test]
@@ -269,7 +295,9 @@ async fn multipart_uploads_are_joined_and_checked_against_the_whole_digest() {
     let multipart = &node["uploadMultipartUrls"];
     let upload_id = multipart["uploadID"].as_str().unwrap();
     for (i, bytes) in [&part1, &part2].into_iter().enumerate() {
-        let url = multipart["uploadUrlParts"][i]["uploadUrl"].as_str().unwrap();
+        let url = multipart["uploadUrlParts"][i]["uploadUrl"]
+            .as_str()
+            .unwrap();
         let response = put(url, bytes.clone()).await;
         assert_eq!(response.status(), 200);
         let etag = response.headers()["etag"].to_str().unwrap().to_string();
@@ -287,16 +315,38 @@ async fn multipart_uploads_are_joined_and_checked_against_the_whole_digest() {
         "{completed}"
     );
     let committed = commit(&server, &id, &[("big.bin", &whole)]).await;
-    assert_eq!(committed["data"]["commitArtifact"]["artifact"]["state"], "COMMITTED");
+    assert_eq!(
+        committed["data"]["commitArtifact"]["artifact"]["state"],
+        "COMMITTED"
+    );
     let url = direct_url(&server, "big:v0", "big.bin").await.unwrap();
-    assert_eq!(reqwest::get(&url).await.unwrap().bytes().await.unwrap().to_vec(), whole);
+    assert_eq!(
+        reqwest::get(&url)
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+            .to_vec(),
+        whole
+    );
 }
 
 #[tokio::test]
 async fn deleting_a_version_frees_only_the_bytes_nothing_else_uses() {
     let server = TestServer::start().await;
-    let a = log(&server, "gc", &[("shared", b"shared"), ("only-v0", b"only v0")]).await;
-    log(&server, "gc", &[("shared", b"shared"), ("only-v1", b"only v1")]).await;
+    let a = log(
+        &server,
+        "gc",
+        &[("shared", b"shared"), ("only-v0", b"only v0")],
+    )
+    .await;
+    log(
+        &server,
+        "gc",
+        &[("shared", b"shared"), ("only-v1", b"only v1")],
+    )
+    .await;
     let shared_v1 = direct_url(&server, "gc:v1", "shared").await.unwrap();
     let only_v0 = direct_url(&server, "gc:v0", "only-v0").await.unwrap();
     let deleted = gql(

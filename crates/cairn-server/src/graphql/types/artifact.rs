@@ -39,10 +39,12 @@ pub(crate) fn parse_filter(
 ) -> async_graphql::Result<Option<serde_json::Value>> {
     match filters.map(|f| f.0.trim()).filter(|f| !f.is_empty()) {
         None => Ok(None),
-        Some(text) => serde_json::from_str(text).map(Some).map_err(|e| {
-            CoreError::InvalidInput(format!("The filters are not valid JSON: {e}")).into()
-        })
-        .map_err(crate::error::to_graphql),
+        Some(text) => serde_json::from_str(text)
+            .map(Some)
+            .map_err(|e| {
+                CoreError::InvalidInput(format!("The filters are not valid JSON: {e}")).into()
+            })
+            .map_err(crate::error::to_graphql),
     }
 }
 
@@ -223,7 +225,10 @@ impl ArtifactObject {
     }
 
     /// The run that logged it.
-    async fn created_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ArtifactCreator>> {
+    async fn created_by(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<ArtifactCreator>> {
         let Some(run_id) = self.0.run_id else {
             return Ok(None);
         };
@@ -363,7 +368,16 @@ impl ArtifactTypeObject {
         let _ = order;
         let project = self.project(ctx).await?;
         let kinds = kinds_of(collection_types);
-        collection_connection(ctx, &project, Some(self.0.id), &kinds, filters, after, first).await
+        collection_connection(
+            ctx,
+            &project,
+            Some(self.0.id),
+            &kinds,
+            filters,
+            after,
+            first,
+        )
+        .await
     }
 
     /// One of the type's collections by name.
@@ -394,7 +408,10 @@ impl ArtifactTypeObject {
 }
 
 impl ArtifactTypeObject {
-    async fn project(&self, ctx: &Context<'_>) -> async_graphql::Result<cairn_core::model::Project> {
+    async fn project(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<cairn_core::model::Project> {
         cairn(ctx)
             .readable_project_by_id(actor(ctx), self.0.project_id)
             .await
@@ -618,7 +635,10 @@ impl<K: Kind> CollectionObject<K> {
         Ok(project.map(ProjectObject))
     }
 
-    async fn default_artifact_type(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ArtifactTypeObject>> {
+    async fn default_artifact_type(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<ArtifactTypeObject>> {
         let Some(project) = cairn(ctx)
             .readable_project_by_id(actor(ctx), self.collection.project_id)
             .await
@@ -694,7 +714,10 @@ impl<K: Kind> CollectionObject<K> {
     }
 
     /// The version `latest` names.
-    async fn latest_artifact(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ArtifactObject>> {
+    async fn latest_artifact(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<ArtifactObject>> {
         let cairn = cairn(ctx);
         let Some(m) = cairn.membership(&self.collection, LATEST).await.gql()? else {
             return Ok(None);
@@ -740,7 +763,10 @@ impl<K: Kind> CollectionObject<K> {
             .gql()?;
         Ok(MembershipConnection {
             page_info: PageInfo {
-                end_cursor: page.versions.last().map(|(m, _)| m.version_index.to_string()),
+                end_cursor: page
+                    .versions
+                    .last()
+                    .map(|(m, _)| m.version_index.to_string()),
                 has_next_page: page.has_next_page,
                 ..PageInfo::default()
             },

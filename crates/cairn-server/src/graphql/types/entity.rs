@@ -5,12 +5,12 @@ use cairn_core::MemberView;
 use cairn_core::model::{Entity, Member, User};
 
 use crate::error::GqlResultExt;
+use crate::graphql::scalars::{DateTime, Int64, JsonString};
 use crate::graphql::types::artifact::{
     ArtifactCollectionType, CollectionConnection, MembershipConnection, collections_page,
 };
 use crate::graphql::types::organization::{self, OrganizationObject};
 use crate::graphql::types::{PageInfo, ProjectConnection, ProjectEdge, ProjectObject, UserObject};
-use crate::graphql::scalars::{DateTime, Int64, JsonString};
 use crate::graphql::{actor, cairn, ids};
 
 /// A team or a user's personal entity.
@@ -134,7 +134,12 @@ impl EntityObject {
         }
         let after_id = crate::graphql::types::page::decode_cursor(after.as_deref()).gql()?;
         let page = cairn(ctx)
-            .projects(actor(ctx), &self.0.name, after_id, i64::from(first.unwrap_or(50)))
+            .projects(
+                actor(ctx),
+                &self.0.name,
+                after_id,
+                i64::from(first.unwrap_or(50)),
+            )
             .await
             .gql()?;
         let edges: Vec<_> = page
@@ -171,8 +176,15 @@ impl EntityObject {
         if self.0.id != cairn(ctx).org_entity().0 {
             return Ok(collections_page(Vec::new(), false, 0));
         }
-        organization::registry_collections(ctx, project_filters, filters, collection_types, after, first)
-            .await
+        organization::registry_collections(
+            ctx,
+            project_filters,
+            filters,
+            collection_types,
+            after,
+            first,
+        )
+        .await
     }
 
     /// Registry versions (organization entity only; empty elsewhere).
@@ -194,8 +206,15 @@ impl EntityObject {
                 page_info: PageInfo::default(),
             });
         }
-        organization::registry_versions(ctx, project_filters, collection_filters, filters, after, first)
-            .await
+        organization::registry_versions(
+            ctx,
+            project_filters,
+            collection_filters,
+            filters,
+            after,
+            first,
+        )
+        .await
     }
 
     /// Members, then pending invitations. Empty unless the caller belongs to

@@ -5,16 +5,16 @@ use async_graphql::{Context, ID, Object, SimpleObject};
 use base64::Engine;
 use cairn_core::artifact::{Artifact, Entry};
 use cairn_core::run::{Run, RunFile};
-use time::OffsetDateTime;
 use cairn_core::{CoreError, MAX_PAGE};
+use time::OffsetDateTime;
 
 use crate::error::GqlResultExt;
 use crate::graphql::scalars::DateTime;
+use crate::graphql::types::artifact::ArtifactObject;
 use crate::graphql::types::page::PageInfo;
 use crate::graphql::{BaseUrl, cairn, ids};
-use crate::graphql::types::artifact::ArtifactObject;
-use crate::{artifact_files, run_files};
 use crate::signing::UrlSigner;
+use crate::{artifact_files, run_files};
 
 /// Files per page when the client names no number.
 const DEFAULT_FILES: i32 = 50;
@@ -113,7 +113,9 @@ impl FileObject {
             } => ID(base64::engine::general_purpose::STANDARD
                 .encode(format!("ArtifactFile:{artifact_id}:{}", entry.path))),
             FileObject::Upload { storage_path, .. } => ID(storage_path.clone()),
-            FileObject::Manifest { artifact_id, .. } => ids::encode("ArtifactManifest", *artifact_id),
+            FileObject::Manifest { artifact_id, .. } => {
+                ids::encode("ArtifactManifest", *artifact_id)
+            }
         }
     }
 
@@ -245,7 +247,9 @@ impl FileObject {
     fn download(&self, ctx: &Context<'_>) -> Option<String> {
         match self {
             FileObject::Run { file, run } => Some(signed_url(ctx, "GET", run, &file.name)),
-            FileObject::Artifact { entry, .. } => blob_download_url(ctx, &entry.digest, &entry.path),
+            FileObject::Artifact { entry, .. } => {
+                blob_download_url(ctx, &entry.digest, &entry.path)
+            }
             FileObject::Manifest { direct_url, .. } => direct_url.clone(),
             FileObject::Upload { .. } => None,
         }

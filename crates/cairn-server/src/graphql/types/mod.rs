@@ -2,8 +2,8 @@
 
 pub(crate) mod artifact;
 mod entity;
-pub(crate) mod organization;
 pub(crate) mod file;
+pub(crate) mod organization;
 pub(crate) mod page;
 mod project;
 pub(crate) mod run;

@@ -6,12 +6,12 @@ use cairn_core::run::RunQuery;
 
 use crate::error::GqlResultExt;
 use crate::graphql::scalars::{DateTime, JsonString};
-use crate::graphql::types::entity::EntityObject;
 use crate::graphql::types::artifact::{
     ArtifactCollectionType, ArtifactObject, ArtifactTypeConnection, ArtifactTypeEdge,
     ArtifactTypeObject, CollectionConnection, CollectionIface, MembershipObject,
     collection_connection, kinds_of, page_size, resolve_membership,
 };
+use crate::graphql::types::entity::EntityObject;
 use crate::graphql::types::page::{PageInfo, cursor, decode_cursor};
 use crate::graphql::types::run::{RunConnection, RunEdge, RunObject};
 use crate::graphql::types::user::UserObject;

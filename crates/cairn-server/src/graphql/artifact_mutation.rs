@@ -1086,7 +1086,7 @@ fn upload_file(
         storage_path,
         upload_url,
         multipart,
-        artifact: artifact.clone(),
+        artifact: Box::new(artifact.clone()),
     })
 }
 

@@ -42,7 +42,7 @@ pub(crate) fn parse_filter(
         Some(text) => serde_json::from_str(text)
             .map(Some)
             .map_err(|e| {
-                CoreError::InvalidInput(format!("The filters are not valid JSON: {e}")).into()
+                CoreError::InvalidInput(format!("The filters are not valid JSON: {e}"))
             })
             .map_err(crate::error::to_graphql),
     }
@@ -783,6 +783,9 @@ impl<K: Kind> CollectionObject<K> {
 }
 
 /// `ArtifactCollection`: a sequence or a portfolio.
+// The derive spells each field and argument as `name = …, ty = …`, which
+// clippy takes for repeated attributes.
+#[allow(clippy::duplicated_attributes)]
 #[derive(Interface)]
 #[graphql(
     name = "ArtifactCollection",

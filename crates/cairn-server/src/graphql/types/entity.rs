@@ -162,6 +162,7 @@ impl EntityObject {
     }
 
     /// Registry collections (organization entity only; empty elsewhere).
+    #[allow(clippy::too_many_arguments)]
     async fn artifact_collections(
         &self,
         ctx: &Context<'_>,

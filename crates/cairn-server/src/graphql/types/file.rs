@@ -26,8 +26,8 @@ pub enum FileObject {
     Run {
         /// The record.
         file: RunFile,
-        /// Its run.
-        run: Run,
+        /// Its run (boxed: it is much larger than the other variants).
+        run: Box<Run>,
     },
     /// A stored file of an artifact.
     Artifact {
@@ -46,8 +46,8 @@ pub enum FileObject {
         upload_url: Option<String>,
         /// Multipart upload URLs, for large files.
         multipart: Option<UploadMultipartUrls>,
-        /// The artifact.
-        artifact: Artifact,
+        /// The artifact (boxed, like `Run` above).
+        artifact: Box<Artifact>,
     },
     /// An artifact's manifest (`wandb_manifest.json`).
     Manifest {
@@ -195,7 +195,7 @@ impl FileObject {
     /// The artifact an upload belongs to.
     async fn artifact(&self) -> Option<ArtifactObject> {
         match self {
-            FileObject::Upload { artifact, .. } => Some(ArtifactObject(artifact.clone())),
+            FileObject::Upload { artifact, .. } => Some(ArtifactObject((**artifact).clone())),
             _ => None,
         }
     }
@@ -313,7 +313,7 @@ pub async fn file_connection(
                 cursor: file.name.clone(),
                 node: FileObject::Run {
                     file,
-                    run: run.clone(),
+                    run: Box::new(run.clone()),
                 },
             })
             .collect(),

@@ -41,9 +41,7 @@ pub(crate) fn parse_filter(
         None => Ok(None),
         Some(text) => serde_json::from_str(text)
             .map(Some)
-            .map_err(|e| {
-                CoreError::InvalidInput(format!("The filters are not valid JSON: {e}"))
-            })
+            .map_err(|e| CoreError::InvalidInput(format!("The filters are not valid JSON: {e}")))
             .map_err(crate::error::to_graphql),
     }
 }

@@ -9,6 +9,7 @@
 mod artifacts;
 mod blobs;
 mod entities;
+mod filter_sql;
 mod keys;
 mod projects;
 mod readers;

@@ -31,27 +31,18 @@
 //! implicit array traversal (`{"config.dims": 3}` matching `[1, 3]`) is not
 //! done; only `tags` is searched as a set.
 
-use std::fmt;
-
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde_json::{Map, Number, Value, json};
+use serde_json::{Map, Value, json};
 use sqlx::query::Query;
 use sqlx::sqlite::{SqliteArguments, SqliteRow, SqliteValueRef};
 use sqlx::{Decode, Row, Sqlite, TypeInfo, ValueRef};
-use time::format_description::BorrowedFormatItem;
-use time::format_description::well_known::Rfc3339;
-use time::macros::format_description;
-use time::{Date, OffsetDateTime, PrimitiveDateTime};
 
-/// Deepest nesting of `$and`/`$or`/`$nor`/`$not` and of object operands.
-const MAX_DEPTH: usize = 32;
-
-/// Most conditions (single comparisons) in one filter.
-const MAX_CONDITIONS: usize = 1000;
-
-/// Longest operand quoted back in an error message, in characters.
-const MAX_SHOWN: usize = 80;
+pub(crate) use crate::filter_sql::{Bind, FilterError as SearchError};
+use crate::filter_sql::{
+    Builder, Cmp, Compiled, DATE_OPERAND, Emit, Join, NUMERIC, TEXTUAL, error, is_operators,
+    number, quote_key, show, time_ms,
+};
 
 /// The order when none is given.
 const DEFAULT_ORDER: &str = "+created_at";
@@ -77,37 +68,6 @@ const FIELD_VALUE: &str = "(SELECT f.val FROM run_fields f WHERE f.run_id = r.id
 /// `typeof` tests for `run_fields` values compared with a number, a string.
 const FIELD_NUMERIC: &str = "typeof(f.val) IN ('integer', 'real')";
 const FIELD_TEXTUAL: &str = "typeof(f.val) = 'text'";
-
-/// `json_type` results that [`Cmp`] may order against a number or a string.
-const NUMERIC: &str = "IN ('integer', 'real')";
-const TEXTUAL: &str = "= 'text'";
-
-/// A bad filter, order or cursor; the message names the problem and is shown
-/// to the user as it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct SearchError(pub String);
-
-impl fmt::Display for SearchError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for SearchError {}
-
-fn error(message: impl Into<String>) -> SearchError {
-    SearchError(message.into())
-}
-
-/// A parameter of a compiled statement.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Bind {
-    Int(i64),
-    Real(f64),
-    Text(String),
-    /// A boolean as `run_fields` stores it.
-    Bool(bool),
-}
 
 /// What `api.runs` asks for.
 #[derive(Debug, Clone, Copy)]
@@ -432,21 +392,6 @@ fn prefix_bounds(path: &str) -> (Bind, Bind) {
     )
 }
 
-/// A key as a quoted JSON path label, `"key"`.
-fn quote_key(field: &str, key: &str) -> Result<String, SearchError> {
-    if key.is_empty() {
-        return Err(error(format!(
-            "field {field:?} has an empty key; keys are separated by single dots"
-        )));
-    }
-    if key.contains(['"', '\\']) {
-        return Err(error(format!(
-            "field {field:?} has the key {key:?}; keys containing '\"' or '\\' cannot be searched"
-        )));
-    }
-    Ok(format!("\"{key}\""))
-}
-
 /// A field named in a filter, with what it refers to.
 struct Field<'f> {
     name: &'f str,
@@ -456,69 +401,8 @@ struct Field<'f> {
 impl Field<'_> {
     /// `filter operator "$in" on "config.lr" needs an array, got 5`.
     fn needs(&self, op: &str, what: &str, got: &Value) -> SearchError {
-        error(format!(
-            "filter operator {op:?} on {:?} needs {what}, got {}",
-            self.name,
-            show(got)
-        ))
+        crate::filter_sql::needs(self.name, op, what, got)
     }
-}
-
-/// A value as JSON, shortened for an error message.
-fn show(value: &Value) -> String {
-    let text = value.to_string();
-    if text.chars().count() <= MAX_SHOWN {
-        return text;
-    }
-    let head: String = text.chars().take(MAX_SHOWN).collect();
-    format!("{head}…")
-}
-
-fn number(n: &Number) -> Bind {
-    match n.as_i64() {
-        Some(i) => Bind::Int(i),
-        // Binds as NULL, which matches nothing.
-        None => Bind::Real(n.as_f64().unwrap_or(f64::NAN)),
-    }
-}
-
-// ---------------------------------------------------------------------------
-// Dates
-
-const NAIVE_TIMES: &[&[BorrowedFormatItem<'static>]] = &[
-    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]]"),
-    format_description!("[year]-[month]-[day] [hour]:[minute]:[second][optional [.[subsecond]]]"),
-    format_description!("[year]-[month]-[day]T[hour]:[minute]"),
-];
-
-const DATE: &[BorrowedFormatItem<'static>] = format_description!("[year]-[month]-[day]");
-
-/// A date operand in UNIX milliseconds: an ISO-8601 string (without an
-/// offset it is UTC; a bare date is its midnight) or a number of UNIX
-/// seconds.
-fn time_ms(operand: &Value) -> Option<i64> {
-    match operand {
-        Value::Number(n) => seconds_ms(n.as_f64()?),
-        Value::String(text) => parse_time(text.trim()),
-        _ => None,
-    }
-}
-
-fn seconds_ms(seconds: f64) -> Option<i64> {
-    let ms = (seconds * 1000.0).round();
-    // Far inside i64 (about three million years).
-    (ms.is_finite() && ms.abs() < 1e17).then_some(ms as i64)
-}
-
-fn parse_time(text: &str) -> Option<i64> {
-    let time = OffsetDateTime::parse(text, &Rfc3339).ok().or_else(|| {
-        NAIVE_TIMES
-            .iter()
-            .find_map(|format| PrimitiveDateTime::parse(text, format).ok())
-            .or_else(|| Some(Date::parse(text, DATE).ok()?.midnight()))
-            .map(PrimitiveDateTime::assume_utc)
-    })?;
-    i64::try_from(time.unix_timestamp_nanos() / 1_000_000).ok()
 }
 
 // ---------------------------------------------------------------------------
@@ -638,126 +522,31 @@ fn regex_pieces(regex: &str) -> Result<(bool, Vec<Piece>, bool), String> {
 // ---------------------------------------------------------------------------
 // Filters
 
-/// A comparison.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Cmp {
-    Eq,
-    Gt,
-    Gte,
-    Lt,
-    Lte,
-}
-
-impl Cmp {
-    fn sql(self) -> &'static str {
-        match self {
-            Cmp::Eq => "=",
-            Cmp::Gt => ">",
-            Cmp::Gte => ">=",
-            Cmp::Lt => "<",
-            Cmp::Lte => "<=",
-        }
-    }
-}
-
-/// How a list of conditions combines.
-#[derive(Debug, Clone, Copy)]
-enum Join {
-    All,
-    Any,
-}
-
-impl Join {
-    fn separator(self) -> &'static str {
-        match self {
-            Join::All => " AND ",
-            Join::Any => " OR ",
-        }
-    }
-
-    /// The value of an empty list: `$and: []` holds, `$or: []` does not.
-    fn empty(self) -> &'static str {
-        match self {
-            Join::All => "1",
-            Join::Any => "0",
-        }
-    }
-}
-
-type Compiled = Result<(), SearchError>;
-
 fn deeper(depth: usize) -> Result<usize, SearchError> {
-    if depth >= MAX_DEPTH {
-        return Err(error(format!(
-            "the run filter is nested too deeply (more than {MAX_DEPTH} levels)"
-        )));
-    }
-    Ok(depth + 1)
+    crate::filter_sql::deeper(depth, <Compiler as Emit>::WHAT)
 }
 
-/// Builds a statement: SQL text and its binds, always in step.
-///
-/// Every condition it writes is true, false or NULL (unknown, for missing
-/// values); negation turns unknown into true (`(c) IS NOT TRUE`), which gives
-/// MongoDB's "`$ne` matches missing fields".
+/// Builds a statement over `runs r` (see [`Emit`] for how conditions
+/// combine).
 #[derive(Debug, Default)]
 struct Compiler {
-    sql: String,
-    binds: Vec<Bind>,
-    conditions: usize,
+    out: Builder,
+}
+
+impl Emit for Compiler {
+    const WHAT: &'static str = "run filter";
+
+    fn out(&mut self) -> &mut Builder {
+        &mut self.out
+    }
 }
 
 impl Compiler {
-    fn push(&mut self, sql: &str) {
-        self.sql.push_str(sql);
-    }
-
-    fn bind(&mut self, bind: Bind) {
-        self.sql.push('?');
-        self.binds.push(bind);
-    }
-
     fn finish(self) -> Sql {
         Sql {
-            text: self.sql,
-            binds: self.binds,
+            text: self.out.sql,
+            binds: self.out.binds,
         }
-    }
-
-    /// One condition: `sql` with a `?` for each of `binds`.
-    fn condition(&mut self, sql: &str, binds: impl IntoIterator<Item = Bind>) -> Compiled {
-        self.conditions += 1;
-        if self.conditions > MAX_CONDITIONS {
-            return Err(error(format!(
-                "the run filter has more than {MAX_CONDITIONS} conditions"
-            )));
-        }
-        self.push(sql);
-        self.binds.extend(binds);
-        Ok(())
-    }
-
-    fn join<T>(
-        &mut self,
-        items: impl IntoIterator<Item = T>,
-        join: Join,
-        mut each: impl FnMut(&mut Self, T) -> Compiled,
-    ) -> Compiled {
-        let mut first = true;
-        for item in items {
-            self.push(if first { "(" } else { join.separator() });
-            first = false;
-            each(self, item)?;
-        }
-        self.push(if first { join.empty() } else { ")" });
-        Ok(())
-    }
-
-    fn negated(&mut self, inner: impl FnOnce(&mut Self) -> Compiled) -> Compiled {
-        self.push("((");
-        inner(self)?;
-        self.push(") IS NOT TRUE)");
-        Ok(())
     }
 
     /// The runs of the project the search may return.
@@ -833,7 +622,9 @@ impl Compiler {
         })?;
         let field = Field { name, target };
         match value {
-            Value::Object(ops) if is_operators(&field, ops)? => self.operators(&field, ops, depth),
+            Value::Object(ops) if is_operators(field.name, ops)? => {
+                self.operators(&field, ops, depth)
+            }
             _ => self.compare(&field, "$eq", Cmp::Eq, value, depth),
         }
     }
@@ -861,29 +652,24 @@ impl Compiler {
         options: Option<&Value>,
         depth: usize,
     ) -> Compiled {
-        let cmp = match op {
-            "$eq" => Cmp::Eq,
-            "$gt" => Cmp::Gt,
-            "$gte" => Cmp::Gte,
-            "$lt" => Cmp::Lt,
-            "$lte" => Cmp::Lte,
-            "$ne" => return self.negated(|q| q.compare(field, op, Cmp::Eq, operand, depth)),
-            "$in" => return self.any_of(field, op, operand, depth),
-            "$nin" => return self.negated(|q| q.any_of(field, op, operand, depth)),
-            "$all" => return self.all_tags(field, op, operand),
-            "$exists" => return self.exists(field, op, operand),
-            "$regex" => return self.regex(field, operand, options),
-            "$not" => return self.not(field, operand, depth),
-            _ => {
-                return Err(error(format!(
-                    "unknown filter operator {op:?} on {:?}; supported: $eq, $ne, $gt, $gte, \
-                     $lt, $lte, $in, $nin, $exists, $regex (with $options), $not, and $all \
-                     on tags",
-                    field.name
-                )));
-            }
-        };
-        self.compare(field, op, cmp, operand, depth)
+        if let Some(cmp) = Cmp::parse(op) {
+            return self.compare(field, op, cmp, operand, depth);
+        }
+        match op {
+            "$ne" => self.negated(|q| q.compare(field, op, Cmp::Eq, operand, depth)),
+            "$in" => self.any_of(field, op, operand, depth),
+            "$nin" => self.negated(|q| q.any_of(field, op, operand, depth)),
+            "$all" => self.all_tags(field, op, operand),
+            "$exists" => self.exists(field, op, operand),
+            "$regex" => self.regex(field, operand, options),
+            "$not" => self.not(field, operand, depth),
+            _ => Err(error(format!(
+                "unknown filter operator {op:?} on {:?}; supported: $eq, $ne, $gt, $gte, \
+                 $lt, $lte, $in, $nin, $exists, $regex (with $options), $not, and $all \
+                 on tags",
+                field.name
+            ))),
+        }
     }
 
     fn compare(
@@ -899,13 +685,7 @@ impl Compiler {
             Target::Json(json) => self.json_compare(field, json, op, cmp, operand, depth),
             Target::Text(column) => self.text_compare(field, column, op, cmp, operand),
             Target::Time(column) => {
-                let ms = time_ms(operand).ok_or_else(|| {
-                    field.needs(
-                        op,
-                        "a date such as \"2024-05-01T12:00:00Z\" or UNIX seconds",
-                        operand,
-                    )
-                })?;
+                let ms = time_ms(operand).ok_or_else(|| field.needs(op, DATE_OPERAND, operand))?;
                 self.condition(&format!("{column} {} ?", cmp.sql()), [Bind::Int(ms)])
             }
             Target::Duration => {
@@ -1025,79 +805,17 @@ impl Compiler {
         depth: usize,
     ) -> Compiled {
         match operand {
-            _ if cmp == Cmp::Eq => self.json_equals(field, &json.path, operand, true, depth),
-            Value::Number(n) => self.json_ordered(&json.path, cmp, NUMERIC, number(n)),
-            Value::String(s) => self.json_ordered(&json.path, cmp, TEXTUAL, Bind::Text(s.clone())),
+            _ if cmp == Cmp::Eq => {
+                self.json_equals(field.name, SYSTEM_METRICS, &json.path, operand, true, depth)
+            }
+            Value::Number(n) => {
+                self.json_ordered(SYSTEM_METRICS, &json.path, cmp, NUMERIC, number(n))
+            }
+            Value::String(s) => {
+                let text = Bind::Text(s.clone());
+                self.json_ordered(SYSTEM_METRICS, &json.path, cmp, TEXTUAL, text)
+            }
             _ => Err(field.needs(op, "a number or a string", operand)),
-        }
-    }
-
-    /// The value at `path` has a `json_type` of `types` and compares to `bind`.
-    fn json_ordered(&mut self, path: &str, cmp: Cmp, types: &str, bind: Bind) -> Compiled {
-        let d = SYSTEM_METRICS;
-        self.condition(
-            &format!(
-                "(json_type({d}, ?) {types} AND json_extract({d}, ?) {} ?)",
-                cmp.sql()
-            ),
-            [Bind::Text(path.into()), Bind::Text(path.into()), bind],
-        )
-    }
-
-    /// The JSON at `path` equals `value`: objects key by key in any order,
-    /// arrays element by element. At the top, `null` also matches a missing
-    /// value.
-    fn json_equals(
-        &mut self,
-        field: &Field<'_>,
-        path: &str,
-        value: &Value,
-        top: bool,
-        depth: usize,
-    ) -> Compiled {
-        let d = SYSTEM_METRICS;
-        let at = || Bind::Text(path.into());
-        match value {
-            Value::Number(n) => self.json_ordered(path, Cmp::Eq, NUMERIC, number(n)),
-            Value::String(s) => self.json_ordered(path, Cmp::Eq, TEXTUAL, Bind::Text(s.clone())),
-            Value::Bool(b) => self.condition(&format!("json_type({d}, ?) = '{b}'"), [at()]),
-            Value::Null if top => self.condition(
-                &format!("COALESCE(json_type({d}, ?), 'null') = 'null'"),
-                [at()],
-            ),
-            Value::Null => self.condition(&format!("json_type({d}, ?) = 'null'"), [at()]),
-            Value::Object(members) => {
-                let depth = deeper(depth)?;
-                self.push("(");
-                self.condition(
-                    &format!(
-                        "json_type({d}, ?) = 'object' AND \
-                         (SELECT COUNT(*) FROM json_each({d}, ?)) = ?"
-                    ),
-                    [at(), at(), Bind::Int(members.len() as i64)],
-                )?;
-                for (key, member) in members {
-                    let path = format!("{path}.{}", quote_key(field.name, key)?);
-                    self.push(" AND ");
-                    self.json_equals(field, &path, member, false, depth)?;
-                }
-                self.push(")");
-                Ok(())
-            }
-            Value::Array(items) => {
-                let depth = deeper(depth)?;
-                self.push("(");
-                self.condition(
-                    &format!("json_type({d}, ?) = 'array' AND json_array_length({d}, ?) = ?"),
-                    [at(), at(), Bind::Int(items.len() as i64)],
-                )?;
-                for (i, item) in items.iter().enumerate() {
-                    self.push(" AND ");
-                    self.json_equals(field, &format!("{path}[{i}]"), item, false, depth)?;
-                }
-                self.push(")");
-                Ok(())
-            }
         }
     }
 
@@ -1218,7 +936,7 @@ impl Compiler {
     /// `{"field": {"$not": {operators}}}`.
     fn not(&mut self, field: &Field<'_>, operand: &Value, depth: usize) -> Compiled {
         match operand {
-            Value::Object(ops) if !ops.is_empty() && is_operators(field, ops)? => {
+            Value::Object(ops) if !ops.is_empty() && is_operators(field.name, ops)? => {
                 self.negated(|q| q.operators(field, ops, depth))
             }
             _ => Err(field.needs(
@@ -1228,20 +946,6 @@ impl Compiler {
             )),
         }
     }
-}
-
-/// Whether a field's object value is operators (`{"$gt": 1}`) rather than
-/// an object to compare with (`{"layers": 4}`); mixing the two is an error.
-fn is_operators(field: &Field<'_>, object: &Map<String, Value>) -> Result<bool, SearchError> {
-    let operators = object.keys().filter(|k| k.starts_with('$')).count();
-    if operators > 0 && operators < object.len() {
-        return Err(error(format!(
-            "filter on {:?} mixes operators with plain keys: {}",
-            field.name,
-            show(&Value::Object(object.clone()))
-        )));
-    }
-    Ok(operators > 0)
 }
 
 // ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -186,3 +187,39 @@ def admin_api(server) -> wandb.Api:
 def unique():
     """A unique name prefix, so tests sharing one server never collide."""
     return "t" + uuid.uuid4().hex[:8]
+
+
+@pytest.fixture
+def start_run(server, tmp_path):
+    """`start_run(project, **init_kwargs)` starts a `wandb.init` run against
+    the session server (files under this test's tmp dir) and returns it; runs
+    still open at the end of the test are finished."""
+    runs: list = []
+    counter = iter(range(1_000_000))
+
+    def start(project: str, key: str = ADMIN_KEY, **kwargs):
+        root = tmp_path / f"wandb-{next(counter)}"
+        root.mkdir()
+        settings = wandb.Settings(base_url=server.url, api_key=key, silent=True, root_dir=str(root))
+        with wandb_env(server, root, key=key):
+            run = wandb.init(project=project, settings=settings, **kwargs)
+        runs.append(run)
+        return run
+
+    yield start
+    for run in runs:
+        with contextlib.suppress(Exception):
+            run.finish()
+
+
+@pytest.fixture
+def cas_path(server):
+    """`cas_path(data)` is where the session server keeps the artifact bytes
+    `data` (`<data dir>/blobs/data/cas/<md5[:2]>/<md5>`), whether or not a
+    file is there."""
+
+    def path(data: bytes) -> Path:
+        md5 = hashlib.md5(data).hexdigest()
+        return server.data_dir / "blobs" / "data" / "cas" / md5[:2] / md5
+
+    return path

@@ -388,7 +388,7 @@ pub trait ArtifactStore: Send + Sync {
         after: Option<&str>,
         first: i64,
     ) -> StoreResult<Vec<Entry>>;
-    /// Number of entries with stored bytes.
+    /// Number of entries (references included), optionally only `names`.
     async fn entry_count(&self, artifact_id: i64, names: Option<&[String]>) -> StoreResult<i64>;
     /// Whether some entry of an artifact in `project_ids` has this digest.
     async fn digest_in_projects(&self, md5: &str, project_ids: &[i64]) -> StoreResult<bool>;

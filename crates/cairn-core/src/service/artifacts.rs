@@ -220,7 +220,7 @@ impl Cairn {
         Ok(self.store.version_count(collection.id, filter).await?)
     }
 
-    /// A page of an artifact's stored files, by path.
+    /// A page of an artifact's files (references included), by path.
     pub async fn artifact_entries(
         &self,
         artifact: &Artifact,
@@ -232,7 +232,7 @@ impl Cairn {
         Ok(self.store.entries(artifact.id, names, after, first).await?)
     }
 
-    /// How many stored files an artifact has.
+    /// How many files an artifact has, references included.
     pub async fn artifact_entry_count(
         &self,
         artifact: &Artifact,

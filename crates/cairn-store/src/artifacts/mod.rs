@@ -769,7 +769,7 @@ impl ArtifactStore for SqliteStore {
     ) -> StoreResult<Vec<Entry>> {
         let rows: Vec<EntryRow> = sqlx::query_as(
             "SELECT path, digest, size, ref, birth_artifact_id, mimetype, extra \
-             FROM artifact_entries WHERE artifact_id = ? AND ref IS NULL AND path > ? \
+             FROM artifact_entries WHERE artifact_id = ? AND path > ? \
              AND (? IS NULL OR path IN (SELECT value FROM json_each(?))) ORDER BY path LIMIT ?",
         )
         .bind(artifact_id)
@@ -785,7 +785,7 @@ impl ArtifactStore for SqliteStore {
 
     async fn entry_count(&self, artifact_id: i64, names: Option<&[String]>) -> StoreResult<i64> {
         sqlx::query_scalar(
-            "SELECT COUNT(*) FROM artifact_entries WHERE artifact_id = ? AND ref IS NULL \
+            "SELECT COUNT(*) FROM artifact_entries WHERE artifact_id = ? \
              AND (? IS NULL OR path IN (SELECT value FROM json_each(?)))",
         )
         .bind(artifact_id)

@@ -187,7 +187,9 @@ impl FileObject {
     async fn storage_path(&self) -> Option<String> {
         match self {
             FileObject::Upload { storage_path, .. } => Some(storage_path.clone()),
-            FileObject::Artifact { entry, .. } => crate::cas::ContentStore::key(&entry.digest),
+            FileObject::Artifact { entry, .. } if entry.reference.is_none() => {
+                crate::cas::ContentStore::key(&entry.digest)
+            }
             _ => None,
         }
     }
@@ -247,9 +249,12 @@ impl FileObject {
     fn download(&self, ctx: &Context<'_>) -> Option<String> {
         match self {
             FileObject::Run { file, run } => Some(signed_url(ctx, "GET", run, &file.name)),
-            FileObject::Artifact { entry, .. } => {
-                blob_download_url(ctx, &entry.digest, &entry.path)
-            }
+            // A reference's bytes live where it points; the client fetches
+            // them itself and only needs a non-null URL.
+            FileObject::Artifact { entry, .. } => match &entry.reference {
+                Some(reference) => Some(reference.clone()),
+                None => blob_download_url(ctx, &entry.digest, &entry.path),
+            },
             FileObject::Manifest { direct_url, .. } => direct_url.clone(),
             FileObject::Upload { .. } => None,
         }

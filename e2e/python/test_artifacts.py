@@ -1,0 +1,349 @@
+"""Artifacts with the official client: log, use, download, look up, edit,
+delete, and the server's content store underneath.
+
+A training script logs an artifact (`wandb.Artifact` + `add_dir` /
+`add_file` / `add_reference` + `run.log_artifact`), another run uses and
+downloads it, and the Public API finds it by name, alias, type, collection
+and tag, edits it and deletes it. Identical bytes are stored once under
+`<data dir>/blobs/cas/` and collected when nothing uses them any more.
+
+Every test uses its own project, so they run in parallel on one server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+import requests
+import wandb
+from wandb.errors import CommError
+
+ENTITY = "admin"
+
+
+def write(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def log(start_run, project, name, files: dict[str, bytes], tmp_path, *, aliases=None, tags=None, **art_kwargs):
+    """Log one artifact of `files` (name → bytes) from a run of its own;
+    returns (run id, the logged artifact as the run saw it after upload)."""
+    src = tmp_path / f"src-{name}-{hashlib.md5(repr(sorted(files.items())).encode()).hexdigest()[:8]}"
+    art = wandb.Artifact(name, type=art_kwargs.pop("type", "dataset"), **art_kwargs)
+    for rel, data in files.items():
+        art.add_file(str(write(src / rel, data)), name=rel)
+    run = start_run(project)
+    logged = run.log_artifact(art, aliases=aliases, tags=tags)
+    logged.wait()
+    run.finish()
+    return run.id, logged
+
+
+# ------------------------------------------------------------ log and download
+
+
+def test_log_a_directory_a_renamed_file_and_a_reference_then_download_them(
+    server, start_run, unique, tmp_path
+):
+    data = tmp_path / "data"
+    write(data / "train.csv", b"a,b\n1,2\n")
+    write(data / "nested" / "labels.txt", b"cat\ndog\n")
+    extra = write(tmp_path / "x.csv", b"x\n42\n")
+    referenced = write(tmp_path / "outside" / "ref.bin", bytes(range(256)))
+
+    run = start_run(unique, job_type="prep")
+    art = wandb.Artifact(
+        "ds", type="dataset", description="raw data", metadata={"rows": 1, "source": "unit"}
+    )
+    art.add_dir(str(data))
+    art.add_file(str(extra), name="extra/x.csv")
+    art.add_reference(referenced.as_uri(), name="ref/ref.bin")
+    run.log_artifact(art, aliases=["best"], tags=["raw"])
+    run.finish()
+
+    api = server.api()
+    stored = api.artifact(f"{ENTITY}/{unique}/ds:best", type="dataset")
+    assert stored.version == "v0"
+    assert stored.type == "dataset"
+    assert stored.description == "raw data"
+    assert stored.metadata == {"rows": 1, "source": "unit"}
+    assert set(stored.aliases) == {"best", "latest"}
+    assert stored.tags == ["raw"]
+    assert sorted(stored.manifest.entries) == [
+        "extra/x.csv",
+        "nested/labels.txt",
+        "ref/ref.bin",
+        "train.csv",
+    ]
+    assert stored.manifest.entries["ref/ref.bin"].ref == referenced.as_uri()
+    # `size` counts references too (`storageBytes` would not).
+    assert stored.size == len(b"a,b\n1,2\n") + len(b"cat\ndog\n") + len(b"x\n42\n") + 256
+    assert stored.file_count == 4
+
+    consumer = start_run(unique, job_type="train")
+    used = consumer.use_artifact("ds:best")
+    path = Path(used.download(root=str(tmp_path / "download")))
+    consumer.finish()
+    assert (path / "train.csv").read_bytes() == b"a,b\n1,2\n"
+    assert (path / "nested" / "labels.txt").read_bytes() == b"cat\ndog\n"
+    assert (path / "extra" / "x.csv").read_bytes() == b"x\n42\n"
+    assert (path / "ref" / "ref.bin").read_bytes() == bytes(range(256))
+    assert used.verify(root=str(path)) is None
+
+    # The Public API downloads too, file by file.
+    one = Path(stored.get_entry("extra/x.csv").download(root=str(tmp_path / "one")))
+    assert one.read_bytes() == b"x\n42\n"
+
+
+def test_the_public_api_finds_artifacts_by_name_type_collection_and_tag(
+    server, start_run, unique, tmp_path
+):
+    log(start_run, unique, "ds", {"a.txt": b"one"}, tmp_path, tags=["raw"])
+    log(start_run, unique, "ds", {"a.txt": b"two"}, tmp_path)
+    log(start_run, unique, "ds", {"a.txt": b"three"}, tmp_path, tags=["raw"], aliases=["best"])
+    log(start_run, unique, "weights", {"w.bin": b"\x00\x01"}, tmp_path, type="model")
+    api = server.api()
+    project = f"{ENTITY}/{unique}"
+
+    assert api.artifact(f"{project}/ds:v1", type="dataset").version == "v1"
+    assert api.artifact(f"{project}/ds:latest").version == "v2"
+    assert api.artifact(f"{project}/ds:best").version == "v2"
+    assert api.artifact_exists(f"{project}/ds:v2")
+    assert not api.artifact_exists(f"{project}/ds:v9")
+    assert not api.artifact_exists(f"{project}/nothing:v0")
+    assert api.artifact_collection_exists(f"{project}/ds", "dataset")
+    assert not api.artifact_collection_exists(f"{project}/ds", "model")
+    assert not api.artifact_collection_exists(f"{project}/nothing", "dataset")
+
+    assert sorted(t.name for t in api.artifact_types(project)) == ["dataset", "model"]
+    assert api.artifact_type("dataset", project).name == "dataset"
+    assert [c.name for c in api.artifact_type("model", project).collections()] == ["weights"]
+    assert [c.name for c in api.artifact_collections(project, "dataset")] == ["ds"]
+
+    collection = api.artifact_collection("dataset", f"{project}/ds")
+    assert collection.name == "ds" and collection.type == "dataset"
+    assert sorted(a.version for a in collection.artifacts()) == ["v0", "v1", "v2"]
+
+    versions = api.artifacts("dataset", f"{project}/ds", per_page=50)
+    assert sorted(a.version for a in versions) == ["v0", "v1", "v2"]
+    tagged = api.artifacts("dataset", f"{project}/ds", per_page=50, tags=["raw"])
+    assert sorted(a.version for a in tagged) == ["v0", "v2"]
+    paged = api.artifacts("dataset", f"{project}/ds", per_page=1)
+    assert sorted(a.version for a in paged) == ["v0", "v1", "v2"]
+    assert sorted(a.version for a in api.artifact_versions("dataset", f"{project}/ds")) == [
+        "v0",
+        "v1",
+        "v2",
+    ]
+
+
+# ------------------------------------------------------------------ versions
+
+
+def test_aliases_move_to_the_newest_version_and_name_one_version(
+    server, start_run, unique, tmp_path
+):
+    log(start_run, unique, "ds", {"a.txt": b"first"}, tmp_path, aliases=["best"])
+    log(start_run, unique, "ds", {"a.txt": b"second"}, tmp_path, aliases=["best"])
+    api = server.api()
+
+    v0 = api.artifact(f"{ENTITY}/{unique}/ds:v0")
+    v1 = api.artifact(f"{ENTITY}/{unique}/ds:v1")
+    assert v0.aliases == []
+    assert set(v1.aliases) == {"latest", "best"}
+    assert api.artifact(f"{ENTITY}/{unique}/ds:best").version == "v1"
+    assert api.artifact(f"{ENTITY}/{unique}/ds:latest").version == "v1"
+
+    # Giving v0 an alias by hand takes it from v1.
+    v0.aliases.append("best")
+    v0.save()
+    assert api.artifact(f"{ENTITY}/{unique}/ds:best").version == "v0"
+    assert api.artifact(f"{ENTITY}/{unique}/ds:v1").aliases == ["latest"]
+
+
+def test_logging_identical_content_twice_returns_the_existing_version(
+    server, start_run, unique, tmp_path
+):
+    _, first = log(start_run, unique, "ds", {"a.txt": b"same", "b.txt": b"bytes"}, tmp_path)
+    _, again = log(start_run, unique, "ds", {"a.txt": b"same", "b.txt": b"bytes"}, tmp_path)
+    assert first.version == again.version == "v0"
+    assert first.digest == again.digest
+    api = server.api()
+    assert [a.version for a in api.artifacts("dataset", f"{ENTITY}/{unique}/ds")] == ["v0"]
+    assert not api.artifact_exists(f"{ENTITY}/{unique}/ds:v1")
+
+
+def test_edit_aliases_tags_description_and_metadata_then_save(server, start_run, unique, tmp_path):
+    log(start_run, unique, "ds", {"a.txt": b"edit me"}, tmp_path, tags=["raw"], metadata={"k": 0})
+    api = server.api()
+    art = api.artifact(f"{ENTITY}/{unique}/ds:v0")
+    art.aliases.append("prod")
+    art.tags.append("v2-data")
+    art.metadata["k"] = 1
+    art.metadata["nested"] = {"x": [1, 2]}
+    art.description = "edited"
+    art.ttl = None
+    art.save()
+
+    again = server.api().artifact(f"{ENTITY}/{unique}/ds:prod")
+    assert again.version == "v0"
+    assert set(again.aliases) == {"latest", "prod"}
+    assert sorted(again.tags) == ["raw", "v2-data"]
+    assert again.metadata == {"k": 1, "nested": {"x": [1, 2]}}
+    assert again.description == "edited"
+
+    again.aliases.remove("prod")
+    again.tags.remove("raw")
+    again.save()
+    third = server.api().artifact(f"{ENTITY}/{unique}/ds:v0")
+    assert third.aliases == ["latest"]
+    assert third.tags == ["v2-data"]
+    assert not server.api().artifact_exists(f"{ENTITY}/{unique}/ds:prod")
+
+
+# ------------------------------------------------------------------- lineage
+
+
+def test_lineage_logged_by_used_by_and_a_runs_artifacts(server, start_run, unique, tmp_path):
+    producer_id, _ = log(start_run, unique, "ds", {"a.txt": b"lineage"}, tmp_path)
+    consumer = start_run(unique)
+    consumer.use_artifact(f"{ENTITY}/{unique}/ds:latest")
+    consumer.finish()
+
+    api = server.api()
+    art = api.artifact(f"{ENTITY}/{unique}/ds:v0")
+    assert art.logged_by().id == producer_id
+    assert [r.id for r in art.used_by()] == [consumer.id]
+    producer = api.run(f"{ENTITY}/{unique}/{producer_id}")
+    assert [a.name for a in producer.logged_artifacts()] == ["ds:v0"]
+    assert list(producer.used_artifacts()) == []
+    user = api.run(f"{ENTITY}/{unique}/{consumer.id}")
+    assert [a.name for a in user.used_artifacts()] == ["ds:v0"]
+    assert list(user.logged_artifacts()) == []
+
+
+# -------------------------------------------------------- content store and GC
+
+
+def test_identical_bytes_in_two_artifacts_are_stored_once_and_collected_with_the_last_user(
+    server, start_run, unique, tmp_path, cas_path
+):
+    shared = f"shared bytes {unique}".encode()
+    only_a = f"only in a {unique}".encode()
+    only_b = f"only in b {unique}".encode()
+    log(start_run, unique, "a", {"shared.txt": shared, "own.txt": only_a}, tmp_path)
+    log(start_run, unique, "b", {"copy/shared.txt": shared, "own.txt": only_b}, tmp_path)
+    for data in (shared, only_a, only_b):
+        assert cas_path(data).read_bytes() == data
+    # One file per content, whichever artifacts and names use it.
+    shared_md5 = hashlib.md5(shared).hexdigest()
+    assert [p for p in (server.data_dir / "blobs").rglob("*") if p.name == shared_md5] == [
+        cas_path(shared)
+    ]
+
+    api = server.api()
+    api.artifact(f"{ENTITY}/{unique}/a:v0").delete(delete_aliases=True)
+    assert not api.artifact_exists(f"{ENTITY}/{unique}/a:v0")
+    assert not cas_path(only_a).exists(), "bytes nothing uses any more are removed"
+    assert cas_path(shared).exists(), "bytes another artifact uses stay"
+    b = server.api().artifact(f"{ENTITY}/{unique}/b:v0")
+    path = Path(b.download(root=str(tmp_path / "b")))
+    assert (path / "copy" / "shared.txt").read_bytes() == shared
+
+    b.delete(delete_aliases=True)
+    assert not cas_path(shared).exists()
+    assert not cas_path(only_b).exists()
+
+
+def test_deleting_a_version_with_aliases_needs_delete_aliases(server, start_run, unique, tmp_path):
+    log(start_run, unique, "ds", {"a.txt": b"v0"}, tmp_path)
+    log(start_run, unique, "ds", {"a.txt": b"v1"}, tmp_path, aliases=["best"])
+    api = server.api()
+    v0 = api.artifact(f"{ENTITY}/{unique}/ds:v0")
+    v0.delete()  # no aliases left on v0: fine
+    v1 = api.artifact(f"{ENTITY}/{unique}/ds:v1")
+    with pytest.raises(CommError):
+        v1.delete()
+    assert api.artifact_exists(f"{ENTITY}/{unique}/ds:v1")
+    v1.delete(delete_aliases=True)
+    assert not api.artifact_exists(f"{ENTITY}/{unique}/ds:v1")
+    assert not api.artifact_exists(f"{ENTITY}/{unique}/ds:best")
+
+
+# ---------------------------------------------------------------- bad inputs
+
+
+def test_unknown_artifacts_and_wrong_types_are_clear_errors(server, start_run, unique, tmp_path):
+    log(start_run, unique, "ds", {"a.txt": b"typed"}, tmp_path)
+    api = server.api()
+    with pytest.raises(CommError, match="ds:v7"):
+        api.artifact(f"{ENTITY}/{unique}/ds:v7")
+    with pytest.raises(CommError):
+        api.artifact(f"{ENTITY}/{unique}/missing:latest")
+    with pytest.raises(CommError):
+        api.artifact(f"{ENTITY}/no-such-project-{unique}/ds:latest")
+    # The client checks the type itself (a ValueError it re-raises as CommError).
+    with pytest.raises(CommError, match="type 'model' specified but this artifact is of type 'dataset'"):
+        api.artifact(f"{ENTITY}/{unique}/ds:v0", type="model")
+    with pytest.raises(CommError):
+        api.artifact_collection("dataset", f"{ENTITY}/{unique}/missing")
+
+    # The same name with another type in the same project is refused.
+    run = start_run(unique)
+    art = wandb.Artifact("ds", type="model")
+    art.add_file(str(write(tmp_path / "m.bin", b"m")))
+    with pytest.raises(Exception, match="(?i)type"):
+        run.log_artifact(art).wait()
+    run.finish()
+
+
+def test_a_manifest_entry_that_escapes_the_artifact_is_refused(server, unique):
+    """The client never writes such a manifest; a hand-made upload gets an error."""
+    resp = server.gql(
+        """mutation($input: CreateArtifactInput!) { createArtifact(input: $input) {
+               artifact { id state } } }""",
+        {
+            "input": {
+                "entityName": ENTITY,
+                "projectName": unique,
+                "artifactTypeName": "dataset",
+                "artifactCollectionName": "evil",
+                "digest": "d" * 32,
+                "digestAlgorithm": "MANIFEST_MD5",
+                "enableDigestDeduplication": True,
+            }
+        },
+    )
+    assert "errors" not in resp, resp
+    artifact_id = resp["data"]["createArtifact"]["artifact"]["id"]
+    for bad in ("../escape.txt", "/etc/passwd", "a/../../b"):
+        resp = server.gql(
+            """mutation($input: CreateArtifactFilesInput!) { createArtifactFiles(input: $input) {
+                   files { edges { node { id uploadUrl } } } } }""",
+            {
+                "input": {
+                    "storageLayout": "V2",
+                    "artifactFiles": [
+                        {"artifactID": artifact_id, "name": bad, "md5": "1B2M2Y8AsgTpgAmY7PhCfg=="}
+                    ],
+                }
+            },
+        )
+        assert "errors" in resp, (bad, resp)
+        assert "is not allowed" in resp["errors"][0]["message"], resp
+
+
+def test_download_urls_of_deleted_artifacts_stop_working(server, start_run, unique, tmp_path):
+    data = f"soon gone {unique}".encode()
+    log(start_run, unique, "ds", {"a.txt": data}, tmp_path)
+    api = server.api()
+    art = api.artifact(f"{ENTITY}/{unique}/ds:v0")
+    (file,) = art.files()
+    url = file.direct_url
+    assert url and requests.get(url, timeout=30).content == data
+    art.delete(delete_aliases=True)
+    assert requests.get(url, timeout=30).status_code in (403, 404, 410)

@@ -1,0 +1,235 @@
+"""Registries with the official client: create, load, edit and delete a
+registry, link artifact versions into it, edit its collections, and search
+registries, collections and versions with MongoDB-style filters.
+
+A Cairn instance is one organization; its registries are the org entity's
+`wandb-registry-<name>` projects. Registries are organization-wide, so each
+test names its registries after its `unique` prefix and filters by it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import wandb
+from wandb.errors import CommError
+
+ENTITY = "admin"
+
+
+def log(start_run, tmp_path: Path, project: str, name: str, data: bytes, *, type="model", aliases=None, tags=None):
+    """Log a one-file artifact from a run of its own; returns it as logged."""
+    src = tmp_path / f"{name}-{len(list(tmp_path.iterdir()))}.bin"
+    src.write_bytes(data)
+    art = wandb.Artifact(name, type=type)
+    art.add_file(str(src), name="weights.bin")
+    run = start_run(project)
+    logged = run.log_artifact(art, aliases=aliases, tags=tags)
+    logged.wait()
+    run.finish()
+    return logged
+
+
+def test_create_load_edit_and_delete_a_registry(server, unique):
+    api = server.api()
+    created = api.create_registry(
+        f"{unique}-models",
+        visibility="organization",
+        description="production models",
+        artifact_types=["model"],
+    )
+    assert created.name == f"{unique}-models"
+    assert created.full_name == f"wandb-registry-{unique}-models"
+    assert created.description == "production models"
+    assert created.visibility == "organization"
+    assert list(created.artifact_types) == ["model"]
+    assert created.allow_all_artifact_types is False
+
+    loaded = server.api().registry(f"{unique}-models")
+    assert loaded.full_name == f"wandb-registry-{unique}-models"
+    assert loaded.organization == created.organization
+    assert loaded.description == "production models"
+
+    loaded.description = "models we ship"
+    loaded.artifact_types.append("checkpoint")
+    loaded.save()
+    again = server.api().registry(f"{unique}-models")
+    assert again.description == "models we ship"
+    assert sorted(again.artifact_types) == ["checkpoint", "model"]
+
+    with pytest.raises(Exception):
+        api.create_registry(f"{unique}-models", visibility="organization")
+
+    again.delete()
+    with pytest.raises(Exception):
+        server.api().registry(f"{unique}-models").description
+
+
+def test_link_a_version_into_a_registry_and_use_it_from_there(server, start_run, unique, tmp_path):
+    api = server.api()
+    registry = api.create_registry(f"{unique}-reg", visibility="organization")
+    org_entity = registry.entity
+    target = f"wandb-registry-{unique}-reg/my-model"
+
+    v0 = log(start_run, tmp_path, unique, "weights", b"first weights")
+    v1 = log(start_run, tmp_path, unique, "weights", b"second weights")
+    linked0 = v0.link(target, aliases=["staging"])
+    assert linked0.is_link
+    assert linked0.version == "v0"
+    linked1 = v1.link(target, aliases=["prod"])
+    assert linked1.version == "v1"
+
+    fetched = server.api().artifact(f"{org_entity}/{target}:prod")
+    assert fetched.version == "v1"
+    assert fetched.is_link
+    assert fetched.source_artifact.qualified_name == f"{ENTITY}/{unique}/weights:v1"
+    assert set(fetched.aliases) >= {"prod", "latest"}
+    assert server.api().artifact(f"{org_entity}/{target}:staging").version == "v0"
+
+    # Linking the same version again only adds the aliases.
+    again = v1.link(target, aliases=["best"])
+    assert again.version == "v1"
+    assert sorted(a.version for a in api.artifacts("model", f"{org_entity}/{target}")) == ["v0", "v1"]
+
+    source = server.api().artifact(f"{ENTITY}/{unique}/weights:v1")
+    assert [a.qualified_name for a in source.linked_artifacts] == [f"{org_entity}/{target}:v1"]
+
+    # A consumer uses the registry name and gets the linked bytes.
+    run = start_run(unique)
+    used = run.use_artifact(f"{org_entity}/{target}:best")
+    path = Path(used.download(root=str(tmp_path / "dl")))
+    run.finish()
+    assert (path / "weights.bin").read_bytes() == b"second weights"
+
+    # Unlinking removes the version from the registry only.
+    fetched.unlink()
+    assert not server.api().artifact_exists(f"{org_entity}/{target}:v1")
+    assert server.api().artifact_exists(f"{ENTITY}/{unique}/weights:v1")
+
+
+def test_a_registry_refuses_types_it_does_not_accept(server, start_run, unique, tmp_path):
+    api = server.api()
+    api.create_registry(f"{unique}-only-models", visibility="organization", artifact_types=["model"])
+    dataset = log(start_run, tmp_path, unique, "ds", b"rows", type="dataset")
+    with pytest.raises((CommError, ValueError)):
+        dataset.link(f"wandb-registry-{unique}-only-models/data")
+
+
+def test_edit_a_registry_collections_description_and_tags(server, start_run, unique, tmp_path):
+    api = server.api()
+    registry = api.create_registry(f"{unique}-edit", visibility="organization")
+    art = log(start_run, tmp_path, unique, "weights", b"edit the collection")
+    art.link(f"wandb-registry-{unique}-edit/classifier")
+
+    path = f"{registry.entity}/wandb-registry-{unique}-edit/classifier"
+    collection = api.artifact_collection("model", path)
+    assert collection.is_sequence() is False
+    collection.description = "the cat classifier"
+    collection.tags = ["prod", "vision"]
+    collection.save()
+
+    again = server.api().artifact_collection("model", path)
+    assert again.description == "the cat classifier"
+    assert sorted(again.tags) == ["prod", "vision"]
+
+    again.tags = ["vision"]
+    again.save()
+    assert server.api().artifact_collection("model", path).tags == ["vision"]
+
+    # A project's own collection (a sequence) is edited the same way.
+    own = api.artifact_collection("model", f"{ENTITY}/{unique}/weights")
+    assert own.is_sequence() is True
+    own.description = "raw weights"
+    own.tags = ["raw"]
+    own.save()
+    own_again = server.api().artifact_collection("model", f"{ENTITY}/{unique}/weights")
+    assert own_again.description == "raw weights" and own_again.tags == ["raw"]
+
+
+# ------------------------------------------------------------------ search
+
+
+@pytest.fixture
+def populated(server, start_run, unique, tmp_path):
+    """Two registries, `<u>-model` and `<u>-data`, with collections and
+    versions to search:
+
+    - `<u>-model/classifier` (tag `prod`): v0 (tag `prod`), v1 (alias `best`), v2
+    - `<u>-model/detector` (no tags): v0
+    - `<u>-data/images` (tag `prod`): v0 (alias `best`)
+    """
+    api = server.api()
+    api.create_registry(f"{unique}-model", visibility="organization", description="models")
+    api.create_registry(f"{unique}-data", visibility="organization", description="datasets")
+
+    def version(name, data, type="model", tags=None):
+        return log(start_run, tmp_path, unique, name, data, type=type, tags=tags)
+
+    c0 = version("cls", b"cls 0", tags=["prod"])
+    c1 = version("cls", b"cls 1")
+    c2 = version("cls", b"cls 2")
+    d0 = version("det", b"det 0")
+    i0 = version("img", b"img 0", type="dataset")
+    c0.link(f"wandb-registry-{unique}-model/classifier")
+    c1.link(f"wandb-registry-{unique}-model/classifier", aliases=["best"])
+    c2.link(f"wandb-registry-{unique}-model/classifier")
+    d0.link(f"wandb-registry-{unique}-model/detector")
+    i0.link(f"wandb-registry-{unique}-data/images", aliases=["best"])
+
+    entity = api.registry(f"{unique}-model").entity
+    for reg, coll, typ in ((f"{unique}-model", "classifier", "model"), (f"{unique}-data", "images", "dataset")):
+        collection = api.artifact_collection(typ, f"{entity}/wandb-registry-{reg}/{coll}")
+        collection.tags = ["prod"]
+        collection.save()
+    return unique
+
+
+def test_search_registries_by_name(server, populated):
+    u = populated
+    api = server.api()
+    assert sorted(r.name for r in api.registries(filter={"name": {"$regex": f"^{u}-"}})) == [
+        f"{u}-data",
+        f"{u}-model",
+    ]
+    assert [r.name for r in api.registries(filter={"name": {"$regex": f"{u}-mod"}})] == [f"{u}-model"]
+    assert [r.name for r in api.registries(filter={"name": f"{u}-data"})] == [f"{u}-data"]
+    assert [
+        r.name
+        for r in api.registries(filter={"$and": [{"name": {"$regex": u}}, {"description": "datasets"}]})
+    ] == [f"{u}-data"]
+
+
+def test_search_collections_across_registries(server, populated):
+    u = populated
+    api = server.api()
+    mine = api.registries(filter={"name": {"$regex": f"^{u}-"}})
+    assert sorted(c.name for c in mine.collections()) == ["classifier", "detector", "images"]
+    assert sorted(c.name for c in mine.collections(filter={"tag": "prod"})) == ["classifier", "images"]
+    models = api.registries(filter={"name": {"$regex": f"{u}-model"}})
+    assert [c.name for c in models.collections(filter={"tag": "prod"})] == ["classifier"]
+    assert [c.name for c in models.collections(filter={"name": {"$regex": "^det"}})] == ["detector"]
+
+
+def test_search_versions_by_tag_or_alias(server, populated):
+    u = populated
+    api = server.api()
+    found = (
+        api.registries(filter={"name": {"$regex": f"{u}-model"}})
+        .collections(filter={"tag": "prod"})
+        .versions(filter={"$or": [{"tag": "prod"}, {"alias": "best"}]})
+    )
+    assert sorted((v.collection.name, v.version) for v in found) == [
+        ("classifier", "v0"),
+        ("classifier", "v1"),
+    ]
+    everywhere = api.registries(filter={"name": {"$regex": f"^{u}-"}}).versions(
+        filter={"alias": "best"}
+    )
+    assert sorted((v.collection.name, v.version) for v in everywhere) == [
+        ("classifier", "v1"),
+        ("images", "v0"),
+    ]
+    registry = api.registry(f"{u}-model")
+    assert sorted(v.version for v in registry.versions()) == ["v0", "v0", "v1", "v2"]
+    assert [c.name for c in registry.collections(filter={"tag": "prod"})] == ["classifier"]

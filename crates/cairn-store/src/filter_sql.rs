@@ -246,7 +246,7 @@ pub(crate) struct Builder {
 /// MongoDB's "`$ne` matches missing fields".
 pub(crate) trait Emit: Sized {
     /// What the filter is called in messages ("run filter").
-    const WHAT: &'static str;
+    fn what(&self) -> &'static str;
 
     fn out(&mut self) -> &mut Builder;
 
@@ -262,12 +262,12 @@ pub(crate) trait Emit: Sized {
 
     /// One condition: `sql` with a `?` for each of `binds`.
     fn condition(&mut self, sql: &str, binds: impl IntoIterator<Item = Bind>) -> Compiled {
+        let what = self.what();
         let out = self.out();
         out.conditions += 1;
         if out.conditions > MAX_CONDITIONS {
             return Err(error(format!(
-                "the {} has more than {MAX_CONDITIONS} conditions",
-                Self::WHAT
+                "the {what} has more than {MAX_CONDITIONS} conditions"
             )));
         }
         out.sql.push_str(sql);
@@ -343,7 +343,7 @@ pub(crate) trait Emit: Sized {
             ),
             Value::Null => self.condition(&format!("json_type({d}, ?) = 'null'"), [at()]),
             Value::Object(members) => {
-                let depth = deeper(depth, Self::WHAT)?;
+                let depth = deeper(depth, self.what())?;
                 self.push("(");
                 self.condition(
                     &format!(
@@ -361,7 +361,7 @@ pub(crate) trait Emit: Sized {
                 Ok(())
             }
             Value::Array(items) => {
-                let depth = deeper(depth, Self::WHAT)?;
+                let depth = deeper(depth, self.what())?;
                 self.push("(");
                 self.condition(
                     &format!("json_type({d}, ?) = 'array' AND json_array_length({d}, ?) = ?"),

@@ -523,8 +523,11 @@ fn regex_pieces(regex: &str) -> Result<(bool, Vec<Piece>, bool), String> {
 // Filters
 
 fn deeper(depth: usize) -> Result<usize, SearchError> {
-    crate::filter_sql::deeper(depth, <Compiler as Emit>::WHAT)
+    crate::filter_sql::deeper(depth, RUN_FILTER)
 }
+
+/// What a run filter is called in messages.
+const RUN_FILTER: &str = "run filter";
 
 /// Builds a statement over `runs r` (see [`Emit`] for how conditions
 /// combine).
@@ -534,7 +537,9 @@ struct Compiler {
 }
 
 impl Emit for Compiler {
-    const WHAT: &'static str = "run filter";
+    fn what(&self) -> &'static str {
+        RUN_FILTER
+    }
 
     fn out(&mut self) -> &mut Builder {
         &mut self.out

@@ -20,8 +20,8 @@ use crate::users::{User, UserData};
 #[derive(Clone)]
 pub struct Api {
     pub(crate) transport: Transport,
-    entity: Option<String>,
-    project: Option<String>,
+    pub(crate) entity: Option<String>,
+    pub(crate) project: Option<String>,
     default_entity: Arc<Mutex<Option<String>>>,
 }
 

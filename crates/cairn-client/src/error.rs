@@ -35,6 +35,28 @@ pub enum Error {
     /// The answer did not have the expected shape.
     #[error("unexpected response: {0}")]
     Decode(String),
+    /// An artifact is not of the type the caller named (Python raises
+    /// `ValueError`).
+    #[error("type {expected:?} specified but artifact {name} is of type {actual:?}")]
+    TypeMismatch {
+        /// The artifact or collection, as named.
+        name: String,
+        /// The type the caller asked for.
+        expected: String,
+        /// The type it has.
+        actual: String,
+    },
+    /// Downloaded bytes do not match the digest the manifest records; the
+    /// file was not kept.
+    #[error("{path} arrived with MD5 {actual}, the manifest records {expected}")]
+    DigestMismatch {
+        /// The file's path in the artifact.
+        path: String,
+        /// The base64 MD5 the manifest records.
+        expected: String,
+        /// The base64 MD5 of the bytes that arrived.
+        actual: String,
+    },
     /// A local file could not be read or written.
     #[error("{}: {source}", path.display())]
     Io {

@@ -21,7 +21,7 @@ use crate::queries;
 use crate::transport;
 
 /// A transfer may take far longer than one GraphQL request.
-const TRANSFER_TIMEOUT: Duration = Duration::from_secs(6 * 3600);
+pub(crate) const TRANSFER_TIMEOUT: Duration = Duration::from_secs(6 * 3600);
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -198,7 +198,7 @@ impl File {
 }
 
 /// `a/b.txt` as a relative path, refusing names that would leave the root.
-fn safe_relative(name: &str) -> Result<PathBuf> {
+pub(crate) fn safe_relative(name: &str) -> Result<PathBuf> {
     let path = Path::new(name);
     let ok = !name.is_empty()
         && path
@@ -213,7 +213,7 @@ fn safe_relative(name: &str) -> Result<PathBuf> {
     }
 }
 
-fn part_path(target: &Path) -> PathBuf {
+pub(crate) fn part_path(target: &Path) -> PathBuf {
     let mut name = target.file_name().unwrap_or_default().to_os_string();
     name.push(".part");
     target.with_file_name(name)

@@ -31,6 +31,8 @@
 #![deny(missing_docs)]
 
 mod api;
+mod artifact_transfer;
+mod artifacts;
 mod error;
 mod files;
 mod filters;
@@ -38,6 +40,7 @@ mod history;
 mod pager;
 mod projects;
 pub mod queries;
+mod registries;
 mod relaxed;
 mod runs;
 mod teams;
@@ -45,12 +48,21 @@ mod transport;
 mod users;
 
 pub use api::{Api, ApiBuilder, FromPath, check_api_key};
+pub use artifact_transfer::{
+    DownloadSummary, FILES_PER_BATCH, Manifest, ManifestEntry, NewArtifact, Progress, ProgressFn,
+    TRANSFER_CONCURRENCY, UploadSummary,
+};
+pub use artifacts::{
+    Artifact, ArtifactCollection, ArtifactCollections, ArtifactFile, ArtifactFiles, ArtifactType,
+    ArtifactTypes, Artifacts,
+};
 pub use error::{Error, Result};
 pub use files::{File, Files};
 pub use filters::{Field, Filter};
 pub use history::{HistoryRow, HistoryScan, MAX_HISTORY_PAGE};
 pub use pager::Pager;
 pub use projects::{Project, Projects};
+pub use registries::{Registries, Registry, RegistryCollections, RegistryVersions};
 pub use relaxed::number;
 pub use runs::{Run, Runs};
 pub use teams::{Member, Team};

@@ -80,6 +80,11 @@ impl<S: PageSource> Pager<S> {
         }
     }
 
+    /// What the pager reads from.
+    pub(crate) fn source(&self) -> &S {
+        &self.source
+    }
+
     /// The next item, fetching the next page when needed. `None` at the end
     /// (as in Python, an empty page also ends the list).
     pub async fn next(&mut self) -> Result<Option<S::Item>> {
@@ -133,9 +138,9 @@ pub(crate) struct Connection<T> {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct PageInfo {
-    end_cursor: Option<String>,
-    has_next_page: bool,
+pub(crate) struct PageInfo {
+    pub(crate) end_cursor: Option<String>,
+    pub(crate) has_next_page: bool,
 }
 
 impl<T> Connection<T> {

@@ -1,6 +1,7 @@
 //! End-to-end tests of the foundation through `cairn-client`, against a real
 //! server per test. Modules mirror the API.
 
+mod artifact_client;
 mod artifact_filters;
 mod artifact_wire;
 mod auth;

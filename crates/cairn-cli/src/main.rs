@@ -1,6 +1,7 @@
 //! The `cairn` command: run the server, and day-to-day admin tasks.
 
 mod admin;
+mod artifacts;
 mod runs;
 mod serve;
 
@@ -55,6 +56,13 @@ enum Command {
         #[command(subcommand)]
         cmd: runs::RunCommand,
     },
+    /// List, download, log and delete artifacts.
+    Artifact {
+        #[command(flatten)]
+        conn: admin::Connection,
+        #[command(subcommand)]
+        cmd: artifacts::ArtifactCommand,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -78,6 +86,7 @@ fn main() -> std::process::ExitCode {
             Command::Team { conn, cmd } => admin::team(&conn, cmd).await,
             Command::Project { conn, cmd } => admin::project(&conn, cmd).await,
             Command::Run { conn, cmd } => runs::run(&conn, cmd).await,
+            Command::Artifact { conn, cmd } => artifacts::artifact(&conn, cmd).await,
         }
     });
     match result {

@@ -364,7 +364,7 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 /// Columns padded to their widest cell, two spaces apart.
-fn print_table<const N: usize>(rows: &[[String; N]]) {
+pub(crate) fn print_table<const N: usize>(rows: &[[String; N]]) {
     let mut widths = [0usize; N];
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {

@@ -218,3 +218,127 @@ async fn runs_through_the_cli() {
     let err = String::from_utf8_lossy(&gone.stderr);
     assert!(err.contains("run \"admin/p/r2\" not found"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn artifacts_through_the_cli() {
+    let server = TestServer::start().await;
+    let key = server.admin_key.clone();
+    let run = |args: &[&str]| cairn(&server, &key, args);
+
+    let src = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(src.path().join("data/nested")).unwrap();
+    std::fs::write(src.path().join("data/a.txt"), b"alpha").unwrap();
+    std::fs::write(src.path().join("data/nested/b.txt"), b"beta").unwrap();
+    std::fs::write(src.path().join("README.md"), b"# readme").unwrap();
+    let data = src.path().join("data");
+    let readme = src.path().join("README.md");
+    let (data, readme) = (data.to_str().unwrap(), readme.to_str().unwrap());
+
+    let put = stdout(&run(&[
+        "artifact",
+        "put",
+        "admin/arts",
+        data,
+        readme,
+        "--name",
+        "ds",
+        "--type",
+        "dataset",
+        "--alias",
+        "best",
+        "--tag",
+        "raw",
+        "--description",
+        "sample",
+    ]));
+    assert!(put.starts_with("admin/arts/ds:v0: 3 files"), "{put}");
+    assert!(put.contains("3 uploaded"), "{put}");
+
+    // A second version sharing two files uploads one.
+    std::fs::write(src.path().join("data/a.txt"), b"alpha 2").unwrap();
+    let put = stdout(&run(&[
+        "artifact",
+        "put",
+        "admin/arts",
+        data,
+        readme,
+        "--name",
+        "ds",
+        "--type",
+        "dataset",
+    ]));
+    assert!(
+        put.contains("1 uploaded") && put.contains("2 already stored"),
+        "{put}"
+    );
+
+    let types = stdout(&run(&["artifact", "ls", "admin/arts"]));
+    assert!(types.contains("dataset") && types.contains("ds"), "{types}");
+    assert!(types.lines().nth(1).unwrap().ends_with('2'), "{types}");
+    let versions = stdout(&run(&["artifact", "ls", "admin/arts/ds"]));
+    assert!(
+        versions.contains("v0") && versions.contains("best"),
+        "{versions}"
+    );
+    assert!(
+        versions.contains("v1") && versions.contains("latest"),
+        "{versions}"
+    );
+
+    let dest = tempfile::tempdir().unwrap();
+    let root = dest.path().join("ds");
+    let got = stdout(&run(&[
+        "artifact",
+        "get",
+        "admin/arts/ds:best",
+        "--type",
+        "dataset",
+        "--root",
+        root.to_str().unwrap(),
+    ]));
+    assert!(got.contains("3 files fetched"), "{got}");
+    assert_eq!(std::fs::read(root.join("a.txt")).unwrap(), b"alpha");
+    assert_eq!(std::fs::read(root.join("nested/b.txt")).unwrap(), b"beta");
+    assert_eq!(std::fs::read(root.join("README.md")).unwrap(), b"# readme");
+    let again = stdout(&run(&[
+        "artifact",
+        "get",
+        "admin/arts/ds:latest",
+        "--root",
+        root.to_str().unwrap(),
+    ]));
+    assert!(
+        again.contains("1 files fetched") && again.contains("2 already present"),
+        "{again}"
+    );
+
+    let wrong = run(&["artifact", "get", "admin/arts/ds", "--type", "model"]);
+    assert!(!wrong.status.success());
+    let err = String::from_utf8_lossy(&wrong.stderr);
+    assert!(
+        err.contains("type \"model\"") && err.contains("\"dataset\""),
+        "{err}"
+    );
+    let missing = run(&["artifact", "get", "admin/arts/nope:v3"]);
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no artifact"));
+
+    let refused = run(&["artifact", "rm", "admin/arts/ds:v0"]);
+    assert!(!refused.status.success(), "v0 holds the alias best");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("aliases"));
+    assert_eq!(
+        stdout(&run(&[
+            "artifact",
+            "rm",
+            "admin/arts/ds:v0",
+            "--delete-aliases"
+        ])),
+        "deleted admin/arts/ds:v0\n"
+    );
+    let versions = stdout(&run(&["artifact", "ls", "admin/arts/ds"]));
+    assert!(!versions.contains("v0"), "{versions}");
+
+    for sub in ["ls", "get", "put", "rm"] {
+        let help = stdout(&run(&["artifact", sub, "--help"]));
+        assert!(help.contains("Usage"), "{help}");
+    }
+}

@@ -89,6 +89,15 @@ impl Server {
             self.state.cas.clone(),
         ));
         let app = router(self.state, self.max_body_bytes);
+        // Without TCP_NODELAY a response whose headers and body go out in
+        // separate writes waits for the client's delayed ACK: ~40 ms per
+        // small download.
+        use axum::serve::ListenerExt;
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "TCP_NODELAY not set");
+            }
+        });
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await?;

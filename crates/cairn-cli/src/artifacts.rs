@@ -4,6 +4,7 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context, bail};
 use cairn_client::{Api, Artifact, NewArtifact, Progress, ProgressFn};
@@ -277,10 +278,14 @@ fn progress_bar(verb: &str) -> indicatif::ProgressBar {
 
 fn progress_fn(bar: &indicatif::ProgressBar) -> ProgressFn {
     let bar = bar.clone();
+    // The message changes when a file completes, not with every chunk.
+    let shown = AtomicU64::new(u64::MAX);
     Arc::new(move |p: Progress| {
         bar.set_length(p.bytes_total);
         bar.set_position(p.bytes_done);
-        bar.set_message(format!("{}/{} files", p.files_done, p.files_total));
+        if shown.swap(p.files_done, Ordering::Relaxed) != p.files_done {
+            bar.set_message(format!("{}/{} files", p.files_done, p.files_total));
+        }
     })
 }
 

@@ -765,19 +765,28 @@ fn random_id(len: usize) -> String {
 }
 
 /// `PUT` a file to an upload URL, streaming it from disk.
-async fn put_file(api: &Api, url: &str, headers: &[String], path: &Path, size: u64) -> Result<()> {
+/// Progress counts bytes as they are read for the body.
+async fn put_file(
+    api: &Api,
+    url: &str,
+    headers: &[String],
+    path: &Path,
+    size: u64,
+    tracker: Arc<Tracker>,
+) -> Result<()> {
     let file = tokio::fs::File::open(path)
         .await
         .map_err(|e| Error::io(path, e))?;
-    let stream = futures_util::stream::unfold(file, |mut file| async move {
+    let stream = futures_util::stream::unfold((file, tracker), |(mut file, tracker)| async move {
         let mut buffer = vec![0u8; UPLOAD_CHUNK];
         match file.read(&mut buffer).await {
             Ok(0) => None,
             Ok(n) => {
                 buffer.truncate(n);
-                Some((Ok::<_, std::io::Error>(buffer), file))
+                tracker.add(0, n as u64);
+                Some((Ok::<_, std::io::Error>(buffer), (file, tracker)))
             }
-            Err(e) => Some((Err(e), file)),
+            Err(e) => Some((Err(e), (file, tracker))),
         }
     });
     put(api, url, headers, reqwest::Body::wrap_stream(stream), size).await
@@ -1060,8 +1069,8 @@ impl Api {
                 let context = context.clone();
                 async move {
                     let (api, tracker) = &*context;
-                    put_file(api, &url, &headers, &path, size).await?;
-                    tracker.add(1, size);
+                    put_file(api, &url, &headers, &path, size, tracker.clone()).await?;
+                    tracker.add(1, 0);
                     Ok(())
                 }
             },

@@ -28,6 +28,23 @@
 //! }
 //! # Ok(()) }
 //! ```
+//!
+//! Artifacts are logged from local files and downloaded in parallel,
+//! resumably, with every file's MD5 checked:
+//!
+//! ```no_run
+//! # async fn demo(api: cairn_client::Api) -> cairn_client::Result<()> {
+//! use cairn_client::NewArtifact;
+//! let draft = NewArtifact::new("mnist", "dataset").add_dir("data/", None);
+//! let logged = api.log_artifact("ml/p1", draft, &["best"], &[]).await?;
+//! let found = api.artifact("ml/p1/mnist:best", Some("dataset")).await?;
+//! if let Some(artifact) = found {
+//!     let summary = artifact.download("out/mnist").await?;
+//!     println!("{} fetched, {} already there", summary.downloaded, summary.skipped);
+//! }
+//! logged.link("wandb-registry-dataset/mnist", &["production"]).await?;
+//! # Ok(()) }
+//! ```
 #![deny(missing_docs)]
 
 mod api;

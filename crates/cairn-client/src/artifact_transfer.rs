@@ -157,14 +157,20 @@ fn hex(digest: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Base64 MD5 and size of a file, read in large blocks (blocking).
-fn md5_file_blocking(path: &Path) -> Result<(String, u64)> {
+/// A buffer for `size` bytes: large for large files, small for small ones
+/// (a big allocation per small file costs more than the file).
+fn buffer_len(size: u64, most: usize) -> usize {
+    usize::try_from(size).unwrap_or(most).clamp(8192, most)
+}
+
+/// Base64 MD5 and size of a file, read in large blocks into `buffer`
+/// (blocking).
+fn md5_file_blocking(path: &Path, buffer: &mut [u8]) -> Result<(String, u64)> {
     let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut digest = Md5::new();
-    let mut buffer = vec![0u8; BUFFER];
     let mut size = 0u64;
     loop {
-        let n = match file.read(&mut buffer) {
+        let n = match file.read(buffer) {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
@@ -176,10 +182,12 @@ fn md5_file_blocking(path: &Path) -> Result<(String, u64)> {
     Ok((b64(&digest.finalize()), size))
 }
 
-async fn md5_file(path: PathBuf) -> Result<(String, u64)> {
-    tokio::task::spawn_blocking(move || md5_file_blocking(&path))
-        .await
-        .map_err(|e| Error::Decode(format!("hashing failed: {e}")))?
+async fn md5_file(path: PathBuf, size: u64) -> Result<(String, u64)> {
+    tokio::task::spawn_blocking(move || {
+        md5_file_blocking(&path, &mut vec![0u8; buffer_len(size, BUFFER)])
+    })
+    .await
+    .map_err(|e| Error::Decode(format!("hashing failed: {e}")))?
 }
 
 /// One entry of a W&B manifest.
@@ -436,7 +444,7 @@ async fn download_one(
     if let Ok(meta) = tokio::fs::metadata(&target).await
         && meta.is_file()
         && meta.len() == job.size
-        && md5_file(target.clone()).await?.0 == job.digest
+        && md5_file(target.clone(), job.size).await?.0 == job.digest
     {
         tracker.add(1, job.size);
         return Ok(None);
@@ -457,7 +465,7 @@ async fn download_one(
         let file = tokio::fs::File::create(&part)
             .await
             .map_err(|e| Error::io(&part, e))?;
-        let mut out = tokio::io::BufWriter::with_capacity(BUFFER, file);
+        let mut out = tokio::io::BufWriter::with_capacity(buffer_len(job.size, BUFFER), file);
         let mut digest = Md5::new();
         let mut done = 0u64;
         while let Some(chunk) = response.chunk().await? {
@@ -700,12 +708,13 @@ async fn hash_files(files: Vec<(String, PathBuf)>) -> Result<Vec<LocalFile>> {
     for _ in 0..threads {
         let (files, next, results) = (files.clone(), next.clone(), results.clone());
         tasks.push(tokio::task::spawn_blocking(move || -> Result<()> {
+            let mut buffer = vec![0u8; BUFFER];
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some((_, path)) = files.get(i) else {
                     return Ok(());
                 };
-                let hashed = md5_file_blocking(path)?;
+                let hashed = md5_file_blocking(path, &mut buffer)?;
                 results.lock().map_err(|_| poisoned())?[i] = Some(hashed);
             }
         }));
@@ -777,18 +786,20 @@ async fn put_file(
     let file = tokio::fs::File::open(path)
         .await
         .map_err(|e| Error::io(path, e))?;
-    let stream = futures_util::stream::unfold((file, tracker), |(mut file, tracker)| async move {
-        let mut buffer = vec![0u8; UPLOAD_CHUNK];
-        match file.read(&mut buffer).await {
-            Ok(0) => None,
-            Ok(n) => {
-                buffer.truncate(n);
-                tracker.add(0, n as u64);
-                Some((Ok::<_, std::io::Error>(buffer), (file, tracker)))
+    let chunk = buffer_len(size, UPLOAD_CHUNK);
+    let stream =
+        futures_util::stream::unfold((file, tracker), move |(mut file, tracker)| async move {
+            let mut buffer = vec![0u8; chunk];
+            match file.read(&mut buffer).await {
+                Ok(0) => None,
+                Ok(n) => {
+                    buffer.truncate(n);
+                    tracker.add(0, n as u64);
+                    Some((Ok::<_, std::io::Error>(buffer), (file, tracker)))
+                }
+                Err(e) => Some((Err(e), (file, tracker))),
             }
-            Err(e) => Some((Err(e), (file, tracker))),
-        }
-    });
+        });
     put(api, url, headers, reqwest::Body::wrap_stream(stream), size).await
 }
 

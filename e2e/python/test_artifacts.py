@@ -347,3 +347,186 @@ def test_download_urls_of_deleted_artifacts_stop_working(server, start_run, uniq
     assert url and requests.get(url, timeout=30).content == data
     art.delete(delete_aliases=True)
     assert requests.get(url, timeout=30).status_code in (403, 404, 410)
+
+
+# ------------------------------------------------------- drafts and listings
+
+
+def test_a_new_draft_of_a_version_keeps_what_it_does_not_change(server, start_run, unique, tmp_path):
+    log(start_run, unique, "ds", {"keep.txt": b"kept", "drop.txt": b"dropped"}, tmp_path)
+    v0 = server.api().artifact(f"{ENTITY}/{unique}/ds:v0")
+    draft = v0.new_draft()
+    draft.remove("drop.txt")
+    draft.add_file(str(write(tmp_path / "new.txt", b"added")), name="new.txt")
+    run = start_run(unique)
+    run.log_artifact(draft).wait()
+    run.finish()
+
+    api = server.api()
+    v1 = api.artifact(f"{ENTITY}/{unique}/ds:latest")
+    assert v1.version == "v1"
+    assert sorted(v1.manifest.entries) == ["keep.txt", "new.txt"]
+    path = Path(v1.download(root=str(tmp_path / "v1")))
+    assert (path / "keep.txt").read_bytes() == b"kept"
+    assert (path / "new.txt").read_bytes() == b"added"
+    assert not (path / "drop.txt").exists()
+    assert sorted(api.artifact(f"{ENTITY}/{unique}/ds:v0").manifest.entries) == ["drop.txt", "keep.txt"]
+
+
+def test_list_files_and_download_part_of_an_artifact(server, start_run, unique, tmp_path):
+    files = {f"imgs/{i:02}.bin": bytes([i]) * (i + 1) for i in range(12)}
+    files["labels.csv"] = b"id,label\n"
+    log(start_run, unique, "ds", files, tmp_path)
+    art = server.api().artifact(f"{ENTITY}/{unique}/ds:v0")
+
+    listed = art.files(per_page=5)
+    assert len(listed) == 13
+    assert sorted(f.name for f in listed) == sorted(files)
+    assert [f.name for f in art.files(names=["labels.csv"])] == ["labels.csv"]
+    assert {f.name: f.size for f in art.files()}["imgs/03.bin"] == 4
+
+    path = Path(art.download(root=str(tmp_path / "part"), path_prefix="imgs/0"))
+    got = sorted(str(p.relative_to(path)) for p in path.rglob("*") if p.is_file())
+    assert got == [f"imgs/{i:02}.bin" for i in range(10)]
+    assert (path / "imgs" / "07.bin").read_bytes() == bytes([7]) * 8
+    assert art.get_path("labels.csv").download(root=str(tmp_path / "one"))
+
+
+def test_deleting_a_collection_deletes_its_versions_and_their_bytes(
+    server, start_run, unique, tmp_path, cas_path
+):
+    first, second = f"first {unique}".encode(), f"second {unique}".encode()
+    log(start_run, unique, "ds", {"a.txt": first}, tmp_path)
+    log(start_run, unique, "ds", {"a.txt": second}, tmp_path, aliases=["best"])
+    api = server.api()
+    api.artifact_collection("dataset", f"{ENTITY}/{unique}/ds").delete()
+    assert not server.api().artifact_collection_exists(f"{ENTITY}/{unique}/ds", "dataset")
+    assert not server.api().artifact_exists(f"{ENTITY}/{unique}/ds:v0")
+    assert not cas_path(first).exists() and not cas_path(second).exists()
+
+
+# ------------------------------------------------------------------- access
+
+
+def test_other_users_cannot_read_or_change_private_artifacts(server, start_run, unique, tmp_path):
+    log(start_run, unique, "ds", {"a.txt": b"private"}, tmp_path, aliases=["best"])
+    _, _, key = server.new_user()
+    outsider = server.api(key=key)
+    assert not outsider.artifact_exists(f"{ENTITY}/{unique}/ds:v0")
+    with pytest.raises(CommError):
+        outsider.artifact(f"{ENTITY}/{unique}/ds:v0")
+
+    # Even with the artifact's id in hand, writes are refused.
+    art = server.api().artifact(f"{ENTITY}/{unique}/ds:v0")
+    for mutation, variables in (
+        (
+            "mutation($id: ID!) { deleteArtifact(input: {artifactID: $id, deleteAliases: true}) { artifact { id } } }",
+            {"id": art.id},
+        ),
+        (
+            "mutation($id: ID!) { updateArtifact(input: {artifactID: $id, description: \"mine\"}) { artifact { id } } }",
+            {"id": art.id},
+        ),
+    ):
+        resp = server.gql(mutation, variables, key=key)
+        assert resp.get("errors"), resp
+    again = server.api().artifact(f"{ENTITY}/{unique}/ds:best")
+    assert again.description is None
+
+
+# ------------------------------------------------------------ richer flows
+
+
+def test_wandb_objects_inputs_and_links_made_inside_a_run(server, start_run, unique, tmp_path):
+    server.api().create_registry(f"{unique}-inrun", visibility="organization")
+    run = start_run(unique)
+    table = wandb.Artifact("tab", type="dataset")
+    table.add(wandb.Table(columns=["a", "b"], data=[[1, "x"], [2, "y"]]), "my_table")
+    run.log_artifact(table)
+    model = wandb.Artifact("mdl", type="model")
+    model.add_file(str(write(tmp_path / "m.bin", b"model bytes")))
+    run.link_artifact(model, f"wandb-registry-{unique}-inrun/best-model", aliases=["candidate"])
+    # Using an artifact that was never logged logs it, as this run's input.
+    given = wandb.Artifact("given", type="dataset")
+    given.add_file(str(write(tmp_path / "in.txt", b"input")))
+    run.use_artifact(given)
+    run.finish()
+
+    reader = start_run(unique)
+    assert reader.use_artifact("tab:latest").get("my_table").data == [[1, "x"], [2, "y"]]
+    linked = reader.use_artifact(f"wandb-registry-{unique}-inrun/best-model:candidate")
+    assert (Path(linked.download(root=str(tmp_path / "m"))) / "m.bin").read_bytes() == b"model bytes"
+    reader.finish()
+
+    api = server.api()
+    logger = api.run(f"{ENTITY}/{unique}/{run.id}")
+    # A used draft is the user's, not the run's output: the client logs it
+    # without a run (`userCreated`), then marks it used.
+    assert sorted(a.name for a in logger.logged_artifacts()) == ["mdl:v0", "tab:v0"]
+    assert [a.name for a in logger.used_artifacts()] == ["given:v0"]
+    assert api.artifact(f"{ENTITY}/{unique}/given:v0").logged_by() is None
+    assert api.artifact(f"{ENTITY}/{unique}/mdl:v0").linked_artifacts[0].aliases.count("candidate") == 1
+
+
+def test_concurrent_runs_logging_one_name_get_distinct_versions(server, unique, tmp_path):
+    """Four processes log different content to `ds` at once: four versions,
+    numbered v0..v3 without gaps or repeats, and one `latest`."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "log_one.py"
+    script.write_text(
+        "import sys, wandb\n"
+        "i, url, key, project, root = sys.argv[1:]\n"
+        "open(f'{root}/f{i}.txt', 'w').write(f'content {i}')\n"
+        "run = wandb.init(project=project, settings=wandb.Settings(base_url=url, api_key=key, silent=True, root_dir=root))\n"
+        "art = wandb.Artifact('ds', type='dataset')\n"
+        "art.add_file(f'{root}/f{i}.txt', name='f.txt')\n"
+        "run.log_artifact(art).wait()\n"
+        "run.finish()\n"
+    )
+    from conftest import ADMIN_KEY
+
+    procs = []
+    for i in range(4):
+        root = tmp_path / f"p{i}"
+        root.mkdir()
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, str(script), str(i), server.url, ADMIN_KEY, unique, str(root)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+        )
+    for p in procs:
+        out, _ = p.communicate(timeout=120)
+        assert p.returncode == 0, out
+
+    api = server.api()
+    versions = list(api.artifacts("dataset", f"{ENTITY}/{unique}/ds"))
+    assert sorted(a.version for a in versions) == ["v0", "v1", "v2", "v3"]
+    assert sum("latest" in a.aliases for a in versions) == 1
+    contents = set()
+    for a in versions:
+        path = Path(a.download(root=str(tmp_path / "dl" / a.version)))
+        contents.add((path / "f.txt").read_text())
+    assert contents == {f"content {i}" for i in range(4)}
+
+
+def test_ttl_description_and_collection_rename(server, start_run, unique, tmp_path):
+    import datetime
+
+    log(start_run, unique, "ds", {"a.txt": b"ttl"}, tmp_path)
+    api = server.api()
+    art = api.artifact(f"{ENTITY}/{unique}/ds:v0")
+    art.ttl = datetime.timedelta(days=3)
+    art.save()
+    assert server.api().artifact(f"{ENTITY}/{unique}/ds:v0").ttl == datetime.timedelta(days=3)
+
+    collection = api.artifact_collection("dataset", f"{ENTITY}/{unique}/ds")
+    collection.name = "renamed"
+    collection.save()
+    api = server.api()
+    assert api.artifact(f"{ENTITY}/{unique}/renamed:v0").version == "v0"
+    assert not api.artifact_collection_exists(f"{ENTITY}/{unique}/ds", "dataset")

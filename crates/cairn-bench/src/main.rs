@@ -11,9 +11,13 @@
 //!
 //! Workloads run in this order: idle memory; ingestion (one run, then
 //! several at once); history reads of the ingested run; seeding a project
-//! with many runs and searching it; memory after everything.
+//! with many runs and searching it; artifact upload and download through
+//! the Rust client, judged against the disk's own write speed; memory
+//! after everything.
 
+mod artifacts;
 mod client;
+mod corpus;
 mod history;
 mod ingest;
 mod report;
@@ -78,9 +82,28 @@ struct Args {
     /// Points in the sampled history reads [default: 500].
     #[arg(long)]
     samples: Option<usize>,
+    /// Artifact size for the transfer workloads, MiB [default: 1024; quick: 32].
+    #[arg(long)]
+    artifact_mib: Option<u64>,
+    /// File size in the many-small-files artifact, KiB [default: 64].
+    #[arg(long)]
+    small_file_kib: Option<u64>,
+    /// Run only these workload groups (idle and final memory always run).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    only: Vec<Group>,
     /// Give up (and kill the server) after this many seconds.
     #[arg(long, default_value_t = 600)]
     max_seconds: u64,
+}
+
+/// Workload groups `--only` can pick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+enum Group {
+    /// Ingestion, history reads and the runs query.
+    Runs,
+    /// Artifact upload, download and incremental versions.
+    Artifacts,
 }
 
 /// Validated workload sizes.
@@ -95,6 +118,9 @@ struct Params {
     repeats: usize,
     page_rows: usize,
     samples: usize,
+    artifact_mib: u64,
+    small_file_kib: u64,
+    groups: Vec<Group>,
 }
 
 impl Params {
@@ -110,6 +136,13 @@ impl Params {
             repeats: a.repeats.unwrap_or(if q { 5 } else { 30 }),
             page_rows: a.page_rows.unwrap_or(if q { 500 } else { 10_000 }),
             samples: a.samples.unwrap_or(500),
+            artifact_mib: a.artifact_mib.unwrap_or(if q { 32 } else { 1024 }),
+            small_file_kib: a.small_file_kib.unwrap_or(64),
+            groups: if a.only.is_empty() {
+                vec![Group::Runs, Group::Artifacts]
+            } else {
+                a.only.clone()
+            },
         };
         let positive = [
             ("--steps", p.steps as usize),
@@ -121,11 +154,16 @@ impl Params {
             ("--repeats", p.repeats),
             ("--page-rows", p.page_rows),
             ("--samples", p.samples),
+            ("--artifact-mib", p.artifact_mib as usize),
+            ("--small-file-kib", p.small_file_kib as usize),
         ];
         for (flag, v) in positive {
             if v == 0 {
                 bail!("{flag} must be at least 1.");
             }
+        }
+        if p.small_file_kib > p.artifact_mib * 1024 {
+            bail!("--small-file-kib must not exceed --artifact-mib.");
         }
         if p.page_rows > 10_000 {
             bail!("--page-rows must be at most 10000 (the server's page limit).");
@@ -137,6 +175,7 @@ impl Params {
 const ENTITY: &str = "admin";
 const INGEST_PROJECT: &str = "bench";
 const RUNS_PROJECT: &str = "runs-bench";
+const ARTIFACTS_PROJECT: &str = "admin/artifacts-bench";
 
 /// Figures' targets.
 const INGEST_TARGET: f64 = 1_000_000.0;
@@ -144,6 +183,11 @@ const RUNS_QUERY_TARGET_MS: f64 = 20.0;
 const SCAN_TARGET: f64 = 2_000_000.0;
 const SAMPLED_TARGET_MS: f64 = 20.0;
 const IDLE_RSS_TARGET_MB: f64 = 30.0;
+/// Artifact upload and download, as a share of the disk's write speed.
+const TRANSFER_TARGET_SHARE: f64 = 0.7;
+/// A version sharing 99% of its files: at most this share of the time the
+/// whole artifact's first upload took (1% of the bytes plus fixed costs).
+const INCREMENTAL_TARGET_SHARE: f64 = 0.1;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> std::process::ExitCode {
@@ -257,12 +301,18 @@ impl Bench {
             Some(Target::at_most(IDLE_RSS_TARGET_MB)),
         );
 
-        let ingested = self.ingestion(server).await?;
-        server.check_alive()?;
-        self.history(server, &ingested).await?;
-        server.check_alive()?;
-        self.runs_query(server).await?;
-        server.check_alive()?;
+        if self.params.groups.contains(&Group::Runs) {
+            let ingested = self.ingestion(server).await?;
+            server.check_alive()?;
+            self.history(server, &ingested).await?;
+            server.check_alive()?;
+            self.runs_query(server).await?;
+            server.check_alive()?;
+        }
+        if self.params.groups.contains(&Group::Artifacts) {
+            self.artifacts(server).await?;
+            server.check_alive()?;
+        }
 
         let end = server.memory()?;
         self.memory_figures(
@@ -621,6 +671,145 @@ impl Bench {
         );
         self.checks
             .push(format!("runs query without runCount: {}", without.verdict));
+        Ok(())
+    }
+    /// Workload d: artifacts through `cairn-client`.
+    async fn artifacts(&mut self, server: &ServerProcess) -> anyhow::Result<()> {
+        let p = self.params.clone();
+        let bytes = p.artifact_mib << 20;
+        let file_bytes = p.small_file_kib << 10;
+        let count = (bytes / file_bytes) as usize;
+        // The server's data directory is a temporary directory too, so the
+        // disk measured here is the one its blobs land on.
+        let scratch = tempfile::Builder::new()
+            .prefix("cairn-bench-artifacts-")
+            .tempdir()?;
+        let dir = scratch.path().to_path_buf();
+
+        let phase = self.begin(server, "disk sequential write");
+        let (disk, took) = corpus::disk_write_speed(&dir, bytes)?;
+        self.end(server, phase);
+        let disk_mb = disk / 1e6;
+        self.figures.push(Figure::new(
+            "disk.write",
+            "disk, one sequential write + fsync",
+            disk_mb,
+            "MB/s",
+            None,
+            format!(
+                "{} MiB in 8 MiB writes, then fsync, in {:.2} s",
+                p.artifact_mib,
+                took.as_secs_f64()
+            ),
+        ));
+
+        progress(format!(
+            "writing the artifact files ({count} x {} KiB, 1 x {} MiB) ...",
+            p.small_file_kib, p.artifact_mib
+        ));
+        let many = corpus::many_files(&dir.join("many"), count, file_bytes, 1)?;
+        let one = corpus::one_file(&dir.join("one"), bytes, 2)?;
+
+        let shapes = [
+            (
+                "many",
+                "many-files",
+                format!("{count} files of {} KiB", p.small_file_kib),
+                &many,
+            ),
+            (
+                "one",
+                "one-file",
+                format!("one file of {} MiB", p.artifact_mib),
+                &one,
+            ),
+        ];
+        let target = Target::at_least(disk_mb * TRANSFER_TARGET_SHARE);
+        let mut first_upload = None;
+        for (id, name, what, corpus) in shapes {
+            let download_root = dir.join(format!("download-{id}"));
+            let phase = self.begin(server, format!("artifact round trip, {what}"));
+            let (name_owned, corpus_owned) = (name.to_string(), corpus.clone());
+            let t =
+                artifacts::on_client(&server.base_url, &server.admin_key, move |api| async move {
+                    artifacts::round_trip(
+                        &api,
+                        ARTIFACTS_PROJECT,
+                        &name_owned,
+                        &corpus_owned,
+                        &download_root,
+                    )
+                    .await
+                })
+                .await?;
+            self.end(server, phase);
+            let mb = corpus.bytes as f64 / 1e6;
+            let (upload_id, download_id) = match id {
+                "many" => ("artifact.upload.many", "artifact.download.many"),
+                _ => ("artifact.upload.one", "artifact.download.one"),
+            };
+            self.figures.push(Figure::new(
+                upload_id,
+                format!("artifact upload, {what}"),
+                mb / t.upload.as_secs_f64(),
+                "MB/s",
+                Some(target),
+                format!(
+                    "log_artifact of {} files, {mb:.0} MB in {:.2} s (hashing included); \
+                     {} files sent",
+                    t.upload_summary.files,
+                    t.upload.as_secs_f64(),
+                    t.upload_summary.uploaded_files
+                ),
+            ));
+            self.figures.push(Figure::new(
+                download_id,
+                format!("artifact download, {what}"),
+                mb / t.download.as_secs_f64(),
+                "MB/s",
+                Some(target),
+                format!(
+                    "Artifact::download, {:.0} MB fetched in {:.2} s, MD5-verified",
+                    t.downloaded_bytes as f64 / 1e6,
+                    t.download.as_secs_f64()
+                ),
+            ));
+            if id == "many" {
+                first_upload = Some(t.upload);
+            }
+            std::fs::remove_dir_all(dir.join(format!("download-{id}")))?;
+        }
+
+        let phase = self.begin(server, "artifact version sharing 99% of its files");
+        let corpus = many.clone();
+        let inc =
+            artifacts::on_client(&server.base_url, &server.admin_key, move |api| async move {
+                artifacts::changed_version(&api, ARTIFACTS_PROJECT, "many-files", &corpus).await
+            })
+            .await?;
+        self.end(server, phase);
+        let first = first_upload.context("the many-files upload did not run")?;
+        self.figures.push(Figure::new(
+            "artifact.incremental",
+            "new version sharing 99% of files, share of the first upload's time",
+            100.0 * inc.took.as_secs_f64() / first.as_secs_f64(),
+            "%",
+            Some(Target::at_most(100.0 * INCREMENTAL_TARGET_SHARE)),
+            format!(
+                "{:.2} s (first upload {:.2} s); {} of {} files changed, {:.1} MB of {:.0} MB sent",
+                inc.took.as_secs_f64(),
+                first.as_secs_f64(),
+                inc.summary.uploaded_files,
+                inc.summary.files,
+                inc.changed_bytes as f64 / 1e6,
+                many.bytes as f64 / 1e6
+            ),
+        ));
+        self.checks.push(format!(
+            "artifacts: both downloads byte-identical to what was logged; the changed \
+             version came back as v1 and sent exactly the {} changed files",
+            inc.summary.uploaded_files
+        ));
         Ok(())
     }
 }

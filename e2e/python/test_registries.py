@@ -147,6 +147,38 @@ def test_edit_a_registry_collections_description_and_tags(server, start_run, uni
     assert own_again.description == "raw weights" and own_again.tags == ["raw"]
 
 
+def test_restricted_registries_are_hidden_from_other_members(server, start_run, unique, tmp_path):
+    api = server.api()
+    api.create_registry(f"{unique}-open", visibility="organization")
+    restricted = api.create_registry(f"{unique}-closed", visibility="restricted")
+    _, _, key = server.new_user()
+    member = server.api(key=key)
+
+    mine = {"name": {"$regex": f"^{unique}-"}}
+    assert [r.name for r in member.registries(filter=mine)] == [f"{unique}-open"]
+    assert sorted(r.name for r in api.registries(filter=mine)) == [f"{unique}-closed", f"{unique}-open"]
+    with pytest.raises(ValueError):
+        member.registry(f"{unique}-closed")
+
+    # Any member of the organization links into an organization registry.
+    run = start_run(f"{unique}-mine", key=key)
+    path = tmp_path / "m.bin"
+    path.write_bytes(b"member model")
+    art = wandb.Artifact("m", type="model")
+    art.add_file(str(path))
+    logged = run.log_artifact(art)
+    logged.wait()
+    run.finish()
+    assert logged.link(f"wandb-registry-{unique}-open/c").version == "v0"
+    with pytest.raises(CommError):
+        logged.link(f"wandb-registry-{unique}-closed/c")
+
+    restricted.visibility = "organization"
+    restricted.save()
+    assert sorted(r.name for r in member.registries(filter=mine)) == [f"{unique}-closed", f"{unique}-open"]
+    assert member.registry(f"{unique}-closed").visibility == "organization"
+
+
 # ------------------------------------------------------------------ search
 
 
@@ -155,7 +187,8 @@ def populated(server, start_run, unique, tmp_path):
     """Two registries, `<u>-model` and `<u>-data`, with collections and
     versions to search:
 
-    - `<u>-model/classifier` (tag `prod`): v0 (tag `prod`), v1 (alias `best`), v2
+    - `<u>-model/classifier` (tag `prod`): v0 (tag `prod`, metadata acc=0.7),
+      v1 (alias `best`), v2
     - `<u>-model/detector` (no tags): v0
     - `<u>-data/images` (tag `prod`): v0 (alias `best`)
     """
@@ -167,6 +200,8 @@ def populated(server, start_run, unique, tmp_path):
         return log(start_run, tmp_path, unique, name, data, type=type, tags=tags)
 
     c0 = version("cls", b"cls 0", tags=["prod"])
+    c0.metadata["acc"] = 0.7
+    c0.save()
     c1 = version("cls", b"cls 1")
     c2 = version("cls", b"cls 2")
     d0 = version("det", b"det 0")
@@ -230,6 +265,10 @@ def test_search_versions_by_tag_or_alias(server, populated):
         ("classifier", "v1"),
         ("images", "v0"),
     ]
+    by_metadata = api.registries(filter={"name": {"$regex": f"^{u}-"}}).versions(
+        filter={"metadata.acc": {"$gt": 0.5}}
+    )
+    assert [(v.collection.name, v.version) for v in by_metadata] == [("classifier", "v0")]
     registry = api.registry(f"{u}-model")
     assert sorted(v.version for v in registry.versions()) == ["v0", "v0", "v1", "v2"]
     assert [c.name for c in registry.collections(filter={"tag": "prod"})] == ["classifier"]

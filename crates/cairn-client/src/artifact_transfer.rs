@@ -20,6 +20,10 @@
 //!   manifest upload, and `CommitArtifact`. A new version that shares most
 //!   files with an older one therefore uploads only the changed bytes;
 //!   hashing still reads every local file once.
+//!
+//! File transfers that fail transiently (connection errors, 429, 5xx) are
+//! retried [`RETRIES`] times with doubling pauses, as wandb-core retries
+//! them.
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -93,6 +97,12 @@ impl Tracker {
     fn add(&self, files: u64, bytes: u64) {
         self.files_done.fetch_add(files, Ordering::Relaxed);
         self.bytes_done.fetch_add(bytes, Ordering::Relaxed);
+        self.report();
+    }
+
+    /// Undo bytes counted by a failed attempt.
+    fn take_back(&self, bytes: u64) {
+        self.bytes_done.fetch_sub(bytes, Ordering::Relaxed);
         self.report();
     }
 
@@ -454,20 +464,33 @@ async fn download_one(
             .await
             .map_err(|e| Error::io(parent, e))?;
     }
-    let transport = &api.transport;
-    let mut request = transport.http.get(&job.url).timeout(TRANSFER_TIMEOUT);
-    if job.with_auth {
-        request = request.header("Authorization", transport.basic_auth());
-    }
-    let mut response = check_status(request.send().await?).await?;
+    let done = retrying(|| fetch_to(api, tracker, &job, &target)).await?;
     let part = part_path(&target);
+    tokio::fs::rename(&part, &target)
+        .await
+        .map_err(|e| Error::io(&target, e))?;
+    tracker.add(1, 0);
+    Ok(Some(done))
+}
+
+/// GET a file into its `.part` file, checking its digest; the bytes
+/// fetched. On failure the `.part` file is removed and the progress it
+/// counted is taken back.
+async fn fetch_to(api: &Api, tracker: &Tracker, job: &DownloadJob, target: &Path) -> Result<u64> {
+    let part = part_path(target);
+    let mut done = 0u64;
     let written = async {
+        let transport = &api.transport;
+        let mut request = transport.http.get(&job.url).timeout(TRANSFER_TIMEOUT);
+        if job.with_auth {
+            request = request.header("Authorization", transport.basic_auth());
+        }
+        let mut response = check_status(request.send().await?).await?;
         let file = tokio::fs::File::create(&part)
             .await
             .map_err(|e| Error::io(&part, e))?;
         let mut out = tokio::io::BufWriter::with_capacity(buffer_len(job.size, BUFFER), file);
         let mut digest = Md5::new();
-        let mut done = 0u64;
         while let Some(chunk) = response.chunk().await? {
             digest.update(&chunk);
             out.write_all(&chunk)
@@ -485,21 +508,48 @@ async fn download_one(
                 actual: got,
             });
         }
-        Ok(done)
+        Ok(())
     }
     .await;
-    let done = match written {
-        Ok(done) => done,
+    match written {
+        Ok(()) => Ok(done),
         Err(e) => {
             let _ = tokio::fs::remove_file(&part).await;
-            return Err(e);
+            tracker.take_back(done);
+            Err(e)
         }
-    };
-    tokio::fs::rename(&part, &target)
-        .await
-        .map_err(|e| Error::io(&target, e))?;
-    tracker.add(1, 0);
-    Ok(Some(done))
+    }
+}
+
+/// Transient failures are retried this many times, with doubling pauses.
+const RETRIES: u32 = 3;
+
+/// Connection errors, 429 and 5xx answers: worth another try.
+fn is_transient(error: &Error) -> bool {
+    match error {
+        Error::Transport(_) => true,
+        Error::Http { status, .. } => *status == 429 || *status >= 500,
+        _ => false,
+    }
+}
+
+/// `attempt`, again after transient failures.
+async fn retrying<T, F, Fut>(mut attempt: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    let mut pause = std::time::Duration::from_millis(250);
+    for _ in 0..RETRIES {
+        match attempt().await {
+            Err(e) if is_transient(&e) => {
+                tokio::time::sleep(pause).await;
+                pause *= 2;
+            }
+            other => return other,
+        }
+    }
+    attempt().await
 }
 
 // ----- logging -----------------------------------------------------------
@@ -787,20 +837,26 @@ async fn put_file(
         .await
         .map_err(|e| Error::io(path, e))?;
     let chunk = buffer_len(size, UPLOAD_CHUNK);
-    let stream =
-        futures_util::stream::unfold((file, tracker), move |(mut file, tracker)| async move {
-            let mut buffer = vec![0u8; chunk];
-            match file.read(&mut buffer).await {
-                Ok(0) => None,
-                Ok(n) => {
-                    buffer.truncate(n);
-                    tracker.add(0, n as u64);
-                    Some((Ok::<_, std::io::Error>(buffer), (file, tracker)))
-                }
-                Err(e) => Some((Err(e), (file, tracker))),
+    let sent = Arc::new(AtomicU64::new(0));
+    let state = (file, tracker.clone(), sent.clone());
+    let stream = futures_util::stream::unfold(state, move |(mut file, tracker, sent)| async move {
+        let mut buffer = vec![0u8; chunk];
+        match file.read(&mut buffer).await {
+            Ok(0) => None,
+            Ok(n) => {
+                buffer.truncate(n);
+                sent.fetch_add(n as u64, Ordering::Relaxed);
+                tracker.add(0, n as u64);
+                Some((Ok::<_, std::io::Error>(buffer), (file, tracker, sent)))
             }
-        });
-    put(api, url, headers, reqwest::Body::wrap_stream(stream), size).await
+            Err(e) => Some((Err(e), (file, tracker, sent))),
+        }
+    });
+    let result = put(api, url, headers, reqwest::Body::wrap_stream(stream), size).await;
+    if result.is_err() {
+        tracker.take_back(sent.load(Ordering::Relaxed));
+    }
+    result
 }
 
 async fn put(
@@ -1080,7 +1136,8 @@ impl Api {
                 let context = context.clone();
                 async move {
                     let (api, tracker) = &*context;
-                    put_file(api, &url, &headers, &path, size, tracker.clone()).await?;
+                    retrying(|| put_file(api, &url, &headers, &path, size, tracker.clone()))
+                        .await?;
                     tracker.add(1, 0);
                     Ok(())
                 }
@@ -1123,13 +1180,16 @@ impl Api {
             .upload_url
             .ok_or_else(|| Error::Decode("no upload URL for the manifest".into()))?;
         let size = manifest.len() as u64;
-        put(
-            self,
-            &url,
-            &file.upload_headers.unwrap_or_default(),
-            reqwest::Body::from(manifest),
-            size,
-        )
+        let headers = file.upload_headers.unwrap_or_default();
+        retrying(|| {
+            put(
+                self,
+                &url,
+                &headers,
+                reqwest::Body::from(manifest.clone()),
+                size,
+            )
+        })
         .await?;
 
         let _: Value = self
@@ -1209,6 +1269,21 @@ mod tests {
             b"wandb-artifact-manifest-v1\na.txt:X\nb/c:Y\n",
         ));
         assert_eq!(manifest_digest(&files), want);
+    }
+
+    #[test]
+    fn only_transient_failures_are_retried() {
+        let http = |status| Error::Http {
+            status,
+            body: String::new(),
+        };
+        assert!(is_transient(&http(503)) && is_transient(&http(429)));
+        assert!(!is_transient(&http(400)) && !is_transient(&http(403)));
+        assert!(!is_transient(&Error::DigestMismatch {
+            path: "x".into(),
+            expected: "a".into(),
+            actual: "b".into(),
+        }));
     }
 
     #[test]

@@ -1132,6 +1132,8 @@ pub struct ArtifactPages {
     type_name: String,
     per_page: u32,
     tags: Vec<String>,
+    /// Whether `entity` is final (registry paths name the organization).
+    resolved: bool,
 }
 
 #[derive(Deserialize)]
@@ -1152,8 +1154,20 @@ impl PageSource for ArtifactPages {
     type Item = Artifact;
 
     async fn fetch(&mut self, cursor: Option<&str>) -> Result<Page<Artifact>> {
-        let entity = self.api.resolve_entity(self.entity.as_deref()).await?;
-        self.entity = Some(entity.clone());
+        // Registry versions live in the organization's entity, which the
+        // path's prefix (if any) names.
+        let entity = match (&self.entity, self.resolved) {
+            (Some(entity), true) => entity.clone(),
+            _ => {
+                let entity = self
+                    .api
+                    .artifact_entity(self.entity.clone(), &self.project)
+                    .await?;
+                self.entity = Some(entity.clone());
+                self.resolved = true;
+                entity
+            }
+        };
         #[derive(Deserialize)]
         struct Collection {
             artifacts: Option<VersionConnection>,
@@ -1463,6 +1477,7 @@ impl Api {
             type_name: type_name.to_string(),
             per_page: per_page.max(1),
             tags: tags.iter().map(|t| t.to_string()).collect(),
+            resolved: false,
         })
     }
 }

@@ -345,6 +345,13 @@ async fn linking_into_a_registry_lists_it_there_and_deleting_removes_it() {
         .unwrap()
         .expect("linked version");
     assert_eq!(through.id(), art.id());
+    let in_registry = api
+        .artifacts("model", "wandb-registry-model/resnets", 50, &[])
+        .collect_all()
+        .await
+        .unwrap();
+    assert_eq!(in_registry.len(), 1);
+    assert_eq!(in_registry[0].entity(), org_entity);
     let downloaded = tempfile::tempdir().unwrap();
     let summary = through.download(downloaded.path()).await.unwrap();
     assert_eq!(summary.downloaded, 1);

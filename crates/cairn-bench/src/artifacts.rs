@@ -36,16 +36,16 @@ pub struct Incremental {
     pub summary: UploadSummary,
 }
 
-/// Run `work` with a client of `base_url` on a runtime of its own, on a
-/// blocking thread, so this (single-threaded) runtime keeps reading the
-/// server's log meanwhile.
-pub async fn on_client<T, F, Fut>(base_url: &str, key: &str, work: F) -> anyhow::Result<T>
+/// Run `work` with `api` on a runtime of its own, on a blocking thread, so
+/// this (single-threaded) runtime keeps reading the server's log
+/// meanwhile. Clones of one `Api` share what it remembers (file digests).
+pub async fn on_client<T, F, Fut>(api: &Api, work: F) -> anyhow::Result<T>
 where
     T: Send + 'static,
     F: FnOnce(Api) -> Fut + Send + 'static,
     Fut: Future<Output = anyhow::Result<T>>,
 {
-    let api = Api::builder().base_url(base_url).api_key(key).build()?;
+    let api = api.clone();
     tokio::task::spawn_blocking(move || {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)

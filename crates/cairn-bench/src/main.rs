@@ -725,23 +725,26 @@ impl Bench {
             ),
         ];
         let target = Target::at_least(disk_mb * TRANSFER_TARGET_SHARE);
+        let api = cairn_client::Api::builder()
+            .base_url(&server.base_url)
+            .api_key(&server.admin_key)
+            .build()?;
         let mut first_upload = None;
         for (id, name, what, corpus) in shapes {
             let download_root = dir.join(format!("download-{id}"));
             let phase = self.begin(server, format!("artifact round trip, {what}"));
             let (name_owned, corpus_owned) = (name.to_string(), corpus.clone());
-            let t =
-                artifacts::on_client(&server.base_url, &server.admin_key, move |api| async move {
-                    artifacts::round_trip(
-                        &api,
-                        ARTIFACTS_PROJECT,
-                        &name_owned,
-                        &corpus_owned,
-                        &download_root,
-                    )
-                    .await
-                })
-                .await?;
+            let t = artifacts::on_client(&api, move |api| async move {
+                artifacts::round_trip(
+                    &api,
+                    ARTIFACTS_PROJECT,
+                    &name_owned,
+                    &corpus_owned,
+                    &download_root,
+                )
+                .await
+            })
+            .await?;
             self.end(server, phase);
             let mb = corpus.bytes as f64 / 1e6;
             let (upload_id, download_id) = match id {
@@ -782,11 +785,10 @@ impl Bench {
 
         let phase = self.begin(server, "artifact version sharing 99% of its files");
         let corpus = many.clone();
-        let inc =
-            artifacts::on_client(&server.base_url, &server.admin_key, move |api| async move {
-                artifacts::changed_version(&api, ARTIFACTS_PROJECT, "many-files", &corpus).await
-            })
-            .await?;
+        let inc = artifacts::on_client(&api, move |api| async move {
+            artifacts::changed_version(&api, ARTIFACTS_PROJECT, "many-files", &corpus).await
+        })
+        .await?;
         self.end(server, phase);
         let first = first_upload.context("the many-files upload did not run")?;
         self.figures.push(Figure::new(

@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::digests::DigestCache;
 use crate::error::{Error, Result};
 use crate::filters::Filter;
 use crate::projects::{Project, ProjectData, ProjectPages, Projects};
@@ -23,6 +24,8 @@ pub struct Api {
     pub(crate) entity: Option<String>,
     pub(crate) project: Option<String>,
     default_entity: Arc<Mutex<Option<String>>>,
+    /// Digests of local files already hashed (see `digests.rs`).
+    pub(crate) digests: Arc<DigestCache>,
 }
 
 /// Builds an [`Api`]; unset fields default from `WANDB_*` environment variables.
@@ -98,6 +101,7 @@ impl ApiBuilder {
             entity: self.entity.or_else(|| env("WANDB_ENTITY")),
             project: self.project.or_else(|| env("WANDB_PROJECT")),
             default_entity: Arc::default(),
+            digests: Arc::default(),
         })
     }
 }

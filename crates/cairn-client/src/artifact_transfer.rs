@@ -19,7 +19,8 @@
 //!   does not have yet (`uploadUrl: null` means it has the bytes), the
 //!   manifest upload, and `CommitArtifact`. A new version that shares most
 //!   files with an older one therefore uploads only the changed bytes;
-//!   hashing still reads every local file once.
+//!   an `Api` remembers the digests of files it hashed (`digests.rs`), so
+//!   unchanged files are not even read again.
 //!
 //! File transfers that fail transiently (connection errors, 429, 5xx) are
 //! retried [`RETRIES`] times with doubling pauses, as wandb-core retries
@@ -40,6 +41,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::api::Api;
 use crate::artifacts::Artifact;
+use crate::digests::{DigestCache, Stamp};
 use crate::error::{Error, Result};
 use crate::files::{TRANSFER_TIMEOUT, part_path, safe_relative};
 use crate::queries;
@@ -190,6 +192,20 @@ fn md5_file_blocking(path: &Path, buffer: &mut [u8]) -> Result<(String, u64)> {
         size += n as u64;
     }
     Ok((b64(&digest.finalize()), size))
+}
+
+/// [`md5_file_blocking`], unless `cache` holds the file's digest; a
+/// digest computed here is remembered if the file did not change meanwhile.
+fn md5_remembered(path: &Path, buffer: &mut [u8], cache: &DigestCache) -> Result<(String, u64)> {
+    let before = Stamp::of(path).map_err(|e| Error::io(path, e))?;
+    if let Some(md5) = cache.get(path, before) {
+        return Ok((md5, before.size()));
+    }
+    let (md5, size) = md5_file_blocking(path, buffer)?;
+    if Stamp::of(path).is_ok_and(|after| after == before) {
+        cache.put(path, before, &md5);
+    }
+    Ok((md5, size))
 }
 
 async fn md5_file(path: PathBuf, size: u64) -> Result<(String, u64)> {
@@ -743,8 +759,12 @@ fn list_files(sources: &[Source]) -> Result<Vec<(String, PathBuf)>> {
 }
 
 /// Hash every file, one blocking thread per core (at most
-/// [`TRANSFER_CONCURRENCY`]), each reading in large blocks.
-async fn hash_files(files: Vec<(String, PathBuf)>) -> Result<Vec<LocalFile>> {
+/// [`TRANSFER_CONCURRENCY`]), each reading in large blocks; files whose
+/// digest `cache` still holds are not read.
+async fn hash_files(
+    files: Vec<(String, PathBuf)>,
+    cache: Arc<DigestCache>,
+) -> Result<Vec<LocalFile>> {
     let threads = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .clamp(1, TRANSFER_CONCURRENCY)
@@ -757,6 +777,7 @@ async fn hash_files(files: Vec<(String, PathBuf)>) -> Result<Vec<LocalFile>> {
     let mut tasks = Vec::with_capacity(threads);
     for _ in 0..threads {
         let (files, next, results) = (files.clone(), next.clone(), results.clone());
+        let cache = cache.clone();
         tasks.push(tokio::task::spawn_blocking(move || -> Result<()> {
             let mut buffer = vec![0u8; BUFFER];
             loop {
@@ -764,7 +785,7 @@ async fn hash_files(files: Vec<(String, PathBuf)>) -> Result<Vec<LocalFile>> {
                 let Some((_, path)) = files.get(i) else {
                     return Ok(());
                 };
-                let hashed = md5_file_blocking(path, &mut buffer)?;
+                let hashed = md5_remembered(path, &mut buffer, &cache)?;
                 results.lock().map_err(|_| poisoned())?[i] = Some(hashed);
             }
         }));
@@ -955,7 +976,7 @@ impl Api {
         let listed = tokio::task::spawn_blocking(move || list_files(&sources))
             .await
             .map_err(|e| Error::Decode(format!("listing files failed: {e}")))??;
-        let files = hash_files(listed).await?;
+        let files = hash_files(listed, self.digests.clone()).await?;
         let mut summary = UploadSummary {
             files: files.len() as u64,
             bytes: files.iter().map(|f| f.size).sum(),

@@ -50,6 +50,7 @@
 mod api;
 mod artifact_transfer;
 mod artifacts;
+mod digests;
 mod error;
 mod files;
 mod filters;

@@ -530,3 +530,48 @@ def test_ttl_description_and_collection_rename(server, start_run, unique, tmp_pa
     api = server.api()
     assert api.artifact(f"{ENTITY}/{unique}/renamed:v0").version == "v0"
     assert not api.artifact_collection_exists(f"{ENTITY}/{unique}/ds", "dataset")
+
+
+def test_http_and_directory_references_round_trip(server, start_run, unique, tmp_path):
+    """References are kept as pointers (no bytes uploaded) and fetched from
+    where they point on download: here an HTTP URL of the server itself and
+    a `file://` directory."""
+    write(tmp_path / "refdir" / "a.txt", b"A")
+    write(tmp_path / "refdir" / "sub" / "b.txt", b"B")
+    run = start_run(unique)
+    art = wandb.Artifact("refs", type="dataset")
+    art.add_reference(f"{server.url}/healthz", name="health.txt")
+    art.add_reference((tmp_path / "refdir").as_uri(), name="dir")
+    run.log_artifact(art).wait()
+    run.finish()
+
+    stored = server.api().artifact(f"{ENTITY}/{unique}/refs:v0")
+    assert {path: e.ref for path, e in stored.manifest.entries.items()} == {
+        "health.txt": f"{server.url}/healthz",
+        "dir/a.txt": (tmp_path / "refdir" / "a.txt").as_uri(),
+        "dir/sub/b.txt": (tmp_path / "refdir" / "sub" / "b.txt").as_uri(),
+    }
+    assert sorted(f.name for f in stored.files()) == ["dir/a.txt", "dir/sub/b.txt", "health.txt"]
+    path = Path(stored.download(root=str(tmp_path / "dl")))
+    assert (path / "health.txt").read_bytes() == requests.get(f"{server.url}/healthz", timeout=30).content
+    assert (path / "dir" / "sub" / "b.txt").read_bytes() == b"B"
+
+
+def test_many_files_and_many_collections_page_through(server, start_run, unique, tmp_path):
+    files = {f"many/{i:04}.txt": str(i).encode() for i in range(1500)}
+    log(start_run, unique, "many", files, tmp_path)
+    for i in range(5):
+        log(start_run, unique, f"c{i}", {"x.txt": f"c{i}".encode()}, tmp_path, type="col")
+
+    api = server.api()
+    art = api.artifact(f"{ENTITY}/{unique}/many:v0")
+    assert art.file_count == 1500
+    assert len(art.files()) == 1500
+    path = Path(art.download(root=str(tmp_path / "dl")))
+    assert sorted(p.name for p in (path / "many").iterdir()) == sorted(Path(k).name for k in files)
+    assert (path / "many" / "1499.txt").read_bytes() == b"1499"
+
+    collections = api.artifact_collections(f"{ENTITY}/{unique}", "col", per_page=2)
+    assert len(collections) == 5
+    assert sorted(c.name for c in collections) == [f"c{i}" for i in range(5)]
+    assert sorted(t.name for t in api.artifact_types(f"{ENTITY}/{unique}")) == ["col", "dataset"]

@@ -12,13 +12,18 @@ Every test uses its own project, so they run in parallel on one server.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import requests
 import wandb
 from wandb.errors import CommError
+
+from conftest import ADMIN_KEY
 
 ENTITY = "admin"
 
@@ -471,9 +476,6 @@ def test_wandb_objects_inputs_and_links_made_inside_a_run(server, start_run, uni
 def test_concurrent_runs_logging_one_name_get_distinct_versions(server, unique, tmp_path):
     """Four processes log different content to `ds` at once: four versions,
     numbered v0..v3 without gaps or repeats, and one `latest`."""
-    import subprocess
-    import sys
-
     script = tmp_path / "log_one.py"
     script.write_text(
         "import sys, wandb\n"
@@ -485,8 +487,6 @@ def test_concurrent_runs_logging_one_name_get_distinct_versions(server, unique, 
         "run.log_artifact(art).wait()\n"
         "run.finish()\n"
     )
-    from conftest import ADMIN_KEY
-
     procs = []
     for i in range(4):
         root = tmp_path / f"p{i}"
@@ -515,8 +515,6 @@ def test_concurrent_runs_logging_one_name_get_distinct_versions(server, unique, 
 
 
 def test_ttl_description_and_collection_rename(server, start_run, unique, tmp_path):
-    import datetime
-
     log(start_run, unique, "ds", {"a.txt": b"ttl"}, tmp_path)
     api = server.api()
     art = api.artifact(f"{ENTITY}/{unique}/ds:v0")

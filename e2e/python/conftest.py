@@ -173,6 +173,10 @@ def wandb_env(server: CairnServer, wandb_dir: Path, key: str = ADMIN_KEY):
 def server(tmp_path_factory) -> CairnServer:
     server = start_server(tmp_path_factory.mktemp("cairn-data"))
     os.environ["WANDB_BASE_URL"] = server.url
+    # Downloads without an explicit root (`artifact.get(...)`) and the
+    # client's file cache stay out of the checkout and the home directory.
+    os.environ["WANDB_ARTIFACT_DIR"] = str(tmp_path_factory.mktemp("wandb-artifacts"))
+    os.environ["WANDB_CACHE_DIR"] = str(tmp_path_factory.mktemp("wandb-cache"))
     yield server
     server.proc.terminate()
     server.proc.wait(timeout=30)

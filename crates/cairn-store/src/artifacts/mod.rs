@@ -354,22 +354,33 @@ impl ArtifactStore for SqliteStore {
     }
 
     async fn stage_files(&self, artifact_id: i64, files: &[StagedFile]) -> StoreResult<Vec<bool>> {
+        // One statement per batch, not per file: the batch goes in as one
+        // JSON array of `[path, md5, mimetype]` rows.
+        let rows = serde_json::Value::Array(
+            files
+                .iter()
+                .map(|f| serde_json::json!([f.path, f.md5, f.mimetype]))
+                .collect(),
+        )
+        .to_string();
         let mut tx = self.write_tx().await?;
-        let mut stored = Vec::with_capacity(files.len());
-        for file in files {
-            sqlx::query(
-                "INSERT OR REPLACE INTO artifact_entries (artifact_id, path, digest, mimetype) \
-                 VALUES (?, ?, ?, ?)",
-            )
-            .bind(artifact_id)
-            .bind(&file.path)
-            .bind(&file.md5)
-            .bind(&file.mimetype)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
-            stored.push(blob_size_in(&mut tx, &file.md5).await?.is_some());
-        }
+        sqlx::query(
+            "INSERT OR REPLACE INTO artifact_entries (artifact_id, path, digest, mimetype) \
+             SELECT ?, value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) ORDER BY key",
+        )
+        .bind(artifact_id)
+        .bind(&rows)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let stored: Vec<bool> = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM artifact_blobs b WHERE b.md5 = j.value ->> 1) \
+             FROM json_each(?) j ORDER BY j.key",
+        )
+        .bind(&rows)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(backend)?;
         tx.commit().await.map_err(backend)?;
         Ok(stored)
     }
@@ -443,32 +454,61 @@ impl ArtifactStore for SqliteStore {
             drop(tx);
             return self.existing_artifact(artifact_id).await;
         }
-        let mut size = 0i64;
-        for entry in entries.iter().filter(|e| e.reference.is_none()) {
-            let Some(stored) = blob_size_in(&mut tx, &entry.digest).await? else {
+        // The entries go in as one JSON array of `[path, digest, size, ref,
+        // birth artifact, mimetype, extra]` rows: a handful of statements
+        // whatever the number of files.
+        let rows = entry_rows(entries);
+        let problem: Option<(String, String, Option<i64>, Option<i64>)> = sqlx::query_as(
+            "SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, b.size \
+             FROM json_each(?) j LEFT JOIN artifact_blobs b ON b.md5 = j.value ->> 1 \
+             WHERE j.value ->> 3 IS NULL \
+               AND (b.size IS NULL OR (j.value ->> 2 IS NOT NULL AND j.value ->> 2 <> b.size)) \
+             ORDER BY j.key LIMIT 1",
+        )
+        .bind(&rows)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend)?;
+        match problem {
+            None => {}
+            Some((path, digest, _, None)) => {
                 return Err(StoreError::InvalidQuery(format!(
-                    "Cannot commit: the file {:?} (digest {}) was never uploaded.",
-                    entry.path, entry.digest
-                )));
-            };
-            if entry.size.is_some_and(|s| s != stored) {
-                return Err(StoreError::InvalidQuery(format!(
-                    "Cannot commit: the manifest says {:?} has {} bytes, but {} were uploaded.",
-                    entry.path,
-                    entry.size.unwrap_or_default(),
-                    stored
+                    "Cannot commit: the file {path:?} (digest {digest}) was never uploaded."
                 )));
             }
-            size += stored;
+            Some((path, _, declared, Some(stored))) => {
+                return Err(StoreError::InvalidQuery(format!(
+                    "Cannot commit: the manifest says {path:?} has {} bytes, but {stored} were \
+                     uploaded.",
+                    declared.unwrap_or_default()
+                )));
+            }
         }
+        let size: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(SUM(b.size), 0) FROM json_each(?) j \
+             JOIN artifact_blobs b ON b.md5 = j.value ->> 1 WHERE j.value ->> 3 IS NULL",
+        )
+        .bind(&rows)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(backend)?;
         sqlx::query("DELETE FROM artifact_entries WHERE artifact_id = ?")
             .bind(artifact_id)
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
-        for entry in entries {
-            insert_entry(&mut tx, artifact_id, entry).await?;
-        }
+        sqlx::query(
+            "INSERT OR REPLACE INTO artifact_entries (artifact_id, path, digest, size, ref, \
+             birth_artifact_id, mimetype, extra) \
+             SELECT ?, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, \
+                    value ->> 5, value ->> 6 \
+             FROM json_each(?) ORDER BY key",
+        )
+        .bind(artifact_id)
+        .bind(&rows)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
         let membership_id = add_membership(&mut tx, sequence_id, artifact_id).await?;
         let mut aliases: Vec<String> = serde_json::from_str(&pending).unwrap_or_default();
         aliases.push(LATEST.to_string());
@@ -1243,35 +1283,25 @@ async fn touch_collection(tx: &mut SqliteConnection, id: i64) -> StoreResult<()>
     Ok(())
 }
 
-async fn blob_size_in(tx: &mut SqliteConnection, md5: &str) -> StoreResult<Option<i64>> {
-    sqlx::query_scalar("SELECT size FROM artifact_blobs WHERE md5 = ?")
-        .bind(md5)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(backend)
-}
-
-async fn insert_entry(
-    tx: &mut SqliteConnection,
-    artifact_id: i64,
-    entry: &Entry,
-) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT OR REPLACE INTO artifact_entries (artifact_id, path, digest, size, ref, \
-         birth_artifact_id, mimetype, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+/// Manifest entries as the JSON rows `commit_artifact` binds.
+fn entry_rows(entries: &[Entry]) -> String {
+    serde_json::Value::Array(
+        entries
+            .iter()
+            .map(|e| {
+                serde_json::json!([
+                    e.path,
+                    e.digest,
+                    e.size,
+                    e.reference,
+                    e.birth_artifact_id,
+                    e.mimetype,
+                    e.extra
+                ])
+            })
+            .collect(),
     )
-    .bind(artifact_id)
-    .bind(&entry.path)
-    .bind(&entry.digest)
-    .bind(entry.size)
-    .bind(&entry.reference)
-    .bind(&entry.birth_artifact_id)
-    .bind(&entry.mimetype)
-    .bind(&entry.extra)
-    .execute(&mut *tx)
-    .await
-    .map_err(backend)?;
-    Ok(())
+    .to_string()
 }
 
 /// Blob digests (files and manifests) of the artifacts matching `condition`

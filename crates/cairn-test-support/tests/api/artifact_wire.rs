@@ -85,6 +85,15 @@ async fn commit(server: &TestServer, artifact: &str, files: &[(&str, &[u8])]) ->
             )
         })
         .collect();
+    commit_manifest(server, artifact, contents).await
+}
+
+/// Upload a manifest of `contents` and commit; returns the commit answer.
+async fn commit_manifest(
+    server: &TestServer,
+    artifact: &str,
+    contents: serde_json::Map<String, Value>,
+) -> Value {
     let manifest = serde_json::to_vec(&json!({
         "version": 1, "storagePolicy": "wandb-storage-policy-v1",
         "storagePolicyConfig": {"storageLayout": "V2"}, "contents": contents,
@@ -162,6 +171,36 @@ async fn bytes_that_do_not_match_their_digest_are_refused() {
     let committed = commit(&server, &id, &[("x.txt", b"right")]).await;
     let message = committed["errors"][0]["message"].as_str().unwrap();
     assert!(message.contains("never uploaded"), "{committed}");
+}
+
+#[tokio::test]
+async fn a_manifest_that_misstates_a_file_size_is_refused() {
+    let server = TestServer::start().await;
+    let (id, _) = create(&server, "sized", "d-sized").await;
+    let answer = stage(&server, &id, "x.txt", &b64_md5(b"12345"), Value::Null).await;
+    let url = answer["data"]["createArtifactFiles"]["files"]["edges"][0]["node"]["uploadUrl"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(put(&url, b"12345".to_vec()).await.status(), 200);
+    let mut contents = serde_json::Map::new();
+    contents.insert(
+        "x.txt".into(),
+        json!({ "digest": b64_md5(b"12345"), "size": 99 }),
+    );
+    let committed = commit_manifest(&server, &id, contents).await;
+    let message = committed["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("\"x.txt\" has 99 bytes, but 5 were uploaded"),
+        "{committed}"
+    );
+
+    // The same artifact commits once the manifest tells the truth.
+    let committed = commit(&server, &id, &[("x.txt", b"12345")]).await;
+    assert_eq!(
+        committed["data"]["commitArtifact"]["artifact"]["state"], "COMMITTED",
+        "{committed}"
+    );
 }
 
 #[tokio::test]

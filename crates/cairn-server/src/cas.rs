@@ -16,15 +16,19 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
+use axum::body::{Body, HttpBody};
 use base64::Engine;
 use cairn_core::{Cairn, CoreError};
-use cairn_store::LocalBlobs;
+use cairn_store::{BlobWriter, LocalBlobs};
 use futures_util::StreamExt;
 use tokio::sync::{Mutex, MutexGuard};
 
 /// Number of digest locks; digests hash onto them.
 const STRIPES: usize = 64;
+
+/// Uploads of at most this many bytes (by `Content-Length`) are read whole
+/// and written in one blocking step; larger ones stream to disk.
+const SMALL_BLOB: usize = 4 << 20;
 
 /// Content-addressed artifact bytes.
 #[derive(Clone)]
@@ -83,12 +87,47 @@ impl ContentStore {
         self.locks[stripe % STRIPES].lock().await
     }
 
-    /// Stream `body` in as the content of `md5_b64`. Bytes whose MD5 differs
+    /// Take `body` in as the content of `md5_b64`. Bytes whose MD5 differs
     /// are discarded with an error; content already stored is accepted
     /// without rewriting. Returns the size.
     pub async fn put(&self, cairn: &Cairn, md5_b64: &str, body: Body) -> Result<i64, CoreError> {
         let key = Self::key(md5_b64)
             .ok_or_else(|| CoreError::InvalidInput(format!("{md5_b64:?} is not an MD5 digest.")))?;
+        let small = HttpBody::size_hint(&body)
+            .exact()
+            .is_some_and(|n| n <= SMALL_BLOB as u64);
+        let writer = if small {
+            self.receive_whole(body).await?
+        } else {
+            self.receive_streaming(body).await?
+        };
+        let (size, actual) = writer.digest();
+        if actual != md5_b64 {
+            writer.abort().await;
+            return Err(CoreError::InvalidInput(format!(
+                "Digest mismatch: the bytes received have MD5 {actual}, not the declared {md5_b64}."
+            )));
+        }
+        let _guard = self.lock(md5_b64).await;
+        if cairn.blob_size(md5_b64).await?.is_some() {
+            writer.abort().await;
+            return Ok(size as i64);
+        }
+        writer.commit(&self.blobs, &key).await.map_err(io_error)?;
+        cairn.record_blob(md5_b64, size as i64).await?;
+        Ok(size as i64)
+    }
+
+    /// A small body, read whole and written in one blocking step.
+    async fn receive_whole(&self, body: Body) -> Result<BlobWriter, CoreError> {
+        let bytes = axum::body::to_bytes(body, SMALL_BLOB)
+            .await
+            .map_err(|e| CoreError::InvalidInput(format!("The upload broke off: {e}")))?;
+        self.blobs.writer_with(bytes).await.map_err(io_error)
+    }
+
+    /// A large (or unsized) body, written to disk as it arrives.
+    async fn receive_streaming(&self, body: Body) -> Result<BlobWriter, CoreError> {
         let mut writer = self.blobs.writer().await.map_err(io_error)?;
         let mut stream = body.into_data_stream();
         while let Some(chunk) = stream.next().await {
@@ -106,21 +145,7 @@ impl ContentStore {
                 return Err(io_error(e));
             }
         }
-        let (size, actual) = writer.digest();
-        if actual != md5_b64 {
-            writer.abort().await;
-            return Err(CoreError::InvalidInput(format!(
-                "Digest mismatch: the bytes received have MD5 {actual}, not the declared {md5_b64}."
-            )));
-        }
-        let _guard = self.lock(md5_b64).await;
-        if cairn.blob_size(md5_b64).await?.is_some() {
-            writer.abort().await;
-            return Ok(size as i64);
-        }
-        writer.commit(&self.blobs, &key).await.map_err(io_error)?;
-        cairn.record_blob(md5_b64, size as i64).await?;
-        Ok(size as i64)
+        Ok(writer)
     }
 
     /// Delete the bytes of every digest in `digests` that nothing references

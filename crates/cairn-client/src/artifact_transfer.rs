@@ -53,6 +53,8 @@ pub const TRANSFER_CONCURRENCY: usize = 8;
 pub const FILES_PER_BATCH: usize = 1000;
 /// Read and write buffer size.
 const BUFFER: usize = 1 << 20;
+/// Files up to this size are read or written whole, in one step.
+const SMALL_FILE: u64 = 4 << 20;
 /// Chunk size of upload bodies.
 const UPLOAD_CHUNK: usize = 256 * 1024;
 /// The name W&B gives an artifact's manifest.
@@ -206,14 +208,6 @@ fn md5_remembered(path: &Path, buffer: &mut [u8], cache: &DigestCache) -> Result
         cache.put(path, before, &md5);
     }
     Ok((md5, size))
-}
-
-async fn md5_file(path: PathBuf, size: u64) -> Result<(String, u64)> {
-    tokio::task::spawn_blocking(move || {
-        md5_file_blocking(&path, &mut vec![0u8; buffer_len(size, BUFFER)])
-    })
-    .await
-    .map_err(|e| Error::Decode(format!("hashing failed: {e}")))?
 }
 
 /// One entry of a W&B manifest.
@@ -467,31 +461,31 @@ async fn download_one(
     job: DownloadJob,
 ) -> Result<Option<u64>> {
     let target = root.join(safe_relative(&job.path)?);
-    if let Ok(meta) = tokio::fs::metadata(&target).await
-        && meta.is_file()
-        && meta.len() == job.size
-        && md5_file(target.clone(), job.size).await?.0 == job.digest
-    {
+    let (t, size, digest) = (target.clone(), job.size, job.digest.clone());
+    let in_place = tokio::task::spawn_blocking(move || -> Result<bool> {
+        match std::fs::metadata(&t) {
+            Ok(meta) if meta.is_file() && meta.len() == size => {
+                let mut buffer = vec![0u8; buffer_len(size, BUFFER)];
+                Ok(md5_file_blocking(&t, &mut buffer)?.0 == digest)
+            }
+            _ => Ok(false),
+        }
+    })
+    .await
+    .map_err(|e| Error::Decode(format!("checking {} failed: {e}", job.path)))??;
+    if in_place {
         tracker.add(1, job.size);
         return Ok(None);
     }
-    if let Some(parent) = target.parent() {
-        tokio::fs::create_dir_all(parent)
-            .await
-            .map_err(|e| Error::io(parent, e))?;
-    }
     let done = retrying(|| fetch_to(api, tracker, &job, &target)).await?;
-    let part = part_path(&target);
-    tokio::fs::rename(&part, &target)
-        .await
-        .map_err(|e| Error::io(&target, e))?;
     tracker.add(1, 0);
     Ok(Some(done))
 }
 
-/// GET a file into its `.part` file, checking its digest; the bytes
-/// fetched. On failure the `.part` file is removed and the progress it
-/// counted is taken back.
+/// GET a file into place: into its `.part` file, checking its digest,
+/// then renamed to `target`; the bytes fetched. On failure the `.part`
+/// file is removed and the progress it counted is taken back. Small files
+/// are fetched whole and written in one blocking step.
 async fn fetch_to(api: &Api, tracker: &Tracker, job: &DownloadJob, target: &Path) -> Result<u64> {
     let part = part_path(target);
     let mut done = 0u64;
@@ -502,11 +496,27 @@ async fn fetch_to(api: &Api, tracker: &Tracker, job: &DownloadJob, target: &Path
             request = request.header("Authorization", transport.basic_auth());
         }
         let mut response = check_status(request.send().await?).await?;
+        let mut digest = Md5::new();
+        if job.size <= SMALL_FILE {
+            let bytes = response.bytes().await?;
+            done = bytes.len() as u64;
+            tracker.add(0, done);
+            digest.update(&bytes);
+            check_digest(job, digest)?;
+            let (part, target) = (part.clone(), target.to_path_buf());
+            return tokio::task::spawn_blocking(move || write_into_place(&part, &target, &bytes))
+                .await
+                .map_err(|e| Error::Decode(format!("writing {} failed: {e}", job.path)))?;
+        }
+        if let Some(parent) = target.parent() {
+            tokio::fs::create_dir_all(parent)
+                .await
+                .map_err(|e| Error::io(parent, e))?;
+        }
         let file = tokio::fs::File::create(&part)
             .await
             .map_err(|e| Error::io(&part, e))?;
         let mut out = tokio::io::BufWriter::with_capacity(buffer_len(job.size, BUFFER), file);
-        let mut digest = Md5::new();
         while let Some(chunk) = response.chunk().await? {
             digest.update(&chunk);
             out.write_all(&chunk)
@@ -516,15 +526,10 @@ async fn fetch_to(api: &Api, tracker: &Tracker, job: &DownloadJob, target: &Path
             tracker.add(0, chunk.len() as u64);
         }
         out.flush().await.map_err(|e| Error::io(&part, e))?;
-        let got = b64(&digest.finalize());
-        if got != job.digest {
-            return Err(Error::DigestMismatch {
-                path: job.path.clone(),
-                expected: job.digest.clone(),
-                actual: got,
-            });
-        }
-        Ok(())
+        check_digest(job, digest)?;
+        tokio::fs::rename(&part, target)
+            .await
+            .map_err(|e| Error::io(target, e))
     }
     .await;
     match written {
@@ -535,6 +540,29 @@ async fn fetch_to(api: &Api, tracker: &Tracker, job: &DownloadJob, target: &Path
             Err(e)
         }
     }
+}
+
+/// [`Error::DigestMismatch`] unless `digest` is the one `job` expects.
+fn check_digest(job: &DownloadJob, digest: Md5) -> Result<()> {
+    let got = b64(&digest.finalize());
+    if got == job.digest {
+        Ok(())
+    } else {
+        Err(Error::DigestMismatch {
+            path: job.path.clone(),
+            expected: job.digest.clone(),
+            actual: got,
+        })
+    }
+}
+
+/// Write `bytes` to `part` (creating directories) and rename it to `target`.
+fn write_into_place(part: &Path, target: &Path, bytes: &[u8]) -> Result<()> {
+    if let Some(parent) = target.parent() {
+        std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+    }
+    std::fs::write(part, bytes).map_err(|e| Error::io(part, e))?;
+    std::fs::rename(part, target).map_err(|e| Error::io(target, e))
 }
 
 /// Transient failures are retried this many times, with doubling pauses.
@@ -854,6 +882,19 @@ async fn put_file(
     size: u64,
     tracker: Arc<Tracker>,
 ) -> Result<()> {
+    if size <= SMALL_FILE {
+        // One read instead of a hand-off to a blocking thread per chunk.
+        let bytes = tokio::fs::read(path)
+            .await
+            .map_err(|e| Error::io(path, e))?;
+        let sent = bytes.len() as u64;
+        tracker.add(0, sent);
+        let result = put(api, url, headers, reqwest::Body::from(bytes), sent).await;
+        if result.is_err() {
+            tracker.take_back(sent);
+        }
+        return result;
+    }
     let file = tokio::fs::File::open(path)
         .await
         .map_err(|e| Error::io(path, e))?;

@@ -131,6 +131,58 @@ pub fn disk_write_speed(dir: &Path, bytes: u64) -> anyhow::Result<(f64, Duration
     Ok((bytes as f64 / took.as_secs_f64(), took))
 }
 
+/// What the file system itself sustains for the pattern a blob store of
+/// small files needs: `count` files of `file_bytes`, each created, written,
+/// fsynced and renamed into one of 256 directories, by `threads` threads
+/// at once. Context for the many-small-files figures (no target). The
+/// files are removed afterwards. Returns bytes per second.
+pub fn disk_small_files_speed(
+    dir: &Path,
+    count: usize,
+    file_bytes: u64,
+    threads: usize,
+) -> anyhow::Result<(f64, Duration)> {
+    let root = dir.join("small-files-speed");
+    for d in 0..256 {
+        fs::create_dir_all(root.join(format!("{d:02x}")))?;
+    }
+    let mut buf = vec![0u8; file_bytes as usize];
+    Xorshift::new(11).fill(&mut buf);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let started = Instant::now();
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        let workers: Vec<_> = (0..threads.max(1))
+            .map(|t| {
+                let (root, buf, next) = (&root, &buf, &next);
+                scope.spawn(move || -> anyhow::Result<()> {
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if i >= count {
+                            return Ok(());
+                        }
+                        let tmp = root.join(format!("tmp-{t}"));
+                        let mut out = fs::File::create(&tmp)?;
+                        out.write_all(buf)?;
+                        out.sync_all()?;
+                        fs::rename(&tmp, root.join(format!("{:02x}/{i}", i % 256)))?;
+                    }
+                })
+            })
+            .collect();
+        for w in workers {
+            w.join()
+                .map_err(|_| anyhow::anyhow!("a disk-speed thread panicked"))??;
+        }
+        Ok(())
+    })?;
+    let took = started.elapsed();
+    fs::remove_dir_all(&root)?;
+    Ok((
+        (count as u64 * file_bytes) as f64 / took.as_secs_f64(),
+        took,
+    ))
+}
+
 /// Whether two directories hold the same relative files with the same bytes.
 pub fn same_tree(expected: &Corpus, actual_root: &Path) -> anyhow::Result<bool> {
     for relative in &expected.files {

@@ -703,6 +703,25 @@ impl Bench {
             ),
         ));
 
+        let phase = self.begin(server, "disk small-file writes");
+        let threads = cairn_client::TRANSFER_CONCURRENCY;
+        let (small, took) = corpus::disk_small_files_speed(&dir, count, file_bytes, threads)?;
+        self.end(server, phase);
+        self.figures.push(Figure::new(
+            "disk.small_files",
+            format!(
+                "disk, {count} files of {} KiB + fsync each",
+                p.small_file_kib
+            ),
+            small / 1e6,
+            "MB/s",
+            None,
+            format!(
+                "create, write, fsync, rename; {threads} threads; {:.2} s",
+                took.as_secs_f64()
+            ),
+        ));
+
         progress(format!(
             "writing the artifact files ({count} x {} KiB, 1 x {} MiB) ...",
             p.small_file_kib, p.artifact_mib

@@ -48,7 +48,7 @@ use crate::queries;
 use crate::transport::check_status;
 
 /// Transfers in flight at once.
-pub const TRANSFER_CONCURRENCY: usize = 8;
+pub const TRANSFER_CONCURRENCY: usize = 32;
 /// Files per `CreateArtifactFiles` call.
 pub const FILES_PER_BATCH: usize = 1000;
 /// Read and write buffer size.

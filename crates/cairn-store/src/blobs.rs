@@ -12,7 +12,10 @@ use std::path::{Component, Path, PathBuf};
 use base64::Engine;
 use md5::{Digest, Md5};
 use tokio::fs;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncWriteExt, BufWriter};
+
+/// Bytes gathered before a streamed blob is written to its file.
+const WRITE_BUFFER: usize = 1 << 20;
 
 /// Blobs in a local directory.
 #[derive(Debug, Clone)]
@@ -22,7 +25,9 @@ pub struct LocalBlobs {
 
 /// A blob being written.
 pub struct BlobWriter {
-    file: fs::File,
+    /// Buffered, so streamed bytes reach the file (a hand-off to a
+    /// blocking thread each time) in large writes, not network-sized ones.
+    file: BufWriter<fs::File>,
     tmp: PathBuf,
     size: u64,
     md5: Md5,
@@ -72,7 +77,7 @@ impl LocalBlobs {
         getrandom::fill(&mut random).map_err(|e| io::Error::other(e.to_string()))?;
         let name = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random);
         let tmp = self.root.join("tmp").join(name);
-        let file = fs::File::create(&tmp).await?;
+        let file = BufWriter::with_capacity(WRITE_BUFFER, fs::File::create(&tmp).await?);
         Ok(BlobWriter {
             file,
             tmp,
@@ -112,7 +117,7 @@ impl LocalBlobs {
         .await
         .map_err(io::Error::other)??;
         Ok(BlobWriter {
-            file: fs::File::from_std(file),
+            file: BufWriter::with_capacity(0, fs::File::from_std(file)),
             tmp,
             size,
             md5,
@@ -157,7 +162,7 @@ impl BlobWriter {
         let target = blobs.path(key)?;
         if !self.synced {
             self.file.flush().await?;
-            self.file.sync_all().await?;
+            self.file.get_ref().sync_all().await?;
         }
         let tmp = self.tmp.clone();
         // Directory and rename in one blocking step.

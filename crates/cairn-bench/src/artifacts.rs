@@ -49,6 +49,8 @@ where
     tokio::task::spawn_blocking(move || {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
+            // Named apart from the server's threads in profiles.
+            .thread_name("bench-client")
             .enable_all()
             .build()?
             .block_on(work(api))

@@ -14,6 +14,13 @@ use md5::{Digest, Md5};
 use tokio::fs;
 use tokio::io::{AsyncWriteExt, BufWriter};
 
+/// Directories temporary files are spread over.
+const TMP_SHARDS: usize = 16;
+
+/// Temporary files this old are partial blobs left by a crash (no upload
+/// takes a day); they are removed when the store opens.
+const STALE_TMP: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
+
 /// Bytes gathered before a streamed blob is written to its file.
 const WRITE_BUFFER: usize = 1 << 20;
 
@@ -48,7 +55,13 @@ impl LocalBlobs {
     /// Use (creating) `root`.
     pub async fn open(root: impl Into<PathBuf>) -> io::Result<Self> {
         let root = root.into();
-        fs::create_dir_all(root.join("tmp")).await?;
+        for shard in 0..TMP_SHARDS {
+            fs::create_dir_all(root.join("tmp").join(format!("{shard:02x}"))).await?;
+        }
+        let tmp = root.join("tmp");
+        tokio::task::spawn_blocking(move || remove_stale(&tmp, STALE_TMP))
+            .await
+            .map_err(io::Error::other)?;
         Ok(LocalBlobs { root })
     }
 
@@ -71,12 +84,24 @@ impl LocalBlobs {
         Ok(self.root.join("data").join(relative))
     }
 
-    /// Start writing a new blob.
-    pub async fn writer(&self) -> io::Result<BlobWriter> {
+    /// A fresh temporary file name, in one of [`TMP_SHARDS`] directories
+    /// (a single directory serializes concurrent creates and renames on
+    /// its lock).
+    fn temporary_path(&self) -> io::Result<PathBuf> {
         let mut random = [0u8; 12];
         getrandom::fill(&mut random).map_err(|e| io::Error::other(e.to_string()))?;
+        let shard = usize::from(random[0]) % TMP_SHARDS;
         let name = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random);
-        let tmp = self.root.join("tmp").join(name);
+        Ok(self
+            .root
+            .join("tmp")
+            .join(format!("{shard:02x}"))
+            .join(name))
+    }
+
+    /// Start writing a new blob.
+    pub async fn writer(&self) -> io::Result<BlobWriter> {
+        let tmp = self.temporary_path()?;
         let file = BufWriter::with_capacity(WRITE_BUFFER, fs::File::create(&tmp).await?);
         Ok(BlobWriter {
             file,
@@ -95,10 +120,7 @@ impl LocalBlobs {
         &self,
         bytes: impl AsRef<[u8]> + Send + 'static,
     ) -> io::Result<BlobWriter> {
-        let mut random = [0u8; 12];
-        getrandom::fill(&mut random).map_err(|e| io::Error::other(e.to_string()))?;
-        let name = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random);
-        let tmp = self.root.join("tmp").join(name);
+        let tmp = self.temporary_path()?;
         let path = tmp.clone();
         let (file, md5, size) = tokio::task::spawn_blocking(move || -> io::Result<_> {
             let bytes = bytes.as_ref();
@@ -187,6 +209,23 @@ impl BlobWriter {
     }
 }
 
+/// Remove files under `dir` (and its subdirectories) not modified for
+/// `age`. Best effort: what cannot be read or removed stays.
+fn remove_stale(dir: &Path, age: std::time::Duration) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Ok(meta) = entry.metadata() else { continue };
+        if meta.is_dir() {
+            remove_stale(&path, age);
+        } else if meta.modified().ok().and_then(|m| m.elapsed().ok()) >= Some(age) {
+            let _ = std::fs::remove_file(&path);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -229,9 +268,25 @@ mod tests {
             .unwrap()
             .abort()
             .await;
-        assert_eq!(
-            std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
-            0
+        let left: usize = std::fs::read_dir(dir.path().join("tmp"))
+            .unwrap()
+            .map(|shard| std::fs::read_dir(shard.unwrap().path()).unwrap().count())
+            .sum();
+        assert_eq!(left, 0);
+    }
+
+    #[tokio::test]
+    async fn stale_temporary_files_are_removed_fresh_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        LocalBlobs::open(dir.path()).await.unwrap();
+        let partial = dir.path().join("tmp/03/partial");
+        std::fs::write(&partial, b"half").unwrap();
+        remove_stale(&dir.path().join("tmp"), STALE_TMP);
+        assert!(
+            partial.exists(),
+            "a fresh temporary file may be an upload in flight"
         );
+        remove_stale(&dir.path().join("tmp"), std::time::Duration::ZERO);
+        assert!(!partial.exists());
     }
 }

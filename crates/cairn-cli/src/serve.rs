@@ -24,6 +24,10 @@ pub struct ServeArgs {
     /// crashed (clients send a heartbeat every 30 s).
     #[arg(long, env = "CAIRN_RUN_TIMEOUT", default_value_t = 300)]
     run_timeout: u64,
+    /// Seconds an artifact may stay uncommitted and untouched before its
+    /// upload counts as abandoned and is deleted.
+    #[arg(long, env = "CAIRN_UPLOAD_TIMEOUT", default_value_t = 24 * 60 * 60)]
+    upload_timeout: u64,
 }
 
 /// Run the server until SIGTERM or Ctrl-C.
@@ -31,6 +35,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let mut config = cairn_server::Config::new(args.data_dir);
     config.admin_api_key = args.admin_api_key;
     config.run_timeout = std::time::Duration::from_secs(args.run_timeout.max(1));
+    config.upload_timeout = std::time::Duration::from_secs(args.upload_timeout.max(1));
     let server = cairn_server::Server::start(&config).await?;
     let listener = TcpListener::bind(args.listen)
         .await

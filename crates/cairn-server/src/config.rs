@@ -15,6 +15,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// How long a running run may stay silent before it is marked crashed.
     pub run_timeout: std::time::Duration,
+    /// How long an artifact may stay pending and untouched before its
+    /// upload counts as abandoned and is deleted (with blobs only it used).
+    pub upload_timeout: std::time::Duration,
 }
 
 impl Config {
@@ -25,6 +28,7 @@ impl Config {
             admin_api_key: None,
             max_body_bytes: 64 * 1024 * 1024,
             run_timeout: std::time::Duration::from_secs(300),
+            upload_timeout: std::time::Duration::from_secs(24 * 60 * 60),
         }
     }
 }
@@ -40,6 +44,7 @@ impl std::fmt::Debug for Config {
             )
             .field("max_body_bytes", &self.max_body_bytes)
             .field("run_timeout", &self.run_timeout)
+            .field("upload_timeout", &self.upload_timeout)
             .finish()
     }
 }

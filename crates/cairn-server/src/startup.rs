@@ -21,6 +21,7 @@ pub struct Server {
     store: SqliteStore,
     max_body_bytes: usize,
     run_timeout: std::time::Duration,
+    upload_timeout: std::time::Duration,
     /// The admin API key generated on this start, if this start created the
     /// instance and no key was supplied. Show it once.
     pub generated_admin_key: Option<String>,
@@ -70,6 +71,7 @@ impl Server {
             store,
             max_body_bytes: config.max_body_bytes,
             run_timeout: config.run_timeout,
+            upload_timeout: config.upload_timeout,
             generated_admin_key: bootstrap.and_then(|b| b.generated_key),
         })
     }
@@ -87,6 +89,7 @@ impl Server {
         let upload_sweep = tokio::spawn(sweep_abandoned_uploads(
             self.state.cairn.clone(),
             self.state.cas.clone(),
+            self.upload_timeout,
         ));
         let app = router(self.state, self.max_body_bytes);
         // Without TCP_NODELAY a response whose headers and body go out in
@@ -127,17 +130,22 @@ async fn watch_for_crashes(cairn: Cairn, timeout: std::time::Duration) {
     }
 }
 
-/// How long a pending artifact may sit untouched before its upload counts
-/// as abandoned.
-const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
-
-/// Every hour, delete artifacts whose upload was abandoned and collect the
-/// blobs only they referenced.
-async fn sweep_abandoned_uploads(cairn: Cairn, cas: crate::cas::ContentStore) {
-    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60 * 60));
+/// Delete artifacts whose upload was abandoned (pending and untouched for
+/// `timeout`) and collect the blobs only they referenced; checked every
+/// hour, or more often for short timeouts.
+async fn sweep_abandoned_uploads(
+    cairn: Cairn,
+    cas: crate::cas::ContentStore,
+    timeout: std::time::Duration,
+) {
+    let period = (timeout / 2).clamp(
+        std::time::Duration::from_millis(100),
+        std::time::Duration::from_secs(60 * 60),
+    );
+    let mut tick = tokio::time::interval(period);
     loop {
         tick.tick().await;
-        match cairn.sweep_abandoned_artifacts(ABANDONED_AFTER).await {
+        match cairn.sweep_abandoned_artifacts(timeout).await {
             Ok((0, _)) => {}
             Ok((n, digests)) => {
                 tracing::info!(artifacts = n, "deleted abandoned artifact uploads");

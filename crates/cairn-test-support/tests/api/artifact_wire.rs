@@ -420,3 +420,48 @@ async fn logging_identical_content_returns_the_existing_version() {
     assert_eq!(state, "COMMITTED");
     assert_eq!(again, first);
 }
+
+#[tokio::test]
+async fn abandoned_uploads_are_deleted_with_the_blobs_only_they_held() {
+    let mut data_dir = std::path::PathBuf::new();
+    let server = TestServer::start_with(|config| {
+        config.upload_timeout = std::time::Duration::from_secs(1);
+        data_dir = config.data_dir.clone();
+    })
+    .await;
+    let blob = |bytes: &[u8]| {
+        let hex = hex_md5(bytes);
+        data_dir.join(format!("blobs/data/cas/{}/{hex}", &hex[..2]))
+    };
+    log(&server, "kept", &[("shared.txt", b"shared bytes")]).await;
+    let (id, _) = create(&server, "abandoned", "d-abandoned").await;
+    for bytes in [&b"shared bytes"[..], b"only here"] {
+        let answer = stage(&server, &id, &hex_md5(bytes), &b64_md5(bytes), Value::Null).await;
+        let node = &answer["data"]["createArtifactFiles"]["files"]["edges"][0]["node"];
+        if let Some(url) = node["uploadUrl"].as_str() {
+            assert_eq!(put(url, bytes.to_vec()).await.status(), 200);
+        }
+    }
+    assert!(blob(b"only here").exists());
+
+    // Never committed: after the timeout the sweep deletes the artifact
+    // and the bytes nothing else uses, and keeps the shared ones.
+    let query = "query($id: ID!) { artifact(id: $id) { id state } }";
+    let mut gone = false;
+    for _ in 0..100 {
+        let answer = gql(&server, query, json!({ "id": id })).await;
+        if answer["data"]["artifact"].is_null() {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(gone, "the abandoned artifact is still there");
+    assert!(!blob(b"only here").exists());
+    assert!(blob(b"shared bytes").exists());
+    let url = direct_url(&server, "kept:v0", "shared.txt").await.unwrap();
+    assert_eq!(
+        &reqwest::get(&url).await.unwrap().bytes().await.unwrap()[..],
+        b"shared bytes"
+    );
+}

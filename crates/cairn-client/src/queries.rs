@@ -5,20 +5,442 @@
 //! own servers as well as Cairn. The one exception is marked: a Cairn
 //! extension for admins.
 
-/// `GetViewer`.
-pub const GET_VIEWER: &str = r#"query GetViewer {
-  viewer {
-    ...UserFragment
-  }
+// ----- fragments -----------------------------------------------------------
+//
+// Each fragment is written once, as a macro that expands to its text, and a
+// document is `document!(operation, fragments…)`. Macros, not `const`s,
+// because `concat!` takes only literals. A document must define exactly the
+// fragments it uses, directly or through another fragment (a server rejects
+// unused and duplicated fragments); the `documents_define_what_they_use`
+// test checks every one.
+//
+// The Python client lists a document's fragments in alphabetical order, and
+// so do these, but for the two that add `PageInfoFragment` to a bundle (it
+// comes first there). The order does not matter to a server.
+
+/// Texts joined by a blank line: an operation and its fragments (the layout
+/// the Python client sends), or a bundle of fragments.
+macro_rules! document {
+    ($first:expr $(, $more:expr)* $(,)?) => {
+        concat!($first $(, "\n\n", $more)*)
+    };
 }
 
-fragment ApiKeyFragment on ApiKey {
+/// `ApiKeyFragment`.
+macro_rules! api_key_fragment {
+    () => {
+        r#"fragment ApiKeyFragment on ApiKey {
   id
   name
   description
+}"#
+    };
 }
 
-fragment UserFragment on User {
+/// `ArtifactAliasFragment`.
+macro_rules! artifact_alias_fragment {
+    () => {
+        r#"fragment ArtifactAliasFragment on ArtifactAlias {
+  __typename
+  id
+  alias
+}"#
+    };
+}
+
+/// The fields of `ArtifactCollectionFragment` and
+/// `RegistryCollectionFragment`: the Python client defines both, with the
+/// same fields, which spread `ProjectInfoFragment` and `TagFragment`.
+macro_rules! collection_fields {
+    () => {
+        r#"{
+  __typename
+  id
+  name
+  description
+  createdAt
+  updatedAt
+  project {
+    ...ProjectInfoFragment
+  }
+  type: defaultArtifactType {
+    name
+  }
+  tags {
+    edges {
+      node {
+        ...TagFragment
+      }
+    }
+  }
+}"#
+    };
+}
+
+/// `ArtifactCollectionFragment` (see `collection_fields!`).
+macro_rules! artifact_collection_fragment {
+    () => {
+        concat!(
+            "fragment ArtifactCollectionFragment on ArtifactCollection ",
+            collection_fields!()
+        )
+    };
+}
+
+/// `ArtifactFragment`, which spreads `ArtifactAliasFragment`,
+/// `CollectionInfoFragment`, `SourceCollectionInfoFragment` and `TagFragment`.
+macro_rules! artifact_fragment {
+    () => {
+        r#"fragment ArtifactFragment on Artifact {
+  __typename
+  id
+  artifactSequence {
+    ...SourceCollectionInfoFragment
+  }
+  versionIndex
+  artifactType {
+    name
+  }
+  description
+  metadata
+  ttlDurationSeconds
+  ttlIsInherited
+  tags {
+    ...TagFragment
+  }
+  historyStep
+  state
+  size
+  digest
+  digestAlgorithm @include(if: true)
+  commitHash
+  fileCount
+  createdAt
+  updatedAt
+  aliases @include(if: $includeAliases) {
+    artifactCollection {
+      ...CollectionInfoFragment
+    }
+    ...ArtifactAliasFragment
+  }
+}"#
+    };
+}
+
+/// `ArtifactMembershipFragment`, which spreads `ArtifactAliasFragment`,
+/// `ArtifactFragment` and `CollectionInfoFragment`.
+macro_rules! artifact_membership_fragment {
+    () => {
+        r#"fragment ArtifactMembershipFragment on ArtifactCollectionMembership {
+  __typename
+  id
+  versionIndex
+  createdAt
+  aliases {
+    ...ArtifactAliasFragment
+  }
+  artifactCollection {
+    ...CollectionInfoFragment
+  }
+  artifact {
+    ...ArtifactFragment
+  }
+}"#
+    };
+}
+
+/// `ArtifactTypeFragment`.
+macro_rules! artifact_type_fragment {
+    () => {
+        r#"fragment ArtifactTypeFragment on ArtifactType {
+  __typename
+  id
+  name
+  description
+  createdAt
+}"#
+    };
+}
+
+/// `CollectionInfoFragment`, which spreads `ProjectInfoFragment`.
+macro_rules! collection_info_fragment {
+    () => {
+        r#"fragment CollectionInfoFragment on ArtifactCollection {
+  __typename
+  name
+  project {
+    ...ProjectInfoFragment
+  }
+}"#
+    };
+}
+
+/// `CreatedArtifact`.
+macro_rules! created_artifact_fragment {
+    () => {
+        r#"fragment CreatedArtifact on CreateArtifactPayload {
+  artifact {
+    id
+    state
+    artifactSequence {
+      latestArtifact {
+        id
+      }
+    }
+  }
+}"#
+    };
+}
+
+/// `CreatedProjectFragment`.
+macro_rules! created_project_fragment {
+    () => {
+        r#"fragment CreatedProjectFragment on Project {
+  id
+  name
+  entityName
+  description
+  access
+  views
+}"#
+    };
+}
+
+/// `DeferredManifestFragment`.
+macro_rules! deferred_manifest_fragment {
+    () => {
+        r#"fragment DeferredManifestFragment on ArtifactManifest {
+  file {
+    directUrl
+  }
+}"#
+    };
+}
+
+/// `FileFragment`.
+macro_rules! file_fragment {
+    () => {
+        r#"fragment FileFragment on File {
+  __typename
+  id
+  name: displayName
+  url
+  sizeBytes
+  storagePath
+  mimetype
+  updatedAt
+  digest
+  md5
+  directUrl
+}"#
+    };
+}
+
+/// `FileWithUrlFragment`.
+macro_rules! file_with_url_fragment {
+    () => {
+        r#"fragment FileWithUrlFragment on File {
+  __typename
+  name
+  directUrl
+}"#
+    };
+}
+
+/// `OrgInfoFragment`.
+macro_rules! org_info_fragment {
+    () => {
+        r#"fragment OrgInfoFragment on Organization {
+  name
+  orgEntity {
+    name
+  }
+}"#
+    };
+}
+
+/// `PageInfoFragment`.
+macro_rules! page_info_fragment {
+    () => {
+        r#"fragment PageInfoFragment on PageInfo {
+  __typename
+  endCursor
+  hasNextPage
+}"#
+    };
+}
+
+/// `ProjectFragment`, which spreads `UserFragment`.
+macro_rules! project_fragment {
+    () => {
+        r#"fragment ProjectFragment on Project {
+  __typename
+  id
+  name
+  entityName
+  createdAt
+  isBenchmark
+  user {
+    ...UserFragment
+  }
+}"#
+    };
+}
+
+/// `ProjectInfoFragment`.
+macro_rules! project_info_fragment {
+    () => {
+        r#"fragment ProjectInfoFragment on Project {
+  id
+  internalId
+  name
+  entity {
+    name
+  }
+}"#
+    };
+}
+
+/// `RegistryCollectionFragment` (see `collection_fields!`).
+macro_rules! registry_collection_fragment {
+    () => {
+        concat!(
+            "fragment RegistryCollectionFragment on ArtifactCollection ",
+            collection_fields!()
+        )
+    };
+}
+
+/// `RegistryFragment`.
+macro_rules! registry_fragment {
+    () => {
+        r#"fragment RegistryFragment on Project {
+  __typename
+  id
+  internalId
+  name
+  entity {
+    name
+    organization {
+      name
+    }
+  }
+  description
+  createdAt
+  updatedAt
+  access
+  allowAllArtifactTypes: allowAllArtifactTypesInRegistry
+  artifactTypes(includeAll: true) {
+    edges {
+      node {
+        name
+      }
+    }
+  }
+}"#
+    };
+}
+
+/// `RunFilesFragment`.
+macro_rules! run_files_fragment {
+    () => {
+        r#"fragment RunFilesFragment on Run {
+  files(names: $fileNames, after: $fileCursor, first: $fileLimit, pattern: $pattern) {
+    edges {
+      node {
+        id
+        name
+        url(upload: $upload)
+        directUrl
+        sizeBytes
+        mimetype
+        updatedAt
+        md5
+      }
+      cursor
+    }
+    pageInfo {
+      endCursor
+      hasNextPage
+    }
+  }
+}"#
+    };
+}
+
+/// `RunFragment`, the full one `api.runs(…, lazy=False)` uses.
+macro_rules! run_fragment {
+    () => {
+        r#"fragment RunFragment on Run {
+  id
+  tags
+  name
+  displayName
+  sweepName
+  state
+  config
+  group
+  jobType
+  commit
+  readOnly
+  createdAt
+  heartbeatAt
+  description
+  notes
+  systemMetrics
+  summaryMetrics
+  historyLineCount
+  user {
+    name
+    username
+  }
+  historyKeys
+}"#
+    };
+}
+
+/// `RunInfoFragment`, which spreads `ProjectInfoFragment`.
+macro_rules! run_info_fragment {
+    () => {
+        r#"fragment RunInfoFragment on Run {
+  __typename
+  id
+  name
+  project {
+    ...ProjectInfoFragment
+  }
+}"#
+    };
+}
+
+/// `SourceCollectionInfoFragment`, which spreads `ProjectInfoFragment`.
+macro_rules! source_collection_info_fragment {
+    () => {
+        r#"fragment SourceCollectionInfoFragment on ArtifactSequence {
+  __typename
+  name
+  project {
+    ...ProjectInfoFragment
+  }
+}"#
+    };
+}
+
+/// `TagFragment`.
+macro_rules! tag_fragment {
+    () => {
+        r#"fragment TagFragment on Tag {
+  __typename
+  id
+  name
+}"#
+    };
+}
+
+/// `UserFragment`, which spreads `ApiKeyFragment`.
+macro_rules! user_fragment {
+    () => {
+        r#"fragment UserFragment on User {
   id
   name
   username
@@ -41,7 +463,65 @@ fragment UserFragment on User {
       }
     }
   }
-}"#;
+}"#
+    };
+}
+
+/// `UserInfoFragment`.
+macro_rules! user_info_fragment {
+    () => {
+        r#"fragment UserInfoFragment on User {
+  id
+  name
+  username
+  email
+  admin
+}"#
+    };
+}
+
+// Bundles: a fragment with all it spreads, directly or through another, in
+// alphabetical order.
+
+/// `ArtifactFragment` and the five fragments it needs.
+macro_rules! artifact_fragments {
+    () => {
+        document!(
+            artifact_alias_fragment!(),
+            artifact_fragment!(),
+            collection_info_fragment!(),
+            project_info_fragment!(),
+            source_collection_info_fragment!(),
+            tag_fragment!(),
+        )
+    };
+}
+
+/// `ArtifactMembershipFragment` and the six fragments it needs.
+macro_rules! artifact_membership_fragments {
+    () => {
+        document!(
+            artifact_alias_fragment!(),
+            artifact_fragment!(),
+            artifact_membership_fragment!(),
+            collection_info_fragment!(),
+            project_info_fragment!(),
+            source_collection_info_fragment!(),
+            tag_fragment!(),
+        )
+    };
+}
+
+/// `GetViewer`.
+pub const GET_VIEWER: &str = document!(
+    r#"query GetViewer {
+  viewer {
+    ...UserFragment
+  }
+}"#,
+    api_key_fragment!(),
+    user_fragment!(),
+);
 
 /// `GetDefaultEntity`.
 pub const GET_DEFAULT_ENTITY: &str = r#"query GetDefaultEntity {
@@ -52,24 +532,20 @@ pub const GET_DEFAULT_ENTITY: &str = r#"query GetDefaultEntity {
 }"#;
 
 /// `CreateUserFromAdmin`.
-pub const CREATE_USER_FROM_ADMIN: &str = r#"mutation CreateUserFromAdmin($email: String!, $admin: Boolean) {
+pub const CREATE_USER_FROM_ADMIN: &str = document!(
+    r#"mutation CreateUserFromAdmin($email: String!, $admin: Boolean) {
   result: createUser(input: {email: $email, admin: $admin}) {
     user {
       ...UserInfoFragment
     }
   }
-}
-
-fragment UserInfoFragment on User {
-  id
-  name
-  username
-  email
-  admin
-}"#;
+}"#,
+    user_info_fragment!(),
+);
 
 /// `SearchUsers`.
-pub const SEARCH_USERS: &str = r#"query SearchUsers($query: String) {
+pub const SEARCH_USERS: &str = document!(
+    r#"query SearchUsers($query: String) {
   users(query: $query) {
     edges {
       node {
@@ -77,53 +553,22 @@ pub const SEARCH_USERS: &str = r#"query SearchUsers($query: String) {
       }
     }
   }
-}
-
-fragment ApiKeyFragment on ApiKey {
-  id
-  name
-  description
-}
-
-fragment UserFragment on User {
-  id
-  name
-  username
-  email
-  admin
-  flags
-  entity
-  deletedAt
-  apiKeys {
-    edges {
-      node {
-        ...ApiKeyFragment
-      }
-    }
-  }
-  teams {
-    edges {
-      node {
-        name
-      }
-    }
-  }
-}"#;
+}"#,
+    api_key_fragment!(),
+    user_fragment!(),
+);
 
 /// `GenerateApiKey`.
-pub const GENERATE_API_KEY: &str = r#"mutation GenerateApiKey($description: String) {
+pub const GENERATE_API_KEY: &str = document!(
+    r#"mutation GenerateApiKey($description: String) {
   result: generateApiKey(input: {description: $description}) {
     apiKey {
       ...ApiKeyFragment
     }
   }
-}
-
-fragment ApiKeyFragment on ApiKey {
-  id
-  name
-  description
-}"#;
+}"#,
+    api_key_fragment!(),
+);
 
 /// `DeleteApiKey`.
 pub const DELETE_API_KEY: &str = r#"mutation DeleteApiKey($id: String!) {
@@ -213,7 +658,8 @@ pub const CREATE_SERVICE_ACCOUNT: &str = r#"mutation CreateServiceAccount($entit
 }"#;
 
 /// `CreateProject`.
-pub const CREATE_PROJECT: &str = r#"mutation CreateProject($input: UpsertModelInput!) {
+pub const CREATE_PROJECT: &str = document!(
+    r#"mutation CreateProject($input: UpsertModelInput!) {
   result: upsertModel(input: $input) {
     project {
       ...CreatedProjectFragment
@@ -223,69 +669,25 @@ pub const CREATE_PROJECT: &str = r#"mutation CreateProject($input: UpsertModelIn
     }
     inserted
   }
-}
-
-fragment CreatedProjectFragment on Project {
-  id
-  name
-  entityName
-  description
-  access
-  views
-}"#;
+}"#,
+    created_project_fragment!(),
+);
 
 /// `GetProject`.
-pub const GET_PROJECT: &str = r#"query GetProject($name: String!, $entity: String!) {
+pub const GET_PROJECT: &str = document!(
+    r#"query GetProject($name: String!, $entity: String!) {
   project(name: $name, entityName: $entity) {
     ...ProjectFragment
   }
-}
-
-fragment ApiKeyFragment on ApiKey {
-  id
-  name
-  description
-}
-
-fragment ProjectFragment on Project {
-  __typename
-  id
-  name
-  entityName
-  createdAt
-  isBenchmark
-  user {
-    ...UserFragment
-  }
-}
-
-fragment UserFragment on User {
-  id
-  name
-  username
-  email
-  admin
-  flags
-  entity
-  deletedAt
-  apiKeys {
-    edges {
-      node {
-        ...ApiKeyFragment
-      }
-    }
-  }
-  teams {
-    edges {
-      node {
-        name
-      }
-    }
-  }
-}"#;
+}"#,
+    api_key_fragment!(),
+    project_fragment!(),
+    user_fragment!(),
+);
 
 /// `GetProjects`.
-pub const GET_PROJECTS: &str = r#"query GetProjects($entity: String, $cursor: String, $perPage: Int = 50) {
+pub const GET_PROJECTS: &str = document!(
+    r#"query GetProjects($entity: String, $cursor: String, $perPage: Int = 50) {
   models(entityName: $entity, after: $cursor, first: $perPage) {
     pageInfo {
       ...PageInfoFragment
@@ -296,56 +698,12 @@ pub const GET_PROJECTS: &str = r#"query GetProjects($entity: String, $cursor: St
       }
     }
   }
-}
-
-fragment ApiKeyFragment on ApiKey {
-  id
-  name
-  description
-}
-
-fragment PageInfoFragment on PageInfo {
-  __typename
-  endCursor
-  hasNextPage
-}
-
-fragment ProjectFragment on Project {
-  __typename
-  id
-  name
-  entityName
-  createdAt
-  isBenchmark
-  user {
-    ...UserFragment
-  }
-}
-
-fragment UserFragment on User {
-  id
-  name
-  username
-  email
-  admin
-  flags
-  entity
-  deletedAt
-  apiKeys {
-    edges {
-      node {
-        ...ApiKeyFragment
-      }
-    }
-  }
-  teams {
-    edges {
-      node {
-        name
-      }
-    }
-  }
-}"#;
+}"#,
+    api_key_fragment!(),
+    page_info_fragment!(),
+    project_fragment!(),
+    user_fragment!(),
+);
 
 /// Cairn extension: an instance admin creates a key for another user.
 pub const GENERATE_API_KEY_FOR_USER: &str = r#"mutation GenerateApiKeyForUser($userId: ID, $description: String) {
@@ -358,40 +716,8 @@ pub const GENERATE_API_KEY_FOR_USER: &str = r#"mutation GenerateApiKeyForUser($u
   }
 }"#;
 
-/// The run fields `Runs`, `Run` and `UpsertBucket` select (Python's
-/// `RunFragment`, the full one `lazy=False` uses).
-macro_rules! run_fragment {
-    () => {
-        r#"fragment RunFragment on Run {
-  id
-  tags
-  name
-  displayName
-  sweepName
-  state
-  config
-  group
-  jobType
-  commit
-  readOnly
-  createdAt
-  heartbeatAt
-  description
-  notes
-  systemMetrics
-  summaryMetrics
-  historyLineCount
-  user {
-    name
-    username
-  }
-  historyKeys
-}"#
-    };
-}
-
 /// `Runs` (with the full `RunFragment`, as `api.runs(…, lazy=False)`).
-pub const RUNS: &str = concat!(
+pub const RUNS: &str = document!(
     r#"query Runs($project: String!, $entity: String!, $cursor: String, $perPage: Int = 50, $order: String, $filters: JSONString) {
   project(name: $project, entityName: $entity) {
     internalId
@@ -411,14 +737,12 @@ pub const RUNS: &str = concat!(
       }
     }
   }
-}
-
-"#,
-    run_fragment!()
+}"#,
+    run_fragment!(),
 );
 
 /// `Run`.
-pub const RUN: &str = concat!(
+pub const RUN: &str = document!(
     r#"query Run($project: String!, $entity: String!, $name: String!) {
   project(name: $project, entityName: $entity) {
     run(name: $name) {
@@ -426,10 +750,8 @@ pub const RUN: &str = concat!(
       ...RunFragment
     }
   }
-}
-
-"#,
-    run_fragment!()
+}"#,
+    run_fragment!(),
 );
 
 /// `UpsertBucket` as `api.create_run` sends it.
@@ -453,7 +775,7 @@ pub const CREATE_RUN: &str = r#"mutation UpsertBucket($project: String, $entity:
 
 /// `UpsertBucket` as `run.update()` sends it. The variable is
 /// `display_name`, the input field `displayName`, as in Python.
-pub const UPDATE_RUN: &str = concat!(
+pub const UPDATE_RUN: &str = document!(
     r#"mutation UpsertBucket($id: String!, $description: String, $display_name: String, $notes: String, $tags: [String!], $config: JSONString!, $groupName: String, $jobType: String) {
   upsertBucket(
     input: {id: $id, description: $description, displayName: $display_name, notes: $notes, tags: $tags, config: $config, groupName: $groupName, jobType: $jobType}
@@ -462,10 +784,8 @@ pub const UPDATE_RUN: &str = concat!(
       ...RunFragment
     }
   }
-}
-
-"#,
-    run_fragment!()
+}"#,
+    run_fragment!(),
 );
 
 /// `UpsertBucket` as `run.summary.update()` sends it (the whole summary).
@@ -544,7 +864,8 @@ pub const SAMPLED_HISTORY_PAGE: &str = r#"query SampledHistoryPage($entity: Stri
 }"#;
 
 /// `RunFiles`.
-pub const RUN_FILES: &str = r#"query RunFiles($project: String!, $entity: String!, $name: String!, $fileCursor: String, $fileLimit: Int = 50, $fileNames: [String] = [], $upload: Boolean = false, $pattern: String) {
+pub const RUN_FILES: &str = document!(
+    r#"query RunFiles($project: String!, $entity: String!, $name: String!, $fileCursor: String, $fileLimit: Int = 50, $fileNames: [String] = [], $upload: Boolean = false, $pattern: String) {
   project(name: $project, entityName: $entity) {
     internalId
     run(name: $name) {
@@ -552,29 +873,9 @@ pub const RUN_FILES: &str = r#"query RunFiles($project: String!, $entity: String
       ...RunFilesFragment
     }
   }
-}
-
-fragment RunFilesFragment on Run {
-  files(names: $fileNames, after: $fileCursor, first: $fileLimit, pattern: $pattern) {
-    edges {
-      node {
-        id
-        name
-        url(upload: $upload)
-        directUrl
-        sizeBytes
-        mimetype
-        updatedAt
-        md5
-      }
-      cursor
-    }
-    pageInfo {
-      endCursor
-      hasNextPage
-    }
-  }
-}"#;
+}"#,
+    run_files_fragment!(),
+);
 
 /// `CreateRunFiles`: upload URLs for `run.upload_file`.
 pub const CREATE_RUN_FILES: &str = r#"mutation CreateRunFiles($entity: String!, $project: String!, $run: String!, $files: [String!]!) {
@@ -599,9 +900,10 @@ pub const DELETE_FILES: &str = r#"mutation deleteFiles($files: [ID!]!, $projectI
 
 // ----- artifacts and registries -------------------------------------------
 //
-// Copied verbatim from `wandb/sdk/artifacts/_generated/operations.py`
-// (wandb==0.31.0), so the fields, fragments and variables match what the
-// official client sends through wandb-core.
+// The texts of `wandb/sdk/artifacts/_generated/operations.py`
+// (wandb==0.31.0), assembled from the fragments above, so the fields,
+// fragments and variables match what the official client sends through
+// wandb-core.
 
 /// `ArtifactType` (Python's `ARTIFACT_TYPE_GQL`).
 pub const ARTIFACT_TYPE: &str = r#"query ArtifactType($entity: String, $project: String, $name: String!) {
@@ -615,181 +917,30 @@ pub const ARTIFACT_TYPE: &str = r#"query ArtifactType($entity: String, $project:
 }"#;
 
 /// `ArtifactMembershipByName` (Python's `ARTIFACT_MEMBERSHIP_BY_NAME_GQL`).
-pub const ARTIFACT_MEMBERSHIP_BY_NAME: &str = r#"query ArtifactMembershipByName($entity: String!, $project: String!, $name: String!, $includeAliases: Boolean = false) {
+pub const ARTIFACT_MEMBERSHIP_BY_NAME: &str = document!(
+    r#"query ArtifactMembershipByName($entity: String!, $project: String!, $name: String!, $includeAliases: Boolean = false) {
   project(name: $project, entityName: $entity) {
     artifactCollectionMembership(name: $name) {
       ...ArtifactMembershipFragment
     }
   }
-}
-
-fragment ArtifactAliasFragment on ArtifactAlias {
-  __typename
-  id
-  alias
-}
-
-fragment ArtifactFragment on Artifact {
-  __typename
-  id
-  artifactSequence {
-    ...SourceCollectionInfoFragment
-  }
-  versionIndex
-  artifactType {
-    name
-  }
-  description
-  metadata
-  ttlDurationSeconds
-  ttlIsInherited
-  tags {
-    ...TagFragment
-  }
-  historyStep
-  state
-  size
-  digest
-  digestAlgorithm @include(if: true)
-  commitHash
-  fileCount
-  createdAt
-  updatedAt
-  aliases @include(if: $includeAliases) {
-    artifactCollection {
-      ...CollectionInfoFragment
-    }
-    ...ArtifactAliasFragment
-  }
-}
-
-fragment ArtifactMembershipFragment on ArtifactCollectionMembership {
-  __typename
-  id
-  versionIndex
-  createdAt
-  aliases {
-    ...ArtifactAliasFragment
-  }
-  artifactCollection {
-    ...CollectionInfoFragment
-  }
-  artifact {
-    ...ArtifactFragment
-  }
-}
-
-fragment CollectionInfoFragment on ArtifactCollection {
-  __typename
-  name
-  project {
-    ...ProjectInfoFragment
-  }
-}
-
-fragment ProjectInfoFragment on Project {
-  id
-  internalId
-  name
-  entity {
-    name
-  }
-}
-
-fragment SourceCollectionInfoFragment on ArtifactSequence {
-  __typename
-  name
-  project {
-    ...ProjectInfoFragment
-  }
-}
-
-fragment TagFragment on Tag {
-  __typename
-  id
-  name
-}"#;
+}"#,
+    artifact_membership_fragments!(),
+);
 
 /// `ArtifactByID` (Python's `ARTIFACT_BY_ID_GQL`).
-pub const ARTIFACT_BY_ID: &str = r#"query ArtifactByID($id: ID!, $includeAliases: Boolean = true) {
+pub const ARTIFACT_BY_ID: &str = document!(
+    r#"query ArtifactByID($id: ID!, $includeAliases: Boolean = true) {
   artifact(id: $id) {
     ...ArtifactFragment
   }
-}
-
-fragment ArtifactAliasFragment on ArtifactAlias {
-  __typename
-  id
-  alias
-}
-
-fragment ArtifactFragment on Artifact {
-  __typename
-  id
-  artifactSequence {
-    ...SourceCollectionInfoFragment
-  }
-  versionIndex
-  artifactType {
-    name
-  }
-  description
-  metadata
-  ttlDurationSeconds
-  ttlIsInherited
-  tags {
-    ...TagFragment
-  }
-  historyStep
-  state
-  size
-  digest
-  digestAlgorithm @include(if: true)
-  commitHash
-  fileCount
-  createdAt
-  updatedAt
-  aliases @include(if: $includeAliases) {
-    artifactCollection {
-      ...CollectionInfoFragment
-    }
-    ...ArtifactAliasFragment
-  }
-}
-
-fragment CollectionInfoFragment on ArtifactCollection {
-  __typename
-  name
-  project {
-    ...ProjectInfoFragment
-  }
-}
-
-fragment ProjectInfoFragment on Project {
-  id
-  internalId
-  name
-  entity {
-    name
-  }
-}
-
-fragment SourceCollectionInfoFragment on ArtifactSequence {
-  __typename
-  name
-  project {
-    ...ProjectInfoFragment
-  }
-}
-
-fragment TagFragment on Tag {
-  __typename
-  id
-  name
-}"#;
+}"#,
+    artifact_fragments!(),
+);
 
 /// `ProjectArtifactTypes` (Python's `PROJECT_ARTIFACT_TYPES_GQL`).
-pub const PROJECT_ARTIFACT_TYPES: &str = r#"query ProjectArtifactTypes($entity: String!, $project: String!, $cursor: String, $perPage: Int) {
+pub const PROJECT_ARTIFACT_TYPES: &str = document!(
+    r#"query ProjectArtifactTypes($entity: String!, $project: String!, $cursor: String, $perPage: Int) {
   project(name: $project, entityName: $entity) {
     artifactTypes(after: $cursor, first: $perPage) {
       edges {
@@ -802,41 +953,26 @@ pub const PROJECT_ARTIFACT_TYPES: &str = r#"query ProjectArtifactTypes($entity: 
       }
     }
   }
-}
-
-fragment ArtifactTypeFragment on ArtifactType {
-  __typename
-  id
-  name
-  description
-  createdAt
-}
-
-fragment PageInfoFragment on PageInfo {
-  __typename
-  endCursor
-  hasNextPage
-}"#;
+}"#,
+    artifact_type_fragment!(),
+    page_info_fragment!(),
+);
 
 /// `ProjectArtifactType` (Python's `PROJECT_ARTIFACT_TYPE_GQL`).
-pub const PROJECT_ARTIFACT_TYPE: &str = r#"query ProjectArtifactType($entity: String!, $project: String!, $type: String!) {
+pub const PROJECT_ARTIFACT_TYPE: &str = document!(
+    r#"query ProjectArtifactType($entity: String!, $project: String!, $type: String!) {
   project(entityName: $entity, name: $project) {
     artifactType(name: $type) {
       ...ArtifactTypeFragment
     }
   }
-}
-
-fragment ArtifactTypeFragment on ArtifactType {
-  __typename
-  id
-  name
-  description
-  createdAt
-}"#;
+}"#,
+    artifact_type_fragment!(),
+);
 
 /// `ArtifactTypeArtifactCollections` (Python's `ARTIFACT_TYPE_ARTIFACT_COLLECTIONS_GQL`).
-pub const ARTIFACT_TYPE_ARTIFACT_COLLECTIONS: &str = r#"query ArtifactTypeArtifactCollections($entity: String!, $project: String!, $type: String!, $cursor: String, $perPage: Int, $filters: JSONString, $order: String) {
+pub const ARTIFACT_TYPE_ARTIFACT_COLLECTIONS: &str = document!(
+    r#"query ArtifactTypeArtifactCollections($entity: String!, $project: String!, $type: String!, $cursor: String, $perPage: Int, $filters: JSONString, $order: String) {
   project(entityName: $entity, name: $project) {
     artifactType(name: $type) {
       artifactCollections(
@@ -858,53 +994,16 @@ pub const ARTIFACT_TYPE_ARTIFACT_COLLECTIONS: &str = r#"query ArtifactTypeArtifa
       }
     }
   }
-}
-
-fragment ArtifactCollectionFragment on ArtifactCollection {
-  __typename
-  id
-  name
-  description
-  createdAt
-  updatedAt
-  project {
-    ...ProjectInfoFragment
-  }
-  type: defaultArtifactType {
-    name
-  }
-  tags {
-    edges {
-      node {
-        ...TagFragment
-      }
-    }
-  }
-}
-
-fragment PageInfoFragment on PageInfo {
-  __typename
-  endCursor
-  hasNextPage
-}
-
-fragment ProjectInfoFragment on Project {
-  id
-  internalId
-  name
-  entity {
-    name
-  }
-}
-
-fragment TagFragment on Tag {
-  __typename
-  id
-  name
-}"#;
+}"#,
+    artifact_collection_fragment!(),
+    page_info_fragment!(),
+    project_info_fragment!(),
+    tag_fragment!(),
+);
 
 /// `ProjectArtifactCollection` (Python's `PROJECT_ARTIFACT_COLLECTION_GQL`).
-pub const PROJECT_ARTIFACT_COLLECTION: &str = r#"query ProjectArtifactCollection($entity: String!, $project: String!, $type: String!, $name: String!) {
+pub const PROJECT_ARTIFACT_COLLECTION: &str = document!(
+    r#"query ProjectArtifactCollection($entity: String!, $project: String!, $type: String!, $name: String!) {
   project(entityName: $entity, name: $project) {
     artifactType(name: $type) {
       artifactCollection(name: $name) {
@@ -913,47 +1012,15 @@ pub const PROJECT_ARTIFACT_COLLECTION: &str = r#"query ProjectArtifactCollection
       }
     }
   }
-}
-
-fragment ArtifactCollectionFragment on ArtifactCollection {
-  __typename
-  id
-  name
-  description
-  createdAt
-  updatedAt
-  project {
-    ...ProjectInfoFragment
-  }
-  type: defaultArtifactType {
-    name
-  }
-  tags {
-    edges {
-      node {
-        ...TagFragment
-      }
-    }
-  }
-}
-
-fragment ProjectInfoFragment on Project {
-  id
-  internalId
-  name
-  entity {
-    name
-  }
-}
-
-fragment TagFragment on Tag {
-  __typename
-  id
-  name
-}"#;
+}"#,
+    artifact_collection_fragment!(),
+    project_info_fragment!(),
+    tag_fragment!(),
+);
 
 /// `ProjectArtifacts` (Python's `PROJECT_ARTIFACTS_GQL`).
-pub const PROJECT_ARTIFACTS: &str = r#"query ProjectArtifacts($entity: String!, $project: String!, $type: String!, $collection: String!, $cursor: String, $perPage: Int = 50, $order: String, $filters: JSONString, $includeAliases: Boolean = true) {
+pub const PROJECT_ARTIFACTS: &str = document!(
+    r#"query ProjectArtifacts($entity: String!, $project: String!, $type: String!, $collection: String!, $cursor: String, $perPage: Int = 50, $order: String, $filters: JSONString, $includeAliases: Boolean = true) {
   project(entityName: $entity, name: $project) {
     artifactType(name: $type) {
       artifactCollection(name: $collection) {
@@ -973,87 +1040,14 @@ pub const PROJECT_ARTIFACTS: &str = r#"query ProjectArtifacts($entity: String!, 
       }
     }
   }
-}
-
-fragment ArtifactAliasFragment on ArtifactAlias {
-  __typename
-  id
-  alias
-}
-
-fragment ArtifactFragment on Artifact {
-  __typename
-  id
-  artifactSequence {
-    ...SourceCollectionInfoFragment
-  }
-  versionIndex
-  artifactType {
-    name
-  }
-  description
-  metadata
-  ttlDurationSeconds
-  ttlIsInherited
-  tags {
-    ...TagFragment
-  }
-  historyStep
-  state
-  size
-  digest
-  digestAlgorithm @include(if: true)
-  commitHash
-  fileCount
-  createdAt
-  updatedAt
-  aliases @include(if: $includeAliases) {
-    artifactCollection {
-      ...CollectionInfoFragment
-    }
-    ...ArtifactAliasFragment
-  }
-}
-
-fragment CollectionInfoFragment on ArtifactCollection {
-  __typename
-  name
-  project {
-    ...ProjectInfoFragment
-  }
-}
-
-fragment PageInfoFragment on PageInfo {
-  __typename
-  endCursor
-  hasNextPage
-}
-
-fragment ProjectInfoFragment on Project {
-  id
-  internalId
-  name
-  entity {
-    name
-  }
-}
-
-fragment SourceCollectionInfoFragment on ArtifactSequence {
-  __typename
-  name
-  project {
-    ...ProjectInfoFragment
-  }
-}
-
-fragment TagFragment on Tag {
-  __typename
-  id
-  name
-}"#;
+}"#,
+    page_info_fragment!(),
+    artifact_fragments!(),
+);
 
 /// `ArtifactMembershipFiles` (Python's `ARTIFACT_MEMBERSHIP_FILES_GQL`).
-pub const ARTIFACT_MEMBERSHIP_FILES: &str = r#"query ArtifactMembershipFiles($entity: String!, $project: String!, $collection: String!, $alias: String!, $fileNames: [String!], $cursor: String, $perPage: Int = 50) {
+pub const ARTIFACT_MEMBERSHIP_FILES: &str = document!(
+    r#"query ArtifactMembershipFiles($entity: String!, $project: String!, $collection: String!, $alias: String!, $fileNames: [String!], $cursor: String, $perPage: Int = 50) {
   project(name: $project, entityName: $entity) {
     artifactCollection(name: $collection) {
       __typename
@@ -1072,30 +1066,14 @@ pub const ARTIFACT_MEMBERSHIP_FILES: &str = r#"query ArtifactMembershipFiles($en
       }
     }
   }
-}
-
-fragment FileFragment on File {
-  __typename
-  id
-  name: displayName
-  url
-  sizeBytes
-  storagePath
-  mimetype
-  updatedAt
-  digest
-  md5
-  directUrl
-}
-
-fragment PageInfoFragment on PageInfo {
-  __typename
-  endCursor
-  hasNextPage
-}"#;
+}"#,
+    file_fragment!(),
+    page_info_fragment!(),
+);
 
 /// `GetArtifactMembershipFileUrls` (Python's `GET_ARTIFACT_MEMBERSHIP_FILE_URLS_GQL`).
-pub const GET_ARTIFACT_MEMBERSHIP_FILE_URLS: &str = r#"query GetArtifactMembershipFileUrls($entity: String!, $project: String!, $collection: String!, $alias: String!, $cursor: String, $perPage: Int) {
+pub const GET_ARTIFACT_MEMBERSHIP_FILE_URLS: &str = document!(
+    r#"query GetArtifactMembershipFileUrls($entity: String!, $project: String!, $collection: String!, $alias: String!, $cursor: String, $perPage: Int) {
   project(name: $project, entityName: $entity) {
     artifactCollection(name: $collection) {
       __typename
@@ -1113,34 +1091,22 @@ pub const GET_ARTIFACT_MEMBERSHIP_FILE_URLS: &str = r#"query GetArtifactMembersh
       }
     }
   }
-}
-
-fragment FileWithUrlFragment on File {
-  __typename
-  name
-  directUrl
-}
-
-fragment PageInfoFragment on PageInfo {
-  __typename
-  endCursor
-  hasNextPage
-}"#;
+}"#,
+    file_with_url_fragment!(),
+    page_info_fragment!(),
+);
 
 /// `FetchArtifactManifest` (Python's `FETCH_ARTIFACT_MANIFEST_GQL`).
-pub const FETCH_ARTIFACT_MANIFEST: &str = r#"query FetchArtifactManifest($id: ID!) {
+pub const FETCH_ARTIFACT_MANIFEST: &str = document!(
+    r#"query FetchArtifactManifest($id: ID!) {
   artifact(id: $id) {
     currentManifest {
       ...DeferredManifestFragment
     }
   }
-}
-
-fragment DeferredManifestFragment on ArtifactManifest {
-  file {
-    directUrl
-  }
-}"#;
+}"#,
+    deferred_manifest_fragment!(),
+);
 
 /// `AddAliases` (Python's `ADD_ALIASES_GQL`).
 pub const ADD_ALIASES: &str = r#"mutation AddAliases($input: AddAliasesInput!) {
@@ -1157,84 +1123,16 @@ pub const DELETE_ALIASES: &str = r#"mutation DeleteAliases($input: DeleteAliases
 }"#;
 
 /// `UpdateArtifact` (Python's `UPDATE_ARTIFACT_GQL`).
-pub const UPDATE_ARTIFACT: &str = r#"mutation UpdateArtifact($input: UpdateArtifactInput!, $includeAliases: Boolean = true) {
+pub const UPDATE_ARTIFACT: &str = document!(
+    r#"mutation UpdateArtifact($input: UpdateArtifactInput!, $includeAliases: Boolean = true) {
   result: updateArtifact(input: $input) {
     artifact {
       ...ArtifactFragment
     }
   }
-}
-
-fragment ArtifactAliasFragment on ArtifactAlias {
-  __typename
-  id
-  alias
-}
-
-fragment ArtifactFragment on Artifact {
-  __typename
-  id
-  artifactSequence {
-    ...SourceCollectionInfoFragment
-  }
-  versionIndex
-  artifactType {
-    name
-  }
-  description
-  metadata
-  ttlDurationSeconds
-  ttlIsInherited
-  tags {
-    ...TagFragment
-  }
-  historyStep
-  state
-  size
-  digest
-  digestAlgorithm @include(if: true)
-  commitHash
-  fileCount
-  createdAt
-  updatedAt
-  aliases @include(if: $includeAliases) {
-    artifactCollection {
-      ...CollectionInfoFragment
-    }
-    ...ArtifactAliasFragment
-  }
-}
-
-fragment CollectionInfoFragment on ArtifactCollection {
-  __typename
-  name
-  project {
-    ...ProjectInfoFragment
-  }
-}
-
-fragment ProjectInfoFragment on Project {
-  id
-  internalId
-  name
-  entity {
-    name
-  }
-}
-
-fragment SourceCollectionInfoFragment on ArtifactSequence {
-  __typename
-  name
-  project {
-    ...ProjectInfoFragment
-  }
-}
-
-fragment TagFragment on Tag {
-  __typename
-  id
-  name
-}"#;
+}"#,
+    artifact_fragments!(),
+);
 
 /// `DeleteArtifact` (Python's `DELETE_ARTIFACT_GQL`).
 pub const DELETE_ARTIFACT: &str = r#"mutation DeleteArtifact($input: DeleteArtifactInput!) {
@@ -1246,104 +1144,21 @@ pub const DELETE_ARTIFACT: &str = r#"mutation DeleteArtifact($input: DeleteArtif
 }"#;
 
 /// `LinkArtifact` (Python's `LINK_ARTIFACT_GQL`).
-pub const LINK_ARTIFACT: &str = r#"mutation LinkArtifact($input: LinkArtifactInput!, $includeAliases: Boolean = true) {
+pub const LINK_ARTIFACT: &str = document!(
+    r#"mutation LinkArtifact($input: LinkArtifactInput!, $includeAliases: Boolean = true) {
   result: linkArtifact(input: $input) {
     versionIndex
     artifactMembership @include(if: true) {
       ...ArtifactMembershipFragment
     }
   }
-}
-
-fragment ArtifactAliasFragment on ArtifactAlias {
-  __typename
-  id
-  alias
-}
-
-fragment ArtifactFragment on Artifact {
-  __typename
-  id
-  artifactSequence {
-    ...SourceCollectionInfoFragment
-  }
-  versionIndex
-  artifactType {
-    name
-  }
-  description
-  metadata
-  ttlDurationSeconds
-  ttlIsInherited
-  tags {
-    ...TagFragment
-  }
-  historyStep
-  state
-  size
-  digest
-  digestAlgorithm @include(if: true)
-  commitHash
-  fileCount
-  createdAt
-  updatedAt
-  aliases @include(if: $includeAliases) {
-    artifactCollection {
-      ...CollectionInfoFragment
-    }
-    ...ArtifactAliasFragment
-  }
-}
-
-fragment ArtifactMembershipFragment on ArtifactCollectionMembership {
-  __typename
-  id
-  versionIndex
-  createdAt
-  aliases {
-    ...ArtifactAliasFragment
-  }
-  artifactCollection {
-    ...CollectionInfoFragment
-  }
-  artifact {
-    ...ArtifactFragment
-  }
-}
-
-fragment CollectionInfoFragment on ArtifactCollection {
-  __typename
-  name
-  project {
-    ...ProjectInfoFragment
-  }
-}
-
-fragment ProjectInfoFragment on Project {
-  id
-  internalId
-  name
-  entity {
-    name
-  }
-}
-
-fragment SourceCollectionInfoFragment on ArtifactSequence {
-  __typename
-  name
-  project {
-    ...ProjectInfoFragment
-  }
-}
-
-fragment TagFragment on Tag {
-  __typename
-  id
-  name
-}"#;
+}"#,
+    artifact_membership_fragments!(),
+);
 
 /// `ArtifactUsedBy` (Python's `ARTIFACT_USED_BY_GQL`).
-pub const ARTIFACT_USED_BY: &str = r#"query ArtifactUsedBy($id: ID!) {
+pub const ARTIFACT_USED_BY: &str = document!(
+    r#"query ArtifactUsedBy($id: ID!) {
   artifact(id: $id) {
     usedBy {
       edges {
@@ -1353,28 +1168,14 @@ pub const ARTIFACT_USED_BY: &str = r#"query ArtifactUsedBy($id: ID!) {
       }
     }
   }
-}
-
-fragment ProjectInfoFragment on Project {
-  id
-  internalId
-  name
-  entity {
-    name
-  }
-}
-
-fragment RunInfoFragment on Run {
-  __typename
-  id
-  name
-  project {
-    ...ProjectInfoFragment
-  }
-}"#;
+}"#,
+    project_info_fragment!(),
+    run_info_fragment!(),
+);
 
 /// `ArtifactCreatedBy` (Python's `ARTIFACT_CREATED_BY_GQL`).
-pub const ARTIFACT_CREATED_BY: &str = r#"query ArtifactCreatedBy($id: ID!) {
+pub const ARTIFACT_CREATED_BY: &str = document!(
+    r#"query ArtifactCreatedBy($id: ID!) {
   artifact(id: $id) {
     createdBy {
       __typename
@@ -1383,28 +1184,14 @@ pub const ARTIFACT_CREATED_BY: &str = r#"query ArtifactCreatedBy($id: ID!) {
       }
     }
   }
-}
-
-fragment ProjectInfoFragment on Project {
-  id
-  internalId
-  name
-  entity {
-    name
-  }
-}
-
-fragment RunInfoFragment on Run {
-  __typename
-  id
-  name
-  project {
-    ...ProjectInfoFragment
-  }
-}"#;
+}"#,
+    project_info_fragment!(),
+    run_info_fragment!(),
+);
 
 /// `FetchOrgInfoFromEntity` (Python's `FETCH_ORG_INFO_FROM_ENTITY_GQL`).
-pub const FETCH_ORG_INFO_FROM_ENTITY: &str = r#"query FetchOrgInfoFromEntity($entity: String!) {
+pub const FETCH_ORG_INFO_FROM_ENTITY: &str = document!(
+    r#"query FetchOrgInfoFromEntity($entity: String!) {
   entity(name: $entity) {
     organization {
       ...OrgInfoFragment
@@ -1415,17 +1202,13 @@ pub const FETCH_ORG_INFO_FROM_ENTITY: &str = r#"query FetchOrgInfoFromEntity($en
       }
     }
   }
-}
-
-fragment OrgInfoFragment on Organization {
-  name
-  orgEntity {
-    name
-  }
-}"#;
+}"#,
+    org_info_fragment!(),
+);
 
 /// `FetchRegistries` (Python's `FETCH_REGISTRIES_GQL`).
-pub const FETCH_REGISTRIES: &str = r#"query FetchRegistries($organization: String!, $filters: JSONString, $cursor: String, $perPage: Int, $order: String) {
+pub const FETCH_REGISTRIES: &str = document!(
+    r#"query FetchRegistries($organization: String!, $filters: JSONString, $cursor: String, $perPage: Int, $order: String) {
   organization(name: $organization) {
     orgEntity {
       projects(filters: $filters, after: $cursor, first: $perPage, order: $order) {
@@ -1440,41 +1223,14 @@ pub const FETCH_REGISTRIES: &str = r#"query FetchRegistries($organization: Strin
       }
     }
   }
-}
-
-fragment PageInfoFragment on PageInfo {
-  __typename
-  endCursor
-  hasNextPage
-}
-
-fragment RegistryFragment on Project {
-  __typename
-  id
-  internalId
-  name
-  entity {
-    name
-    organization {
-      name
-    }
-  }
-  description
-  createdAt
-  updatedAt
-  access
-  allowAllArtifactTypes: allowAllArtifactTypesInRegistry
-  artifactTypes(includeAll: true) {
-    edges {
-      node {
-        name
-      }
-    }
-  }
-}"#;
+}"#,
+    page_info_fragment!(),
+    registry_fragment!(),
+);
 
 /// `RegistryCollections` (Python's `REGISTRY_COLLECTIONS_GQL`).
-pub const REGISTRY_COLLECTIONS: &str = r#"query RegistryCollections($organization: String!, $registryFilter: JSONString, $collectionFilter: JSONString, $collectionTypes: [ArtifactCollectionType!] = [PORTFOLIO], $cursor: String, $perPage: Int, $order: String) {
+pub const REGISTRY_COLLECTIONS: &str = document!(
+    r#"query RegistryCollections($organization: String!, $registryFilter: JSONString, $collectionFilter: JSONString, $collectionTypes: [ArtifactCollectionType!] = [PORTFOLIO], $cursor: String, $perPage: Int, $order: String) {
   organization(name: $organization) {
     orgEntity {
       name
@@ -1499,53 +1255,16 @@ pub const REGISTRY_COLLECTIONS: &str = r#"query RegistryCollections($organizatio
       }
     }
   }
-}
-
-fragment PageInfoFragment on PageInfo {
-  __typename
-  endCursor
-  hasNextPage
-}
-
-fragment ProjectInfoFragment on Project {
-  id
-  internalId
-  name
-  entity {
-    name
-  }
-}
-
-fragment RegistryCollectionFragment on ArtifactCollection {
-  __typename
-  id
-  name
-  description
-  createdAt
-  updatedAt
-  project {
-    ...ProjectInfoFragment
-  }
-  type: defaultArtifactType {
-    name
-  }
-  tags {
-    edges {
-      node {
-        ...TagFragment
-      }
-    }
-  }
-}
-
-fragment TagFragment on Tag {
-  __typename
-  id
-  name
-}"#;
+}"#,
+    page_info_fragment!(),
+    project_info_fragment!(),
+    registry_collection_fragment!(),
+    tag_fragment!(),
+);
 
 /// `RegistryVersions` (Python's `REGISTRY_VERSIONS_GQL`).
-pub const REGISTRY_VERSIONS: &str = r#"query RegistryVersions($organization: String!, $registryFilter: JSONString, $collectionFilter: JSONString, $artifactFilter: JSONString, $cursor: String, $perPage: Int, $order: String, $includeAliases: Boolean = false) {
+pub const REGISTRY_VERSIONS: &str = document!(
+    r#"query RegistryVersions($organization: String!, $registryFilter: JSONString, $collectionFilter: JSONString, $artifactFilter: JSONString, $cursor: String, $perPage: Int, $order: String, $includeAliases: Boolean = false) {
   organization(name: $organization) {
     orgEntity {
       name
@@ -1568,121 +1287,22 @@ pub const REGISTRY_VERSIONS: &str = r#"query RegistryVersions($organization: Str
       }
     }
   }
-}
-
-fragment ArtifactAliasFragment on ArtifactAlias {
-  __typename
-  id
-  alias
-}
-
-fragment ArtifactFragment on Artifact {
-  __typename
-  id
-  artifactSequence {
-    ...SourceCollectionInfoFragment
-  }
-  versionIndex
-  artifactType {
-    name
-  }
-  description
-  metadata
-  ttlDurationSeconds
-  ttlIsInherited
-  tags {
-    ...TagFragment
-  }
-  historyStep
-  state
-  size
-  digest
-  digestAlgorithm @include(if: true)
-  commitHash
-  fileCount
-  createdAt
-  updatedAt
-  aliases @include(if: $includeAliases) {
-    artifactCollection {
-      ...CollectionInfoFragment
-    }
-    ...ArtifactAliasFragment
-  }
-}
-
-fragment ArtifactMembershipFragment on ArtifactCollectionMembership {
-  __typename
-  id
-  versionIndex
-  createdAt
-  aliases {
-    ...ArtifactAliasFragment
-  }
-  artifactCollection {
-    ...CollectionInfoFragment
-  }
-  artifact {
-    ...ArtifactFragment
-  }
-}
-
-fragment CollectionInfoFragment on ArtifactCollection {
-  __typename
-  name
-  project {
-    ...ProjectInfoFragment
-  }
-}
-
-fragment PageInfoFragment on PageInfo {
-  __typename
-  endCursor
-  hasNextPage
-}
-
-fragment ProjectInfoFragment on Project {
-  id
-  internalId
-  name
-  entity {
-    name
-  }
-}
-
-fragment SourceCollectionInfoFragment on ArtifactSequence {
-  __typename
-  name
-  project {
-    ...ProjectInfoFragment
-  }
-}
-
-fragment TagFragment on Tag {
-  __typename
-  id
-  name
-}"#;
+}"#,
+    page_info_fragment!(),
+    artifact_membership_fragments!(),
+);
 
 // The saver's operations are compiled into wandb-core; these are its texts.
 
 /// `CreateArtifact` (wandb-core's saver).
-pub const CREATE_ARTIFACT: &str = r#"mutation CreateArtifact($input: CreateArtifactInput!) {
+pub const CREATE_ARTIFACT: &str = document!(
+    r#"mutation CreateArtifact($input: CreateArtifactInput!) {
   createArtifact(input: $input) {
     ...CreatedArtifact
   }
-}
-
-fragment CreatedArtifact on CreateArtifactPayload {
-  artifact {
-    id
-    state
-    artifactSequence {
-      latestArtifact {
-        id
-      }
-    }
-  }
-}"#;
+}"#,
+    created_artifact_fragment!(),
+);
 
 /// `CreateArtifactManifest` (wandb-core's saver): once with
 /// `includeUpload: false` to reserve it, once with the digest for the URL.
@@ -1735,3 +1355,125 @@ pub const COMMIT_ARTIFACT: &str = r#"mutation CommitArtifact($artifactID: ID!) {
     }
   }
 }"#;
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    /// `(name, text)` for each named constant of the module.
+    macro_rules! named {
+        ($($name:ident),* $(,)?) => {
+            &[$((stringify!($name), super::$name)),*]
+        };
+    }
+
+    /// Every document, by its constant's name.
+    const DOCUMENTS: &[(&str, &str)] = named![
+        GET_VIEWER,
+        GET_DEFAULT_ENTITY,
+        CREATE_USER_FROM_ADMIN,
+        SEARCH_USERS,
+        GENERATE_API_KEY,
+        DELETE_API_KEY,
+        CREATE_TEAM,
+        GET_TEAM_ENTITY,
+        CREATE_INVITE,
+        DELETE_INVITE,
+        CREATE_SERVICE_ACCOUNT,
+        CREATE_PROJECT,
+        GET_PROJECT,
+        GET_PROJECTS,
+        GENERATE_API_KEY_FOR_USER,
+        RUNS,
+        RUN,
+        CREATE_RUN,
+        UPDATE_RUN,
+        UPDATE_RUN_SUMMARY,
+        UPDATE_RUN_STATE,
+        STOP_RUN,
+        DELETE_RUN,
+        RUN_FULL_HISTORY,
+        RUN_SAMPLED_HISTORY,
+        RUN_HISTORY_KEYS,
+        HISTORY_PAGE,
+        SAMPLED_HISTORY_PAGE,
+        RUN_FILES,
+        CREATE_RUN_FILES,
+        DELETE_FILES,
+        ARTIFACT_TYPE,
+        ARTIFACT_MEMBERSHIP_BY_NAME,
+        ARTIFACT_BY_ID,
+        PROJECT_ARTIFACT_TYPES,
+        PROJECT_ARTIFACT_TYPE,
+        ARTIFACT_TYPE_ARTIFACT_COLLECTIONS,
+        PROJECT_ARTIFACT_COLLECTION,
+        PROJECT_ARTIFACTS,
+        ARTIFACT_MEMBERSHIP_FILES,
+        GET_ARTIFACT_MEMBERSHIP_FILE_URLS,
+        FETCH_ARTIFACT_MANIFEST,
+        ADD_ALIASES,
+        DELETE_ALIASES,
+        UPDATE_ARTIFACT,
+        DELETE_ARTIFACT,
+        LINK_ARTIFACT,
+        ARTIFACT_USED_BY,
+        ARTIFACT_CREATED_BY,
+        FETCH_ORG_INFO_FROM_ENTITY,
+        FETCH_REGISTRIES,
+        REGISTRY_COLLECTIONS,
+        REGISTRY_VERSIONS,
+        CREATE_ARTIFACT,
+        CREATE_ARTIFACT_MANIFEST,
+        CREATE_ARTIFACT_FILES,
+        COMMIT_ARTIFACT,
+    ];
+
+    /// The fragment names `text` spreads (`...Name`, not `... on Type`).
+    fn spreads(text: &str) -> BTreeSet<&str> {
+        text.match_indices("...")
+            .map(|(at, _)| {
+                let rest = &text[at + 3..];
+                let end = rest
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(rest.len());
+                &rest[..end]
+            })
+            .filter(|name| !name.is_empty() && *name != "on")
+            .collect()
+    }
+
+    /// A server rejects a document with an unused, undefined or twice
+    /// defined fragment, so each must define exactly the fragments its
+    /// operation reaches.
+    #[test]
+    fn documents_define_what_they_use() {
+        for (name, document) in DOCUMENTS {
+            let mut parts = document.split("\n\nfragment ");
+            let operation = parts.next().unwrap();
+            assert!(
+                !operation.contains("\nfragment "),
+                "{name}: fragments come after the operation"
+            );
+            let mut defined = BTreeMap::new();
+            for part in parts {
+                let (fragment, _) = part.split_once(" on ").unwrap();
+                assert!(
+                    defined.insert(fragment, part).is_none(),
+                    "{name}: {fragment} defined twice"
+                );
+            }
+            let mut reached = BTreeSet::new();
+            let mut pending: Vec<&str> = spreads(operation).into_iter().collect();
+            while let Some(fragment) = pending.pop() {
+                if reached.insert(fragment) {
+                    let text = defined
+                        .get(fragment)
+                        .unwrap_or_else(|| panic!("{name}: {fragment} used but not defined"));
+                    pending.extend(spreads(text));
+                }
+            }
+            let defined: BTreeSet<&str> = defined.into_keys().collect();
+            assert_eq!(defined, reached, "{name}: defined vs used fragments");
+        }
+    }
+}

@@ -27,7 +27,7 @@ use tokio::sync::{Mutex, MutexGuard};
 const STRIPES: usize = 64;
 
 /// Uploads of at most this many bytes (by `Content-Length`) are read whole
-/// and written in one blocking step; larger ones stream to disk.
+/// and stored in one blocking step; larger ones stream to disk.
 const SMALL_BLOB: usize = 4 << 20;
 
 /// Content-addressed artifact bytes.
@@ -89,24 +89,22 @@ impl ContentStore {
 
     /// Take `body` in as the content of `md5_b64`. Bytes whose MD5 differs
     /// are discarded with an error; content already stored is accepted
-    /// without rewriting. Returns the size.
+    /// (small bodies are written again, identical, rather than paying a
+    /// look-up each). Returns the size.
     pub async fn put(&self, cairn: &Cairn, md5_b64: &str, body: Body) -> Result<i64, CoreError> {
         let key = Self::key(md5_b64)
             .ok_or_else(|| CoreError::InvalidInput(format!("{md5_b64:?} is not an MD5 digest.")))?;
         let small = HttpBody::size_hint(&body)
             .exact()
             .is_some_and(|n| n <= SMALL_BLOB as u64);
-        let writer = if small {
-            self.receive_whole(body).await?
-        } else {
-            self.receive_streaming(body).await?
-        };
+        if small {
+            return self.put_small(cairn, md5_b64, &key, body).await;
+        }
+        let writer = self.receive_streaming(body).await?;
         let (size, actual) = writer.digest();
         if actual != md5_b64 {
             writer.abort().await;
-            return Err(CoreError::InvalidInput(format!(
-                "Digest mismatch: the bytes received have MD5 {actual}, not the declared {md5_b64}."
-            )));
+            return Err(mismatch(&actual, md5_b64));
         }
         let _guard = self.lock(md5_b64).await;
         if cairn.blob_size(md5_b64).await?.is_some() {
@@ -118,12 +116,27 @@ impl ContentStore {
         Ok(size as i64)
     }
 
-    /// A small body, read whole and written in one blocking step.
-    async fn receive_whole(&self, body: Body) -> Result<BlobWriter, CoreError> {
+    /// A small body: read whole, then checked, written, fsynced and renamed
+    /// in one blocking step under the digest's lock, and recorded.
+    async fn put_small(
+        &self,
+        cairn: &Cairn,
+        md5_b64: &str,
+        key: &str,
+        body: Body,
+    ) -> Result<i64, CoreError> {
         let bytes = axum::body::to_bytes(body, SMALL_BLOB)
             .await
             .map_err(|e| CoreError::InvalidInput(format!("The upload broke off: {e}")))?;
-        self.blobs.writer_with(bytes).await.map_err(io_error)
+        let _guard = self.lock(md5_b64).await;
+        let stored = self
+            .blobs
+            .put_whole(key, bytes, md5_b64.to_string())
+            .await
+            .map_err(io_error)?;
+        let size = stored.map_err(|actual| mismatch(&actual, md5_b64))? as i64;
+        cairn.record_blob(md5_b64, size).await?;
+        Ok(size)
     }
 
     /// A large (or unsized) body, written to disk as it arrives.
@@ -165,6 +178,12 @@ impl ContentStore {
         }
         Ok(removed)
     }
+}
+
+fn mismatch(actual: &str, declared: &str) -> CoreError {
+    CoreError::InvalidInput(format!(
+        "Digest mismatch: the bytes received have MD5 {actual}, not the declared {declared}."
+    ))
 }
 
 fn io_error(e: std::io::Error) -> CoreError {

@@ -38,8 +38,6 @@ pub struct BlobWriter {
     tmp: PathBuf,
     size: u64,
     md5: Md5,
-    /// Already fsynced (and nothing written since).
-    synced: bool,
 }
 
 /// What was written.
@@ -108,43 +106,47 @@ impl LocalBlobs {
             tmp,
             size: 0,
             md5: Md5::new(),
-            synced: false,
         })
     }
 
-    /// Write `bytes` as a new blob in one blocking step (temporary file,
-    /// MD5, fsync), for small blobs: there each async file operation's
-    /// hand-off to a blocking thread would cost more than the write itself.
-    /// The result commits like any other writer.
-    pub async fn writer_with(
+    /// Store `bytes` as `key` in one blocking step, if their base64 MD5 is
+    /// `expected`: hash, write a temporary file, fsync, rename into place.
+    /// For small blobs, where each async file operation's hand-off to a
+    /// blocking thread would cost more than the write itself. Returns the
+    /// size, or the MD5 the bytes really have (nothing is written then).
+    pub async fn put_whole(
         &self,
+        key: &str,
         bytes: impl AsRef<[u8]> + Send + 'static,
-    ) -> io::Result<BlobWriter> {
+        expected: String,
+    ) -> io::Result<Result<u64, String>> {
+        let target = self.path(key)?;
         let tmp = self.temporary_path()?;
-        let path = tmp.clone();
-        let (file, md5, size) = tokio::task::spawn_blocking(move || -> io::Result<_> {
+        tokio::task::spawn_blocking(move || {
             let bytes = bytes.as_ref();
-            let mut file = std::fs::File::create(&path)?;
-            let written =
-                std::io::Write::write_all(&mut file, bytes).and_then(|()| file.sync_all());
-            if let Err(e) = written {
-                drop(file);
-                let _ = std::fs::remove_file(&path);
-                return Err(e);
+            let actual = base64::engine::general_purpose::STANDARD.encode(Md5::digest(bytes));
+            if actual != expected {
+                return Ok(Err(actual));
             }
-            let mut md5 = Md5::new();
-            md5.update(bytes);
-            Ok((file, md5, bytes.len() as u64))
+            let written = (|| {
+                let mut file = std::fs::File::create(&tmp)?;
+                std::io::Write::write_all(&mut file, bytes)?;
+                file.sync_all()?;
+                if let Some(parent) = target.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                std::fs::rename(&tmp, &target)
+            })();
+            match written {
+                Ok(()) => Ok(Ok(bytes.len() as u64)),
+                Err(e) => {
+                    let _ = std::fs::remove_file(&tmp);
+                    Err(e)
+                }
+            }
         })
         .await
-        .map_err(io::Error::other)??;
-        Ok(BlobWriter {
-            file: BufWriter::with_capacity(0, fs::File::from_std(file)),
-            tmp,
-            size,
-            md5,
-            synced: true,
-        })
+        .map_err(io::Error::other)?
     }
 
     /// Delete every blob under `prefix` (a run's files); missing is fine.
@@ -169,7 +171,6 @@ impl BlobWriter {
     pub async fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
         self.md5.update(bytes);
         self.size += bytes.len() as u64;
-        self.synced = false;
         self.file.write_all(bytes).await
     }
 
@@ -182,10 +183,8 @@ impl BlobWriter {
     /// Make the blob durable and visible as `key`, replacing any old one.
     pub async fn commit(mut self, blobs: &LocalBlobs, key: &str) -> io::Result<WrittenBlob> {
         let target = blobs.path(key)?;
-        if !self.synced {
-            self.file.flush().await?;
-            self.file.get_ref().sync_all().await?;
-        }
+        self.file.flush().await?;
+        self.file.get_ref().sync_all().await?;
         let tmp = self.tmp.clone();
         // Directory and rename in one blocking step.
         tokio::task::spawn_blocking(move || {
@@ -250,29 +249,27 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_whole_small_blob_commits_like_a_streamed_one() {
+    async fn a_whole_small_blob_is_stored_only_if_its_digest_matches() {
         let dir = tempfile::tempdir().unwrap();
         let blobs = LocalBlobs::open(dir.path()).await.unwrap();
-        let w = blobs.writer_with(b"hello world".to_vec()).await.unwrap();
-        assert_eq!(w.digest(), (11, "XrY7u+Ae7tCTyyK7j1rNww==".to_string()));
-        let written = w.commit(&blobs, "cas/5e/x").await.unwrap();
-        assert_eq!(written.md5, "XrY7u+Ae7tCTyyK7j1rNww==");
+        let md5 = "XrY7u+Ae7tCTyyK7j1rNww==".to_string();
+        let stored = blobs.put_whole("cas/5e/x", b"hello world".to_vec(), md5.clone());
+        assert_eq!(stored.await.unwrap(), Ok(11));
         assert_eq!(
             std::fs::read(blobs.path("cas/5e/x").unwrap()).unwrap(),
             b"hello world"
         );
-        // Aborted, it leaves nothing behind in the temporary directory.
-        blobs
-            .writer_with(b"gone".to_vec())
+        let refused = blobs
+            .put_whole("cas/5e/y", b"other".to_vec(), md5)
             .await
-            .unwrap()
-            .abort()
-            .await;
+            .unwrap();
+        assert!(refused.is_err());
+        assert!(!blobs.path("cas/5e/y").unwrap().exists());
         let left: usize = std::fs::read_dir(dir.path().join("tmp"))
             .unwrap()
             .map(|shard| std::fs::read_dir(shard.unwrap().path()).unwrap().count())
             .sum();
-        assert_eq!(left, 0);
+        assert_eq!(left, 0, "no temporary file is left behind");
     }
 
     #[tokio::test]

@@ -179,6 +179,93 @@ def test_restricted_registries_are_hidden_from_other_members(server, start_run, 
     assert member.registry(f"{unique}-closed").visibility == "organization"
 
 
+def test_members_of_a_restricted_registry_see_it_and_act_per_role(server, start_run, unique, tmp_path):
+    api = server.api()
+    registry = api.create_registry(f"{unique}-team", visibility="restricted")
+    org_entity = registry.entity
+    target = f"wandb-registry-{unique}-team/models"
+    log(start_run, tmp_path, unique, "shared", b"shared weights").link(target)
+
+    username, email, key = server.new_user()
+    member = server.api(key=key)
+    mine = {"name": {"$regex": f"^{unique}-"}}
+    assert list(member.registries(filter=mine)) == []
+    with pytest.raises(ValueError):
+        member.registry(f"{unique}-team")
+
+    # Added, they see the registry and use what is linked into it.
+    registry.add_members(api.user(email))
+    assert [(m.user.username, m.role) for m in registry.user_members()] == [(username, "member")]
+    assert registry.team_members() == []
+    assert [r.name for r in member.registries(filter=mine)] == [f"{unique}-team"]
+    assert member.registry(f"{unique}-team").visibility == "restricted"
+    run = start_run(f"{unique}-member", key=key)
+    used = run.use_artifact(f"{org_entity}/{target}:v0")
+    path = Path(used.download(root=str(tmp_path / "dl")))
+    assert (path / "weights.bin").read_bytes() == b"shared weights"
+    own = tmp_path / "own.bin"
+    own.write_bytes(b"member weights")
+    art = wandb.Artifact("own", type="model")
+    art.add_file(str(own))
+    logged = run.log_artifact(art)
+    logged.wait()
+    run.finish()
+    assert logged.link(target).version == "v1"
+
+    # A viewer reads but does not link.
+    registry.update_member(registry.user_members()[0].user, role="viewer")
+    assert [m.role for m in registry.user_members()] == ["viewer"]
+    assert member.artifact(f"{org_entity}/{target}:v1").version == "v1"
+    with pytest.raises(CommError):
+        logged.link(f"{target}-other")
+
+    # Removed, it is hidden again.
+    registry.remove_members(api.user(email))
+    assert registry.user_members() == []
+    assert list(member.registries(filter=mine)) == []
+    with pytest.raises(ValueError):
+        member.registry(f"{unique}-team")
+
+
+def test_a_team_added_to_a_restricted_registry_shares_it_with_its_members(server, unique):
+    api = server.api()
+    registry = api.create_registry(f"{unique}-teamreg", visibility="restricted")
+    _, email, key = server.new_user()
+    team = api.create_team(f"{unique}-t", admin_username="admin")
+    assert team.invite(email) is True
+    mine = {"name": {"$regex": f"^{unique}-"}}
+    assert list(server.api(key=key).registries(filter=mine)) == []
+
+    registry.add_members(team)
+    assert [(m.team.name, m.role) for m in registry.team_members()] == [(f"{unique}-t", "member")]
+    assert [r.name for r in server.api(key=key).registries(filter=mine)] == [f"{unique}-teamreg"]
+    registry.update_member(team, role="viewer")
+    assert [m.role for m in registry.team_members()] == ["viewer"]
+    registry.remove_members(team)
+    assert registry.team_members() == []
+    assert list(server.api(key=key).registries(filter=mine)) == []
+
+
+def test_only_registry_admins_change_its_members(server, unique):
+    api = server.api()
+    registry = api.create_registry(f"{unique}-guarded", visibility="restricted")
+    _, email, key = server.new_user()
+    _, other_email, _ = server.new_user()
+    registry.add_members(api.user(email))
+    as_member = server.api(key=key).registry(f"{unique}-guarded")
+    with pytest.raises(Exception, match="Only an admin of registry"):
+        as_member.add_members(api.user(other_email))
+    with pytest.raises(Exception, match="Only an admin of registry"):
+        as_member.update_member(api.user(email), role="admin")
+
+    # An admin member may.
+    registry.update_member(api.user(email), role="admin")
+    as_member.add_members(api.user(other_email))
+    assert sorted(m.role for m in registry.user_members()) == ["admin", "member"]
+    with pytest.raises(Exception, match="Unknown registry role"):
+        registry.update_member(api.user(other_email), role="owner")
+
+
 # ------------------------------------------------------------------ search
 
 

@@ -307,6 +307,60 @@ pub fn validate_label(kind: &str, label: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// A role in a registry, weakest first (so `max` picks the strongest).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RegistryRole {
+    /// Reads only what is shared with them (treated as [`Self::Viewer`]).
+    RestrictedViewer,
+    /// Reads the registry.
+    Viewer,
+    /// Reads it and links, tags and edits versions in it.
+    Member,
+    /// A member who also manages the registry and its members.
+    Admin,
+}
+
+impl RegistryRole {
+    /// Every role, by its W&B name.
+    pub const ALL: [RegistryRole; 4] = [
+        RegistryRole::Admin,
+        RegistryRole::Member,
+        RegistryRole::Viewer,
+        RegistryRole::RestrictedViewer,
+    ];
+
+    /// The W&B name (`admin`, `member`, `viewer`, `restricted_viewer`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RegistryRole::Admin => "admin",
+            RegistryRole::Member => "member",
+            RegistryRole::Viewer => "viewer",
+            RegistryRole::RestrictedViewer => "restricted_viewer",
+        }
+    }
+
+    /// The role a W&B name means (case-insensitive), if any.
+    pub fn parse(name: &str) -> Option<RegistryRole> {
+        Self::ALL
+            .into_iter()
+            .find(|r| r.as_str().eq_ignore_ascii_case(name.trim()))
+    }
+
+    /// Whether the role may change what the registry holds.
+    pub fn may_write(self) -> bool {
+        self >= RegistryRole::Member
+    }
+}
+
+/// Who a registry membership is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistryMemberRef {
+    /// A user, by id.
+    User(crate::model::UserId),
+    /// A team, by entity id.
+    Team(crate::model::EntityId),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,5 +376,23 @@ mod tests {
         assert!(validate_label("Alias", "v3").is_err());
         assert!(validate_label("Tag", "a/b").is_err());
         assert!(validate_label("Tag", "").is_err());
+    }
+
+    #[test]
+    fn registry_roles_by_name_and_strength() {
+        for role in RegistryRole::ALL {
+            assert_eq!(RegistryRole::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(RegistryRole::parse(" Viewer "), Some(RegistryRole::Viewer));
+        assert_eq!(RegistryRole::parse("owner"), None);
+        let strongest = [
+            RegistryRole::Viewer,
+            RegistryRole::Admin,
+            RegistryRole::Member,
+        ];
+        assert_eq!(strongest.into_iter().max(), Some(RegistryRole::Admin));
+        assert!(RegistryRole::Member.may_write());
+        assert!(!RegistryRole::Viewer.may_write());
+        assert!(!RegistryRole::RestrictedViewer.may_write());
     }
 }

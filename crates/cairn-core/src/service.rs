@@ -574,10 +574,7 @@ impl Cairn {
         let Some(project) = self.store.project_by_name(entity.id, name).await? else {
             return Ok(None);
         };
-        if project.access == RESTRICTED
-            && actor.admin().is_none()
-            && project.created_by != Some(actor.user().id)
-        {
+        if project.access == RESTRICTED && self.registry_role(actor, &project).await?.is_none() {
             return Ok(None);
         }
         let public = project.visibility() == crate::model::Access::Public;

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 
 use crate::artifact::{
     Artifact, ArtifactPatch, ArtifactType, Collection, CollectionKind, Entry, Membership,
-    NewArtifact, StagedFile, VersionPage,
+    NewArtifact, RegistryMemberRef, RegistryRole, StagedFile, VersionPage,
 };
 use crate::model::{
     ApiKey, Entity, EntityId, Invite, Member, NewProject, NewUser, Project, User, UserId,
@@ -443,14 +443,74 @@ pub trait ArtifactStore: Send + Sync {
     async fn rename_project(&self, project_id: i64, name: &str) -> StoreResult<()>;
 }
 
+/// Registry members: users and teams holding a role in one project.
+#[async_trait]
+pub trait RegistryMemberStore: Send + Sync {
+    /// A team entity by id.
+    async fn team_by_id(&self, id: EntityId) -> StoreResult<Option<Entity>>;
+    /// The users holding a role in a project, by username.
+    async fn registry_user_members(
+        &self,
+        project_id: i64,
+    ) -> StoreResult<Vec<(User, RegistryRole)>>;
+    /// The teams holding a role in a project, by name.
+    async fn registry_team_members(
+        &self,
+        project_id: i64,
+    ) -> StoreResult<Vec<(Entity, RegistryRole)>>;
+    /// Give each of `members` `role` in a project; those already members
+    /// keep the role they have.
+    async fn add_registry_members(
+        &self,
+        project_id: i64,
+        members: &[RegistryMemberRef],
+        role: RegistryRole,
+    ) -> StoreResult<()>;
+    /// Take `members` out of a project (those not in it are skipped).
+    async fn remove_registry_members(
+        &self,
+        project_id: i64,
+        members: &[RegistryMemberRef],
+    ) -> StoreResult<()>;
+    /// Change a member's role; false if they are not a member.
+    async fn set_registry_member_role(
+        &self,
+        project_id: i64,
+        member: RegistryMemberRef,
+        role: RegistryRole,
+    ) -> StoreResult<bool>;
+    /// The roles a user holds in a project, their own and their teams'.
+    async fn registry_roles_of(
+        &self,
+        project_id: i64,
+        user_id: UserId,
+    ) -> StoreResult<Vec<RegistryRole>>;
+    /// Projects in which a user (or one of their teams) holds any role.
+    async fn registry_ids_with_member(&self, user_id: UserId) -> StoreResult<Vec<i64>>;
+}
+
 /// Everything the domain needs from storage.
 pub trait Store:
-    UserStore + ApiKeyStore + EntityStore + ProjectStore + RunStore + SecretStore + ArtifactStore
+    UserStore
+    + ApiKeyStore
+    + EntityStore
+    + ProjectStore
+    + RunStore
+    + SecretStore
+    + ArtifactStore
+    + RegistryMemberStore
 {
 }
 
 impl<
-    T: UserStore + ApiKeyStore + EntityStore + ProjectStore + RunStore + SecretStore + ArtifactStore,
+    T: UserStore
+        + ApiKeyStore
+        + EntityStore
+        + ProjectStore
+        + RunStore
+        + SecretStore
+        + ArtifactStore
+        + RegistryMemberStore,
 > Store for T
 {
 }

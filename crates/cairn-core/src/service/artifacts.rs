@@ -4,7 +4,11 @@
 //! project reads its artifacts; members of its entity (or instance admins)
 //! change them. Registries are projects of the organization's entity, which
 //! every user of the organization belongs to; a `RESTRICTED` registry is
-//! visible only to its creator and instance admins.
+//! visible only to its creator, instance admins and its members (users and
+//! teams added with a role). A member's role decides what they may do in a
+//! registry: viewers read, members also link and edit, admins also manage
+//! members. Without a role of their own, organization members act as
+//! members of a non-restricted registry.
 //!
 //! Blob bytes are not handled here (the server owns the files); this layer
 //! decides what may be stored and what may be forgotten, and the server's
@@ -13,18 +17,18 @@
 
 use crate::artifact::{
     Artifact, ArtifactPatch, ArtifactType, Collection, CollectionKind, Entry, LATEST, Membership,
-    NewArtifact, StagedFile, VersionPage, validate_label,
+    NewArtifact, RegistryMemberRef, RegistryRole, StagedFile, VersionPage, validate_label,
 };
 use crate::authz::Actor;
 use crate::error::{CoreError, CoreResult};
-use crate::model::Project;
+use crate::model::{Entity, Project, User};
 use crate::store::RegistryQuery;
 use crate::{Cairn, names};
 
 /// Projects with this prefix in the organization's entity are registries.
 pub const REGISTRY_PREFIX: &str = "wandb-registry-";
 
-/// Access of a registry only its creator (and instance admins) may see.
+/// Access of a registry only its creator, instance admins and its members see.
 pub const RESTRICTED: &str = "RESTRICTED";
 
 /// Largest page of artifacts, collections or files.
@@ -61,15 +65,30 @@ impl Cairn {
             .filter(|p| p.id == project.id))
     }
 
-    /// An artifact the caller may read.
+    /// An artifact the caller may read: its project is readable, or it is
+    /// linked into a collection they may read (a registry shares what is
+    /// linked into it with everyone who sees the registry).
     pub async fn artifact(&self, actor: &Actor, id: i64) -> CoreResult<Option<Artifact>> {
         let Some(artifact) = self.store.artifact_by_id(id).await? else {
             return Ok(None);
         };
-        Ok(self
+        if self
             .readable_project_by_id(actor, artifact.project_id)
             .await?
-            .map(|_| artifact))
+            .is_some()
+        {
+            return Ok(Some(artifact));
+        }
+        for membership in self.store.memberships_of(artifact.id).await? {
+            if self
+                .collection_by_id(actor, membership.collection_id)
+                .await?
+                .is_some()
+            {
+                return Ok(Some(artifact));
+            }
+        }
+        Ok(None)
     }
 
     /// An artifact the caller may read, or a not-found error.
@@ -135,6 +154,12 @@ impl Cairn {
             .readable_project_by_id(actor, collection.project_id)
             .await?
             .map(|_| collection))
+    }
+
+    /// The sequence an artifact was logged into, with no access check: for
+    /// naming the source of an artifact the caller may already read.
+    pub async fn sequence_of(&self, artifact: &Artifact) -> CoreResult<Option<Collection>> {
+        Ok(self.store.collection_by_id(artifact.sequence_id).await?)
     }
 
     /// A page of a readable project's collections.
@@ -503,6 +528,7 @@ impl Cairn {
                     project.entity_name
                 )));
             }
+            self.check_registry_write(actor, &project).await?;
             let collection = self
                 .store
                 .collection_by_name(project.id, &target.collection)
@@ -657,6 +683,7 @@ impl Cairn {
                 project.entity_name, collection.name
             )));
         }
+        self.check_registry_write(actor, &project).await?;
         Ok(collection)
     }
 
@@ -697,6 +724,7 @@ impl Cairn {
                 target.entity_name
             )));
         }
+        self.check_registry_write(actor, &target).await?;
         self.check_registry_type(&target, &artifact.type_name)
             .await?;
         let aliases: Vec<String> = aliases.iter().filter(|a| *a != LATEST).cloned().collect();
@@ -755,6 +783,7 @@ impl Cairn {
                 "Only organization members may change registries.".into(),
             ));
         }
+        self.check_registry_write(actor, project).await?;
         for t in types {
             validate_type_name(t)?;
         }
@@ -774,6 +803,7 @@ impl Cairn {
         check_page(query.first)?;
         query.org_entity_id = self.org_entity_id;
         if actor.admin().is_none() {
+            let member_of = self.store.registry_ids_with_member(actor.user().id).await?;
             let mut hidden = Vec::new();
             let mut after = None;
             loop {
@@ -782,7 +812,10 @@ impl Cairn {
                     .list_projects(self.org_entity_id, false, after, 1000)
                     .await?;
                 for p in &page {
-                    if p.access == RESTRICTED && p.created_by != Some(actor.user().id) {
+                    if p.access == RESTRICTED
+                        && p.created_by != Some(actor.user().id)
+                        && !member_of.contains(&p.id)
+                    {
                         hidden.push(p.id);
                     }
                 }
@@ -847,6 +880,7 @@ impl Cairn {
                 project.entity_name
             )));
         }
+        self.check_registry_write(actor, project).await?;
         self.store.rename_project(project.id, name).await?;
         self.store
             .project_by_id(project.id)
@@ -876,6 +910,168 @@ fn check_page(first: i64) -> CoreResult<()> {
     } else {
         Err(CoreError::InvalidInput(format!(
             "Page size {first} is out of range; ask for 1 to {MAX_ARTIFACT_PAGE}."
+        )))
+    }
+}
+
+impl Cairn {
+    // ----- registry members -------------------------------------------------
+
+    /// Whether a project is one of the organization's registries.
+    fn is_registry(&self, project: &Project) -> bool {
+        project.entity_id == self.org_entity_id && project.name.starts_with(REGISTRY_PREFIX)
+    }
+
+    /// The caller's role in a registry: admin for instance admins and its
+    /// creator, else the strongest role they or one of their teams holds;
+    /// without one, `member` of a registry that is not `RESTRICTED`. `None`
+    /// when they have no part in a restricted registry (it is hidden).
+    pub async fn registry_role(
+        &self,
+        actor: &Actor,
+        project: &Project,
+    ) -> CoreResult<Option<RegistryRole>> {
+        if actor.admin().is_some() || project.created_by == Some(actor.user().id) {
+            return Ok(Some(RegistryRole::Admin));
+        }
+        let held = self
+            .store
+            .registry_roles_of(project.id, actor.user().id)
+            .await?
+            .into_iter()
+            .max();
+        if held.is_some() || project.access == RESTRICTED {
+            return Ok(held);
+        }
+        Ok(Some(RegistryRole::Member))
+    }
+
+    /// Refuse changes to a registry by a caller whose role only reads.
+    async fn check_registry_write(&self, actor: &Actor, project: &Project) -> CoreResult<()> {
+        if !self.is_registry(project) {
+            return Ok(());
+        }
+        match self.registry_role(actor, project).await? {
+            Some(role) if role.may_write() => Ok(()),
+            Some(role) => Err(CoreError::PermissionDenied(format!(
+                "You are a {} of registry {:?}, so you may read it but not change it.",
+                role.as_str(),
+                project.name.trim_start_matches(REGISTRY_PREFIX)
+            ))),
+            None => Err(CoreError::PermissionDenied(format!(
+                "You are not a member of registry {:?}.",
+                project.name.trim_start_matches(REGISTRY_PREFIX)
+            ))),
+        }
+    }
+
+    /// Refuse member changes by anyone but the registry's admins (its
+    /// creator, instance admins, members with the admin role).
+    async fn check_registry_admin(&self, actor: &Actor, project: &Project) -> CoreResult<()> {
+        let name = project.name.trim_start_matches(REGISTRY_PREFIX);
+        if !self.is_registry(project) {
+            return Err(CoreError::InvalidInput(format!(
+                "{}/{} is not a registry; only registries have members.",
+                project.entity_name, project.name
+            )));
+        }
+        if self.registry_role(actor, project).await? == Some(RegistryRole::Admin) {
+            return Ok(());
+        }
+        Err(CoreError::PermissionDenied(format!(
+            "Only an admin of registry {name:?} (its creator, an instance admin or a member with the admin role) may change its members."
+        )))
+    }
+
+    /// The users holding a role in a registry.
+    pub async fn registry_user_members(
+        &self,
+        project: &Project,
+    ) -> CoreResult<Vec<(User, RegistryRole)>> {
+        Ok(self.store.registry_user_members(project.id).await?)
+    }
+
+    /// The teams holding a role in a registry.
+    pub async fn registry_team_members(
+        &self,
+        project: &Project,
+    ) -> CoreResult<Vec<(Entity, RegistryRole)>> {
+        Ok(self.store.registry_team_members(project.id).await?)
+    }
+
+    /// Add users and teams to a registry as members (those already in it
+    /// keep their role). Every one of them must exist.
+    pub async fn add_registry_members(
+        &self,
+        actor: &Actor,
+        project: &Project,
+        members: &[RegistryMemberRef],
+    ) -> CoreResult<()> {
+        self.check_registry_admin(actor, project).await?;
+        for member in members {
+            match *member {
+                RegistryMemberRef::User(id) => {
+                    if self.store.user_by_id(id).await?.is_none() {
+                        return Err(CoreError::NotFound(format!("No user with id {id} exists.")));
+                    }
+                }
+                RegistryMemberRef::Team(id) => {
+                    if self.store.team_by_id(id).await?.is_none() {
+                        return Err(CoreError::NotFound(format!("No team with id {id} exists.")));
+                    }
+                }
+            }
+        }
+        Ok(self
+            .store
+            .add_registry_members(project.id, members, RegistryRole::Member)
+            .await?)
+    }
+
+    /// Take users and teams out of a registry.
+    pub async fn remove_registry_members(
+        &self,
+        actor: &Actor,
+        project: &Project,
+        members: &[RegistryMemberRef],
+    ) -> CoreResult<()> {
+        self.check_registry_admin(actor, project).await?;
+        Ok(self
+            .store
+            .remove_registry_members(project.id, members)
+            .await?)
+    }
+
+    /// Change a registry member's role (`admin`, `member`, `viewer`,
+    /// `restricted_viewer`).
+    pub async fn set_registry_member_role(
+        &self,
+        actor: &Actor,
+        project: &Project,
+        member: RegistryMemberRef,
+        role: &str,
+    ) -> CoreResult<()> {
+        self.check_registry_admin(actor, project).await?;
+        let role = RegistryRole::parse(role).ok_or_else(|| {
+            CoreError::InvalidInput(format!(
+                "Unknown registry role {role:?}; use one of {}.",
+                RegistryRole::ALL.map(RegistryRole::as_str).join(", ")
+            ))
+        })?;
+        if self
+            .store
+            .set_registry_member_role(project.id, member, role)
+            .await?
+        {
+            return Ok(());
+        }
+        let who = match member {
+            RegistryMemberRef::User(id) => format!("User {id}"),
+            RegistryMemberRef::Team(id) => format!("Team {id}"),
+        };
+        Err(CoreError::NotFound(format!(
+            "{who} is not a member of registry {:?}; add them first.",
+            project.name.trim_start_matches(REGISTRY_PREFIX)
         )))
     }
 }

@@ -11,6 +11,7 @@ mod artifact_mutation;
 mod ids;
 mod mutation;
 mod query;
+mod registry_mutation;
 mod run_mutation;
 mod scalars;
 mod types;
@@ -23,12 +24,13 @@ use cairn_store::LocalBlobs;
 
 use crate::signing::UrlSigner;
 
-/// The mutation root: account, run and artifact mutations.
+/// The mutation root: account, run, artifact and registry member mutations.
 #[derive(async_graphql::MergedObject, Default)]
 pub struct Mutation(
     mutation::AccountMutation,
     run_mutation::RunMutation,
     artifact_mutation::ArtifactMutation,
+    registry_mutation::RegistryMutation,
 );
 pub use query::Query;
 

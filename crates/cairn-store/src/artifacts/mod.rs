@@ -29,6 +29,7 @@ macro_rules! bind_each {
 }
 
 mod filter;
+mod members;
 mod registry;
 mod rows;
 

@@ -64,11 +64,18 @@ impl ArtifactObject {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<CollectionObject<Sequence>>> {
-        let collection = cairn(ctx)
+        let cairn = cairn(ctx);
+        if let Some(readable) = cairn
             .collection_by_id(actor(ctx), self.0.sequence_id)
             .await
-            .gql()?;
-        Ok(collection.map(CollectionObject::new))
+            .gql()?
+        {
+            return Ok(Some(CollectionObject::new(readable)));
+        }
+        // Readable through a link only (this object exists only for
+        // artifacts the caller may read): the name, nothing more.
+        let sequence = cairn.sequence_of(&self.0).await.gql()?;
+        Ok(sequence.map(CollectionObject::name_only))
     }
 
     /// Version in its sequence (`null` until committed).
@@ -575,15 +582,27 @@ impl Kind for Portfolio {
 pub struct CollectionObject<K> {
     /// The record.
     pub collection: Collection,
+    /// Seen only as the source of a version linked into a collection the
+    /// caller may read: its name shows, its versions and aliases do not.
+    name_only: bool,
     kind: PhantomData<K>,
 }
 
 impl<K> CollectionObject<K> {
-    /// Wrap a record.
+    /// Wrap a record of a readable collection.
     pub fn new(collection: Collection) -> Self {
         CollectionObject {
             collection,
+            name_only: false,
             kind: PhantomData,
+        }
+    }
+
+    /// Wrap the sequence of an artifact readable only through a link.
+    fn name_only(collection: Collection) -> Self {
+        CollectionObject {
+            name_only: true,
+            ..Self::new(collection)
         }
     }
 }
@@ -676,6 +695,9 @@ impl<K: Kind> CollectionObject<K> {
         let mut aliases = Vec::new();
         let mut cursor_at = None;
         loop {
+            if self.name_only {
+                break;
+            }
             let page = cairn
                 .versions(&self.collection, None, cursor_at, 1000)
                 .await
@@ -704,6 +726,9 @@ impl<K: Kind> CollectionObject<K> {
         ctx: &Context<'_>,
         alias_name: String,
     ) -> async_graphql::Result<Option<MembershipObject>> {
+        if self.name_only {
+            return Ok(None);
+        }
         let found = cairn(ctx)
             .membership(&self.collection, &alias_name)
             .await
@@ -717,6 +742,9 @@ impl<K: Kind> CollectionObject<K> {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<ArtifactObject>> {
         let cairn = cairn(ctx);
+        if self.name_only {
+            return Ok(None);
+        }
         let Some(m) = cairn.membership(&self.collection, LATEST).await.gql()? else {
             return Ok(None);
         };
@@ -737,6 +765,13 @@ impl<K: Kind> CollectionObject<K> {
         filters: Option<JsonString>,
     ) -> async_graphql::Result<VersionConnection> {
         let _ = order;
+        if self.name_only {
+            return Ok(VersionConnection {
+                total_count: 0,
+                edges: Vec::new(),
+                page_info: PageInfo::default(),
+            });
+        }
         let filter = parse_filter(filters.as_ref())?;
         version_connection(ctx, &self.collection, filter.as_ref(), after, first).await
     }
@@ -748,6 +783,12 @@ impl<K: Kind> CollectionObject<K> {
         after: Option<String>,
         first: Option<i32>,
     ) -> async_graphql::Result<MembershipConnection> {
+        if self.name_only {
+            return Ok(MembershipConnection {
+                edges: Vec::new(),
+                page_info: PageInfo::default(),
+            });
+        }
         let first = page_size(first);
         let after = after
             .filter(|a| !a.is_empty())

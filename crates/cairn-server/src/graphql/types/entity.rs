@@ -250,6 +250,15 @@ impl MemberObject {
         matches!(self.0.member, Member::Pending(_))
     }
 
+    /// `admin` or `member` (W&B's team role names).
+    async fn role(&self) -> &'static str {
+        let admin = match &self.0.member {
+            Member::Joined { admin, .. } => *admin,
+            Member::Pending(invite) => invite.admin,
+        };
+        if admin { "admin" } else { "member" }
+    }
+
     async fn email(&self) -> Option<&str> {
         match &self.0.member {
             Member::Joined { user, .. } => user.email.as_deref(),

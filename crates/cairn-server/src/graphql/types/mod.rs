@@ -6,6 +6,7 @@ pub(crate) mod file;
 pub(crate) mod organization;
 pub(crate) mod page;
 mod project;
+mod registry_member;
 pub(crate) mod run;
 mod server_info;
 mod user;

@@ -13,6 +13,7 @@ use crate::graphql::types::artifact::{
 };
 use crate::graphql::types::entity::EntityObject;
 use crate::graphql::types::page::{PageInfo, cursor, decode_cursor};
+use crate::graphql::types::registry_member::{ProjectMemberObject, ProjectTeamMemberObject};
 use crate::graphql::types::run::{RunConnection, RunEdge, RunObject};
 use crate::graphql::types::user::UserObject;
 use crate::graphql::{actor, cairn, ids};
@@ -68,6 +69,27 @@ impl ProjectObject {
 
     async fn is_benchmark(&self) -> bool {
         false
+    }
+
+    /// Users holding a role in this project (registry members).
+    async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ProjectMemberObject>> {
+        let members = cairn(ctx).registry_user_members(&self.0).await.gql()?;
+        Ok(members
+            .into_iter()
+            .map(|(user, role)| ProjectMemberObject(user, role))
+            .collect())
+    }
+
+    /// Teams holding a role in this project (registry members).
+    async fn team_members(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<ProjectTeamMemberObject>> {
+        let members = cairn(ctx).registry_team_members(&self.0).await.gql()?;
+        Ok(members
+            .into_iter()
+            .map(|(team, role)| ProjectTeamMemberObject(team, role))
+            .collect())
     }
 
     /// Whether the caller may only read (true outside the owning entity).

@@ -135,7 +135,10 @@ pub fn disk_write_speed(dir: &Path, bytes: u64) -> anyhow::Result<(f64, Duration
 /// small files needs: `count` files of `file_bytes`, each created, written,
 /// fsynced and renamed into one of 256 directories, by `threads` threads
 /// at once. Context for the many-small-files figures (no target). The
-/// files are removed afterwards. Returns bytes per second.
+/// files stay (under `dir`) until the caller removes `dir`: on ext4 without
+/// a journal, inodes deleted in the last few minutes slow down creating
+/// new files, which would bill the next workload for this one's cleanup.
+/// Returns bytes per second.
 pub fn disk_small_files_speed(
     dir: &Path,
     count: usize,

@@ -686,20 +686,27 @@ impl Bench {
             .tempdir()?;
         let dir = scratch.path().to_path_buf();
 
-        let phase = self.begin(server, "disk sequential write");
-        let (disk, took) = corpus::disk_write_speed(&dir, bytes)?;
+        // This VM's disk swings widely from one write to the next: the
+        // host's cache sometimes takes a whole gigabyte, fsync included
+        // (340 to 1,700 MB/s seen). The yardstick is the slowest of three,
+        // the rate the disk sustains.
+        let phase = self.begin(server, "disk sequential write, 3 times");
+        let mut speeds = Vec::with_capacity(3);
+        for _ in 0..3 {
+            speeds.push(corpus::disk_write_speed(&dir, bytes)?.0 / 1e6);
+        }
         self.end(server, phase);
-        let disk_mb = disk / 1e6;
+        speeds.sort_by(f64::total_cmp);
+        let disk_mb = speeds[0];
         self.figures.push(Figure::new(
             "disk.write",
-            "disk, one sequential write + fsync",
+            "disk, one sequential write + fsync (slowest of 3)",
             disk_mb,
             "MB/s",
             None,
             format!(
-                "{} MiB in 8 MiB writes, then fsync, in {:.2} s",
-                p.artifact_mib,
-                took.as_secs_f64()
+                "{} MiB in 8 MiB writes, then fsync; the others {:.0} and {:.0} MB/s",
+                p.artifact_mib, speeds[1], speeds[2]
             ),
         ));
 
@@ -799,7 +806,6 @@ impl Bench {
             if id == "many" {
                 first_upload = Some(t.upload);
             }
-            std::fs::remove_dir_all(dir.join(format!("download-{id}")))?;
         }
 
         let phase = self.begin(server, "artifact version sharing 99% of its files");

@@ -428,6 +428,7 @@ impl Artifact {
             });
         }
         summary.files = jobs.len() as u64;
+        let jobs = interleave_directories(jobs);
         let tracker = Tracker::new(summary.files, total_bytes, progress);
         let downloaded = Arc::new(AtomicU64::new(0));
         let bytes = Arc::new(AtomicU64::new(0));
@@ -450,6 +451,28 @@ impl Artifact {
         summary.skipped = summary.files - summary.downloaded;
         Ok(summary)
     }
+}
+
+/// `jobs` reordered so that consecutive ones go to different directories
+/// (round robin over them, each directory's files in their order): files
+/// created at once in one directory queue on its lock.
+fn interleave_directories(jobs: Vec<DownloadJob>) -> Vec<DownloadJob> {
+    let mut by_dir: BTreeMap<String, std::collections::VecDeque<DownloadJob>> = BTreeMap::new();
+    let total = jobs.len();
+    for job in jobs {
+        let dir = job.path.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+        by_dir.entry(dir).or_default().push_back(job);
+    }
+    let mut queues: Vec<_> = by_dir.into_values().collect();
+    let mut out = Vec::with_capacity(total);
+    while out.len() < total {
+        for queue in &mut queues {
+            if let Some(job) = queue.pop_front() {
+                out.push(job);
+            }
+        }
+    }
+    out
 }
 
 /// Fetch one file unless it is already in place; the bytes fetched, or
@@ -1310,6 +1333,23 @@ impl Api {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn downloads_alternate_between_directories() {
+        let job = |path: &str| DownloadJob {
+            path: path.into(),
+            digest: String::new(),
+            size: 0,
+            url: String::new(),
+            with_auth: false,
+        };
+        let jobs = ["a/1", "a/2", "a/3", "b/1", "top", "b/2"].map(job).into();
+        let order: Vec<String> = interleave_directories(jobs)
+            .into_iter()
+            .map(|j| j.path)
+            .collect();
+        assert_eq!(order, ["top", "a/1", "b/1", "a/2", "b/2", "a/3"]);
+    }
 
     #[test]
     fn manifest_digest_matches_python() {

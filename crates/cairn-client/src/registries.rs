@@ -9,6 +9,7 @@
 //! as compact JSON strings with registry names given their prefix.
 
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::api::Api;
@@ -430,46 +431,20 @@ impl PageSource for RegistryCollectionPages {
 
     async fn fetch(&mut self, cursor: Option<&str>) -> Result<Page<ArtifactCollection>> {
         let org = org_name(&self.api, &mut self.org).await?;
-        #[derive(Deserialize)]
-        struct Payload {
-            organization: Option<Org>,
-        }
-        #[derive(Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Org {
-            org_entity: Option<OrgEntity>,
-        }
-        #[derive(Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct OrgEntity {
-            name: String,
-            artifact_collections: Option<CountedConnection<CollectionData>>,
-        }
-        let data: Payload = self
-            .api
-            .transport
-            .execute(
-                queries::REGISTRY_COLLECTIONS,
-                json!({
-                    "organization": org,
-                    "registryFilter": filter_string(&self.registry_filter),
-                    "collectionFilter": filter_string(&self.collection_filter),
-                    "cursor": cursor, "perPage": self.per_page,
-                }),
-            )
-            .await?;
-        let Some(entity) = data.organization.and_then(|o| o.org_entity) else {
-            return Ok(Page::last(Some(0)));
-        };
-        match entity.artifact_collections {
-            Some(conn) => conn.into_page(|data| {
-                Ok(ArtifactCollection::new(
-                    self.api.clone(),
-                    &entity.name,
-                    "",
-                    data,
-                ))
+        let listing: Option<(String, CountedConnection<CollectionData>)> = org_listing(
+            &self.api,
+            queries::REGISTRY_COLLECTIONS,
+            json!({
+                "organization": org,
+                "registryFilter": filter_string(&self.registry_filter),
+                "collectionFilter": filter_string(&self.collection_filter),
+                "cursor": cursor, "perPage": self.per_page,
             }),
+        )
+        .await?;
+        match listing {
+            Some((entity, conn)) => conn
+                .into_page(|data| Ok(ArtifactCollection::new(self.api.clone(), &entity, "", data))),
             None => Ok(Page::last(Some(0))),
         }
     }
@@ -494,42 +469,22 @@ impl PageSource for RegistryVersionPages {
 
     async fn fetch(&mut self, cursor: Option<&str>) -> Result<Page<Artifact>> {
         let org = org_name(&self.api, &mut self.org).await?;
-        #[derive(Deserialize)]
-        struct Payload {
-            organization: Option<Org>,
-        }
-        #[derive(Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct Org {
-            org_entity: Option<OrgEntity>,
-        }
-        #[derive(Deserialize)]
-        #[serde(rename_all = "camelCase")]
-        struct OrgEntity {
-            name: String,
-            artifact_memberships: Option<Connection<MembershipData>>,
-        }
-        let data: Payload = self
-            .api
-            .transport
-            .execute(
-                queries::REGISTRY_VERSIONS,
-                json!({
-                    "organization": org,
-                    "registryFilter": filter_string(&self.registry_filter),
-                    "artifactFilter": filter_string(&self.artifact_filter),
-                    "cursor": cursor, "perPage": self.per_page,
-                }),
-            )
-            .await?;
-        let Some(entity) = data.organization.and_then(|o| o.org_entity) else {
-            return Ok(Page::last(None));
-        };
-        let Some(conn) = entity.artifact_memberships else {
+        let listing: Option<(String, Connection<MembershipData>)> = org_listing(
+            &self.api,
+            queries::REGISTRY_VERSIONS,
+            json!({
+                "organization": org,
+                "registryFilter": filter_string(&self.registry_filter),
+                "artifactFilter": filter_string(&self.artifact_filter),
+                "cursor": cursor, "perPage": self.per_page,
+            }),
+        )
+        .await?;
+        let Some((entity, conn)) = listing else {
             return Ok(Page::last(None));
         };
         let mut page = conn.into_page(None, |m| {
-            Artifact::from_membership(self.api.clone(), &entity.name, "", m)
+            Artifact::from_membership(self.api.clone(), &entity, "", m)
         })?;
         Ok(Page {
             items: page.items.drain(..).flatten().collect(),
@@ -538,6 +493,36 @@ impl PageSource for RegistryVersionPages {
             total: None,
         })
     }
+}
+
+/// Run an organization-wide listing (`organization { orgEntity { name
+/// artifactCollections | artifactMemberships } }`): the organization
+/// entity's name and the listing, if the organization and listing exist.
+async fn org_listing<T: DeserializeOwned>(
+    api: &Api,
+    query: &str,
+    variables: Value,
+) -> Result<Option<(String, T)>> {
+    #[derive(Deserialize)]
+    struct Payload<T> {
+        organization: Option<Org<T>>,
+    }
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Org<T> {
+        org_entity: Option<OrgEntity<T>>,
+    }
+    #[derive(Deserialize)]
+    struct OrgEntity<T> {
+        name: String,
+        #[serde(alias = "artifactCollections", alias = "artifactMemberships")]
+        listing: Option<T>,
+    }
+    let data: Payload<T> = api.transport.execute(query, variables).await?;
+    Ok(data
+        .organization
+        .and_then(|o| o.org_entity)
+        .and_then(|e| Some((e.name, e.listing?))))
 }
 
 #[cfg(test)]

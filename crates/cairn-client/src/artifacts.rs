@@ -397,27 +397,22 @@ impl Artifact {
                 "projectName": self.project,
             })
         };
-        let added: Vec<Value> = new.difference(&old).map(target).collect();
-        if !added.is_empty() {
-            let _: Value = self
-                .api
-                .transport
-                .execute(
-                    queries::ADD_ALIASES,
-                    json!({"input": {"artifactID": self.data.id, "aliases": added}}),
-                )
-                .await?;
-        }
-        let removed: Vec<Value> = old.difference(&new).map(target).collect();
-        if !removed.is_empty() {
-            let _: Value = self
-                .api
-                .transport
-                .execute(
-                    queries::DELETE_ALIASES,
-                    json!({"input": {"artifactID": self.data.id, "aliases": removed}}),
-                )
-                .await?;
+        let changes = [
+            (queries::ADD_ALIASES, new.difference(&old)),
+            (queries::DELETE_ALIASES, old.difference(&new)),
+        ];
+        for (mutation, aliases) in changes {
+            let aliases: Vec<Value> = aliases.map(target).collect();
+            if !aliases.is_empty() {
+                let _: Value = self
+                    .api
+                    .transport
+                    .execute(
+                        mutation,
+                        json!({"input": {"artifactID": self.data.id, "aliases": aliases}}),
+                    )
+                    .await?;
+            }
         }
         self.aliases = new.into_iter().collect();
         self.saved_aliases = self.aliases.clone();

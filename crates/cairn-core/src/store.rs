@@ -240,8 +240,10 @@ pub trait SecretStore: Send + Sync {
 pub struct RegistryQuery {
     /// The organization's entity (owner of the registries).
     pub org_entity_id: i64,
-    /// Registries the caller may not see (restricted ones).
-    pub hidden_projects: Vec<i64>,
+    /// Who is asking: `RESTRICTED` registries are left out unless they
+    /// created it or are a member (directly or through a team). `None`
+    /// (instance admins) sees every registry.
+    pub viewer: Option<crate::model::UserId>,
     /// MongoDB-style filter over registries.
     pub registry_filter: Option<serde_json::Value>,
     /// MongoDB-style filter over collections.
@@ -485,8 +487,6 @@ pub trait RegistryMemberStore: Send + Sync {
         project_id: i64,
         user_id: UserId,
     ) -> StoreResult<Vec<RegistryRole>>;
-    /// Projects in which a user (or one of their teams) holds any role.
-    async fn registry_ids_with_member(&self, user_id: UserId) -> StoreResult<Vec<i64>>;
 }
 
 /// Everything the domain needs from storage.

@@ -794,7 +794,8 @@ impl Cairn {
     }
 
     /// Registries, collections or versions the caller may see, per `query`
-    /// (its `org_entity_id` and `hidden_projects` are filled in here).
+    /// (its `org_entity_id` and `viewer` are filled in here; the store
+    /// leaves out the restricted registries the viewer has no part in).
     pub async fn registry_query(
         &self,
         actor: &Actor,
@@ -802,30 +803,7 @@ impl Cairn {
     ) -> CoreResult<RegistryQuery> {
         check_page(query.first)?;
         query.org_entity_id = self.org_entity_id;
-        if actor.admin().is_none() {
-            let member_of = self.store.registry_ids_with_member(actor.user().id).await?;
-            let mut hidden = Vec::new();
-            let mut after = None;
-            loop {
-                let page = self
-                    .store
-                    .list_projects(self.org_entity_id, false, after, 1000)
-                    .await?;
-                for p in &page {
-                    if p.access == RESTRICTED
-                        && p.created_by != Some(actor.user().id)
-                        && !member_of.contains(&p.id)
-                    {
-                        hidden.push(p.id);
-                    }
-                }
-                after = page.last().map(|p| p.id);
-                if page.len() < 1000 {
-                    break;
-                }
-            }
-            query.hidden_projects = hidden;
-        }
+        query.viewer = actor.admin().is_none().then(|| actor.user().id);
         Ok(query)
     }
 

@@ -166,15 +166,4 @@ impl RegistryMemberStore for SqliteStore {
         .map_err(backend)?;
         names.iter().map(|n| role(n)).collect()
     }
-
-    async fn registry_ids_with_member(&self, user_id: UserId) -> StoreResult<Vec<i64>> {
-        sqlx::query_scalar(
-            "SELECT DISTINCT pm.project_id FROM project_members pm WHERE pm.user_id = ?1 \
-             OR pm.team_id IN (SELECT m.entity_id FROM memberships m WHERE m.user_id = ?1)",
-        )
-        .bind(user_id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend)
-    }
 }

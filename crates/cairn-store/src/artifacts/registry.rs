@@ -11,10 +11,29 @@ use sqlx::SqlitePool;
 use super::filter::{self, Scope};
 use crate::backend;
 
-/// Projects that are registries of the organization and visible here
-/// (two binds: entity id, hidden ids as JSON).
+/// Projects that are registries of the organization and visible to the
+/// viewer: not `RESTRICTED`, or created by them, or with them (or one of
+/// their teams) among the members. Binds: the organization's entity, then
+/// the viewer (NULL sees all) four times, as `bind_scope!` does. (sqlx numbers
+/// plain `?`s from the first argument whatever `?NNN`s stand before them,
+/// so the viewer cannot be one numbered parameter.)
 const REGISTRY_SCOPE: &str = "p.entity_id = ? AND substr(p.name, 1, 15) = 'wandb-registry-' \
-     AND p.id NOT IN (SELECT value FROM json_each(?))";
+     AND (? IS NULL OR p.access <> 'RESTRICTED' OR p.created_by = ? \
+          OR EXISTS (SELECT 1 FROM project_members pm WHERE pm.project_id = p.id \
+                     AND (pm.user_id = ? OR pm.team_id IN \
+                          (SELECT m.entity_id FROM memberships m WHERE m.user_id = ?))))";
+
+/// Bind [`REGISTRY_SCOPE`]'s parameters.
+macro_rules! bind_scope {
+    ($q:expr, $query:expr) => {{
+        let viewer = $query.viewer;
+        $q.bind($query.org_entity_id)
+            .bind(viewer)
+            .bind(viewer)
+            .bind(viewer)
+            .bind(viewer)
+    }};
+}
 
 struct Filters {
     registry: filter::Condition,
@@ -32,10 +51,6 @@ fn compile(query: &RegistryQuery) -> StoreResult<Filters> {
     })
 }
 
-fn hidden(query: &RegistryQuery) -> String {
-    serde_json::to_string(&query.hidden_projects).unwrap_or_else(|_| "[]".into())
-}
-
 pub(super) async fn registry_ids(
     pool: &SqlitePool,
     query: &RegistryQuery,
@@ -46,9 +61,7 @@ pub(super) async fn registry_ids(
          ORDER BY p.id LIMIT ?",
         f.registry.sql
     );
-    let q = sqlx::query_scalar(&sql)
-        .bind(query.org_entity_id)
-        .bind(hidden(query));
+    let q = bind_scope!(sqlx::query_scalar(&sql), query);
     bind_each!(q, &f.registry.binds)
         .bind(query.after.unwrap_or(0))
         .bind(query.first)
@@ -77,9 +90,7 @@ pub(super) async fn collection_ids(
 ) -> StoreResult<Vec<i64>> {
     let f = compile(query)?;
     let sql = collections_sql(&f, "c.id", true);
-    let q = sqlx::query_scalar(&sql)
-        .bind(query.org_entity_id)
-        .bind(hidden(query));
+    let q = bind_scope!(sqlx::query_scalar(&sql), query);
     let q = bind_each!(q, &f.registry.binds);
     bind_each!(q, &f.collection.binds)
         .bind(query.after.unwrap_or(0))
@@ -92,9 +103,7 @@ pub(super) async fn collection_ids(
 pub(super) async fn collection_count(pool: &SqlitePool, query: &RegistryQuery) -> StoreResult<i64> {
     let f = compile(query)?;
     let sql = collections_sql(&f, "COUNT(*)", false);
-    let q = sqlx::query_scalar(&sql)
-        .bind(query.org_entity_id)
-        .bind(hidden(query));
+    let q = bind_scope!(sqlx::query_scalar(&sql), query);
     let q = bind_each!(q, &f.registry.binds);
     bind_each!(q, &f.collection.binds)
         .fetch_one(pool)
@@ -115,9 +124,7 @@ pub(super) async fn membership_ids(
          AND m.id > ? ORDER BY m.id LIMIT ?",
         f.registry.sql, f.collection.sql, f.version.sql
     );
-    let q = sqlx::query_scalar(&sql)
-        .bind(query.org_entity_id)
-        .bind(hidden(query));
+    let q = bind_scope!(sqlx::query_scalar(&sql), query);
     let q = bind_each!(q, &f.registry.binds);
     let q = bind_each!(q, &f.collection.binds);
     bind_each!(q, &f.version.binds)

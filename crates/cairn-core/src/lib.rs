@@ -19,7 +19,7 @@ mod service;
 pub mod store;
 pub mod stream;
 
-pub use authz::{Actor, Admin};
+pub use authz::{Actor, Admin, ProjectAction};
 pub use error::{CoreError, CoreResult};
 pub use service::{AliasTarget, REGISTRY_PREFIX, RESTRICTED, check_md5};
 pub use service::{

@@ -8,15 +8,15 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::apikey;
-use crate::authz::{Actor, Admin};
+use crate::authz::{Actor, Admin, ProjectAction};
 use crate::error::{CoreError, CoreResult};
 use crate::model::{
-    ACCESS_VALUES, AccountType, ApiKey, Entity, EntityId, Member, NewProject, NewUser, Project,
-    User, UserId,
+    ACCESS_VALUES, AccountType, ApiKey, Entity, Member, NewProject, NewUser, Project, User, UserId,
 };
 use crate::names;
 use crate::store::{Store, StoreError};
 
+mod access;
 mod artifacts;
 mod runs;
 pub use artifacts::{AliasTarget, REGISTRY_PREFIX, RESTRICTED, check_md5};
@@ -495,6 +495,11 @@ impl Cairn {
 
     /// Create a project, or update an existing one's description/access
     /// (W&B's `upsertModel`). Returns the project and whether it was created.
+    ///
+    /// Reading an existing project back needs [`ProjectAction::Read`],
+    /// changing it [`ProjectAction::Manage`] (for a registry: its admins);
+    /// creating one needs membership of the entity. A registry the caller
+    /// may not see is not found, as if it did not exist.
     pub async fn upsert_project(
         &self,
         actor: &Actor,
@@ -504,16 +509,6 @@ impl Cairn {
         access: Option<&str>,
     ) -> CoreResult<(Project, bool)> {
         names::validate("project", name)?;
-        let registry = name.starts_with(REGISTRY_PREFIX);
-        if let Some(access) = access
-            && !ACCESS_VALUES.contains(&access)
-            && !(registry && access == RESTRICTED)
-        {
-            return Err(CoreError::InvalidInput(format!(
-                "Unknown project access {access:?}; use one of {}.",
-                ACCESS_VALUES.join(", ")
-            )));
-        }
         let entity_name = entity_name.unwrap_or(&actor.user().username);
         let entity = self
             .store
@@ -522,20 +517,27 @@ impl Cairn {
             .ok_or_else(|| {
                 CoreError::NotFound(format!("No team or user named {entity_name:?} exists."))
             })?;
+        let registry = self.is_registry_name(entity.id, name);
+        if let Some(access) = access
+            && !ACCESS_VALUES.contains(&access)
+            && !(registry && access == RESTRICTED)
+        {
+            return Err(CoreError::InvalidInput(format!(
+                "Unknown project access {access:?}; use one of {}{}.",
+                ACCESS_VALUES.join(", "),
+                if registry { ", RESTRICTED" } else { "" }
+            )));
+        }
+        if let Some(existing) = self.store.project_by_name(entity.id, name).await? {
+            return self
+                .update_existing_project(actor, existing, description, access)
+                .await
+                .map(|p| (p, false));
+        }
         if !self.is_member_or_admin(actor, &entity).await? {
             return Err(CoreError::PermissionDenied(format!(
                 "You are not a member of {entity_name:?}, so you cannot create or change its projects."
             )));
-        }
-        if let Some(existing) = self.store.project_by_name(entity.id, name).await? {
-            if description.is_none() && access.is_none() {
-                return Ok((existing, false));
-            }
-            let updated = self
-                .store
-                .update_project(existing.id, description, access)
-                .await?;
-            return Ok((updated, false));
         }
         let created = self
             .store
@@ -552,37 +554,63 @@ impl Cairn {
             // Someone created it since we looked (many runs of a new sweep
             // starting at once): theirs is the project.
             Err(StoreError::Conflict(_)) => {
-                let existing = self.store.project_by_name(entity.id, name).await?;
-                existing.map(|p| (p, false)).ok_or_else(|| {
-                    CoreError::Internal(format!("project {name:?} clashed but cannot be found"))
-                })
+                let existing = self
+                    .store
+                    .project_by_name(entity.id, name)
+                    .await?
+                    .ok_or_else(|| {
+                        CoreError::Internal(format!("project {name:?} clashed but cannot be found"))
+                    })?;
+                self.update_existing_project(actor, existing, description, access)
+                    .await
+                    .map(|p| (p, false))
             }
             Err(e) => Err(e.into()),
         }
     }
 
-    /// A project the caller may read; `None` when unknown or hidden.
-    pub async fn project(
+    async fn update_existing_project(
+        &self,
+        actor: &Actor,
+        existing: Project,
+        description: Option<&str>,
+        access: Option<&str>,
+    ) -> CoreResult<Project> {
+        if description.is_none() && access.is_none() {
+            self.authorize(actor, &existing, ProjectAction::Read)
+                .await?;
+            return Ok(existing);
+        }
+        self.authorize(actor, &existing, ProjectAction::Manage)
+            .await?;
+        Ok(self
+            .store
+            .update_project(existing.id, description, access)
+            .await?)
+    }
+
+    /// The project `entity_name/name` for `action`, created (as a private
+    /// project of the caller) when it does not exist yet, as W&B does for
+    /// runs and artifacts logged to a new project. Registries are never
+    /// created this way.
+    pub(crate) async fn ensure_project(
         &self,
         actor: &Actor,
         entity_name: &str,
         name: &str,
-    ) -> CoreResult<Option<Project>> {
-        let Some(entity) = self.store.entity_by_name(entity_name).await? else {
-            return Ok(None);
-        };
-        let Some(project) = self.store.project_by_name(entity.id, name).await? else {
-            return Ok(None);
-        };
-        if project.access == RESTRICTED && self.registry_role(actor, &project).await?.is_none() {
-            return Ok(None);
+        action: ProjectAction,
+    ) -> CoreResult<Project> {
+        names::validate("project", name)?;
+        if let Some(entity) = self.store.entity_by_name(entity_name).await?
+            && self.is_registry_name(entity.id, name)
+        {
+            return self.project_for(actor, entity_name, name, action).await;
         }
-        let public = project.visibility() == crate::model::Access::Public;
-        if public || self.is_member_or_admin(actor, &entity).await? {
-            Ok(Some(project))
-        } else {
-            Ok(None)
-        }
+        let (project, _) = self
+            .upsert_project(actor, Some(entity_name), name, None, None)
+            .await?;
+        self.authorize(actor, &project, action).await?;
+        Ok(project)
     }
 
     /// A page of an entity's projects that the caller may read.
@@ -614,17 +642,6 @@ impl Cairn {
             projects,
             has_next_page,
         })
-    }
-
-    /// Whether the caller may create and change projects of an entity.
-    pub async fn may_edit_entity(&self, actor: &Actor, entity_id: EntityId) -> CoreResult<bool> {
-        Ok(actor.admin().is_some()
-            || entity_id == self.org_entity_id
-            || self
-                .store
-                .membership(entity_id, actor.user().id)
-                .await?
-                .is_some())
     }
 
     // ----- helpers --------------------------------------------------------

@@ -19,7 +19,7 @@ use crate::artifact::{
     Artifact, ArtifactPatch, ArtifactType, Collection, CollectionKind, Entry, LATEST, Membership,
     NewArtifact, RegistryMemberRef, RegistryRole, StagedFile, VersionPage, validate_label,
 };
-use crate::authz::Actor;
+use crate::authz::{Actor, ProjectAction};
 use crate::error::{CoreError, CoreResult};
 use crate::model::{Entity, Project, User};
 use crate::store::RegistryQuery;
@@ -49,21 +49,6 @@ pub struct AliasTarget {
 
 impl Cairn {
     // ----- reading ----------------------------------------------------------
-
-    /// A project by id, if the caller may read it.
-    pub async fn readable_project_by_id(
-        &self,
-        actor: &Actor,
-        id: i64,
-    ) -> CoreResult<Option<Project>> {
-        let Some(project) = self.store.project_by_id(id).await? else {
-            return Ok(None);
-        };
-        Ok(self
-            .project(actor, &project.entity_name, &project.name)
-            .await?
-            .filter(|p| p.id == project.id))
-    }
 
     /// An artifact the caller may read: its project is readable, or it is
     /// linked into a collection they may read (a registry shares what is
@@ -355,8 +340,8 @@ impl Cairn {
                 "An artifact needs a digest (the hex MD5 of its manifest).".into(),
             ));
         }
-        let (project, _) = self
-            .upsert_project(actor, Some(entity), project, None, None)
+        let project = self
+            .ensure_project(actor, entity, project, ProjectAction::Write)
             .await?;
         self.check_registry_type(&project, &new.type_name).await?;
         new.project_id = project.id;
@@ -370,12 +355,15 @@ impl Cairn {
     pub async fn writable_artifact(&self, actor: &Actor, id: i64) -> CoreResult<Artifact> {
         let artifact = self.artifact_or_error(actor, id).await?;
         let project = self.project_of(&artifact).await?;
-        if !self.may_edit_entity(actor, project.entity_id).await? {
-            return Err(CoreError::PermissionDenied(format!(
-                "Artifact {}: you may read it but only members of {:?} may change it.",
+        // Readable through a registry link but not in its own project: the
+        // caller knows the artifact, so say why rather than "not found".
+        self.authorize_or(actor, &project, ProjectAction::Write, || {
+            CoreError::PermissionDenied(format!(
+                "Artifact {}: you may read it through a registry but only members of {:?} may change it.",
                 artifact.sequence_name, project.entity_name
-            )));
-        }
+            ))
+        })
+        .await?;
         Ok(artifact)
     }
 
@@ -516,19 +504,13 @@ impl Cairn {
         for target in targets {
             validate_label("Alias", &target.alias).map_err(CoreError::InvalidInput)?;
             let project = match (&target.entity, &target.project) {
-                (Some(e), Some(p)) if (e, p) != (&home.entity_name, &home.name) => self
-                    .project(actor, e, p)
-                    .await?
-                    .ok_or_else(|| CoreError::NotFound(format!("No project {e}/{p} exists.")))?,
+                (Some(e), Some(p)) if (e, p) != (&home.entity_name, &home.name) => {
+                    self.project_for(actor, e, p, ProjectAction::Write).await?
+                }
                 _ => home.clone(),
             };
-            if !self.may_edit_entity(actor, project.entity_id).await? {
-                return Err(CoreError::PermissionDenied(format!(
-                    "Only members of {:?} may change aliases there.",
-                    project.entity_name
-                )));
-            }
-            self.check_registry_write(actor, &project).await?;
+            self.authorize(actor, &project, ProjectAction::Write)
+                .await?;
             let collection = self
                 .store
                 .collection_by_name(project.id, &target.collection)
@@ -637,9 +619,8 @@ impl Cairn {
             validate_label("Tag", tag).map_err(CoreError::InvalidInput)?;
         }
         let project = self
-            .project(actor, entity, project)
-            .await?
-            .ok_or_else(|| CoreError::NotFound(format!("No project {entity}/{project} exists.")))?;
+            .project_for(actor, entity, project, ProjectAction::Read)
+            .await?;
         let collection = self
             .store
             .collection_by_name(project.id, name)
@@ -677,13 +658,8 @@ impl Cairn {
             .project_by_id(collection.project_id)
             .await?
             .ok_or_else(|| CoreError::Internal("collection without project".into()))?;
-        if !self.may_edit_entity(actor, project.entity_id).await? {
-            return Err(CoreError::PermissionDenied(format!(
-                "Only members of {:?} may change the collection {:?}.",
-                project.entity_name, collection.name
-            )));
-        }
-        self.check_registry_write(actor, &project).await?;
+        self.authorize(actor, &project, ProjectAction::Write)
+            .await?;
         Ok(collection)
     }
 
@@ -708,23 +684,9 @@ impl Cairn {
                 "Only committed artifacts can be linked.".into(),
             ));
         }
-        let target = self.project(actor, entity, project).await?.ok_or_else(|| {
-            if project.starts_with(REGISTRY_PREFIX) {
-                CoreError::NotFound(format!(
-                    "No registry {:?} exists in this organization; create it first.",
-                    project.trim_start_matches(REGISTRY_PREFIX)
-                ))
-            } else {
-                CoreError::NotFound(format!("No project {entity}/{project} exists."))
-            }
-        })?;
-        if !self.may_edit_entity(actor, target.entity_id).await? {
-            return Err(CoreError::PermissionDenied(format!(
-                "Only members of {:?} may link artifacts into {project:?}.",
-                target.entity_name
-            )));
-        }
-        self.check_registry_write(actor, &target).await?;
+        let target = self
+            .project_for(actor, entity, project, ProjectAction::Write)
+            .await?;
         self.check_registry_type(&target, &artifact.type_name)
             .await?;
         let aliases: Vec<String> = aliases.iter().filter(|a| *a != LATEST).cloned().collect();
@@ -778,12 +740,8 @@ impl Cairn {
         allow_all: bool,
         types: &[String],
     ) -> CoreResult<()> {
-        if !self.may_edit_entity(actor, project.entity_id).await? {
-            return Err(CoreError::PermissionDenied(
-                "Only organization members may change registries.".into(),
-            ));
-        }
-        self.check_registry_write(actor, project).await?;
+        self.authorize(actor, project, ProjectAction::Manage)
+            .await?;
         for t in types {
             validate_type_name(t)?;
         }
@@ -834,13 +792,8 @@ impl Cairn {
         actor: &Actor,
         project: &Project,
     ) -> CoreResult<Vec<String>> {
-        let creator = project.created_by == Some(actor.user().id);
-        if actor.admin().is_none() && !creator {
-            return Err(CoreError::PermissionDenied(format!(
-                "Only its creator or an instance admin may delete {:?}.",
-                project.name
-            )));
-        }
+        self.authorize(actor, project, ProjectAction::Delete)
+            .await?;
         Ok(self.store.delete_project(project.id).await?)
     }
 
@@ -852,13 +805,8 @@ impl Cairn {
         name: &str,
     ) -> CoreResult<Project> {
         names::validate("project", name)?;
-        if !self.may_edit_entity(actor, project.entity_id).await? {
-            return Err(CoreError::PermissionDenied(format!(
-                "Only members of {:?} may rename its projects.",
-                project.entity_name
-            )));
-        }
-        self.check_registry_write(actor, project).await?;
+        self.authorize(actor, project, ProjectAction::Manage)
+            .await?;
         self.store.rename_project(project.id, name).await?;
         self.store
             .project_by_id(project.id)
@@ -895,70 +843,16 @@ fn check_page(first: i64) -> CoreResult<()> {
 impl Cairn {
     // ----- registry members -------------------------------------------------
 
-    /// Whether a project is one of the organization's registries.
-    fn is_registry(&self, project: &Project) -> bool {
-        project.entity_id == self.org_entity_id && project.name.starts_with(REGISTRY_PREFIX)
-    }
-
-    /// The caller's role in a registry: admin for instance admins and its
-    /// creator, else the strongest role they or one of their teams holds;
-    /// without one, `member` of a registry that is not `RESTRICTED`. `None`
-    /// when they have no part in a restricted registry (it is hidden).
-    pub async fn registry_role(
-        &self,
-        actor: &Actor,
-        project: &Project,
-    ) -> CoreResult<Option<RegistryRole>> {
-        if actor.admin().is_some() || project.created_by == Some(actor.user().id) {
-            return Ok(Some(RegistryRole::Admin));
-        }
-        let held = self
-            .store
-            .registry_roles_of(project.id, actor.user().id)
-            .await?
-            .into_iter()
-            .max();
-        if held.is_some() || project.access == RESTRICTED {
-            return Ok(held);
-        }
-        Ok(Some(RegistryRole::Member))
-    }
-
-    /// Refuse changes to a registry by a caller whose role only reads.
-    async fn check_registry_write(&self, actor: &Actor, project: &Project) -> CoreResult<()> {
-        if !self.is_registry(project) {
-            return Ok(());
-        }
-        match self.registry_role(actor, project).await? {
-            Some(role) if role.may_write() => Ok(()),
-            Some(role) => Err(CoreError::PermissionDenied(format!(
-                "You are a {} of registry {:?}, so you may read it but not change it.",
-                role.as_str(),
-                project.name.trim_start_matches(REGISTRY_PREFIX)
-            ))),
-            None => Err(CoreError::PermissionDenied(format!(
-                "You are not a member of registry {:?}.",
-                project.name.trim_start_matches(REGISTRY_PREFIX)
-            ))),
-        }
-    }
-
     /// Refuse member changes by anyone but the registry's admins (its
     /// creator, instance admins, members with the admin role).
     async fn check_registry_admin(&self, actor: &Actor, project: &Project) -> CoreResult<()> {
-        let name = project.name.trim_start_matches(REGISTRY_PREFIX);
         if !self.is_registry(project) {
             return Err(CoreError::InvalidInput(format!(
                 "{}/{} is not a registry; only registries have members.",
                 project.entity_name, project.name
             )));
         }
-        if self.registry_role(actor, project).await? == Some(RegistryRole::Admin) {
-            return Ok(());
-        }
-        Err(CoreError::PermissionDenied(format!(
-            "Only an admin of registry {name:?} (its creator, an instance admin or a member with the admin role) may change its members."
-        )))
+        self.authorize(actor, project, ProjectAction::Manage).await
     }
 
     /// The users holding a role in a registry.

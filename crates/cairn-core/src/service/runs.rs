@@ -6,7 +6,7 @@
 //! a `&Run` assume the caller obtained it through one of the checked
 //! lookups here.
 
-use crate::authz::Actor;
+use crate::authz::{Actor, ProjectAction};
 use crate::error::{CoreError, CoreResult};
 use crate::model::Project;
 use crate::run::{HistoryKey, LogLine, RUN_STATES, Run, RunFile, RunPage, RunPatch, RunQuery};
@@ -63,8 +63,8 @@ impl Cairn {
             None => generate_run_name()?,
         };
         names::validate("run", &name)?;
-        let (project, _) = self
-            .upsert_project(actor, Some(&entity), &project, None, None)
+        let project = self
+            .ensure_project(actor, &entity, &project, ProjectAction::LogRuns)
             .await?;
         Ok(self
             .store
@@ -352,7 +352,8 @@ impl Cairn {
 
     /// Whether the caller may change a run they can see.
     pub async fn may_write_run(&self, actor: &Actor, run: &Run) -> CoreResult<bool> {
-        self.may_edit_entity(actor, run.entity_id).await
+        let project = self.project_of_run(run).await?;
+        self.may(actor, &project, ProjectAction::LogRuns).await
     }
 
     /// `run` if the caller may change it; otherwise why not, without
@@ -363,20 +364,17 @@ impl Cairn {
         run: Run,
         not_found: impl FnOnce() -> CoreError,
     ) -> CoreResult<Run> {
-        if self.may_write_run(actor, &run).await? {
-            return Ok(run);
-        }
-        let readable = self
-            .project(actor, &run.entity_name, &run.project_name)
+        let project = self.project_of_run(&run).await?;
+        self.authorize_or(actor, &project, ProjectAction::LogRuns, not_found)
+            .await?;
+        Ok(run)
+    }
+
+    async fn project_of_run(&self, run: &Run) -> CoreResult<Project> {
+        self.store
+            .project_by_id(run.project_id)
             .await?
-            .is_some();
-        if !readable {
-            return Err(not_found());
-        }
-        Err(CoreError::PermissionDenied(format!(
-            "Run {}/{}/{}: you may read it but only members of {:?} may change it.",
-            run.entity_name, run.project_name, run.name, run.entity_name
-        )))
+            .ok_or_else(|| CoreError::Internal(format!("run {} has no project", run.id)))
     }
 }
 

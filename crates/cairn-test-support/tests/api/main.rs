@@ -7,6 +7,7 @@ mod artifact_wire;
 mod auth;
 mod keys;
 mod projects;
+mod registry_access;
 mod run_logging;
 mod runs;
 mod teams;

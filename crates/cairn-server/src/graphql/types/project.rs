@@ -95,7 +95,7 @@ impl ProjectObject {
     /// Whether the caller may only read (true outside the owning entity).
     async fn read_only(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
         let may_edit = cairn(ctx)
-            .may_edit_entity(actor(ctx), self.0.entity_id)
+            .may(actor(ctx), &self.0, cairn_core::ProjectAction::Write)
             .await
             .gql()?;
         Ok(!may_edit)

@@ -253,6 +253,16 @@ pub struct StagedFile {
     pub mimetype: Option<String>,
 }
 
+/// What the store knows about a file just staged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StagedState {
+    /// Its bytes are stored (by someone).
+    pub stored: bool,
+    /// A proven entry with its digest exists in the artifact's project, so
+    /// whoever may write there may reference the bytes.
+    pub proven_in_project: bool,
+}
+
 /// A page of memberships (with their artifacts).
 #[derive(Debug, Clone, Default)]
 pub struct VersionPage {

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 
 use crate::artifact::{
     Artifact, ArtifactPatch, ArtifactType, Collection, CollectionKind, Entry, Membership,
-    NewArtifact, RegistryMemberRef, RegistryRole, StagedFile, VersionPage,
+    NewArtifact, RegistryMemberRef, RegistryRole, StagedFile, StagedState, VersionPage,
 };
 use crate::model::{
     ApiKey, Entity, EntityId, Invite, Member, NewProject, NewUser, Project, User, UserId,
@@ -321,9 +321,29 @@ pub trait ArtifactStore: Send + Sync {
     async fn artifact_by_id(&self, id: i64) -> StoreResult<Option<Artifact>>;
     /// The server id of the artifact a client id names.
     async fn artifact_by_client_id(&self, client_id: &str) -> StoreResult<Option<Artifact>>;
-    /// Record files about to be uploaded for a pending artifact. Returns, per
-    /// file, whether the blob is already stored (no upload needed).
-    async fn stage_files(&self, artifact_id: i64, files: &[StagedFile]) -> StoreResult<Vec<bool>>;
+    /// Record files about to be uploaded for a pending artifact of
+    /// `project_id`, unproven (a file staged again with the same digest
+    /// keeps its proof). Returns, per file, whether its blob is stored and
+    /// whether a proven entry with its digest exists in the project.
+    async fn stage_files(
+        &self,
+        artifact_id: i64,
+        project_id: i64,
+        files: &[StagedFile],
+    ) -> StoreResult<Vec<StagedState>>;
+    /// Mark an artifact's staged entries with these digests proven.
+    async fn prove_entries(&self, artifact_id: i64, md5s: &[String]) -> StoreResult<()>;
+    /// Up to `limit` (digest, project id) pairs: the projects holding a
+    /// proven entry with each of `md5s`.
+    async fn digest_projects(&self, md5s: &[String], limit: i64)
+    -> StoreResult<Vec<(String, i64)>>;
+    /// The non-reference entries among `entries` whose digest has no proven
+    /// entry in `project_id`, as (path, digest), one per digest.
+    async fn unproven_entries(
+        &self,
+        project_id: i64,
+        entries: &[Entry],
+    ) -> StoreResult<Vec<(String, String)>>;
     /// Whether a blob is stored; its size if so.
     async fn blob_size(&self, md5: &str) -> StoreResult<Option<i64>>;
     /// Record a durably stored blob.
@@ -392,7 +412,8 @@ pub trait ArtifactStore: Send + Sync {
     ) -> StoreResult<Vec<Entry>>;
     /// Number of entries (references included), optionally only `names`.
     async fn entry_count(&self, artifact_id: i64, names: Option<&[String]>) -> StoreResult<i64>;
-    /// Whether some entry of an artifact in `project_ids` has this digest.
+    /// Whether some proven entry of an artifact in `project_ids` has this
+    /// digest.
     async fn digest_in_projects(&self, md5: &str, project_ids: &[i64]) -> StoreResult<bool>;
     /// Record that a run used an artifact.
     async fn use_artifact(

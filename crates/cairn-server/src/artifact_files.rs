@@ -2,7 +2,7 @@
 //!
 //! | route                                                   | proof            |
 //! |---------------------------------------------------------|------------------|
-//! | `PUT /cairn/v1/artifact-blobs/{md5 hex}`                | signed URL       |
+//! | `PUT /cairn/v1/artifacts/{id}/files/{md5 hex}`          | signed URL       |
 //! | `GET /cairn/v1/artifact-blobs/{md5 hex}/{*name}`        | signed URL       |
 //! | `PUT /cairn/v1/artifacts/{id}/manifest/{md5 hex}`       | signed URL       |
 //! | `PUT /cairn/v1/artifact-uploads/{upload id}/{part}`     | signed URL       |
@@ -35,8 +35,14 @@ use crate::signing::Signature;
 /// How long a download URL works.
 pub const DOWNLOAD_URL_LIFETIME: Duration = Duration::from_secs(60 * 60);
 
-/// The upload path of a digest's bytes.
-pub fn blob_upload_path(md5_hex: &str) -> String {
+/// The upload path of a digest's bytes for one pending artifact: the
+/// upload proves that artifact's entries with this digest.
+pub fn blob_upload_path(artifact_id: i64, md5_hex: &str) -> String {
+    format!("/cairn/v1/artifacts/{artifact_id}/files/{md5_hex}")
+}
+
+/// The path a download URL's signature covers.
+fn blob_signed_path(md5_hex: &str) -> String {
     format!("/cairn/v1/artifact-blobs/{md5_hex}")
 }
 
@@ -55,7 +61,7 @@ const NAME_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANU
 pub fn blob_download_path(md5_hex: &str, name: &str) -> (String, String) {
     let file = name.rsplit('/').next().unwrap_or("file");
     let file = percent_encoding::utf8_percent_encode(file, NAME_SEGMENT);
-    let signed = format!("/cairn/v1/artifact-blobs/{md5_hex}");
+    let signed = blob_signed_path(md5_hex);
     (format!("{signed}/{file}"), signed)
 }
 
@@ -98,17 +104,22 @@ fn etag(hex: &str) -> HeaderValue {
     HeaderValue::from_str(&format!("\"{hex}\"")).unwrap_or(HeaderValue::from_static("\"\""))
 }
 
-/// `PUT` a file's bytes.
+/// `PUT` a file's bytes for a pending artifact.
 pub async fn upload_blob(
     State(state): State<AppState>,
-    Path(hex): Path<String>,
+    Path((artifact_id, hex)): Path<(i64, String)>,
     Query(signature): Query<Signature>,
     request: Request,
 ) -> Response {
     let stored = async {
         check_signature(&state, request.method(), request.uri(), &signature)?;
         let md5 = digest_of(&hex)?;
-        state.cas.put(&state.cairn, &md5, request.into_body()).await
+        let size = state
+            .cas
+            .put(&state.cairn, &md5, request.into_body())
+            .await?;
+        state.cairn.prove_upload(artifact_id, &md5).await?;
+        Ok(size)
     };
     match stored.await {
         Ok(size) => {
@@ -197,7 +208,7 @@ pub async fn download_blob(
 ) -> Response {
     let (parts, _) = request.into_parts();
     let opened = async {
-        let signed = blob_upload_path(&hex);
+        let signed = blob_signed_path(&hex);
         if !state.signer.verify("GET", &signed, &signature) {
             return Err(CoreError::PermissionDenied(
                 "This URL's signature is missing, invalid or expired; ask the server for a new URL."

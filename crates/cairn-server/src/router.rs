@@ -63,7 +63,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         )
         // Artifact files stream to disk whatever their size.
         .route(
-            "/cairn/v1/artifact-blobs/{md5}",
+            "/cairn/v1/artifacts/{id}/files/{md5}",
             put(artifact_files::upload_blob).layer(DefaultBodyLimit::disable()),
         )
         .route(

@@ -376,7 +376,16 @@ impl Cairn {
     }
 
     /// Record files a client is about to upload for a pending artifact.
-    /// Returns, per file, whether its bytes are already stored.
+    /// Returns, per file, whether the client may skip uploading it.
+    ///
+    /// Bytes are stored once for the whole instance, but knowing a digest
+    /// must not let anyone reference (and then download) another user's
+    /// file. So an upload is skipped only when the bytes are stored *and*
+    /// the caller can already read an entry with that digest: one in the
+    /// artifact's own project, or in another project they may read.
+    /// Otherwise they upload, the bytes are checked against the digest as
+    /// they arrive, and only then is the entry proven ([`Cairn::prove_upload`]).
+    /// The answer is the same whether or not someone else stored the bytes.
     pub async fn stage_artifact_files(
         &self,
         actor: &Actor,
@@ -394,7 +403,77 @@ impl Cairn {
             names::validate_file_path(&file.path)?;
             check_md5(&file.md5)?;
         }
-        Ok(self.store.stage_files(artifact.id, files).await?)
+        let states = self
+            .store
+            .stage_files(artifact.id, artifact.project_id, files)
+            .await?;
+        let elsewhere: Vec<String> = files
+            .iter()
+            .zip(&states)
+            .filter(|(_, s)| s.stored && !s.proven_in_project)
+            .map(|(f, _)| f.md5.clone())
+            .collect();
+        let readable = self.digests_readable_elsewhere(actor, &elsewhere).await?;
+        let skip: Vec<bool> = files
+            .iter()
+            .zip(&states)
+            .map(|(f, s)| s.stored && (s.proven_in_project || readable.contains(&f.md5)))
+            .collect();
+        let reused: Vec<String> = files
+            .iter()
+            .zip(&skip)
+            .filter(|(_, skip)| **skip)
+            .map(|(f, _)| f.md5.clone())
+            .collect();
+        self.store.prove_entries(artifact.id, &reused).await?;
+        Ok(skip)
+    }
+
+    /// Bytes for `md5` arrived through an upload URL handed out for this
+    /// artifact and matched the digest: its entries with that digest are
+    /// proven. The URL's signature is the authorization.
+    pub async fn prove_upload(&self, artifact_id: i64, md5: &str) -> CoreResult<()> {
+        Ok(self
+            .store
+            .prove_entries(artifact_id, &[md5.to_string()])
+            .await?)
+    }
+
+    /// Which of `md5s` the caller may read in some project (other than the
+    /// one already checked). Looks at a bounded number of candidate
+    /// projects, each checked once; a digest found in none of them is simply
+    /// uploaded again.
+    async fn digests_readable_elsewhere(
+        &self,
+        actor: &Actor,
+        md5s: &[String],
+    ) -> CoreResult<std::collections::HashSet<String>> {
+        const CANDIDATES: i64 = 10_000;
+        let mut readable = std::collections::HashSet::new();
+        if md5s.is_empty() {
+            return Ok(readable);
+        }
+        let mut verdicts = std::collections::HashMap::new();
+        for (md5, project_id) in self.store.digest_projects(md5s, CANDIDATES).await? {
+            if readable.contains(&md5) {
+                continue;
+            }
+            let may_read = match verdicts.get(&project_id) {
+                Some(v) => *v,
+                None => {
+                    let v = self
+                        .readable_project_by_id(actor, project_id)
+                        .await?
+                        .is_some();
+                    verdicts.insert(project_id, v);
+                    v
+                }
+            };
+            if may_read {
+                readable.insert(md5);
+            }
+        }
+        Ok(readable)
     }
 
     /// Whether a blob is stored; its size if so.
@@ -433,7 +512,36 @@ impl Cairn {
                 check_md5(&entry.digest)?;
             }
         }
+        if artifact.state == crate::artifact::ArtifactState::Pending {
+            self.check_entries_proven(actor, &artifact, entries).await?;
+        }
         Ok(self.store.commit_artifact(artifact.id, entries).await?)
+    }
+
+    /// Refuse a manifest naming bytes the caller neither uploaded nor may
+    /// read, in the same words whether or not they are stored (and without
+    /// their size).
+    async fn check_entries_proven(
+        &self,
+        actor: &Actor,
+        artifact: &Artifact,
+        entries: &[Entry],
+    ) -> CoreResult<()> {
+        let unproven = self
+            .store
+            .unproven_entries(artifact.project_id, entries)
+            .await?;
+        if unproven.is_empty() {
+            return Ok(());
+        }
+        let md5s: Vec<String> = unproven.iter().map(|(_, d)| d.clone()).collect();
+        let readable = self.digests_readable_elsewhere(actor, &md5s).await?;
+        match unproven.iter().find(|(_, d)| !readable.contains(d)) {
+            Some((path, digest)) => Err(CoreError::InvalidInput(format!(
+                "Cannot commit: the file {path:?} (digest {digest}) was never uploaded for this artifact."
+            ))),
+            None => Ok(()),
+        }
     }
 
     /// Record that a run used an artifact.

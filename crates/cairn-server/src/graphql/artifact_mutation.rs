@@ -576,7 +576,7 @@ impl ArtifactMutation {
         input: CompleteMultipartUploadArtifactInput,
     ) -> async_graphql::Result<CompleteMultipartUploadArtifactPayload> {
         let _ = (input.complete_multipart_action, input.client_mutation_id);
-        cairn(ctx)
+        let artifact = cairn(ctx)
             .writable_artifact(actor(ctx), artifact_id(&input.artifact_id)?)
             .await
             .gql()?;
@@ -615,6 +615,7 @@ impl ArtifactMutation {
             .delete_prefix(&format!("uploads/{}", input.upload_id))
             .await;
         stored.gql()?;
+        cairn(ctx).prove_upload(artifact.id, &md5).await.gql()?;
         Ok(CompleteMultipartUploadArtifactPayload { digest: Some(md5) })
     }
 
@@ -1065,7 +1066,7 @@ fn upload_file(
                 Some(signed_path(
                     ctx,
                     "PUT",
-                    &artifact_files::blob_upload_path(&hex),
+                    &artifact_files::blob_upload_path(artifact.id, &hex),
                 )),
                 Some(UploadMultipartUrls {
                     upload_id,
@@ -1077,7 +1078,7 @@ fn upload_file(
             Some(signed_path(
                 ctx,
                 "PUT",
-                &artifact_files::blob_upload_path(&hex),
+                &artifact_files::blob_upload_path(artifact.id, &hex),
             )),
             None,
         ),

@@ -36,7 +36,7 @@ mod rows;
 use async_trait::async_trait;
 use cairn_core::artifact::{
     Artifact, ArtifactPatch, ArtifactType, Collection, CollectionKind, Entry, LATEST, Membership,
-    NewArtifact, StagedFile, VersionPage,
+    NewArtifact, StagedFile, StagedState, VersionPage,
 };
 use cairn_core::store::{ArtifactStore, RegistryQuery, StoreError, StoreResult};
 use sqlx::{Sqlite, SqliteConnection, Transaction};
@@ -354,7 +354,12 @@ impl ArtifactStore for SqliteStore {
         Ok(row.map(Into::into))
     }
 
-    async fn stage_files(&self, artifact_id: i64, files: &[StagedFile]) -> StoreResult<Vec<bool>> {
+    async fn stage_files(
+        &self,
+        artifact_id: i64,
+        project_id: i64,
+        files: &[StagedFile],
+    ) -> StoreResult<Vec<StagedState>> {
         // One statement per batch, not per file: the batch goes in as one
         // JSON array of `[path, md5, mimetype]` rows.
         let rows = serde_json::Value::Array(
@@ -365,25 +370,100 @@ impl ArtifactStore for SqliteStore {
         )
         .to_string();
         let mut tx = self.write_tx().await?;
+        // `WHERE true` resolves the parser's ON-ambiguity of INSERT … SELECT
+        // with an upsert clause.
         sqlx::query(
-            "INSERT OR REPLACE INTO artifact_entries (artifact_id, path, digest, mimetype) \
-             SELECT ?, value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) ORDER BY key",
+            "INSERT INTO artifact_entries (artifact_id, path, digest, mimetype, proven) \
+             SELECT ?, value ->> 0, value ->> 1, value ->> 2, 0 FROM json_each(?) WHERE true \
+             ORDER BY key \
+             ON CONFLICT (artifact_id, path) DO UPDATE SET \
+             proven = (proven AND digest = excluded.digest), digest = excluded.digest, \
+             mimetype = excluded.mimetype, size = NULL, ref = NULL",
         )
         .bind(artifact_id)
         .bind(&rows)
         .execute(&mut *tx)
         .await
         .map_err(backend)?;
-        let stored: Vec<bool> = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM artifact_blobs b WHERE b.md5 = j.value ->> 1) \
+        let states: Vec<(bool, bool)> = sqlx::query_as(
+            "SELECT EXISTS (SELECT 1 FROM artifact_blobs b WHERE b.md5 = j.value ->> 1), \
+             EXISTS (SELECT 1 FROM artifact_entries e JOIN artifacts a ON a.id = e.artifact_id \
+                     JOIN artifact_collections c ON c.id = a.sequence_id \
+                     WHERE e.digest = j.value ->> 1 AND e.ref IS NULL AND e.proven \
+                     AND c.project_id = ?) \
              FROM json_each(?) j ORDER BY j.key",
         )
+        .bind(project_id)
         .bind(&rows)
         .fetch_all(&mut *tx)
         .await
         .map_err(backend)?;
         tx.commit().await.map_err(backend)?;
-        Ok(stored)
+        Ok(states
+            .into_iter()
+            .map(|(stored, proven_in_project)| StagedState {
+                stored,
+                proven_in_project,
+            })
+            .collect())
+    }
+
+    async fn prove_entries(&self, artifact_id: i64, md5s: &[String]) -> StoreResult<()> {
+        if md5s.is_empty() {
+            return Ok(());
+        }
+        let md5s = serde_json::to_string(md5s).map_err(backend)?;
+        sqlx::query(
+            "UPDATE artifact_entries SET proven = 1 WHERE artifact_id = ? AND NOT proven \
+             AND digest IN (SELECT value FROM json_each(?))",
+        )
+        .bind(artifact_id)
+        .bind(md5s)
+        .execute(&self.writer)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn digest_projects(
+        &self,
+        md5s: &[String],
+        limit: i64,
+    ) -> StoreResult<Vec<(String, i64)>> {
+        let md5s = serde_json::to_string(md5s).map_err(backend)?;
+        sqlx::query_as(
+            "SELECT DISTINCT e.digest, c.project_id FROM json_each(?) j \
+             JOIN artifact_entries e ON e.digest = j.value AND e.ref IS NULL AND e.proven \
+             JOIN artifacts a ON a.id = e.artifact_id \
+             JOIN artifact_collections c ON c.id = a.sequence_id LIMIT ?",
+        )
+        .bind(md5s)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)
+    }
+
+    async fn unproven_entries(
+        &self,
+        project_id: i64,
+        entries: &[Entry],
+    ) -> StoreResult<Vec<(String, String)>> {
+        let rows = entry_rows(entries);
+        sqlx::query_as(
+            "SELECT MIN(j.value ->> 0), j.value ->> 1 FROM json_each(?) j \
+             WHERE j.value ->> 3 IS NULL AND NOT EXISTS ( \
+                 SELECT 1 FROM artifact_entries e JOIN artifacts a ON a.id = e.artifact_id \
+                 JOIN artifact_collections c ON c.id = a.sequence_id \
+                 WHERE e.digest = j.value ->> 1 AND e.ref IS NULL AND e.proven \
+                 AND c.project_id = ?) \
+             GROUP BY j.value ->> 1",
+        )
+        .bind(rows)
+        .bind(project_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)
     }
 
     async fn blob_size(&self, md5: &str) -> StoreResult<Option<i64>> {
@@ -810,7 +890,7 @@ impl ArtifactStore for SqliteStore {
     ) -> StoreResult<Vec<Entry>> {
         let rows: Vec<EntryRow> = sqlx::query_as(
             "SELECT path, digest, size, ref, birth_artifact_id, mimetype, extra \
-             FROM artifact_entries WHERE artifact_id = ? AND path > ? \
+             FROM artifact_entries WHERE artifact_id = ? AND proven AND path > ? \
              AND (? IS NULL OR path IN (SELECT value FROM json_each(?))) ORDER BY path LIMIT ?",
         )
         .bind(artifact_id)
@@ -826,7 +906,7 @@ impl ArtifactStore for SqliteStore {
 
     async fn entry_count(&self, artifact_id: i64, names: Option<&[String]>) -> StoreResult<i64> {
         sqlx::query_scalar(
-            "SELECT COUNT(*) FROM artifact_entries WHERE artifact_id = ? \
+            "SELECT COUNT(*) FROM artifact_entries WHERE artifact_id = ? AND proven \
              AND (? IS NULL OR path IN (SELECT value FROM json_each(?)))",
         )
         .bind(artifact_id)
@@ -842,7 +922,7 @@ impl ArtifactStore for SqliteStore {
         sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM artifact_entries e JOIN artifacts a ON a.id = e.artifact_id \
              JOIN artifact_collections c ON c.id = a.sequence_id \
-             WHERE e.digest = ? AND e.ref IS NULL \
+             WHERE e.digest = ? AND e.ref IS NULL AND e.proven \
              AND c.project_id IN (SELECT value FROM json_each(?)))",
         )
         .bind(md5)

@@ -5,6 +5,7 @@ mod artifact_client;
 mod artifact_filters;
 mod artifact_wire;
 mod auth;
+mod digest_access;
 mod keys;
 mod projects;
 mod registry_access;

@@ -634,7 +634,13 @@ impl Cairn {
         let public_only = !self.is_member_or_admin(actor, &entity).await?;
         let mut projects = self
             .store
-            .list_projects(entity.id, public_only, after_id, first + 1)
+            .list_projects(
+                entity.id,
+                public_only,
+                actor.admin().is_none().then(|| actor.user().id),
+                after_id,
+                first + 1,
+            )
             .await?;
         let has_next_page = projects.len() as i64 > first;
         projects.truncate(first as usize);

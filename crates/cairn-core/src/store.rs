@@ -137,11 +137,14 @@ pub trait ProjectStore: Send + Sync {
         name: &str,
     ) -> StoreResult<Option<Project>>;
     /// One page of an entity's projects in id order, after `after_id`.
-    /// With `public_only`, only projects readable by non-members.
+    /// With `public_only`, only projects readable by non-members. With a
+    /// `viewer`, `RESTRICTED` projects (registries) they have no part in
+    /// are left out.
     async fn list_projects(
         &self,
         entity_id: EntityId,
         public_only: bool,
+        viewer: Option<UserId>,
         after_id: Option<i64>,
         limit: i64,
     ) -> StoreResult<Vec<Project>>;

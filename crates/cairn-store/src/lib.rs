@@ -6,6 +6,20 @@
 //! into domain records. A PostgreSQL backend will sit beside this one,
 //! implementing the same traits with its own `migrations/postgres`.
 
+/// SQL condition on a project `p`: visible to the viewer bound (four times)
+/// after it, unless the project is `RESTRICTED` and the viewer neither
+/// created it nor holds a role in it (directly or through a team). A NULL
+/// viewer sees everything (instance admins). One text for every listing
+/// that must leave hidden registries out.
+macro_rules! restricted_visible_sql {
+    () => {
+        "(? IS NULL OR p.access <> 'RESTRICTED' OR p.created_by = ? \
+          OR EXISTS (SELECT 1 FROM project_members pm WHERE pm.project_id = p.id \
+                     AND (pm.user_id = ? OR pm.team_id IN \
+                          (SELECT m.entity_id FROM memberships m WHERE m.user_id = ?))))"
+    };
+}
+
 mod artifacts;
 mod blobs;
 mod entities;

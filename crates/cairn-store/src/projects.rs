@@ -1,7 +1,7 @@
 //! Projects.
 
 use async_trait::async_trait;
-use cairn_core::model::{EntityId, NewProject, Project};
+use cairn_core::model::{EntityId, NewProject, Project, UserId};
 use cairn_core::store::{ProjectStore, StoreResult};
 
 use crate::rows::{PROJECT_COLUMNS, ProjectRow};
@@ -73,18 +73,24 @@ impl ProjectStore for SqliteStore {
         &self,
         entity_id: EntityId,
         public_only: bool,
+        viewer: Option<UserId>,
         after_id: Option<i64>,
         limit: i64,
     ) -> StoreResult<Vec<Project>> {
         let sql = format!(
             "SELECT {PROJECT_COLUMNS} FROM projects p JOIN entities e ON e.id = p.entity_id \
              WHERE p.entity_id = ? AND p.id > ? AND (? = 0 OR p.access LIKE 'USER\\_%' ESCAPE '\\') \
-             ORDER BY p.id LIMIT ?"
+             AND {} ORDER BY p.id LIMIT ?",
+            restricted_visible_sql!()
         );
         let rows: Vec<ProjectRow> = sqlx::query_as(&sql)
             .bind(entity_id)
             .bind(after_id.unwrap_or(0))
             .bind(public_only)
+            .bind(viewer)
+            .bind(viewer)
+            .bind(viewer)
+            .bind(viewer)
             .bind(limit)
             .fetch_all(&self.pool)
             .await

@@ -17,11 +17,10 @@ use crate::backend;
 /// the viewer (NULL sees all) four times, as `bind_scope!` does. (sqlx numbers
 /// plain `?`s from the first argument whatever `?NNN`s stand before them,
 /// so the viewer cannot be one numbered parameter.)
-const REGISTRY_SCOPE: &str = "p.entity_id = ? AND substr(p.name, 1, 15) = 'wandb-registry-' \
-     AND (? IS NULL OR p.access <> 'RESTRICTED' OR p.created_by = ? \
-          OR EXISTS (SELECT 1 FROM project_members pm WHERE pm.project_id = p.id \
-                     AND (pm.user_id = ? OR pm.team_id IN \
-                          (SELECT m.entity_id FROM memberships m WHERE m.user_id = ?))))";
+const REGISTRY_SCOPE: &str = concat!(
+    "p.entity_id = ? AND substr(p.name, 1, 15) = 'wandb-registry-' AND ",
+    restricted_visible_sql!()
+);
 
 /// Bind [`REGISTRY_SCOPE`]'s parameters.
 macro_rules! bind_scope {

@@ -105,6 +105,19 @@ async fn outsiders_cannot_take_over_or_even_see_a_restricted_registry() {
     )
     .await;
     assert!(hidden["data"]["project"].is_null(), "{hidden}");
+
+    // Nor does any listing of the organization's projects show it.
+    for key in [&outsider, &owner] {
+        let listed = gql(
+            &server,
+            key,
+            "query { models(entityName: \"cairn-org\", first: 100) { edges { node { name } } } }",
+            json!({}),
+        )
+        .await;
+        let shown = listed.to_string().contains("wandb-registry-secret");
+        assert_eq!(shown, key == &owner, "{listed}");
+    }
 }
 
 /// What linking into a registry that does not exist says.

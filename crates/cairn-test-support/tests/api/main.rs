@@ -5,6 +5,7 @@ mod artifact_client;
 mod artifact_filters;
 mod artifact_wire;
 mod auth;
+mod authz_table;
 mod digest_access;
 mod keys;
 mod projects;

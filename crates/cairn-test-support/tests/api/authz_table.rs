@@ -1753,10 +1753,24 @@ fn rows() -> Vec<Row> {
             doc: "mutation($id: ID!, $md5: String!) { createArtifactFiles(input: {artifactFiles: [{artifactID: $id, name: \"f.txt\", md5: $md5}]}) { files { edges { node { uploadUrl } } } } }",
             setup: |fx, _| {
                 fut(async move {
-                    let art = fx.new_artifact(false, &[]).await;
+                    // The bytes are already uploaded in ml/p, so whoever may
+                    // write there stages them as proven (and listed) at once;
+                    // an entry that still awaits its upload is not listed.
                     let bytes = fx.fresh("staged bytes");
-                    Target::new(json!({ "id": art.id, "md5": b64_md5(bytes.as_bytes()) }))
-                        .probe(json!(art.id))
+                    let md5 = b64_md5(bytes.as_bytes());
+                    let holder = fx.new_artifact(false, &[]).await;
+                    let data = fx
+                        .as_owner(
+                            "mutation($id: ID!, $md5: String!) { createArtifactFiles(input: {artifactFiles: [{artifactID: $id, name: \"held.txt\", md5: $md5}]}) { files { edges { node { uploadUrl } } } } }",
+                            json!({ "id": holder.id, "md5": md5 }),
+                        )
+                        .await;
+                    let url = text(
+                        &data["createArtifactFiles"]["files"]["edges"][0]["node"]["uploadUrl"],
+                    );
+                    fx.put(&url, bytes.into_bytes()).await;
+                    let art = fx.new_artifact(false, &[]).await;
+                    Target::new(json!({ "id": art.id, "md5": md5 })).probe(json!(art.id))
                 })
             },
             judge: Effect(|fx, id| {

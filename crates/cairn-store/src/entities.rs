@@ -38,7 +38,7 @@ impl EntityStore for SqliteStore {
         organization_id: i64,
         admin: UserId,
     ) -> StoreResult<Entity> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut tx = self.write_tx().await?;
         let created_at = now();
         let sql = format!(
             "INSERT INTO entities (name, is_team, organization_id, created_at) \

@@ -101,12 +101,28 @@ impl SqliteStore {
         })
     }
 
+    /// A transaction that writes: on the single writer connection, holding
+    /// the write lock from its first statement (`BEGIN IMMEDIATE`). A
+    /// deferred transaction that reads and then writes fails with
+    /// SQLITE_BUSY_SNAPSHOT whenever another connection committed in
+    /// between, and the busy timeout cannot retry that; every transaction
+    /// that writes therefore starts here.
+    pub(crate) async fn write_tx(&self) -> Result<WriteTx, StoreError> {
+        self.writer
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(backend)
+    }
+
     /// Close the pool, checkpointing the WAL.
     pub async fn close(&self) {
         self.writer.close().await;
         self.pool.close().await;
     }
 }
+
+/// A write transaction (see [`SqliteStore::write_tx`]).
+pub(crate) type WriteTx = sqlx::Transaction<'static, sqlx::Sqlite>;
 
 /// Map a driver error to a backend error.
 fn backend(err: impl std::fmt::Display) -> StoreError {

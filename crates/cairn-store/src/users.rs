@@ -10,7 +10,7 @@ use crate::{SqliteStore, backend, conflict_or_backend, now};
 #[async_trait]
 impl UserStore for SqliteStore {
     async fn create_user(&self, user: NewUser, organization_id: i64) -> StoreResult<User> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut tx = self.write_tx().await?;
         let created_at = now();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO users (username, email, name, admin, account_type, created_at) \

@@ -94,7 +94,7 @@ impl RegistryMemberStore for SqliteStore {
         members: &[RegistryMemberRef],
         role: RegistryRole,
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut tx = self.write_tx().await?;
         for member in members {
             let (col, id) = column(*member);
             let sql = format!(
@@ -118,7 +118,7 @@ impl RegistryMemberStore for SqliteStore {
         project_id: i64,
         members: &[RegistryMemberRef],
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut tx = self.write_tx().await?;
         for member in members {
             let (col, id) = column(*member);
             let sql = format!("DELETE FROM project_members WHERE project_id = ? AND {col} = ?");

@@ -39,7 +39,7 @@ use cairn_core::artifact::{
     NewArtifact, StagedFile, StagedState, VersionPage,
 };
 use cairn_core::store::{ArtifactStore, RegistryQuery, StoreError, StoreResult};
-use sqlx::{Sqlite, SqliteConnection, Transaction};
+use sqlx::SqliteConnection;
 
 use crate::{SqliteStore, backend, now};
 use filter::Scope;
@@ -47,17 +47,6 @@ use rows::{
     ARTIFACT_SELECT, ArtifactRow, COLLECTION_SELECT, CollectionRow, EntryRow, MEMBERSHIP_SELECT,
     MembershipRow, TypeRow,
 };
-
-type Tx = Transaction<'static, Sqlite>;
-
-impl SqliteStore {
-    async fn write_tx(&self) -> StoreResult<Tx> {
-        self.writer
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(backend)
-    }
-}
 
 #[async_trait]
 impl ArtifactStore for SqliteStore {

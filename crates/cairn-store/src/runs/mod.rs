@@ -181,7 +181,7 @@ impl RunStore for SqliteStore {
         user_id: UserId,
     ) -> StoreResult<(Run, bool)> {
         let now = now_ms();
-        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let mut tx = self.write_tx().await?;
         // Claim the name first, then set fields the same way for new and
         // existing runs.
         let inserted: Option<i64> = sqlx::query_scalar(
@@ -222,7 +222,7 @@ impl RunStore for SqliteStore {
     }
 
     async fn update_run(&self, id: i64, patch: &RunPatch) -> StoreResult<Option<Run>> {
-        let mut tx = self.writer.begin().await.map_err(backend)?;
+        let mut tx = self.write_tx().await?;
         let project_id: Option<i64> =
             sqlx::query_scalar("SELECT project_id FROM runs WHERE id = ?")
                 .bind(id)

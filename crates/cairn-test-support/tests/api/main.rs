@@ -6,6 +6,7 @@ mod artifact_filters;
 mod artifact_wire;
 mod auth;
 mod authz_table;
+mod concurrent_writes;
 mod digest_access;
 mod keys;
 mod projects;

@@ -514,9 +514,7 @@ impl Cairn {
             .store
             .entity_by_name(entity_name)
             .await?
-            .ok_or_else(|| {
-                CoreError::NotFound(format!("No team or user named {entity_name:?} exists."))
-            })?;
+            .ok_or_else(|| no_entity(entity_name))?;
         let registry = self.is_registry_name(entity.id, name);
         if let Some(access) = access
             && !ACCESS_VALUES.contains(&access)
@@ -535,8 +533,13 @@ impl Cairn {
                 .map(|p| (p, false));
         }
         if !self.is_member_or_admin(actor, &entity).await? {
+            // A team the caller does not belong to is hidden from them
+            // (see `entity`): say what a missing one gets.
+            if entity.is_team {
+                return Err(no_entity(entity_name));
+            }
             return Err(CoreError::PermissionDenied(format!(
-                "You are not a member of {entity_name:?}, so you cannot create or change its projects."
+                "You are not {entity_name:?}, so you cannot create projects in their entity."
             )));
         }
         let created = self
@@ -682,6 +685,11 @@ impl Cairn {
         }
         Ok(entity)
     }
+}
+
+/// The error for an entity that is missing or hidden from the caller.
+fn no_entity(name: &str) -> CoreError {
+    CoreError::NotFound(format!("No team or user named {name:?} exists."))
 }
 
 /// Which member to remove: a joined user, or a pending invitation.

@@ -20,6 +20,14 @@ pub struct ServeArgs {
     /// secret of 40+ letters, digits or underscores). Generated if unset.
     #[arg(long, env = "CAIRN_ADMIN_API_KEY", hide_env_values = true)]
     admin_api_key: Option<String>,
+    /// File holding the key that signs upload and download URLs (32+ bytes,
+    /// surrounding whitespace ignored; e.g. `openssl rand -hex 32 > FILE`),
+    /// for deployments that keep secrets outside the data directory. The
+    /// key itself may instead be given in CAIRN_URL_SIGNING_KEY (environment
+    /// only, so it never shows in the process list). Without either, a key
+    /// generated on first start and stored in the database is used.
+    #[arg(long, env = "CAIRN_URL_SIGNING_KEY_FILE", value_name = "FILE")]
+    url_signing_key_file: Option<PathBuf>,
     /// Seconds without a word from a running run before it is marked
     /// crashed (clients send a heartbeat every 30 s).
     #[arg(long, env = "CAIRN_RUN_TIMEOUT", default_value_t = 300)]
@@ -34,6 +42,7 @@ pub struct ServeArgs {
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let mut config = cairn_server::Config::new(args.data_dir);
     config.admin_api_key = args.admin_api_key;
+    config.url_signing_key = url_signing_key(args.url_signing_key_file.as_deref())?;
     config.run_timeout = std::time::Duration::from_secs(args.run_timeout.max(1));
     config.upload_timeout = std::time::Duration::from_secs(args.upload_timeout.max(1));
     let server = cairn_server::Server::start(&config).await?;
@@ -51,6 +60,30 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     server.serve(listener, shutdown_signal()).await?;
     tracing::info!("cairn stopped");
     Ok(())
+}
+
+/// Environment variable holding the URL-signing key itself.
+const URL_SIGNING_KEY_ENV: &str = "CAIRN_URL_SIGNING_KEY";
+
+/// The operator's URL-signing key, from `--url-signing-key-file` or
+/// `CAIRN_URL_SIGNING_KEY` (not both), validated.
+fn url_signing_key(
+    file: Option<&std::path::Path>,
+) -> anyhow::Result<Option<cairn_server::config::UrlSigningKey>> {
+    use cairn_server::config::UrlSigningKey;
+    let from_env = std::env::var_os(URL_SIGNING_KEY_ENV);
+    match (file, from_env) {
+        (Some(_), Some(_)) => anyhow::bail!(
+            "Give the URL-signing key in --url-signing-key-file (CAIRN_URL_SIGNING_KEY_FILE) or in {URL_SIGNING_KEY_ENV}, not both."
+        ),
+        (Some(path), None) => Ok(Some(UrlSigningKey::from_file(path)?)),
+        (None, Some(key)) => {
+            let key = UrlSigningKey::new(key.as_encoded_bytes())
+                .with_context(|| format!("{URL_SIGNING_KEY_ENV} is not usable"))?;
+            Ok(Some(key))
+        }
+        (None, None) => Ok(None),
+    }
 }
 
 async fn shutdown_signal() {

@@ -1,16 +1,20 @@
 //! Server configuration, parsed once and validated before anything starts.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Everything `cairn server` needs to start.
 #[derive(Clone)]
 pub struct Config {
-    /// Directory for the database and files; created if missing.
+    /// Directory for the database and files; created if missing (0700).
     pub data_dir: PathBuf,
     /// The instance admin's API key to use on first start, instead of a
     /// generated one (`CAIRN_ADMIN_API_KEY`).
     pub admin_api_key: Option<String>,
+    /// The key that signs upload and download URLs, when the operator keeps
+    /// it outside the data directory; otherwise one generated and stored in
+    /// the database on first start is used.
+    pub url_signing_key: Option<UrlSigningKey>,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
     /// How long a running run may stay silent before it is marked crashed.
@@ -26,6 +30,7 @@ impl Config {
         Config {
             data_dir: data_dir.into(),
             admin_api_key: None,
+            url_signing_key: None,
             max_body_bytes: 64 * 1024 * 1024,
             run_timeout: std::time::Duration::from_secs(300),
             upload_timeout: std::time::Duration::from_secs(24 * 60 * 60),
@@ -33,7 +38,7 @@ impl Config {
     }
 }
 
-// Hand-written so the admin key never reaches a log line.
+// Hand-written so the secrets never reach a log line.
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
@@ -42,10 +47,83 @@ impl std::fmt::Debug for Config {
                 "admin_api_key",
                 &self.admin_api_key.as_ref().map(|_| "<redacted>"),
             )
+            .field("url_signing_key", &self.url_signing_key)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("run_timeout", &self.run_timeout)
             .field("upload_timeout", &self.upload_timeout)
             .finish()
+    }
+}
+
+/// A URL-signing key supplied by the operator: at least
+/// [`UrlSigningKey::MIN_BYTES`] bytes, used as given (after trimming
+/// surrounding whitespace, such as the newline `openssl rand -hex 32 > key`
+/// leaves).
+#[derive(Clone)]
+pub struct UrlSigningKey(Vec<u8>);
+
+/// A configuration value that cannot be used, with a message for the
+/// operator.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(String);
+
+impl UrlSigningKey {
+    /// Shortest key accepted: as long as the HMAC-SHA256 output, and as long
+    /// as the key the server generates for itself.
+    pub const MIN_BYTES: usize = 32;
+
+    /// A key from its bytes.
+    pub fn new(key: impl AsRef<[u8]>) -> Result<Self, ConfigError> {
+        Self::validated(key.as_ref(), "")
+    }
+
+    /// A key read from a file. Warns when the file is readable by other
+    /// accounts.
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let bytes = std::fs::read(path).map_err(|e| {
+            ConfigError(format!(
+                "Cannot read the URL-signing key file {}: {e}.",
+                path.display()
+            ))
+        })?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            if let Ok(meta) = std::fs::metadata(path)
+                && meta.permissions().mode() & 0o077 != 0
+            {
+                tracing::warn!(
+                    path = %path.display(),
+                    mode = format!("{:o}", meta.permissions().mode() & 0o777),
+                    "the URL-signing key file is readable by other accounts; chmod 600 it"
+                );
+            }
+        }
+        Self::validated(&bytes, &format!(" in {}", path.display()))
+    }
+
+    fn validated(key: &[u8], source: &str) -> Result<Self, ConfigError> {
+        let key = key.trim_ascii();
+        if key.len() < Self::MIN_BYTES {
+            return Err(ConfigError(format!(
+                "The URL-signing key{source} is {} bytes; it must be at least {} (make one with `openssl rand -hex 32`).",
+                key.len(),
+                Self::MIN_BYTES
+            )));
+        }
+        Ok(UrlSigningKey(key.to_vec()))
+    }
+
+    /// The key's bytes.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for UrlSigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UrlSigningKey(<redacted>)")
     }
 }
 

@@ -28,10 +28,10 @@ pub struct Server {
 }
 
 impl Server {
-    /// Open the data directory (creating it), migrate, and on an empty
-    /// instance create the admin user.
+    /// Open the data directory (creating it, private to this account),
+    /// migrate, and on an empty instance create the admin user.
     pub async fn start(config: &Config) -> Result<Self, StartError> {
-        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+        cairn_store::ensure_private_dir(&config.data_dir).map_err(|e| {
             start_error(
                 &format!("cannot create data directory {}", config.data_dir.display()),
                 e,
@@ -53,12 +53,16 @@ impl Server {
         let blobs = LocalBlobs::open(config.data_dir.join("blobs"))
             .await
             .map_err(|e| start_error("cannot create the blob directory", e))?;
-        let signer = UrlSigner::new(
-            cairn
-                .url_signing_key()
-                .await
-                .map_err(|e| start_error("cannot read the URL-signing key", e))?,
-        );
+        let signer = match &config.url_signing_key {
+            // The operator's key; the one stored in the database stays unused.
+            Some(key) => UrlSigner::new(key.bytes().to_vec()),
+            None => UrlSigner::new(
+                cairn
+                    .url_signing_key()
+                    .await
+                    .map_err(|e| start_error("cannot read the URL-signing key", e))?,
+            ),
+        };
         let cas = crate::cas::ContentStore::new(blobs.clone());
         Ok(Server {
             state: AppState {

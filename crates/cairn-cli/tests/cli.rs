@@ -392,3 +392,14 @@ async fn the_server_refuses_short_or_doubly_given_url_signing_keys() {
     let err = server_refusal(&["--url-signing-key-file", "/nonexistent/key"], &[]).await;
     assert!(err.contains("/nonexistent/key"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_server_refuses_a_predictable_admin_key_without_printing_it() {
+    let weak = format!("p-{}", "a".repeat(40));
+    let err = server_refusal(&[], &[("CAIRN_ADMIN_API_KEY", &weak)]).await;
+    assert!(
+        err.contains("CAIRN_ADMIN_API_KEY") && err.contains("openssl rand"),
+        "{err}"
+    );
+    assert!(!err.contains(&weak), "the key is never printed: {err}");
+}

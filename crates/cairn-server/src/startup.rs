@@ -6,7 +6,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use cairn_core::Cairn;
+use cairn_core::{Cairn, CoreError, apikey};
 use cairn_store::{LocalBlobs, SqliteStore};
 use tokio::net::TcpListener;
 
@@ -46,9 +46,18 @@ impl Server {
         let bootstrap = cairn
             .bootstrap(config.admin_api_key.as_deref())
             .await
-            .map_err(|e| start_error("cannot create the admin user", e))?;
-        if let Some(b) = &bootstrap {
-            tracing::info!(username = %b.admin.username, "created the instance admin");
+            .map_err(|e| match e {
+                CoreError::InvalidInput(why) => StartError(format!(
+                    "CAIRN_ADMIN_API_KEY (--admin-api-key) cannot be used: {why} Or leave it unset: the server then generates a key and prints it once."
+                )),
+                other => start_error("cannot create the admin user", other),
+            })?;
+        match (&bootstrap, config.admin_api_key.as_deref()) {
+            (Some(b), _) => {
+                tracing::info!(username = %b.admin.username, "created the instance admin");
+            }
+            (None, Some(key)) => check_unused_admin_key(&cairn, key).await?,
+            (None, None) => {}
         }
         let blobs = LocalBlobs::open(config.data_dir.join("blobs"))
             .await
@@ -112,6 +121,31 @@ impl Server {
         upload_sweep.abort();
         self.store.close().await;
         Ok(())
+    }
+}
+
+/// `CAIRN_ADMIN_API_KEY` on an instance that already has users is not
+/// used (only the first start creates the admin). Say so, unless it is one
+/// of the instance's keys anyway; and if it is, but would not pass today's
+/// check on chosen keys, say that it should be replaced. The key itself is
+/// never logged.
+async fn check_unused_admin_key(cairn: &Cairn, key: &str) -> Result<(), StartError> {
+    match cairn.authenticate(key).await {
+        Ok(_) => {
+            if let Err(why) = apikey::check_chosen(key) {
+                tracing::warn!(
+                    "CAIRN_ADMIN_API_KEY is a working key of this instance, but a weak one: {why} Create a new key and delete this one."
+                );
+            }
+            Ok(())
+        }
+        Err(CoreError::Unauthenticated(_)) => {
+            tracing::warn!(
+                "CAIRN_ADMIN_API_KEY is ignored: this instance already has users and the key is not one of theirs. Only the first start of an empty instance uses it; manage keys with `cairn key`."
+            );
+            Ok(())
+        }
+        Err(e) => Err(start_error("cannot check CAIRN_ADMIN_API_KEY", e)),
     }
 }
 

@@ -8,8 +8,9 @@ use std::path::{Path, PathBuf};
 use cairn_client::Api;
 use tempfile::TempDir;
 
-/// The admin key every test server is created with.
-pub const ADMIN_KEY: &str = "admin-test_key_0123456789_0123456789_0123456789";
+/// The admin key every test server is created with: fixed, and random
+/// enough for the server's check on chosen keys.
+pub const ADMIN_KEY: &str = "admin-xApEXD6xzZ7PmM6L2G5hTTXzMIJ3oVxOVWqf2PF2kGmF";
 
 /// A running server; stopped when dropped.
 pub struct TestServer {

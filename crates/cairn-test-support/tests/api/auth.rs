@@ -1,5 +1,5 @@
 use cairn_client::Error;
-use cairn_test_support::TestServer;
+use cairn_test_support::{ADMIN_KEY, TestServer};
 
 #[tokio::test]
 async fn admin_is_bootstrapped_and_is_the_viewer() {
@@ -86,4 +86,57 @@ async fn health_endpoints_answer() {
             .status();
         assert_eq!(status, 200, "{path}");
     }
+}
+
+/// POST `{ viewer }` with `key`; returns (status, Retry-After, body).
+async fn viewer_with(server: &TestServer, key: &str) -> (u16, Option<String>, serde_json::Value) {
+    let resp = reqwest::Client::new()
+        .post(format!("{}/graphql", server.base_url))
+        .basic_auth("api", Some(key))
+        .json(&serde_json::json!({"query": "{ viewer { username } }"}))
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let retry_after = resp
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_string());
+    (status, retry_after, resp.json().await.unwrap_or_default())
+}
+
+// Regression: `CAIRN_ADMIN_API_KEY=p-aaaa…` was accepted.
+#[tokio::test]
+async fn a_predictable_admin_key_stops_the_first_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = cairn_server::Config::new(dir.path().join("data"));
+    config.admin_api_key = Some(format!("p-{}", "a".repeat(40)));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let err = match cairn_server::serve(listener, &config).await {
+        Ok(_) => panic!("a server with a predictable admin key started"),
+        Err(e) => e.to_string(),
+    };
+    assert!(err.contains("CAIRN_ADMIN_API_KEY"), "{err}");
+    assert!(err.contains("openssl rand"), "says how to make one: {err}");
+    assert!(
+        !err.contains(&"a".repeat(40)),
+        "never echoes the key: {err}"
+    );
+}
+
+#[tokio::test]
+async fn a_different_admin_key_on_a_later_start_is_ignored_not_fatal() {
+    let temp = tempfile::tempdir().unwrap();
+    let data = temp.path().join("data");
+    drop(TestServer::start_in(&data, |_| {}).await);
+    // Even a key that would be refused on a first start: an upgrade must not
+    // stop an instance that was bootstrapped with a weak key.
+    let later = TestServer::start_in(&data, |c| {
+        c.admin_api_key = Some(format!("p-{}", "a".repeat(40)));
+    })
+    .await;
+    let (status, _, _) = viewer_with(&later, ADMIN_KEY).await;
+    assert_eq!(status, 200);
+    let (status, _, _) = viewer_with(&later, &format!("p-{}", "a".repeat(40))).await;
+    assert_eq!(status, 401);
 }

@@ -28,6 +28,11 @@ pub struct ServeArgs {
     /// generated on first start and stored in the database is used.
     #[arg(long, env = "CAIRN_URL_SIGNING_KEY_FILE", value_name = "FILE")]
     url_signing_key_file: Option<PathBuf>,
+    /// Failed key checks allowed per client address per minute; further
+    /// failures from that address get 429 until the minute is over (valid
+    /// keys always work). 0 turns the limit off.
+    #[arg(long, env = "CAIRN_AUTH_FAILURE_LIMIT", default_value_t = cairn_server::config::DEFAULT_AUTH_FAILURE_LIMIT)]
+    auth_failure_limit: u32,
     /// Seconds without a word from a running run before it is marked
     /// crashed (clients send a heartbeat every 30 s).
     #[arg(long, env = "CAIRN_RUN_TIMEOUT", default_value_t = 300)]
@@ -43,6 +48,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let mut config = cairn_server::Config::new(args.data_dir);
     config.admin_api_key = args.admin_api_key;
     config.url_signing_key = url_signing_key(args.url_signing_key_file.as_deref())?;
+    config.auth_failure_limit = args.auth_failure_limit;
     config.run_timeout = std::time::Duration::from_secs(args.run_timeout.max(1));
     config.upload_timeout = std::time::Duration::from_secs(args.upload_timeout.max(1));
     let server = cairn_server::Server::start(&config).await?;

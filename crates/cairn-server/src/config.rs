@@ -17,12 +17,20 @@ pub struct Config {
     pub url_signing_key: Option<UrlSigningKey>,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
+    /// Failed key checks allowed per client address per minute before
+    /// further failures are answered with 429; 0 for no limit.
+    pub auth_failure_limit: u32,
     /// How long a running run may stay silent before it is marked crashed.
     pub run_timeout: std::time::Duration,
     /// How long an artifact may stay pending and untouched before its
     /// upload counts as abandoned and is deleted (with blobs only it used).
     pub upload_timeout: std::time::Duration,
 }
+
+/// Default [`Config::auth_failure_limit`]: one failed key check a second,
+/// sustained, is far more than a person mistyping and far less than a
+/// guessing attack needs.
+pub const DEFAULT_AUTH_FAILURE_LIMIT: u32 = 60;
 
 impl Config {
     /// Defaults for a data directory.
@@ -32,6 +40,7 @@ impl Config {
             admin_api_key: None,
             url_signing_key: None,
             max_body_bytes: 64 * 1024 * 1024,
+            auth_failure_limit: DEFAULT_AUTH_FAILURE_LIMIT,
             run_timeout: std::time::Duration::from_secs(300),
             upload_timeout: std::time::Duration::from_secs(24 * 60 * 60),
         }
@@ -49,6 +58,7 @@ impl std::fmt::Debug for Config {
             )
             .field("url_signing_key", &self.url_signing_key)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("auth_failure_limit", &self.auth_failure_limit)
             .field("run_timeout", &self.run_timeout)
             .field("upload_timeout", &self.upload_timeout)
             .finish()

@@ -10,6 +10,7 @@ use cairn_core::{Cairn, CoreError, apikey};
 use cairn_store::{LocalBlobs, SqliteStore};
 use tokio::net::TcpListener;
 
+use crate::auth_limit::AuthFailureLimiter;
 use crate::config::Config;
 use crate::graphql;
 use crate::router::{AppState, router};
@@ -80,6 +81,7 @@ impl Server {
                 cairn,
                 blobs,
                 signer,
+                auth_failures: AuthFailureLimiter::new(config.auth_failure_limit),
             },
             store,
             max_body_bytes: config.max_body_bytes,
@@ -114,9 +116,13 @@ impl Server {
                 tracing::debug!(error = %e, "TCP_NODELAY not set");
             }
         });
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        // The peer address is what failed authentications are counted by.
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await?;
         crash_watch.abort();
         upload_sweep.abort();
         self.store.close().await;

@@ -2,6 +2,10 @@
 //! directory, and a `cairn_client::Api` signed in as its admin.
 //!
 //! Every test gets its own server and database, so tests run in parallel.
+//! Servers keep the production defaults, including the limit on failed
+//! authentications (every test client is 127.0.0.1); a test that fails more
+//! key checks than that on one server raises `auth_failure_limit` through
+//! [`TestServer::start_with`].
 
 use std::path::{Path, PathBuf};
 

@@ -33,6 +33,11 @@ pub struct ServeArgs {
     /// keys always work). 0 turns the limit off.
     #[arg(long, env = "CAIRN_AUTH_FAILURE_LIMIT", default_value_t = cairn_server::config::DEFAULT_AUTH_FAILURE_LIMIT)]
     auth_failure_limit: u32,
+    /// Largest run file (a file the client saves with the run, such as a
+    /// checkpoint from `run.save`), in bytes; larger uploads get 413. 0 for
+    /// no limit.
+    #[arg(long = "max-run-file-size", env = "CAIRN_MAX_RUN_FILE_SIZE", value_name = "BYTES", default_value_t = cairn_server::config::DEFAULT_MAX_RUN_FILE_BYTES)]
+    max_run_file_bytes: u64,
     /// Seconds without a word from a running run before it is marked
     /// crashed (clients send a heartbeat every 30 s).
     #[arg(long, env = "CAIRN_RUN_TIMEOUT", default_value_t = 300)]
@@ -49,6 +54,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     config.admin_api_key = args.admin_api_key;
     config.url_signing_key = url_signing_key(args.url_signing_key_file.as_deref())?;
     config.auth_failure_limit = args.auth_failure_limit;
+    config.max_run_file_bytes = args.max_run_file_bytes;
     config.run_timeout = std::time::Duration::from_secs(args.run_timeout.max(1));
     config.upload_timeout = std::time::Duration::from_secs(args.upload_timeout.max(1));
     let server = cairn_server::Server::start(&config).await?;

@@ -15,8 +15,12 @@ pub struct Config {
     /// it outside the data directory; otherwise one generated and stored in
     /// the database on first start is used.
     pub url_signing_key: Option<UrlSigningKey>,
-    /// Largest accepted request body, in bytes.
+    /// Largest accepted request body, in bytes, for requests read whole
+    /// (GraphQL, file_stream, manifests). Run files and artifact files
+    /// stream to disk and have their own limits.
     pub max_body_bytes: usize,
+    /// Largest run file (a `PUT /files/…` upload), in bytes; 0 for no limit.
+    pub max_run_file_bytes: u64,
     /// Failed key checks allowed per client address per minute before
     /// further failures are answered with 429; 0 for no limit.
     pub auth_failure_limit: u32,
@@ -26,6 +30,11 @@ pub struct Config {
     /// upload counts as abandoned and is deleted (with blobs only it used).
     pub upload_timeout: std::time::Duration,
 }
+
+/// Default [`Config::max_run_file_bytes`]: 10 GiB. Run files include model
+/// checkpoints saved with `run.save`, so the limit is generous; it bounds
+/// what one request can put on disk, not what a project may hold.
+pub const DEFAULT_MAX_RUN_FILE_BYTES: u64 = 10 << 30;
 
 /// Default [`Config::auth_failure_limit`]: one failed key check a second,
 /// sustained, is far more than a person mistyping and far less than a
@@ -40,6 +49,7 @@ impl Config {
             admin_api_key: None,
             url_signing_key: None,
             max_body_bytes: 64 * 1024 * 1024,
+            max_run_file_bytes: DEFAULT_MAX_RUN_FILE_BYTES,
             auth_failure_limit: DEFAULT_AUTH_FAILURE_LIMIT,
             run_timeout: std::time::Duration::from_secs(300),
             upload_timeout: std::time::Duration::from_secs(24 * 60 * 60),
@@ -58,6 +68,7 @@ impl std::fmt::Debug for Config {
             )
             .field("url_signing_key", &self.url_signing_key)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("max_run_file_bytes", &self.max_run_file_bytes)
             .field("auth_failure_limit", &self.auth_failure_limit)
             .field("run_timeout", &self.run_timeout)
             .field("upload_timeout", &self.upload_timeout)

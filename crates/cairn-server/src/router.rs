@@ -42,6 +42,8 @@ pub struct AppState {
     pub cas: ContentStore,
     /// Failed authentications per client address (see `auth_limit.rs`).
     pub auth_failures: AuthFailureLimiter,
+    /// Largest run file, in bytes; 0 for no limit (see `run_files.rs`).
+    pub max_run_file_bytes: u64,
 }
 
 /// Build the router.
@@ -60,6 +62,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
             "/cairn/v1/runs/{entity}/{project}/{run}/history",
             get(history_export::export),
         )
+        // Run files stream to disk, under their own size limit.
         .route(
             "/files/{entity}/{project}/{run}/{*name}",
             put(run_files::upload).get(run_files::download),

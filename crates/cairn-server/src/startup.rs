@@ -82,6 +82,7 @@ impl Server {
                 blobs,
                 signer,
                 auth_failures: AuthFailureLimiter::new(config.auth_failure_limit),
+                max_run_file_bytes: config.max_run_file_bytes,
             },
             store,
             max_body_bytes: config.max_body_bytes,

@@ -17,7 +17,9 @@ pub struct ServeArgs {
     #[arg(long, env = "CAIRN_DATA_DIR", default_value = "./cairn-data")]
     data_dir: PathBuf,
     /// API key for the instance admin on first start (PREFIX-SECRET, with a
-    /// secret of 40+ letters, digits or underscores). Generated if unset.
+    /// secret of 40+ letters, digits or underscores that must look random,
+    /// e.g. admin-$(openssl rand -hex 32)). Generated if unset. Ignored,
+    /// with a warning, once the instance has users.
     #[arg(long, env = "CAIRN_ADMIN_API_KEY", hide_env_values = true)]
     admin_api_key: Option<String>,
     /// File holding the key that signs upload and download URLs (32+ bytes,

@@ -9,7 +9,8 @@ pub struct Config {
     /// Directory for the database and files; created if missing (0700).
     pub data_dir: PathBuf,
     /// The instance admin's API key to use on first start, instead of a
-    /// generated one (`CAIRN_ADMIN_API_KEY`).
+    /// generated one (`CAIRN_ADMIN_API_KEY`); its secret must pass
+    /// `cairn_core::apikey::check_chosen`.
     pub admin_api_key: Option<String>,
     /// The key that signs upload and download URLs, when the operator keeps
     /// it outside the data directory; otherwise one generated and stored in

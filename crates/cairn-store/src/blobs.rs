@@ -1,11 +1,11 @@
 //! The local blob store: file bytes under `<data dir>/blobs`.
 //!
 //! Every directory and file here is private to the server's account (0700
-//! and 0600, see `private.rs`). Writes go to a temporary file that is fsynced and then renamed into
-//! place, so a reader never sees half a file and a crash leaves either the
-//! old bytes or the new ones. Keys are relative paths built by the server
-//! from validated names; [`LocalBlobs`] checks them again so that no key
-//! can step outside the store.
+//! and 0600, see `private.rs`). Writes go to a temporary file that is
+//! fsynced and then renamed into place, so a reader never sees half a file
+//! and a crash leaves either the old bytes or the new ones. Keys are
+//! relative paths built by the server from validated names; [`LocalBlobs`]
+//! checks them again so that no key can step outside the store.
 
 use std::io;
 use std::path::{Component, Path, PathBuf};

@@ -17,9 +17,29 @@ pub struct ServeArgs {
     #[arg(long, env = "CAIRN_DATA_DIR", default_value = "./cairn-data")]
     data_dir: PathBuf,
     /// API key for the instance admin on first start (PREFIX-SECRET, with a
-    /// secret of 40+ letters, digits or underscores). Generated if unset.
+    /// secret of 40+ letters, digits or underscores that must look random,
+    /// e.g. admin-$(openssl rand -hex 32)). Generated if unset. Ignored,
+    /// with a warning, once the instance has users.
     #[arg(long, env = "CAIRN_ADMIN_API_KEY", hide_env_values = true)]
     admin_api_key: Option<String>,
+    /// File holding the key that signs upload and download URLs (32+ bytes,
+    /// surrounding whitespace ignored; e.g. `openssl rand -hex 32 > FILE`),
+    /// for deployments that keep secrets outside the data directory. The
+    /// key itself may instead be given in CAIRN_URL_SIGNING_KEY (environment
+    /// only, so it never shows in the process list). Without either, a key
+    /// generated on first start and stored in the database is used.
+    #[arg(long, env = "CAIRN_URL_SIGNING_KEY_FILE", value_name = "FILE")]
+    url_signing_key_file: Option<PathBuf>,
+    /// Failed key checks allowed per client address per minute; further
+    /// failures from that address get 429 until the minute is over (valid
+    /// keys always work). 0 turns the limit off.
+    #[arg(long, env = "CAIRN_AUTH_FAILURE_LIMIT", default_value_t = cairn_server::config::DEFAULT_AUTH_FAILURE_LIMIT)]
+    auth_failure_limit: u32,
+    /// Largest run file (a file the client saves with the run, such as a
+    /// checkpoint from `run.save`), in bytes; larger uploads get 413. 0 for
+    /// no limit.
+    #[arg(long = "max-run-file-size", env = "CAIRN_MAX_RUN_FILE_SIZE", value_name = "BYTES", default_value_t = cairn_server::config::DEFAULT_MAX_RUN_FILE_BYTES)]
+    max_run_file_bytes: u64,
     /// Seconds without a word from a running run before it is marked
     /// crashed (clients send a heartbeat every 30 s).
     #[arg(long, env = "CAIRN_RUN_TIMEOUT", default_value_t = 300)]
@@ -34,6 +54,9 @@ pub struct ServeArgs {
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let mut config = cairn_server::Config::new(args.data_dir);
     config.admin_api_key = args.admin_api_key;
+    config.url_signing_key = url_signing_key(args.url_signing_key_file.as_deref())?;
+    config.auth_failure_limit = args.auth_failure_limit;
+    config.max_run_file_bytes = args.max_run_file_bytes;
     config.run_timeout = std::time::Duration::from_secs(args.run_timeout.max(1));
     config.upload_timeout = std::time::Duration::from_secs(args.upload_timeout.max(1));
     let server = cairn_server::Server::start(&config).await?;
@@ -51,6 +74,30 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     server.serve(listener, shutdown_signal()).await?;
     tracing::info!("cairn stopped");
     Ok(())
+}
+
+/// Environment variable holding the URL-signing key itself.
+const URL_SIGNING_KEY_ENV: &str = "CAIRN_URL_SIGNING_KEY";
+
+/// The operator's URL-signing key, from `--url-signing-key-file` or
+/// `CAIRN_URL_SIGNING_KEY` (not both), validated.
+fn url_signing_key(
+    file: Option<&std::path::Path>,
+) -> anyhow::Result<Option<cairn_server::config::UrlSigningKey>> {
+    use cairn_server::config::UrlSigningKey;
+    let from_env = std::env::var_os(URL_SIGNING_KEY_ENV);
+    match (file, from_env) {
+        (Some(_), Some(_)) => anyhow::bail!(
+            "Give the URL-signing key in --url-signing-key-file (CAIRN_URL_SIGNING_KEY_FILE) or in {URL_SIGNING_KEY_ENV}, not both."
+        ),
+        (Some(path), None) => Ok(Some(UrlSigningKey::from_file(path)?)),
+        (None, Some(key)) => {
+            let key = UrlSigningKey::new(key.as_encoded_bytes())
+                .with_context(|| format!("{URL_SIGNING_KEY_ENV} is not usable"))?;
+            Ok(Some(key))
+        }
+        (None, None) => Ok(None),
+    }
 }
 
 async fn shutdown_signal() {

@@ -342,3 +342,64 @@ async fn artifacts_through_the_cli() {
         assert!(help.contains("Usage"), "{help}");
     }
 }
+
+/// Run `cairn server` on a fresh data directory with `args` and `env`,
+/// expecting it to refuse to start; returns its stderr. Killed after 30 s
+/// if it starts after all.
+async fn server_refusal(args: &[&str], env: &[(&str, &str)]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_cairn"));
+    command
+        .args(["server", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path().join("data"))
+        .args(args)
+        .env_remove("CAIRN_ADMIN_API_KEY")
+        .env_remove("CAIRN_URL_SIGNING_KEY")
+        .env_remove("CAIRN_URL_SIGNING_KEY_FILE")
+        .kill_on_drop(true);
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let out = tokio::time::timeout(std::time::Duration::from_secs(30), command.output())
+        .await
+        .expect("the server refused to start instead of serving")
+        .unwrap();
+    assert!(!out.status.success());
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_server_refuses_short_or_doubly_given_url_signing_keys() {
+    let short = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(short.path(), "too-short\n").unwrap();
+    let path = short.path().to_str().unwrap();
+    let err = server_refusal(&["--url-signing-key-file", path], &[]).await;
+    assert!(
+        err.contains("9 bytes") && err.contains("at least 32"),
+        "{err}"
+    );
+    let err = server_refusal(&[], &[("CAIRN_URL_SIGNING_KEY", "too-short")]).await;
+    assert!(
+        err.contains("CAIRN_URL_SIGNING_KEY") && err.contains("at least 32"),
+        "{err}"
+    );
+    let err = server_refusal(
+        &["--url-signing-key-file", path],
+        &[("CAIRN_URL_SIGNING_KEY", &"k".repeat(40))],
+    )
+    .await;
+    assert!(err.contains("not both"), "{err}");
+    let err = server_refusal(&["--url-signing-key-file", "/nonexistent/key"], &[]).await;
+    assert!(err.contains("/nonexistent/key"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_server_refuses_a_predictable_admin_key_without_printing_it() {
+    let weak = format!("p-{}", "a".repeat(40));
+    let err = server_refusal(&[], &[("CAIRN_ADMIN_API_KEY", &weak)]).await;
+    assert!(
+        err.contains("CAIRN_ADMIN_API_KEY") && err.contains("openssl rand"),
+        "{err}"
+    );
+    assert!(!err.contains(&weak), "the key is never printed: {err}");
+}

@@ -7,6 +7,13 @@
 //! listings show and what `delete_api_key(name)` takes. Only the SHA-256 of
 //! the whole key is stored; with 256 bits of randomness in the secret a fast
 //! hash is enough (there is nothing to brute-force), and lookups stay O(1).
+//!
+//! That reasoning holds only for random secrets, so a key the operator
+//! chooses (the bootstrap admin key) must also pass [`check_chosen`]: a
+//! cheap estimate that refuses placeholders and patterns such as
+//! `admin-aaaa…` or `admin-0123456789…0123456789`. It cannot tell a
+//! memorable phrase from a random string; it is a guard against obvious
+//! mistakes, and the advice it gives is to generate the secret.
 
 use base64::Engine;
 use sha2::{Digest, Sha256};
@@ -15,6 +22,16 @@ use crate::error::CoreError;
 
 /// Minimum length of the secret part, as the official client requires.
 pub const MIN_SECRET_LEN: usize = 40;
+
+/// Estimated bits of randomness a chosen secret must show (see
+/// [`estimated_bits`]). A generated secret has 256; 40 random hex digits,
+/// the weakest random secret of an accepted length, have 160.
+pub const MIN_SECRET_BITS: f64 = 128.0;
+
+/// A chosen secret may not contain the same run of this many characters
+/// twice. Random secrets almost never do (40 random hex digits: about one
+/// in ten million), patterns and repeated words do.
+pub const MAX_REPEAT: usize = 8;
 
 /// A freshly generated key: show `secret` to its owner once, store the rest.
 pub struct GeneratedKey {
@@ -90,6 +107,56 @@ pub fn parse(key: &str) -> Result<&str, CoreError> {
     Ok(name)
 }
 
+/// An estimate of the randomness in `secret`, in bits: the Shannon entropy
+/// of its character distribution, with the Miller–Madow correction for
+/// short samples (a random string of 40 hex digits rarely shows all 16
+/// digits equally often, and plain Shannon entropy would count that
+/// against it), times its length. It ignores character order, so
+/// [`check_chosen`] also looks for repeated stretches.
+pub fn estimated_bits(secret: &str) -> f64 {
+    let mut counts = std::collections::HashMap::new();
+    for c in secret.chars() {
+        *counts.entry(c).or_insert(0usize) += 1;
+    }
+    let n = secret.chars().count() as f64;
+    if n == 0.0 {
+        return 0.0;
+    }
+    let shannon: f64 = counts
+        .values()
+        .map(|&count| {
+            let p = count as f64 / n;
+            -p * p.log2()
+        })
+        .sum();
+    let correction = (counts.len() as f64 - 1.0) / (2.0 * n * std::f64::consts::LN_2);
+    (shannon + correction) * n
+}
+
+/// Check that a key someone chose (rather than [`generate`]d) has a secret
+/// that looks random: at least [`MIN_SECRET_BITS`] by [`estimated_bits`],
+/// and no stretch of [`MAX_REPEAT`] characters that occurs twice. The error
+/// says how to generate one and never quotes the key.
+pub fn check_chosen(key: &str) -> Result<(), CoreError> {
+    parse(key)?;
+    let secret = key.split_once('-').map_or("", |(_, s)| s);
+    let advice = "Use a random secret, e.g. 64 hex digits from `openssl rand -hex 32`.";
+    let bits = estimated_bits(secret);
+    if bits < MIN_SECRET_BITS {
+        return Err(CoreError::InvalidInput(format!(
+            "The API key's secret (after the first dash) does not look random: it shows about {bits:.0} bits of randomness and {MIN_SECRET_BITS:.0} are needed. {advice}"
+        )));
+    }
+    let bytes = secret.as_bytes();
+    let mut seen = std::collections::HashSet::new();
+    if bytes.windows(MAX_REPEAT).any(|w| !seen.insert(w)) {
+        return Err(CoreError::InvalidInput(format!(
+            "The API key's secret (after the first dash) does not look random: it repeats a stretch of {MAX_REPEAT} characters. {advice}"
+        )));
+    }
+    Ok(())
+}
+
 /// Hex SHA-256 of a key, the form keys are stored and looked up in.
 pub fn hash(key: &str) -> String {
     hex(&Sha256::digest(key.as_bytes()))
@@ -111,6 +178,56 @@ mod tests {
         assert_eq!(parse(&a.secret).unwrap(), a.name);
         assert_eq!(a.hash, hash(&a.secret));
         assert!(!format!("{a:?}").contains(&a.secret));
+    }
+
+    #[test]
+    fn generated_and_random_looking_chosen_keys_pass_the_strength_check() {
+        for _ in 0..100 {
+            check_chosen(&generate().unwrap().secret).unwrap();
+        }
+        // 40 random hex digits (`openssl rand -hex 20`), the weakest random
+        // shape of an accepted length.
+        check_chosen("admin-dcb84f3c89c045a3ea2009bbb5972be7ce558987").unwrap();
+        check_chosen("admin-251ff7c8165e409d201f53d92d6731e475c7a458").unwrap();
+        // The keys of the test harness and the Python end-to-end suite.
+        check_chosen("admin-xApEXD6xzZ7PmM6L2G5hTTXzMIJ3oVxOVWqf2PF2kGmF").unwrap();
+        check_chosen("admin-b7eJDUaF7hEarVSYMyBOqlm6qEDqRWy67J8SUT0FpVJI").unwrap();
+    }
+
+    #[test]
+    fn placeholder_and_patterned_chosen_keys_are_refused_without_quoting_them() {
+        for weak in [
+            format!("p-{}", "a".repeat(40)),
+            format!("admin-{}", "k".repeat(44)),
+            format!("admin-{}", "ab".repeat(20)),
+            format!("admin-{}", "0123456789".repeat(4)),
+            "admin-test_key_0123456789_0123456789_0123456789".to_string(),
+            format!("admin-{}", "changeme_".repeat(5)),
+        ] {
+            let err = check_chosen(&weak).unwrap_err().to_string();
+            assert!(err.contains("openssl rand -hex 32"), "{weak}: {err}");
+            let secret = weak.split_once('-').unwrap().1;
+            assert!(!err.contains(secret), "{err}");
+        }
+        // Malformed keys fail the shape check first.
+        assert!(check_chosen("admin-short").is_err());
+    }
+
+    #[test]
+    fn the_estimate_counts_characters_and_their_spread() {
+        assert_eq!(estimated_bits(""), 0.0);
+        assert_eq!(estimated_bits(&"a".repeat(40)), 0.0);
+        // Two symbols, equally often: a bit each, plus a small correction.
+        let two = estimated_bits(&"ab".repeat(20));
+        assert!((40.0..41.0).contains(&two), "{two}");
+        // 64 distinct characters once each: 6 bits each, plus correction.
+        let all: String = ('A'..='Z')
+            .chain('a'..='z')
+            .chain('0'..='9')
+            .chain(['_', '.'])
+            .collect();
+        let bits = estimated_bits(&all);
+        assert!((6.0 * 64.0..6.0 * 64.0 + 50.0).contains(&bits), "{bits}");
     }
 
     #[test]

@@ -97,13 +97,17 @@ impl Cairn {
     }
 
     /// On an instance with no users, create the instance admin `admin` with
-    /// `admin_key` (validated) or a generated key. `None` if users exist.
+    /// `admin_key` (which must look random, see [`apikey::check_chosen`]) or
+    /// a generated key. `None` if users exist.
     pub async fn bootstrap(&self, admin_key: Option<&str>) -> CoreResult<Option<Bootstrap>> {
         if self.store.any_user().await? {
             return Ok(None);
         }
         let supplied = match admin_key {
-            Some(key) => Some((apikey::parse(key)?.to_string(), key.to_string())),
+            Some(key) => {
+                apikey::check_chosen(key)?;
+                Some((apikey::parse(key)?.to_string(), key.to_string()))
+            }
             None => None,
         };
         let admin = self

@@ -1,18 +1,30 @@
 //! Server configuration, parsed once and validated before anything starts.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Everything `cairn server` needs to start.
 #[derive(Clone)]
 pub struct Config {
-    /// Directory for the database and files; created if missing.
+    /// Directory for the database and files; created if missing (0700).
     pub data_dir: PathBuf,
     /// The instance admin's API key to use on first start, instead of a
-    /// generated one (`CAIRN_ADMIN_API_KEY`).
+    /// generated one (`CAIRN_ADMIN_API_KEY`); its secret must pass
+    /// `cairn_core::apikey::check_chosen`.
     pub admin_api_key: Option<String>,
-    /// Largest accepted request body, in bytes.
+    /// The key that signs upload and download URLs, when the operator keeps
+    /// it outside the data directory; otherwise one generated and stored in
+    /// the database on first start is used.
+    pub url_signing_key: Option<UrlSigningKey>,
+    /// Largest accepted request body, in bytes, for requests read whole
+    /// (GraphQL, file_stream, manifests). Run files and artifact files
+    /// stream to disk and have their own limits.
     pub max_body_bytes: usize,
+    /// Largest run file (a `PUT /files/…` upload), in bytes; 0 for no limit.
+    pub max_run_file_bytes: u64,
+    /// Failed key checks allowed per client address per minute before
+    /// further failures are answered with 429; 0 for no limit.
+    pub auth_failure_limit: u32,
     /// How long a running run may stay silent before it is marked crashed.
     pub run_timeout: std::time::Duration,
     /// How long an artifact may stay pending and untouched before its
@@ -20,20 +32,33 @@ pub struct Config {
     pub upload_timeout: std::time::Duration,
 }
 
+/// Default [`Config::max_run_file_bytes`]: 10 GiB. Run files include model
+/// checkpoints saved with `run.save`, so the limit is generous; it bounds
+/// what one request can put on disk, not what a project may hold.
+pub const DEFAULT_MAX_RUN_FILE_BYTES: u64 = 10 << 30;
+
+/// Default [`Config::auth_failure_limit`]: one failed key check a second,
+/// sustained, is far more than a person mistyping and far less than a
+/// guessing attack needs.
+pub const DEFAULT_AUTH_FAILURE_LIMIT: u32 = 60;
+
 impl Config {
     /// Defaults for a data directory.
     pub fn new(data_dir: impl Into<PathBuf>) -> Self {
         Config {
             data_dir: data_dir.into(),
             admin_api_key: None,
+            url_signing_key: None,
             max_body_bytes: 64 * 1024 * 1024,
+            max_run_file_bytes: DEFAULT_MAX_RUN_FILE_BYTES,
+            auth_failure_limit: DEFAULT_AUTH_FAILURE_LIMIT,
             run_timeout: std::time::Duration::from_secs(300),
             upload_timeout: std::time::Duration::from_secs(24 * 60 * 60),
         }
     }
 }
 
-// Hand-written so the admin key never reaches a log line.
+// Hand-written so the secrets never reach a log line.
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Config")
@@ -42,10 +67,85 @@ impl std::fmt::Debug for Config {
                 "admin_api_key",
                 &self.admin_api_key.as_ref().map(|_| "<redacted>"),
             )
+            .field("url_signing_key", &self.url_signing_key)
             .field("max_body_bytes", &self.max_body_bytes)
+            .field("max_run_file_bytes", &self.max_run_file_bytes)
+            .field("auth_failure_limit", &self.auth_failure_limit)
             .field("run_timeout", &self.run_timeout)
             .field("upload_timeout", &self.upload_timeout)
             .finish()
+    }
+}
+
+/// A URL-signing key supplied by the operator: at least
+/// [`UrlSigningKey::MIN_BYTES`] bytes, used as given (after trimming
+/// surrounding whitespace, such as the newline `openssl rand -hex 32 > key`
+/// leaves).
+#[derive(Clone)]
+pub struct UrlSigningKey(Vec<u8>);
+
+/// A configuration value that cannot be used, with a message for the
+/// operator.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(String);
+
+impl UrlSigningKey {
+    /// Shortest key accepted: as long as the HMAC-SHA256 output, and as long
+    /// as the key the server generates for itself.
+    pub const MIN_BYTES: usize = 32;
+
+    /// A key from its bytes.
+    pub fn new(key: impl AsRef<[u8]>) -> Result<Self, ConfigError> {
+        Self::validated(key.as_ref(), "")
+    }
+
+    /// A key read from a file. Warns when the file is readable by other
+    /// accounts.
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let bytes = std::fs::read(path).map_err(|e| {
+            ConfigError(format!(
+                "Cannot read the URL-signing key file {}: {e}.",
+                path.display()
+            ))
+        })?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            if let Ok(meta) = std::fs::metadata(path)
+                && meta.permissions().mode() & 0o077 != 0
+            {
+                tracing::warn!(
+                    path = %path.display(),
+                    mode = format!("{:o}", meta.permissions().mode() & 0o777),
+                    "the URL-signing key file is readable by other accounts; chmod 600 it"
+                );
+            }
+        }
+        Self::validated(&bytes, &format!(" in {}", path.display()))
+    }
+
+    fn validated(key: &[u8], source: &str) -> Result<Self, ConfigError> {
+        let key = key.trim_ascii();
+        if key.len() < Self::MIN_BYTES {
+            return Err(ConfigError(format!(
+                "The URL-signing key{source} is {} bytes; it must be at least {} (make one with `openssl rand -hex 32`).",
+                key.len(),
+                Self::MIN_BYTES
+            )));
+        }
+        Ok(UrlSigningKey(key.to_vec()))
+    }
+
+    /// The key's bytes.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for UrlSigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UrlSigningKey(<redacted>)")
     }
 }
 

@@ -3,7 +3,10 @@
 //! Policy:
 //! - A request without valid credentials gets HTTP 401 with
 //!   `{"errors":[{"message":"unauthorized: …"}]}`; the official client turns
-//!   that into `AuthenticationError` without retrying.
+//!   that into `AuthenticationError` without retrying. 401 means exactly
+//!   that and nothing else: `auth_limit.rs` counts 401s as failed key
+//!   checks, and answers them with 429 and `Retry-After` once an address
+//!   has failed too often.
 //! - Every other domain error becomes a GraphQL error in an HTTP 200 body,
 //!   with the domain's full-sentence message and an `extensions.code`
 //!   (`PERMISSION_DENIED`, `NOT_FOUND`, `INVALID_INPUT`, `CONFLICT`). The

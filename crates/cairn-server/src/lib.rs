@@ -3,12 +3,13 @@
 //! It speaks the W&B wire protocol so the official `wandb` client works
 //! against it unchanged: GraphQL at `POST /graphql` (see [`graphql`]), plus
 //! health checks and a sink for client telemetry. A request walks
-//! `router.rs` → `auth.rs` (API key → `Actor`) → `graphql/` resolvers (or `file_stream.rs`, `run_files.rs`) →
+//! `router.rs` (with `auth_limit.rs` around it) → `auth.rs` (API key → `Actor`) → `graphql/` resolvers (or `file_stream.rs`, `run_files.rs`) →
 //! `cairn_core::Cairn` → `cairn_store`. `startup.rs` is the only place that
 //! names the concrete storage backend.
 
 mod artifact_files;
 mod auth;
+mod auth_limit;
 mod cas;
 pub mod config;
 mod error;

@@ -21,6 +21,7 @@ use serde_json::json;
 use tower_http::trace::TraceLayer;
 
 use crate::auth;
+use crate::auth_limit::{AuthFailureLimiter, limit_failed_authentications};
 use crate::cas::ContentStore;
 use crate::graphql::{BaseUrl, CairnSchema};
 use crate::signing::UrlSigner;
@@ -39,6 +40,10 @@ pub struct AppState {
     pub signer: UrlSigner,
     /// Artifact bytes, by digest.
     pub cas: ContentStore,
+    /// Failed authentications per client address (see `auth_limit.rs`).
+    pub auth_failures: AuthFailureLimiter,
+    /// Largest run file, in bytes; 0 for no limit (see `run_files.rs`).
+    pub max_run_file_bytes: u64,
 }
 
 /// Build the router.
@@ -57,6 +62,7 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
             "/cairn/v1/runs/{entity}/{project}/{run}/history",
             get(history_export::export),
         )
+        // Run files stream to disk, under their own size limit.
         .route(
             "/files/{entity}/{project}/{run}/{*name}",
             put(run_files::upload).get(run_files::download),
@@ -87,6 +93,11 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
             get(artifact_files::download_v2),
         )
         .layer(DefaultBodyLimit::max(max_body_bytes))
+        // Around every route, so none can skip it.
+        .layer(axum::middleware::from_fn_with_state(
+            state.auth_failures.clone(),
+            limit_failed_authentications,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -8,10 +8,18 @@
 //!
 //! Bodies stream to the blob store (never whole in memory); the file record
 //! is written only after the bytes are durable.
+//!
+//! A run file may be at most `--max-run-file-size` bytes (default 10 GiB;
+//! checkpoints saved with `run.save` are run files). An upload whose
+//! `Content-Length` says more is refused before its body is read; one
+//! without a length is refused as soon as it passes the limit. Either way
+//! the answer is 413 and nothing is stored: the partial bytes are thrown
+//! away and an earlier version of the file stays as it was. The router's
+//! request-body limit does not apply here (it covers bodies read whole).
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{HeaderValue, Method, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use cairn_core::run::{Run, RunFile};
 use cairn_core::{CoreError, names};
@@ -67,14 +75,71 @@ pub async fn upload(
     let (parts, body) = request.into_parts();
     let stored = async {
         let run = resolve(&state, &parts, &signature, &path).await?;
-        store_body(&state, &run, &path.3, body).await
+        let limit = SizeLimit {
+            max: state.max_run_file_bytes,
+            name: &path.3,
+        };
+        let declared = parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        if let Some(size) = declared {
+            limit.check(size, false)?;
+        }
+        store_body(&state, &run, limit, body).await
     };
     match stored.await {
         Ok(file) => axum::Json(
             serde_json::json!({ "name": file.name, "md5": file.md5, "size": file.size_bytes }),
         )
         .into_response(),
-        Err(e) => http_error(e),
+        Err(UploadError::Refused(e)) => http_error(e),
+        Err(UploadError::TooLarge(message)) => (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            axum::Json(serde_json::json!({ "errors": [{ "message": message }] })),
+        )
+            .into_response(),
+    }
+}
+
+/// Why an upload was not stored.
+enum UploadError {
+    /// The domain said no (or storage failed).
+    Refused(CoreError),
+    /// Over the size limit (413), with the message.
+    TooLarge(String),
+}
+
+impl From<CoreError> for UploadError {
+    fn from(err: CoreError) -> Self {
+        UploadError::Refused(err)
+    }
+}
+
+/// `--max-run-file-size` for one file.
+#[derive(Clone, Copy)]
+struct SizeLimit<'a> {
+    /// Bytes; 0 for no limit.
+    max: u64,
+    name: &'a str,
+}
+
+impl SizeLimit<'_> {
+    /// Refuse `size` bytes if over the limit; `partial` when `size` is only
+    /// what has arrived so far.
+    fn check(self, size: u64, partial: bool) -> Result<(), UploadError> {
+        if self.max == 0 || size <= self.max {
+            return Ok(());
+        }
+        let (name, max) = (self.name, self.max);
+        let is = if partial {
+            format!("is more than {max} bytes")
+        } else {
+            format!("is {size} bytes")
+        };
+        Err(UploadError::TooLarge(format!(
+            "The run file {name:?} {is}; the limit is {max} bytes (--max-run-file-size)."
+        )))
     }
 }
 
@@ -163,25 +228,33 @@ async fn resolve(
 async fn store_body(
     state: &AppState,
     run: &Run,
-    name: &str,
+    limit: SizeLimit<'_>,
     body: Body,
-) -> Result<RunFile, CoreError> {
+) -> Result<RunFile, UploadError> {
+    let name = limit.name;
     let io = |e: std::io::Error| CoreError::Internal(format!("writing run file {name:?}: {e}"));
     let mut writer = state.blobs.writer().await.map_err(io)?;
     let mut stream = body.into_data_stream();
+    let mut received = 0u64;
     while let Some(chunk) = stream.next().await {
         let chunk: Bytes = match chunk {
             Ok(c) => c,
             Err(e) => {
                 writer.abort().await;
                 return Err(CoreError::InvalidInput(format!(
-                    "The upload of {name:?} was cut off or too large: {e}"
-                )));
+                    "The upload of {name:?} was cut off: {e}"
+                ))
+                .into());
             }
         };
+        received += chunk.len() as u64;
+        if let Err(too_large) = limit.check(received, true) {
+            writer.abort().await;
+            return Err(too_large);
+        }
         if let Err(e) = writer.write(&chunk).await {
             writer.abort().await;
-            return Err(io(e));
+            return Err(io(e).into());
         }
     }
     let written = writer
@@ -189,7 +262,7 @@ async fn store_body(
         .await
         .map_err(io)?;
     let mimetype = mime_guess::from_path(name).first().map(|m| m.to_string());
-    state
+    Ok(state
         .cairn
         .record_run_file(&RunFile {
             id: 0,
@@ -200,5 +273,5 @@ async fn store_body(
             mimetype,
             updated_at: OffsetDateTime::now_utc(),
         })
-        .await
+        .await?)
 }

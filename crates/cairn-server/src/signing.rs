@@ -3,8 +3,11 @@
 //! `wandb-core` PUTs run files to the `uploadUrl` we hand out without any
 //! credentials, and download URLs may be fetched the same way, so each URL
 //! carries its own proof: an expiry and an HMAC-SHA256 over the method, the
-//! path and the expiry, keyed by a secret the server keeps in its database.
-//! A URL works for one method, one path, and until it expires.
+//! path and the expiry, keyed by a secret the server keeps in its database
+//! — or, for deployments that keep secrets outside the data directory, one
+//! the operator supplies (`--url-signing-key-file`, `CAIRN_URL_SIGNING_KEY`;
+//! see `config.rs`), in which case the stored one is not used. A URL works
+//! for one method, one path, and until it expires.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

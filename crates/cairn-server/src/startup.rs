@@ -6,10 +6,11 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use cairn_core::Cairn;
+use cairn_core::{Cairn, CoreError, apikey};
 use cairn_store::{LocalBlobs, SqliteStore};
 use tokio::net::TcpListener;
 
+use crate::auth_limit::AuthFailureLimiter;
 use crate::config::Config;
 use crate::graphql;
 use crate::router::{AppState, router};
@@ -28,10 +29,10 @@ pub struct Server {
 }
 
 impl Server {
-    /// Open the data directory (creating it), migrate, and on an empty
-    /// instance create the admin user.
+    /// Open the data directory (creating it, private to this account),
+    /// migrate, and on an empty instance create the admin user.
     pub async fn start(config: &Config) -> Result<Self, StartError> {
-        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+        cairn_store::ensure_private_dir(&config.data_dir).map_err(|e| {
             start_error(
                 &format!("cannot create data directory {}", config.data_dir.display()),
                 e,
@@ -46,19 +47,32 @@ impl Server {
         let bootstrap = cairn
             .bootstrap(config.admin_api_key.as_deref())
             .await
-            .map_err(|e| start_error("cannot create the admin user", e))?;
-        if let Some(b) = &bootstrap {
-            tracing::info!(username = %b.admin.username, "created the instance admin");
+            .map_err(|e| match e {
+                CoreError::InvalidInput(why) => StartError(format!(
+                    "CAIRN_ADMIN_API_KEY (--admin-api-key) cannot be used: {why} Or leave it unset: the server then generates a key and prints it once."
+                )),
+                other => start_error("cannot create the admin user", other),
+            })?;
+        match (&bootstrap, config.admin_api_key.as_deref()) {
+            (Some(b), _) => {
+                tracing::info!(username = %b.admin.username, "created the instance admin");
+            }
+            (None, Some(key)) => check_unused_admin_key(&cairn, key).await?,
+            (None, None) => {}
         }
         let blobs = LocalBlobs::open(config.data_dir.join("blobs"))
             .await
             .map_err(|e| start_error("cannot create the blob directory", e))?;
-        let signer = UrlSigner::new(
-            cairn
-                .url_signing_key()
-                .await
-                .map_err(|e| start_error("cannot read the URL-signing key", e))?,
-        );
+        let signer = match &config.url_signing_key {
+            // The operator's key; the one stored in the database stays unused.
+            Some(key) => UrlSigner::new(key.bytes().to_vec()),
+            None => UrlSigner::new(
+                cairn
+                    .url_signing_key()
+                    .await
+                    .map_err(|e| start_error("cannot read the URL-signing key", e))?,
+            ),
+        };
         let cas = crate::cas::ContentStore::new(blobs.clone());
         Ok(Server {
             state: AppState {
@@ -67,6 +81,8 @@ impl Server {
                 cairn,
                 blobs,
                 signer,
+                auth_failures: AuthFailureLimiter::new(config.auth_failure_limit),
+                max_run_file_bytes: config.max_run_file_bytes,
             },
             store,
             max_body_bytes: config.max_body_bytes,
@@ -101,13 +117,42 @@ impl Server {
                 tracing::debug!(error = %e, "TCP_NODELAY not set");
             }
         });
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await?;
+        // The peer address is what failed authentications are counted by.
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await?;
         crash_watch.abort();
         upload_sweep.abort();
         self.store.close().await;
         Ok(())
+    }
+}
+
+/// `CAIRN_ADMIN_API_KEY` on an instance that already has users is not
+/// used (only the first start creates the admin). Say so, unless it is one
+/// of the instance's keys anyway; and if it is, but would not pass today's
+/// check on chosen keys, say that it should be replaced. The key itself is
+/// never logged.
+async fn check_unused_admin_key(cairn: &Cairn, key: &str) -> Result<(), StartError> {
+    match cairn.authenticate(key).await {
+        Ok(_) => {
+            if let Err(why) = apikey::check_chosen(key) {
+                tracing::warn!(
+                    "CAIRN_ADMIN_API_KEY is a working key of this instance, but a weak one: {why} Create a new key and delete this one."
+                );
+            }
+            Ok(())
+        }
+        Err(CoreError::Unauthenticated(_)) => {
+            tracing::warn!(
+                "CAIRN_ADMIN_API_KEY is ignored: this instance already has users and the key is not one of theirs. Only the first start of an empty instance uses it; manage keys with `cairn key`."
+            );
+            Ok(())
+        }
+        Err(e) => Err(start_error("cannot check CAIRN_ADMIN_API_KEY", e)),
     }
 }
 

@@ -1,10 +1,11 @@
 //! The local blob store: file bytes under `<data dir>/blobs`.
 //!
-//! Writes go to a temporary file that is fsynced and then renamed into
-//! place, so a reader never sees half a file and a crash leaves either the
-//! old bytes or the new ones. Keys are relative paths built by the server
-//! from validated names; [`LocalBlobs`] checks them again so that no key
-//! can step outside the store.
+//! Every directory and file here is private to the server's account (0700
+//! and 0600, see `private.rs`). Writes go to a temporary file that is
+//! fsynced and then renamed into place, so a reader never sees half a file
+//! and a crash leaves either the old bytes or the new ones. Keys are
+//! relative paths built by the server from validated names; [`LocalBlobs`]
+//! checks them again so that no key can step outside the store.
 
 use std::io;
 use std::path::{Component, Path, PathBuf};
@@ -13,6 +14,8 @@ use base64::Engine;
 use md5::{Digest, Md5};
 use tokio::fs;
 use tokio::io::{AsyncWriteExt, BufWriter};
+
+use crate::private;
 
 /// Directories temporary files are spread over.
 const TMP_SHARDS: usize = 16;
@@ -50,16 +53,20 @@ pub struct WrittenBlob {
 }
 
 impl LocalBlobs {
-    /// Use (creating) `root`.
+    /// Use (creating) `root`, making it private if it is not.
     pub async fn open(root: impl Into<PathBuf>) -> io::Result<Self> {
         let root = root.into();
-        for shard in 0..TMP_SHARDS {
-            fs::create_dir_all(root.join("tmp").join(format!("{shard:02x}"))).await?;
-        }
-        let tmp = root.join("tmp");
-        tokio::task::spawn_blocking(move || remove_stale(&tmp, STALE_TMP))
-            .await
-            .map_err(io::Error::other)?;
+        let at = root.clone();
+        tokio::task::spawn_blocking(move || {
+            private::ensure_private_dir(&at)?;
+            for shard in 0..TMP_SHARDS {
+                private::dir_builder().create(at.join("tmp").join(format!("{shard:02x}")))?;
+            }
+            remove_stale(&at.join("tmp"), STALE_TMP);
+            Ok::<_, io::Error>(())
+        })
+        .await
+        .map_err(io::Error::other)??;
         Ok(LocalBlobs { root })
     }
 
@@ -100,7 +107,10 @@ impl LocalBlobs {
     /// Start writing a new blob.
     pub async fn writer(&self) -> io::Result<BlobWriter> {
         let tmp = self.temporary_path()?;
-        let file = BufWriter::with_capacity(WRITE_BUFFER, fs::File::create(&tmp).await?);
+        let file = fs::OpenOptions::from(private::new_file_options())
+            .open(&tmp)
+            .await?;
+        let file = BufWriter::with_capacity(WRITE_BUFFER, file);
         Ok(BlobWriter {
             file,
             tmp,
@@ -129,11 +139,11 @@ impl LocalBlobs {
                 return Ok(Err(actual));
             }
             let written = (|| {
-                let mut file = std::fs::File::create(&tmp)?;
+                let mut file = private::new_file_options().open(&tmp)?;
                 std::io::Write::write_all(&mut file, bytes)?;
                 file.sync_all()?;
                 if let Some(parent) = target.parent() {
-                    std::fs::create_dir_all(parent)?;
+                    private::dir_builder().create(parent)?;
                 }
                 std::fs::rename(&tmp, &target)
             })();
@@ -189,7 +199,7 @@ impl BlobWriter {
         // Directory and rename in one blocking step.
         tokio::task::spawn_blocking(move || {
             if let Some(parent) = target.parent() {
-                std::fs::create_dir_all(parent)?;
+                private::dir_builder().create(parent)?;
             }
             std::fs::rename(&tmp, &target)
         })

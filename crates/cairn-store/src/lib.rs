@@ -25,6 +25,7 @@ mod blobs;
 mod entities;
 mod filter_sql;
 mod keys;
+mod private;
 mod projects;
 mod readers;
 mod rows;
@@ -41,6 +42,7 @@ use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 pub use blobs::{BlobWriter, LocalBlobs, WrittenBlob};
+pub use private::ensure_private_dir;
 
 /// How much of the database file reads may memory-map.
 pub(crate) const MMAP_BYTES: u64 = 1 << 30;
@@ -61,8 +63,23 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     /// Open (creating if needed) the database file at `path` and bring its
-    /// schema up to date.
+    /// schema up to date. The file and its `-wal` and `-shm` companions are
+    /// readable by the server's account only (see `private.rs`).
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
+        let private = |e: std::io::Error| {
+            StoreError::Backend(format!(
+                "cannot make the database {} private: {e}",
+                path.display()
+            ))
+        };
+        // Created here, 0600, so that SQLite gives its -wal and -shm files
+        // the same mode.
+        private::ensure_private_file(path).map_err(private)?;
+        for suffix in ["-wal", "-shm", "-journal"] {
+            let mut companion = path.as_os_str().to_owned();
+            companion.push(suffix);
+            private::tighten_if_present(Path::new(&companion)).map_err(private)?;
+        }
         let options = SqliteConnectOptions::from_str("sqlite:")
             .map_err(backend)?
             .filename(path)

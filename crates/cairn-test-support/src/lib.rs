@@ -2,12 +2,19 @@
 //! directory, and a `cairn_client::Api` signed in as its admin.
 //!
 //! Every test gets its own server and database, so tests run in parallel.
+//! Servers keep the production defaults, including the limit on failed
+//! authentications (every test client is 127.0.0.1); a test that fails more
+//! key checks than that on one server raises `auth_failure_limit` through
+//! [`TestServer::start_with`].
+
+use std::path::{Path, PathBuf};
 
 use cairn_client::Api;
 use tempfile::TempDir;
 
-/// The admin key every test server is created with.
-pub const ADMIN_KEY: &str = "admin-test_key_0123456789_0123456789_0123456789";
+/// The admin key every test server is created with: fixed, and random
+/// enough for the server's check on chosen keys.
+pub const ADMIN_KEY: &str = "admin-xApEXD6xzZ7PmM6L2G5hTTXzMIJ3oVxOVWqf2PF2kGmF";
 
 /// A running server; stopped when dropped.
 pub struct TestServer {
@@ -18,7 +25,9 @@ pub struct TestServer {
     /// A client signed in as the admin.
     pub api: Api,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
-    _data_dir: TempDir,
+    data_dir: PathBuf,
+    /// The temporary directory holding `data_dir`, when the server owns it.
+    _temp: Option<TempDir>,
 }
 
 impl TestServer {
@@ -29,8 +38,20 @@ impl TestServer {
 
     /// Start a fresh server, adjusting its configuration first.
     pub async fn start_with(adjust: impl FnOnce(&mut cairn_server::Config)) -> TestServer {
-        let data_dir = tempfile::tempdir().expect("temp dir");
-        let mut config = cairn_server::Config::new(data_dir.path());
+        let temp = tempfile::tempdir().expect("temp dir");
+        // A directory the server creates, as it would in production.
+        let mut server = Self::start_in(&temp.path().join("data"), adjust).await;
+        server._temp = Some(temp);
+        server
+    }
+
+    /// Start a server on `data_dir` (created if missing), which the caller
+    /// owns and may reuse for a second start.
+    pub async fn start_in(
+        data_dir: &Path,
+        adjust: impl FnOnce(&mut cairn_server::Config),
+    ) -> TestServer {
+        let mut config = cairn_server::Config::new(data_dir);
         config.admin_api_key = Some(ADMIN_KEY.to_string());
         adjust(&mut config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -49,8 +70,14 @@ impl TestServer {
             admin_key: ADMIN_KEY.to_string(),
             base_url,
             task,
-            _data_dir: data_dir,
+            data_dir: config.data_dir,
+            _temp: None,
         }
+    }
+
+    /// The server's data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
     }
 
     /// A client using another key.

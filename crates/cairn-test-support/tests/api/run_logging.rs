@@ -567,3 +567,138 @@ async fn alerts_are_accepted_for_runs_the_caller_may_write() {
     let answer = alert(&server, &outsider).await;
     assert!(answer["errors"][0]["message"].is_string(), "{answer}");
 }
+
+/// PUT to `url` over a bare connection: `headers` (each ending in CRLF),
+/// then `body` as is; returns the status line and the body of the answer,
+/// or panics if none comes within 10 s.
+async fn raw_put(url: &str, headers: &str, body: &[u8]) -> (String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_at(rest.find('/').unwrap());
+    let mut tcp = tokio::net::TcpStream::connect(host).await.unwrap();
+    let head = format!("PUT {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n{headers}\r\n");
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    tcp.write_all(body).await.unwrap();
+    let mut answer = Vec::new();
+    let read = tcp.read_to_end(&mut answer);
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), read)
+        .await
+        .expect("an answer");
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let status = answer.lines().next().unwrap_or_default().to_string();
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+/// PUT `chunks` to `url` in chunked encoding (no `Content-Length`), the
+/// way a client streaming a file of unknown size sends it.
+async fn put_chunked(url: &str, chunks: &[&[u8]]) -> (String, String) {
+    let mut body = Vec::new();
+    for chunk in chunks {
+        body.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+        body.extend_from_slice(chunk);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(b"0\r\n\r\n");
+    raw_put(url, "Transfer-Encoding: chunked\r\n", &body).await
+}
+
+// Regression: a 100 MB PUT to a run file's URL was stored whole, whatever
+// its size.
+#[tokio::test]
+async fn run_files_over_the_size_limit_are_refused_with_413_and_nothing_is_stored() {
+    let server = TestServer::start_with(|c| c.max_run_file_bytes = 1000).await;
+    create_run(&server, "r1").await;
+    let answer = server
+        .raw_graphql(
+            ADMIN_KEY,
+            json!({
+                "query": "mutation { createRunFiles(input: {entityName: \"admin\", projectName: \"logging\", runName: \"r1\", files: [\"ckpt.bin\"]}) { files { uploadUrl } } }",
+            }),
+        )
+        .await;
+    let url = answer["data"]["createRunFiles"]["files"][0]["uploadUrl"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let http = reqwest::Client::new();
+
+    // At the limit: stored.
+    let put = http.put(&url).body(vec![1u8; 1000]).send().await.unwrap();
+    assert_eq!(put.status(), 200);
+
+    // Over it, with Content-Length: refused before the body is read.
+    let put = http.put(&url).body(vec![2u8; 1001]).send().await.unwrap();
+    assert_eq!(put.status(), 413);
+    let body: Value = put.json().await.unwrap();
+    assert_eq!(
+        body["errors"][0]["message"],
+        "The run file \"ckpt.bin\" is 1001 bytes; the limit is 1000 bytes (--max-run-file-size).",
+        "{body}"
+    );
+
+    // A declared length over the limit is answered at once: the server
+    // does not wait for a body that never comes.
+    let (status, body) = raw_put(&url, "Content-Length: 1000000000000\r\n", b"").await;
+    assert!(status.contains(" 413 "), "{status}");
+    assert!(body.contains("is 1000000000000 bytes"), "{body}");
+
+    // Over it, streamed without a length: refused once the limit is passed.
+    let (status, body) = put_chunked(&url, &[&[3u8; 600], &[3u8; 600]]).await;
+    assert!(status.contains(" 413 "), "{status}");
+    assert!(
+        body.contains("is more than 1000 bytes; the limit is 1000 bytes (--max-run-file-size)"),
+        "{body}"
+    );
+    // Streamed within the limit: stored.
+    let (status, _) = put_chunked(&url, &[&[4u8; 500], &[4u8; 500]]).await;
+    assert!(status.contains(" 200 "), "{status}");
+
+    // The refused uploads left the last stored version alone, and no
+    // partial file behind.
+    let run = run_fields(
+        &server,
+        "r1",
+        "files(names: [\"ckpt.bin\"]) { edges { node { sizeBytes directUrl } } }",
+    )
+    .await;
+    let node = &run["files"]["edges"][0]["node"];
+    assert_eq!(node["sizeBytes"], 1000);
+    let bytes = http
+        .get(node["directUrl"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(bytes.as_ref(), &[4u8; 1000][..]);
+    let tmp = server.data_dir().join("blobs/tmp");
+    let left: usize = std::fs::read_dir(&tmp)
+        .unwrap()
+        .map(|shard| std::fs::read_dir(shard.unwrap().path()).unwrap().count())
+        .sum();
+    assert_eq!(left, 0, "no temporary file is left behind");
+}
+
+#[tokio::test]
+async fn run_files_larger_than_the_request_body_limit_are_accepted_up_to_their_own_limit() {
+    // The 64 MiB default for request bodies is for GraphQL and file_stream;
+    // run files (checkpoints saved with `run.save`) have their own limit.
+    let server = TestServer::start_with(|c| c.max_body_bytes = 1000).await;
+    create_run(&server, "r1").await;
+    let put = reqwest::Client::new()
+        .put(format!(
+            "{}/files/admin/logging/r1/big.bin",
+            server.base_url
+        ))
+        .basic_auth("api", Some(ADMIN_KEY))
+        .body(vec![5u8; 5000])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 200);
+}

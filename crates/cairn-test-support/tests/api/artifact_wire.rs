@@ -5,24 +5,12 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use base64::Engine;
+use crate::digests::{b64_md5, hex_md5};
 use cairn_test_support::{ADMIN_KEY, TestServer};
-use md5::{Digest, Md5};
 use serde_json::{Value, json};
 
 /// Client ids are unique per created artifact, as the official client's are.
 static NEXT_CLIENT_ID: AtomicUsize = AtomicUsize::new(0);
-
-fn b64_md5(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(Md5::digest(bytes))
-}
-
-fn hex_md5(bytes: &[u8]) -> String {
-    Md5::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 async fn gql(server: &TestServer, query: &str, variables: Value) -> Value {
     server

@@ -33,10 +33,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
+use crate::digests::{b64_md5, hex_md5};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use cairn_test_support::{ADMIN_KEY, TestServer};
-use md5::{Digest, Md5};
 use serde_json::{Value, json};
 
 // ----- callers and outcomes -------------------------------------------------
@@ -284,17 +284,6 @@ struct Fx {
     artifact: Art,
     artifact_client_id: String,
     counter: AtomicUsize,
-}
-
-fn hex_md5(bytes: &[u8]) -> String {
-    Md5::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-fn b64_md5(bytes: &[u8]) -> String {
-    STANDARD.encode(Md5::digest(bytes))
 }
 
 /// `base64("<kind>:<n>")`.

@@ -5,25 +5,13 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use base64::Engine;
+use crate::digests::{b64_md5, hex_md5};
 use cairn_test_support::TestServer;
-use md5::{Digest, Md5};
 use serde_json::{Value, json};
 
 static NEXT_CLIENT_ID: AtomicUsize = AtomicUsize::new(0);
 
 const SECRET: &[u8] = b"the admin's private weights";
-
-fn b64_md5(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(Md5::digest(bytes))
-}
-
-fn hex_md5(bytes: &[u8]) -> String {
-    Md5::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 /// One caller logging artifacts into `entity/project` over the raw wire.
 struct Logger<'a> {

@@ -9,6 +9,7 @@ mod authz_table;
 mod concurrent_writes;
 mod data_dir;
 mod digest_access;
+mod digests;
 mod keys;
 mod projects;
 mod registry_access;

@@ -5,6 +5,7 @@ mod artifact_client;
 mod artifact_filters;
 mod artifact_wire;
 mod auth;
+mod graphql_bounds;
 mod keys;
 mod projects;
 mod run_logging;

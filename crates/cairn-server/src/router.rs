@@ -2,7 +2,7 @@
 //!
 //! | route                              | what                                   |
 //! |------------------------------------|----------------------------------------|
-//! | `POST /graphql`                    | the W&B GraphQL API (auth required)    |
+//! | `POST /graphql`                    | the W&B GraphQL API (auth required; size bounds in `graphql/bounds.rs`) |
 //! | `GET /healthz`, `GET /ready`       | 200 once serving                       |
 //! | `POST /sdk/otel/v1/{metrics,logs}` | client telemetry: accepted, dropped    |
 //! | `POST /files/{e}/{p}/{run}/file_stream` | run logging (see `file_stream.rs`) |
@@ -11,6 +11,7 @@
 //! | `/cairn/v1/artifact-*`, `/artifacts…`  | artifact bytes (`artifact_files.rs`)   |
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -23,7 +24,7 @@ use tower_http::trace::TraceLayer;
 use crate::auth;
 use crate::auth_limit::{AuthFailureLimiter, limit_failed_authentications};
 use crate::cas::ContentStore;
-use crate::graphql::{BaseUrl, CairnSchema};
+use crate::graphql::{BaseUrl, CairnSchema, bounds};
 use crate::signing::UrlSigner;
 use crate::{artifact_files, file_stream, history_export, run_files};
 
@@ -49,7 +50,10 @@ pub struct AppState {
 /// Build the router.
 pub fn router(state: AppState, max_body_bytes: usize) -> Router {
     Router::new()
-        .route("/graphql", post(graphql))
+        .route(
+            "/graphql",
+            post(graphql).layer(DefaultBodyLimit::max(bounds::MAX_BODY_BYTES)),
+        )
         .route("/healthz", get(health))
         .route("/ready", get(health))
         .route("/sdk/otel/v1/metrics", post(telemetry))
@@ -114,8 +118,14 @@ async fn telemetry() -> StatusCode {
 ///
 /// The body is read as plain JSON first so the official client's quirks can
 /// be smoothed over before async-graphql sees it: `"operationName": ""`
-/// means "not given".
-async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+/// means "not given". The query text is parsed once, by `bounds::parse`,
+/// which refuses a document too big to work on before anything walks it;
+/// async-graphql gets the parsed document.
+async fn graphql(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
     let actor = match auth::authenticate(&state.cairn, &headers).await {
         Ok(actor) => actor,
         Err(CoreError::Unauthenticated(message)) => {
@@ -129,6 +139,25 @@ async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
             );
         }
     };
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return error_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!(
+                    "The GraphQL request body is too large: the limit is {} bytes ({} MiB).",
+                    bounds::MAX_BODY_BYTES,
+                    bounds::MAX_BODY_BYTES / (1024 * 1024)
+                ),
+            );
+        }
+        Err(rejection) => {
+            return error_response(
+                rejection.status(),
+                &format!("The request body could not be read: {rejection}"),
+            );
+        }
+    };
     tracing::debug!(target: "cairn::graphql", body = %String::from_utf8_lossy(&body), "request");
     let mut value: serde_json::Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
@@ -139,6 +168,7 @@ async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
             );
         }
     };
+    let mut document = None;
     if let Some(obj) = value.as_object_mut() {
         if obj
             .get("operationName")
@@ -149,9 +179,20 @@ async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
         if obj.get("variables").is_some_and(serde_json::Value::is_null) {
             obj.remove("variables");
         }
-        fill_variable_defaults(obj);
+        if let Some(query) = obj.get("query").and_then(serde_json::Value::as_str) {
+            match bounds::parse(query) {
+                Ok(parsed) => document = Some(parsed),
+                Err(error) => {
+                    tracing::debug!(target: "cairn::graphql", error = %error.message, "refused");
+                    return Json(async_graphql::Response::from_errors(vec![error])).into_response();
+                }
+            }
+        }
+        if let Some(document) = &document {
+            fill_variable_defaults(obj, document);
+        }
     }
-    let request: async_graphql::Request = match serde_json::from_value(value) {
+    let mut request: async_graphql::Request = match serde_json::from_value(value) {
         Ok(r) => r,
         Err(e) => {
             return error_response(
@@ -160,6 +201,9 @@ async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
             );
         }
     };
+    if let Some(document) = document {
+        request.set_parsed_query(document);
+    }
     let base_url = BaseUrl::from_headers(&headers);
     let response = state
         .schema
@@ -175,13 +219,10 @@ async fn graphql(State(state): State<AppState>, headers: HeaderMap, body: Bytes)
 /// default. async-graphql applies defaults to field arguments but not to
 /// directives, and the official client relies on
 /// `aliases @include(if: $includeAliases)` with `$includeAliases: Boolean = true`.
-fn fill_variable_defaults(request: &mut serde_json::Map<String, serde_json::Value>) {
-    let Some(query) = request.get("query").and_then(serde_json::Value::as_str) else {
-        return;
-    };
-    let Ok(document) = async_graphql::parser::parse_query(query) else {
-        return;
-    };
+fn fill_variable_defaults(
+    request: &mut serde_json::Map<String, serde_json::Value>,
+    document: &async_graphql::parser::types::ExecutableDocument,
+) {
     let mut defaults = Vec::new();
     for (_, operation) in document.operations.iter() {
         for variable in &operation.node.variable_definitions {

@@ -8,6 +8,7 @@
 //! `schema/cairn.graphql` and a test fails when it drifts.
 
 mod artifact_mutation;
+pub mod bounds;
 mod ids;
 mod mutation;
 mod query;
@@ -55,8 +56,11 @@ pub fn schema(
         .register_output_type::<scalars::Int64>()
         .register_output_type::<scalars::Duration>()
         .register_output_type::<scalars::Json>()
+        // `bounds::parse` has already refused documents over these and
+        // more, counting fragments without expanding them; async-graphql's
+        // own checks stay as a second line, with the same complexity figure.
         .limit_depth(32)
-        .limit_complexity(20_000)
+        .limit_complexity(bounds::MAX_FIELDS)
         .finish()
 }
 

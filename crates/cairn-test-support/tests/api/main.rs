@@ -10,6 +10,7 @@ mod concurrent_writes;
 mod data_dir;
 mod digest_access;
 mod digests;
+mod graphql_bounds;
 mod keys;
 mod projects;
 mod registry_access;

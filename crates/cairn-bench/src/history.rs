@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use crate::client::Client;
 use crate::stats::Latency;
 
-const HISTORY_PAGE: &str = "query HistoryPage($entity: String!, $project: String!, \
+pub(crate) const HISTORY_PAGE: &str = "query HistoryPage($entity: String!, $project: String!, \
     $run: String!, $minStep: Int64!, $maxStep: Int64!, $pageSize: Int!) { project(name: \
     $project, entityName: $entity) { run(name: $run) { history(minStep: $minStep, maxStep: \
     $maxStep, samples: $pageSize) } } }";
@@ -27,7 +27,7 @@ const SAMPLED_HISTORY: &str = "query RunSampledHistory($project: String!, $entit
     $name: String!, $specs: [JSONString!]!) { project(name: $project, entityName: $entity) \
     { run(name: $name) { sampledHistory(specs: $specs) } } }";
 
-const FULL_HISTORY: &str = "query RunFullHistory($project: String!, $entity: String!, \
+pub(crate) const FULL_HISTORY: &str = "query RunFullHistory($project: String!, $entity: String!, \
     $name: String!, $samples: Int) { project(name: $project, entityName: $entity) { run(name: \
     $name) { history(samples: $samples) } } }";
 

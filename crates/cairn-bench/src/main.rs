@@ -13,7 +13,9 @@
 //! several at once); history reads of the ingested run; seeding a project
 //! with many runs and searching it; artifact upload and download through
 //! the Rust client, judged against the disk's own write speed; memory
-//! after everything.
+//! after everything. `--soak SECS` runs none of them: it loads one server
+//! with loggers and readers at once for that long and reports its memory
+//! over time (`soak.rs`).
 
 mod artifacts;
 mod client;
@@ -23,6 +25,7 @@ mod ingest;
 mod report;
 mod runs_query;
 mod server;
+mod soak;
 mod stats;
 
 use std::path::PathBuf;
@@ -91,9 +94,70 @@ struct Args {
     /// Run only these workload groups (idle and final memory always run).
     #[arg(long, value_enum, value_delimiter = ',')]
     only: Vec<Group>,
+    /// Instead of the workloads: load the server with loggers and readers
+    /// for this many seconds and report its memory over time.
+    #[arg(long, value_name = "SECS")]
+    soak: Option<u64>,
+    /// Soak: concurrent loggers (init, log, finish, again).
+    #[arg(long, default_value_t = 60)]
+    soak_loggers: usize,
+    /// Soak: concurrent readers (runs search, history, scan_history).
+    #[arg(long, default_value_t = 8)]
+    soak_readers: usize,
+    /// Soak: seconds between memory samples.
+    #[arg(long, default_value_t = 5)]
+    soak_sample_seconds: u64,
+    /// Soak: steps a logger logs before it finishes its run and starts another.
+    #[arg(long, default_value_t = 1000)]
+    soak_steps_per_run: u64,
+    /// Soak: history lines per file_stream request.
+    #[arg(long, default_value_t = 10)]
+    soak_lines: u64,
+    /// Soak: a logger's pause after each file_stream request, ms.
+    #[arg(long, default_value_t = 100)]
+    soak_pause_ms: u64,
     /// Give up (and kill the server) after this many seconds.
     #[arg(long, default_value_t = 600)]
     max_seconds: u64,
+}
+
+impl Args {
+    /// The soak's sizes, if `--soak` was given.
+    fn soak_params(&self) -> anyhow::Result<Option<soak::SoakParams>> {
+        let Some(seconds) = self.soak else {
+            return Ok(None);
+        };
+        let p = soak::SoakParams {
+            seconds,
+            loggers: self.soak_loggers,
+            readers: self.soak_readers,
+            sample_seconds: self.soak_sample_seconds,
+            steps_per_run: self.soak_steps_per_run,
+            lines_per_request: self.soak_lines,
+            pause_ms: self.soak_pause_ms,
+        };
+        let positive = [
+            ("--soak", p.seconds),
+            ("--soak-loggers", p.loggers as u64),
+            ("--soak-sample-seconds", p.sample_seconds),
+            ("--soak-steps-per-run", p.steps_per_run),
+            ("--soak-lines", p.lines_per_request),
+        ];
+        for (flag, v) in positive {
+            if v == 0 {
+                bail!("{flag} must be at least 1.");
+            }
+        }
+        // Time to finish the runs in flight, drain and take the last sample.
+        if seconds + 60 > self.max_seconds {
+            bail!(
+                "--soak {seconds} needs --max-seconds of at least {} (the load, plus a \
+                 minute to finish runs in flight).",
+                seconds + 60
+            );
+        }
+        Ok(Some(p))
+    }
 }
 
 /// Workload groups `--only` can pick.
@@ -202,6 +266,9 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
+    if let Some(soak) = args.soak_params()? {
+        return run_soak(&args, &soak).await;
+    }
     let params = Params::from_args(&args)?;
     let started = Instant::now();
     let date_utc = report::now_utc();
@@ -262,12 +329,49 @@ async fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `--soak`: one server, the soak load, the memory table.
+async fn run_soak(args: &Args, params: &soak::SoakParams) -> anyhow::Result<()> {
+    let mut server = ServerProcess::start(&args.server_bin).await?;
+    progress(format!(
+        "server started at {}; soaking for {} s",
+        server.base_url, params.seconds
+    ));
+    // Let start-up work settle before the idle figure, as the workloads do.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let client = Client::new(&server.base_url, &server.admin_key)?;
+    let outcome = tokio::time::timeout(
+        Duration::from_secs(args.max_seconds),
+        soak::run(&client, &server, ENTITY, params),
+    )
+    .await;
+    let alive = server.check_alive();
+    let log = server.log_tail();
+    let stopped = server.stop().await;
+    let report = match outcome {
+        Err(_) => bail!(
+            "The soak did not finish within --max-seconds {}; the server was killed.",
+            args.max_seconds
+        ),
+        Ok(Err(e)) => {
+            return Err(e.context(format!("the server (now {stopped}) logged, last:\n{log}\n")));
+        }
+        Ok(Ok(report)) => report,
+    };
+    alive?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.to_text());
+    }
+    Ok(())
+}
+
 /// KiB (as /proc reports) to MB (10^6 bytes, as the targets are stated).
 fn kb_to_mb(kb: u64) -> f64 {
     kb as f64 * 1024.0 / 1e6
 }
 
-fn progress(msg: impl AsRef<str>) {
+pub(crate) fn progress(msg: impl AsRef<str>) {
     eprintln!("cairn-bench: {}", msg.as_ref());
 }
 

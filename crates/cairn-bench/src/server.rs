@@ -34,7 +34,7 @@ pub struct ServerProcess {
     pub admin_key: String,
     log: Arc<Mutex<VecDeque<String>>>,
     // Removed (with the database) when the server is dropped.
-    _data_dir: tempfile::TempDir,
+    data_dir: tempfile::TempDir,
 }
 
 impl ServerProcess {
@@ -101,7 +101,7 @@ impl ServerProcess {
             base_url: String::new(),
             admin_key,
             log,
-            _data_dir: data_dir,
+            data_dir,
         };
         match base_url {
             Some(url) => server.base_url = url,
@@ -135,6 +135,22 @@ impl ServerProcess {
             anon_kb: field("RssAnon:").ok(),
             file_kb: field("RssFile:").ok(),
         })
+    }
+
+    /// How many threads the server has right now.
+    pub fn threads(&self) -> Option<u64> {
+        std::fs::read_to_string(format!("/proc/{}/status", self.pid))
+            .ok()?
+            .lines()
+            .find_map(|l| l.strip_prefix("Threads:"))?
+            .trim()
+            .parse()
+            .ok()
+    }
+
+    /// The server's (temporary) data directory.
+    pub fn data_dir(&self) -> &Path {
+        self.data_dir.path()
     }
 
     /// CPU seconds the server has used so far (all threads).

@@ -28,8 +28,39 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 
 pub use blobs::{BlobWriter, LocalBlobs, WrittenBlob};
 
-/// How much of the database file reads may memory-map.
-pub(crate) const MMAP_BYTES: u64 = 1 << 30;
+// Memory. Every SQLite connection has a private page cache, and a
+// connection with `mmap_size` > 0 maps the database file: the resident
+// pages of each mapping count in the process's RSS again, so RSS grows with
+// the database times the number of mapping connections. Measured (the soak
+// in BENCHMARKS.md): with 12-14 connections mapping up to 1 GiB each, RSS
+// tracked the growing database (samples up to 187 MiB at 100-160 MiB of
+// database, 127 MiB of it the file's mappings) while the heap levelled
+// off at 28 MiB. So only the few bulk readers map the file, and what
+// they may map is capped. The bounds, all set here and in `readers.rs`:
+//
+//   page caches   (POOL_CONNECTIONS + 1 writer + readers::MAX_OPEN) x CACHE_KIB
+//   file mapping  readers::MAX_OPEN x min(database size, READER_MMAP_BYTES)
+//
+// Mapped pages are the kernel's page cache (clean, reclaimable, shared by
+// the readers: PSS counts each once), not heap.
+
+/// Connections in the general pool (point reads, searches, small writes).
+const POOL_CONNECTIONS: u32 = 8;
+
+/// Each connection's page cache, KiB (`PRAGMA cache_size = -N`; about
+/// SQLite's default of 2,000 KiB, written down so the bound above is ours).
+pub(crate) const CACHE_KIB: i64 = 2048;
+
+/// Prepared statements each sqlx connection keeps (sqlx's default; the
+/// runs search prepares one statement per filter shape).
+const STATEMENT_CACHE: usize = 100;
+
+/// How much of the database file each bulk reader may memory-map. History
+/// reads from the mapped part skip a copy per page (a 500-point
+/// `sampledHistory` of a 100k-step run took 11.6 ms mapped, 18.6 ms not,
+/// on a busy 2-core machine); pages past it are read through the page
+/// cache like any connection's.
+pub(crate) const READER_MMAP_BYTES: u64 = 256 << 20;
 
 /// The embedded SQLite backend.
 #[derive(Clone)]
@@ -59,14 +90,14 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
-            // Reads map the file instead of copying pages into each
-            // connection's small private cache; the pages are the OS's, so
-            // this costs no memory of ours when idle.
-            .pragma("mmap_size", MMAP_BYTES.to_string())
+            // See "Memory" above: these connections do not map the file.
+            .pragma("mmap_size", "0")
+            .pragma("cache_size", format!("-{CACHE_KIB}"))
+            .statement_cache_capacity(STATEMENT_CACHE)
             // `$regex` in registry and collection filters compiles to REGEXP.
             .with_regexp();
         let pool = SqlitePoolOptions::new()
-            .max_connections(8)
+            .max_connections(POOL_CONNECTIONS)
             .connect_with(options.clone())
             .await
             .map_err(backend)?;

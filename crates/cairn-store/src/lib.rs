@@ -48,11 +48,11 @@ pub use private::ensure_private_dir;
 // connection with `mmap_size` > 0 maps the database file: the resident
 // pages of each mapping count in the process's RSS again, so RSS grows with
 // the database times the number of mapping connections. Measured (the soak
-// in BENCHMARKS.md): with all 13 connections mapping up to 1 GiB, RSS
-// tracked the growing database (150-187 MiB at a 100-160 MiB database
-// after 5-10 minutes) while the heap levelled off at 28 MiB. So only the
-// few bulk readers map the file, and what they may map is capped. The
-// bounds, all set here and in `readers.rs`:
+// in BENCHMARKS.md): with 12-14 connections mapping up to 1 GiB each, RSS
+// tracked the growing database (samples up to 187 MiB at 100-160 MiB of
+// database, 127 MiB of it the file's mappings) while the heap levelled
+// off at 28 MiB. So only the few bulk readers map the file, and what
+// they may map is capped. The bounds, all set here and in `readers.rs`:
 //
 //   page caches   (POOL_CONNECTIONS + 1 writer + readers::MAX_OPEN) x CACHE_KIB
 //   file mapping  readers::MAX_OPEN x min(database size, READER_MMAP_BYTES)

@@ -19,7 +19,8 @@ use crate::error::GqlResultExt;
 use crate::graphql::mutation::SuccessPayload;
 use crate::graphql::scalars::{Int64, JsonString};
 use crate::graphql::types::artifact::{
-    ArtifactManifestObject, ArtifactObject, CollectionIface, MembershipObject, TagObject,
+    ArtifactDigestAlgorithm, ArtifactManifestObject, ArtifactObject, ArtifactStorageLayout,
+    CollectionIface, MembershipObject, TagObject,
 };
 use crate::graphql::types::file::{
     FileConnection, FileEdge, FileObject, UploadMultipartUrls, UploadUrlPart, signed_path,
@@ -72,7 +73,7 @@ struct CreateArtifactInput {
     run_name: Option<String>,
     description: Option<String>,
     digest: String,
-    digest_algorithm: Option<String>,
+    digest_algorithm: Option<ArtifactDigestAlgorithm>,
     enable_digest_deduplication: Option<bool>,
     aliases: Option<Vec<ArtifactAliasInput>>,
     metadata: Option<JsonString>,
@@ -174,10 +175,10 @@ struct CreateArtifactFileSpecInput {
 #[derive(InputObject)]
 struct CreateArtifactFilesInput {
     artifact_files: Vec<CreateArtifactFileSpecInput>,
-    storage_layout: Option<String>,
+    storage_layout: Option<ArtifactStorageLayout>,
     #[graphql(name = "cloudRegionID")]
     cloud_region_id: Option<String>,
-    digest_algorithm: Option<String>,
+    digest_algorithm: Option<ArtifactDigestAlgorithm>,
     client_mutation_id: Option<String>,
 }
 

@@ -136,8 +136,8 @@ impl ArtifactObject {
         &self.0.digest
     }
 
-    async fn digest_algorithm(&self) -> &'static str {
-        "MANIFEST_MD5"
+    async fn digest_algorithm(&self) -> ArtifactDigestAlgorithm {
+        ArtifactDigestAlgorithm::ManifestMd5
     }
 
     async fn commit_hash(&self) -> Option<String> {
@@ -534,6 +534,27 @@ pub struct AliasEdge {
     pub cursor: String,
 }
 
+/// How a version's digest is computed from its manifest. Cairn computes
+/// (and answers) MD5; clients name the enum in `createArtifact`, so both of
+/// W&B's values are accepted there.
+#[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(rename_items = "SCREAMING_SNAKE_CASE")]
+pub enum ArtifactDigestAlgorithm {
+    #[graphql(name = "MANIFEST_MD5")]
+    ManifestMd5,
+    #[graphql(name = "MANIFEST_XXH128")]
+    ManifestXxh128,
+}
+
+/// How W&B lays out an artifact's files in its bucket. Cairn stores bytes
+/// by content either way; clients up to 0.28 declare the enum as a
+/// variable of `createArtifactFiles`.
+#[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
+pub enum ArtifactStorageLayout {
+    V1,
+    V2,
+}
+
 // ----- collections --------------------------------------------------------------
 
 /// W&B's collection kinds, as filter arguments.
@@ -640,8 +661,8 @@ impl<K: Kind> CollectionObject<K> {
         "READY"
     }
 
-    async fn digest_algorithm(&self) -> &'static str {
-        "MANIFEST_MD5"
+    async fn digest_algorithm(&self) -> ArtifactDigestAlgorithm {
+        ArtifactDigestAlgorithm::ManifestMd5
     }
 
     async fn project(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ProjectObject>> {

@@ -1,7 +1,9 @@
 """Fixtures: a real `cairn server` on a free loopback port with a temp data dir.
 
-The official `wandb==0.31.0` client talks to it unchanged. The server binary
-comes from `CAIRN_BIN` (default: target/debug/cairn, built by scripts/test).
+The official `wandb` client talks to it unchanged: scripts/test runs this
+suite once per supported client version (see `CLIENT_VERSIONS` there), each
+from its own virtualenv. The server binary comes from `CAIRN_BIN` (default:
+target/debug/cairn, built by scripts/test).
 """
 
 from __future__ import annotations
@@ -20,8 +22,22 @@ from pathlib import Path
 import pytest
 import requests
 import wandb
+from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parents[2]
+# The official client this run of the suite uses.
+CLIENT = Version(wandb.__version__)
+
+
+def client_since(version: str, what: str):
+    """Mark a test that uses a client feature first shipped in `version`
+    (`what` names it): older clients do not have it at all, so the test
+    cannot run there. Only for features absent from the client, never for
+    server behaviour that differs."""
+    return pytest.mark.skipif(
+        CLIENT < Version(version),
+        reason=f"wandb {wandb.__version__} has no {what} (added in {version})",
+    )
 # Fixed, and random enough for the server's check on chosen admin keys.
 ADMIN_KEY = "admin-b7eJDUaF7hEarVSYMyBOqlm6qEDqRWy67J8SUT0FpVJI"
 

@@ -147,6 +147,10 @@ pub struct Artifact {
     pub ttl_seconds: Option<i64>,
     /// Base64 MD5 of its uploaded manifest.
     pub manifest_md5: Option<String>,
+    /// How that manifest relates to other versions.
+    pub manifest_kind: ManifestKind,
+    /// The version an incremental manifest adds to.
+    pub base_artifact_id: Option<i64>,
     /// Total bytes of its stored files.
     pub size: i64,
     /// Number of entries.
@@ -159,6 +163,39 @@ pub struct Artifact {
     pub created_at: OffsetDateTime,
     /// Last change.
     pub updated_at: OffsetDateTime,
+}
+
+/// How a manifest relates to other versions (W&B's `ArtifactManifestType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ManifestKind {
+    /// Lists every entry.
+    #[default]
+    Full,
+    /// Adds to (and overrides) the entries of a base version.
+    Incremental,
+    /// One of several runs' parts of a distributed version, merged as it
+    /// arrives.
+    Patch,
+}
+
+impl ManifestKind {
+    /// The stored (and wire) name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Full => "FULL",
+            Self::Incremental => "INCREMENTAL",
+            Self::Patch => "PATCH",
+        }
+    }
+
+    /// From the stored name; anything unknown is a full manifest.
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "INCREMENTAL" => Self::Incremental,
+            "PATCH" => Self::Patch,
+            _ => Self::Full,
+        }
+    }
 }
 
 /// An artifact's place in a collection.
@@ -240,6 +277,29 @@ pub struct NewArtifact {
     pub ttl_seconds: Option<i64>,
     /// Whether an identical latest version is returned instead of a new one.
     pub deduplicate: bool,
+    /// The storage region the client asked for (W&B's multi-region
+    /// buckets); Cairn has one, [`DEFAULT_STORAGE_REGION`].
+    pub storage_region: Option<String>,
+    /// Runs sharing this id write one pending version together
+    /// (`run.upsert_artifact` / `finish_artifact`).
+    pub distributed_id: Option<String>,
+}
+
+/// The one storage region of a Cairn instance, by the name the official
+/// client uses for "the server's default" in its download URLs.
+pub const DEFAULT_STORAGE_REGION: &str = "default";
+
+/// Refuse a storage region this server does not have, before anything is
+/// stored, as W&B refuses a region unavailable to the organization.
+pub fn check_storage_region(region: Option<&str>) -> Result<(), crate::CoreError> {
+    match region.map(str::trim).filter(|r| !r.is_empty()) {
+        None => Ok(()),
+        Some(r) if r == DEFAULT_STORAGE_REGION => Ok(()),
+        Some(r) => Err(crate::CoreError::InvalidInput(format!(
+            "Storage region {r:?} is not available on this server; it keeps artifacts in one \
+             region, {DEFAULT_STORAGE_REGION:?}. Leave storage_region unset."
+        ))),
+    }
 }
 
 /// A file a client is about to upload for a pending artifact.
@@ -261,6 +321,44 @@ pub struct StagedState {
     /// A proven entry with its digest exists in the artifact's project, so
     /// whoever may write there may reference the bytes.
     pub proven_in_project: bool,
+}
+
+/// The order of a collection's versions in a listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum VersionOrder {
+    /// Highest version index first: the default, as W&B lists them.
+    #[default]
+    NewestFirst,
+    /// Lowest version index first.
+    OldestFirst,
+}
+
+impl VersionOrder {
+    /// W&B's `order` argument of `artifacts`: `[+|-]version_index` or
+    /// `[+|-]created_at` (camel case too), ascending unless `-`. A version's
+    /// index grows with its creation, so both name one order. None is the
+    /// default, newest first.
+    pub fn parse(order: Option<&str>) -> Result<Self, crate::CoreError> {
+        let Some(order) = order.map(str::trim).filter(|o| !o.is_empty()) else {
+            return Ok(Self::NewestFirst);
+        };
+        let (descending, field) = match order.as_bytes()[0] {
+            b'-' => (true, &order[1..]),
+            b'+' => (false, &order[1..]),
+            _ => (false, order),
+        };
+        match field {
+            "version_index" | "versionIndex" | "created_at" | "createdAt" => Ok(if descending {
+                Self::NewestFirst
+            } else {
+                Self::OldestFirst
+            }),
+            _ => Err(crate::CoreError::InvalidInput(format!(
+                "Cannot order versions by {field:?}; use version_index or created_at, \
+                 with + (ascending, the default) or - (descending)."
+            ))),
+        }
+    }
 }
 
 /// A page of memberships (with their artifacts).

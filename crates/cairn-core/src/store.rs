@@ -354,6 +354,22 @@ pub trait ArtifactStore: Send + Sync {
     /// Forget a blob if nothing references it; true if forgotten (the caller
     /// then deletes the bytes).
     async fn forget_blob_if_unreferenced(&self, md5: &str) -> StoreResult<bool>;
+    /// Record how a pending artifact's manifest relates to other versions.
+    async fn set_manifest_kind(
+        &self,
+        artifact_id: i64,
+        kind: crate::artifact::ManifestKind,
+        base_artifact_id: Option<i64>,
+    ) -> StoreResult<()>;
+    /// Set an artifact's manifest to `md5` if it still is `expected`
+    /// (compare and set, for merging parts that arrive together); false
+    /// when another writer came first.
+    async fn replace_manifest(
+        &self,
+        artifact_id: i64,
+        expected: Option<&str>,
+        md5: &str,
+    ) -> StoreResult<bool>;
     /// Set the blob holding an artifact's manifest.
     async fn set_manifest(&self, artifact_id: i64, md5: &str) -> StoreResult<()>;
     /// Commit a pending artifact with its manifest's entries: give it the
@@ -375,11 +391,13 @@ pub trait ArtifactStore: Send + Sync {
     async fn membership_by_id(&self, id: i64) -> StoreResult<Option<Membership>>;
     /// Every membership of an artifact.
     async fn memberships_of(&self, artifact_id: i64) -> StoreResult<Vec<Membership>>;
-    /// A page of a collection's versions (newest first), with `filter`.
+    /// A page of a collection's versions in `order`, with `filter`; `after`
+    /// is the version index the previous page ended on.
     async fn versions(
         &self,
         collection_id: i64,
         filter: Option<&serde_json::Value>,
+        order: crate::artifact::VersionOrder,
         after: Option<i64>,
         first: i64,
     ) -> StoreResult<VersionPage>;

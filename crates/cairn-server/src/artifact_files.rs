@@ -150,7 +150,7 @@ pub async fn upload_manifest(
             .cas
             .put(&state.cairn, &md5, request.into_body())
             .await?;
-        state.cairn.set_artifact_manifest(&artifact, &md5).await
+        crate::manifests::receive(&state.cairn, &state.cas, &artifact, &md5).await
     };
     match stored.await {
         Ok(()) => axum::Json(serde_json::json!({ "ok": true })).into_response(),

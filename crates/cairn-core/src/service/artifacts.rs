@@ -211,13 +211,14 @@ impl Cairn {
         &self,
         collection: &Collection,
         filter: Option<&serde_json::Value>,
+        order: crate::artifact::VersionOrder,
         after: Option<i64>,
         first: i64,
     ) -> CoreResult<VersionPage> {
         check_page(first)?;
         Ok(self
             .store
-            .versions(collection.id, filter, after, first)
+            .versions(collection.id, filter, order, after, first)
             .await?)
     }
 
@@ -325,6 +326,7 @@ impl Cairn {
     ) -> CoreResult<(Artifact, bool)> {
         names::validate("artifact", &new.collection_name)?;
         validate_type_name(&new.type_name)?;
+        crate::artifact::check_storage_region(new.storage_region.as_deref())?;
         for alias in &new.aliases {
             validate_label("Alias", alias).map_err(CoreError::InvalidInput)?;
         }
@@ -496,6 +498,63 @@ impl Cairn {
     /// Attach an uploaded manifest to a pending artifact.
     pub async fn set_artifact_manifest(&self, artifact: &Artifact, md5: &str) -> CoreResult<()> {
         Ok(self.store.set_manifest(artifact.id, md5).await?)
+    }
+
+    /// The manifest an artifact has now (for merging parts as they arrive).
+    pub async fn manifest_md5_of(&self, artifact_id: i64) -> CoreResult<Option<String>> {
+        Ok(self
+            .store
+            .artifact_by_id(artifact_id)
+            .await?
+            .and_then(|a| a.manifest_md5))
+    }
+
+    /// Set an artifact's manifest to `md5` if it still is `expected`.
+    pub async fn replace_artifact_manifest(
+        &self,
+        artifact_id: i64,
+        expected: Option<&str>,
+        md5: &str,
+    ) -> CoreResult<bool> {
+        Ok(self
+            .store
+            .replace_manifest(artifact_id, expected, md5)
+            .await?)
+    }
+
+    /// Declare how a pending artifact's manifest relates to other versions:
+    /// an incremental manifest adds to `base`, a committed version of the
+    /// same sequence the caller may read.
+    pub async fn set_manifest_kind(
+        &self,
+        actor: &Actor,
+        artifact_id: i64,
+        kind: crate::artifact::ManifestKind,
+        base: Option<i64>,
+    ) -> CoreResult<Artifact> {
+        let artifact = self.writable_artifact(actor, artifact_id).await?;
+        let base = match (kind, base) {
+            (crate::artifact::ManifestKind::Incremental, Some(base_id)) => {
+                let base = self.artifact_or_error(actor, base_id).await?;
+                if base.sequence_id != artifact.sequence_id
+                    || base.state != crate::artifact::ArtifactState::Committed
+                {
+                    return Err(CoreError::InvalidInput(format!(
+                        "An incremental version builds on a committed version of {:?}; \
+                         artifact {} is not one.",
+                        artifact.sequence_name, base.id
+                    )));
+                }
+                Some(base.id)
+            }
+            _ => None,
+        };
+        if artifact.state == crate::artifact::ArtifactState::Pending {
+            self.store
+                .set_manifest_kind(artifact.id, kind, base)
+                .await?;
+        }
+        Ok(artifact)
     }
 
     /// Commit a pending artifact with the entries of its manifest.
@@ -792,8 +851,10 @@ impl Cairn {
                 "Only committed artifacts can be linked.".into(),
             ));
         }
+        // A missing project is created, as W&B does (the legacy
+        // `model-registry`, any portfolio path); a registry never is.
         let target = self
-            .project_for(actor, entity, project, ProjectAction::Write)
+            .ensure_project(actor, entity, project, ProjectAction::Write)
             .await?;
         self.check_registry_type(&target, &artifact.type_name)
             .await?;

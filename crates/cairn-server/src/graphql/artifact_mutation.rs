@@ -9,7 +9,7 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use base64::Engine;
-use cairn_core::artifact::{Artifact, ArtifactPatch, Entry, NewArtifact, StagedFile};
+use cairn_core::artifact::{Artifact, ArtifactPatch, ManifestKind, NewArtifact, StagedFile};
 use cairn_core::{AliasTarget, CoreError};
 use cairn_store::LocalBlobs;
 
@@ -413,12 +413,7 @@ impl ArtifactMutation {
         ctx: &Context<'_>,
         input: CreateArtifactInput,
     ) -> async_graphql::Result<CreateArtifactPayload> {
-        let _ = (
-            input.digest_algorithm,
-            input.distributed_id,
-            input.labels,
-            input.storage_region,
-        );
+        let _ = (input.digest_algorithm, input.labels);
         let collection = input
             .artifact_collection_name
             .or_else(|| {
@@ -453,6 +448,8 @@ impl ArtifactMutation {
             history_step: input.history_step.map(|s| s.0),
             ttl_seconds: input.ttl_duration_seconds.map(|t| t.0).filter(|t| *t > 0),
             deduplicate: input.enable_digest_deduplication.unwrap_or(false),
+            storage_region: input.storage_region,
+            distributed_id: input.distributed_id.filter(|d| !d.is_empty()),
             ..NewArtifact::default()
         };
         let (artifact, _) = cairn(ctx)
@@ -479,16 +476,25 @@ impl ArtifactMutation {
         input: CreateArtifactManifestInput,
     ) -> async_graphql::Result<CreateArtifactManifestPayload> {
         let _ = (
-            input.base_artifact_id,
             input.entity_name,
             input.project_name,
             input.run_name,
-            input.r#type,
             input.include_upload,
             input.name,
         );
+        let kind = match input.r#type {
+            None | Some(ArtifactManifestType::Full) => ManifestKind::Full,
+            Some(ArtifactManifestType::Incremental) => ManifestKind::Incremental,
+            Some(ArtifactManifestType::Patch) => ManifestKind::Patch,
+        };
+        let base = input
+            .base_artifact_id
+            .as_ref()
+            .filter(|b| !b.is_empty())
+            .map(|b| artifact_id(b))
+            .transpose()?;
         let artifact = cairn(ctx)
-            .writable_artifact(actor(ctx), artifact_id(&input.artifact_id)?)
+            .set_manifest_kind(actor(ctx), artifact_id(&input.artifact_id)?, kind, base)
             .await
             .gql()?;
         let digest = Some(input.digest.as_str()).filter(|d| !d.is_empty());
@@ -634,7 +640,10 @@ impl ArtifactMutation {
         let entries = if artifact.state == cairn_core::artifact::ArtifactState::Committed {
             Vec::new()
         } else {
-            read_manifest(ctx, &artifact).await.gql()?
+            let cas = ctx.data_unchecked::<ContentStore>();
+            crate::manifests::for_commit(cairn, cas, actor(ctx), &artifact)
+                .await
+                .gql()?
         };
         let committed = cairn
             .commit_artifact(actor(ctx), artifact.id, &entries)
@@ -1132,78 +1141,4 @@ async fn delete_collection(
         artifact_collection: Some(collection.into()),
         client_mutation_id,
     })
-}
-
-/// The entries of an artifact's uploaded manifest.
-async fn read_manifest(ctx: &Context<'_>, artifact: &Artifact) -> Result<Vec<Entry>, CoreError> {
-    let md5 = artifact.manifest_md5.as_deref().ok_or_else(|| {
-        CoreError::InvalidInput(format!(
-            "Artifact {} has no uploaded manifest; upload wandb_manifest.json before committing.",
-            artifact.id
-        ))
-    })?;
-    let cas = ctx.data_unchecked::<ContentStore>();
-    let path = cas
-        .path(md5)
-        .ok_or_else(|| CoreError::Internal(format!("bad manifest digest {md5}")))?;
-    let bytes = tokio::fs::read(&path)
-        .await
-        .map_err(|e| CoreError::Internal(format!("reading manifest {md5}: {e}")))?;
-    parse_manifest(&bytes)
-}
-
-/// Parse a W&B manifest (version 1) into entries.
-pub(crate) fn parse_manifest(bytes: &[u8]) -> Result<Vec<Entry>, CoreError> {
-    let bad =
-        |why: String| CoreError::InvalidInput(format!("The artifact manifest is invalid: {why}"));
-    let doc: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| bad(format!("not JSON ({e})")))?;
-    if doc.get("version").and_then(serde_json::Value::as_i64) != Some(1) {
-        return Err(bad("only manifest version 1 is supported".into()));
-    }
-    let contents = doc
-        .get("contents")
-        .and_then(serde_json::Value::as_object)
-        .ok_or_else(|| bad("it has no \"contents\" object".into()))?;
-    let mut entries = Vec::with_capacity(contents.len());
-    for (path, entry) in contents {
-        let field = |name: &str| entry.get(name).and_then(serde_json::Value::as_str);
-        let digest = field("digest")
-            .ok_or_else(|| bad(format!("entry {path:?} has no digest")))?
-            .to_string();
-        entries.push(Entry {
-            path: path.clone(),
-            digest,
-            size: entry.get("size").and_then(serde_json::Value::as_i64),
-            reference: field("ref").map(str::to_string),
-            birth_artifact_id: field("birthArtifactID").map(str::to_string),
-            mimetype: None,
-            extra: entry
-                .get("extra")
-                .filter(|e| !e.is_null())
-                .map(serde_json::Value::to_string),
-        });
-    }
-    Ok(entries)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_files_and_references() {
-        let manifest = br#"{"version":1,"storagePolicy":"wandb-storage-policy-v1",
-            "storagePolicyConfig":{"storageLayout":"V2"},
-            "contents":{"a/b.txt":{"digest":"XrY7u+Ae7tCTyyK7j1rNww==","size":11,"birthArtifactID":"QXJ0aWZhY3Q6MQ=="},
-                        "ref":{"digest":"etag","ref":"s3://bucket/key","size":3,"extra":{"versionID":"1"}}}}"#;
-        let entries = parse_manifest(manifest).unwrap();
-        assert_eq!(entries.len(), 2);
-        assert_eq!(entries[0].path, "a/b.txt");
-        assert_eq!(entries[0].size, Some(11));
-        assert_eq!(entries[1].reference.as_deref(), Some("s3://bucket/key"));
-        assert!(entries[1].extra.as_deref().unwrap().contains("versionID"));
-        assert!(parse_manifest(b"{}").is_err());
-        assert!(parse_manifest(b"not json").is_err());
-    }
 }

@@ -35,8 +35,8 @@ mod rows;
 
 use async_trait::async_trait;
 use cairn_core::artifact::{
-    Artifact, ArtifactPatch, ArtifactType, Collection, CollectionKind, Entry, LATEST, Membership,
-    NewArtifact, StagedFile, StagedState, VersionPage,
+    Artifact, ArtifactPatch, ArtifactType, Collection, CollectionKind, Entry, LATEST, ManifestKind,
+    Membership, NewArtifact, StagedFile, StagedState, VersionOrder, VersionPage,
 };
 use cairn_core::store::{ArtifactStore, RegistryQuery, StoreError, StoreResult};
 use sqlx::SqliteConnection;
@@ -276,7 +276,26 @@ impl ArtifactStore for SqliteStore {
         }
         let type_id = ensure_type(&mut tx, new.project_id, &new.type_name).await?;
         let sequence_id = ensure_sequence(&mut tx, new, type_id).await?;
+        if let Some(distributed_id) = &new.distributed_id {
+            // Every run of a distributed version writes the one pending row.
+            let existing: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM artifacts WHERE sequence_id = ? AND distributed_id = ? \
+                 AND state = 'PENDING' ORDER BY id LIMIT 1",
+            )
+            .bind(sequence_id)
+            .bind(distributed_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
+            if let Some(id) = existing {
+                add_tags(&mut tx, id, &new.tags).await?;
+                tx.commit().await.map_err(backend)?;
+                return Ok((self.existing_artifact(id).await?, false));
+            }
+        }
+        // A part's digest is not the version's, so parts never deduplicate.
         if new.deduplicate
+            && new.distributed_id.is_none()
             && let Some((id, membership_id)) =
                 latest_with_digest(&mut tx, sequence_id, &new.digest).await?
         {
@@ -289,8 +308,8 @@ impl ArtifactStore for SqliteStore {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO artifacts (sequence_id, type_id, state, digest, description, metadata, \
              client_id, sequence_client_id, run_id, history_step, ttl_seconds, pending_aliases, \
-             created_at, updated_at) \
-             VALUES (?, ?, 'PENDING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             distributed_id, created_at, updated_at) \
+             VALUES (?, ?, 'PENDING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(sequence_id)
         .bind(type_id)
@@ -303,6 +322,7 @@ impl ArtifactStore for SqliteStore {
         .bind(new.history_step)
         .bind(new.ttl_seconds)
         .bind(serde_json::to_string(&new.aliases).map_err(backend)?)
+        .bind(&new.distributed_id)
         .bind(t)
         .bind(t)
         .fetch_one(&mut *tx)
@@ -509,6 +529,46 @@ impl ArtifactStore for SqliteStore {
             .await
             .map_err(backend)?;
         Ok(())
+    }
+
+    async fn set_manifest_kind(
+        &self,
+        artifact_id: i64,
+        kind: ManifestKind,
+        base_artifact_id: Option<i64>,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE artifacts SET manifest_kind = ?, base_artifact_id = ?, updated_at = ? \
+             WHERE id = ? AND state = 'PENDING'",
+        )
+        .bind(kind.as_str())
+        .bind(base_artifact_id)
+        .bind(now())
+        .bind(artifact_id)
+        .execute(&self.writer)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn replace_manifest(
+        &self,
+        artifact_id: i64,
+        expected: Option<&str>,
+        md5: &str,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE artifacts SET manifest_md5 = ?, updated_at = ? \
+             WHERE id = ? AND manifest_md5 IS ?",
+        )
+        .bind(md5)
+        .bind(now())
+        .bind(artifact_id)
+        .bind(expected)
+        .execute(&self.writer)
+        .await
+        .map_err(backend)?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn commit_artifact(&self, artifact_id: i64, entries: &[Entry]) -> StoreResult<Artifact> {
@@ -718,19 +778,24 @@ impl ArtifactStore for SqliteStore {
         &self,
         collection_id: i64,
         filter: Option<&serde_json::Value>,
+        order: VersionOrder,
         after: Option<i64>,
         first: i64,
     ) -> StoreResult<VersionPage> {
         let condition = compile(Scope::Version, filter)?;
+        let (past, direction, start) = match order {
+            VersionOrder::NewestFirst => ("<", "DESC", i64::MAX),
+            VersionOrder::OldestFirst => (">", "ASC", -1),
+        };
         let sql = format!(
             "{MEMBERSHIP_SELECT} JOIN artifacts a ON a.id = m.artifact_id \
-             WHERE m.collection_id = ? AND ({}) AND m.version_index < ? \
-             ORDER BY m.version_index DESC LIMIT ?",
+             WHERE m.collection_id = ? AND ({}) AND m.version_index {past} ? \
+             ORDER BY m.version_index {direction} LIMIT ?",
             condition.sql
         );
         let query = sqlx::query_as::<_, MembershipRow>(&sql).bind(collection_id);
         let rows = bind_each!(query, &condition.binds)
-            .bind(after.unwrap_or(i64::MAX))
+            .bind(after.unwrap_or(start))
             .bind(first + 1)
             .fetch_all(&self.pool)
             .await

@@ -4,7 +4,8 @@
 //! SQLite (`json_group_array`), so one query loads a page with its labels.
 
 use cairn_core::artifact::{
-    Alias, Artifact, ArtifactState, ArtifactType, Collection, CollectionKind, Entry, Membership,
+    Alias, Artifact, ArtifactState, ArtifactType, Collection, CollectionKind, Entry, ManifestKind,
+    Membership,
 };
 
 use crate::rows::timestamp;
@@ -12,7 +13,7 @@ use crate::rows::timestamp;
 /// `SELECT … FROM artifacts a …` for [`ArtifactRow`]; append `WHERE`.
 pub(crate) const ARTIFACT_SELECT: &str = "SELECT a.id, a.sequence_id, c.name AS sequence_name, \
      c.project_id, t.name AS type_name, a.state, a.digest, a.description, a.metadata, \
-     a.client_id, a.run_id, a.history_step, a.ttl_seconds, a.manifest_md5, a.size, a.file_count, \
+     a.client_id, a.run_id, a.history_step, a.ttl_seconds, a.manifest_md5, a.manifest_kind, a.base_artifact_id, a.size, a.file_count, \
      (SELECT sm.version_index FROM artifact_memberships sm \
         WHERE sm.artifact_id = a.id AND sm.collection_id = a.sequence_id) AS version_index, \
      (SELECT json_group_array(name) FROM \
@@ -37,6 +38,8 @@ pub(crate) struct ArtifactRow {
     history_step: Option<i64>,
     ttl_seconds: Option<i64>,
     manifest_md5: Option<String>,
+    manifest_kind: String,
+    base_artifact_id: Option<i64>,
     size: i64,
     file_count: i64,
     version_index: Option<i64>,
@@ -62,6 +65,8 @@ impl From<ArtifactRow> for Artifact {
             history_step: r.history_step,
             ttl_seconds: r.ttl_seconds,
             manifest_md5: r.manifest_md5,
+            manifest_kind: ManifestKind::parse(&r.manifest_kind),
+            base_artifact_id: r.base_artifact_id,
             size: r.size,
             file_count: r.file_count,
             version_index: r.version_index,

@@ -15,7 +15,7 @@ use async_graphql::{Context, ID, Interface, Object, SimpleObject, TypeName, Unio
 use base64::Engine;
 use cairn_core::CoreError;
 use cairn_core::artifact::{
-    Alias, Artifact, ArtifactType, Collection, CollectionKind, LATEST, Membership,
+    Alias, Artifact, ArtifactType, Collection, CollectionKind, LATEST, Membership, VersionOrder,
 };
 
 use crate::error::GqlResultExt;
@@ -720,7 +720,13 @@ impl<K: Kind> CollectionObject<K> {
                 break;
             }
             let page = cairn
-                .versions(&self.collection, None, cursor_at, 1000)
+                .versions(
+                    &self.collection,
+                    None,
+                    VersionOrder::NewestFirst,
+                    cursor_at,
+                    1000,
+                )
                 .await
                 .gql()?;
             cursor_at = page.versions.last().map(|(m, _)| m.version_index);
@@ -776,7 +782,8 @@ impl<K: Kind> CollectionObject<K> {
             .map(ArtifactObject))
     }
 
-    /// Versions, newest first.
+    /// Versions, newest first unless `order` asks otherwise
+    /// (`[+|-]version_index`, `[+|-]created_at`).
     async fn artifacts(
         &self,
         ctx: &Context<'_>,
@@ -785,7 +792,7 @@ impl<K: Kind> CollectionObject<K> {
         order: Option<String>,
         filters: Option<JsonString>,
     ) -> async_graphql::Result<VersionConnection> {
-        let _ = order;
+        let order = VersionOrder::parse(order.as_deref()).gql()?;
         if self.name_only {
             return Ok(VersionConnection {
                 total_count: 0,
@@ -794,7 +801,7 @@ impl<K: Kind> CollectionObject<K> {
             });
         }
         let filter = parse_filter(filters.as_ref())?;
-        version_connection(ctx, &self.collection, filter.as_ref(), after, first).await
+        version_connection(ctx, &self.collection, filter.as_ref(), order, after, first).await
     }
 
     /// Versions as memberships, newest first.
@@ -818,7 +825,13 @@ impl<K: Kind> CollectionObject<K> {
             .map_err(|_| CoreError::InvalidInput("That is not a valid page cursor.".into()))
             .gql()?;
         let page = cairn(ctx)
-            .versions(&self.collection, None, after, first)
+            .versions(
+                &self.collection,
+                None,
+                VersionOrder::NewestFirst,
+                after,
+                first,
+            )
             .await
             .gql()?;
         Ok(MembershipConnection {
@@ -1073,6 +1086,7 @@ async fn version_connection(
     ctx: &Context<'_>,
     collection: &Collection,
     filter: Option<&serde_json::Value>,
+    order: VersionOrder,
     after: Option<String>,
     first: Option<i32>,
 ) -> async_graphql::Result<VersionConnection> {
@@ -1080,7 +1094,7 @@ async fn version_connection(
     let after = decode_cursor(after.as_deref()).gql()?;
     let cairn = cairn(ctx);
     let page = cairn
-        .versions(collection, filter, after, first)
+        .versions(collection, filter, order, after, first)
         .await
         .gql()?;
     let total_count = cairn.version_count(collection, filter).await.gql()?;

@@ -62,7 +62,7 @@ impl Cairn {
             Some(name) => name,
             None => generate_run_name()?,
         };
-        names::validate("run", &name)?;
+        names::validate_run_id(&name)?;
         let project = self
             .ensure_project(actor, &entity, &project, ProjectAction::LogRuns)
             .await?;

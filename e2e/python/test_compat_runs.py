@@ -130,7 +130,7 @@ def test_stop_run_takes_wandbs_run_id(server, unique):
     assert _stopped(server, unique, "stopme")
 
 
-@client_since("0.28.0", "Run.stop()")
+@client_since("0.28.1", "Run.stop()")
 def test_public_run_stop_with_wandbs_run_id(server, unique):
     server.upsert_run("admin", unique, "stopme2")
     run = server.api().run(f"admin/{unique}/stopme2")

@@ -32,7 +32,7 @@ def test_wrong_key_is_refused(server):
     with pytest.raises(wandb.errors.AuthenticationError) as refused:
         server.api(key=bad_key)
     # From 0.28.2 the client shows the server's words; before, its own, with
-    # the server's answer as the cause (the 401 itself before 0.27.0).
+    # the server's answer as the cause (the 401 itself before 0.27.1).
     chain, cause = [], refused.value
     while cause is not None:
         chain.append(str(cause))
@@ -41,7 +41,7 @@ def test_wrong_key_is_refused(server):
         assert "unauthorized" in chain[0], chain
     else:
         assert chain[0] == "An error occurred while verifying the API key.", chain
-        server_said = "unauthorized" if CLIENT >= Version("0.27.0") else "401"
+        server_said = "unauthorized" if CLIENT >= Version("0.27.1") else "401"
         assert any(server_said in c for c in chain[1:]), chain
     # The server's own answer to that key.
     import requests
@@ -225,8 +225,8 @@ def test_users_create_projects_in_their_own_entity(server):
     assert [p.name for p in api.projects()] == ["mine"]
     with pytest.raises(Exception) as refused:
         api.create_project("a/b", username)
-    # Before 0.27.0 the client's error text is the repr of the GraphQL error.
-    if CLIENT < Version("0.27.0"):
+    # Before 0.27.1 the client's error text is the repr of the GraphQL error.
+    if CLIENT < Version("0.27.1"):
         message = __import__("ast").literal_eval(str(refused.value))["message"]
     else:
         message = str(refused.value)

@@ -162,7 +162,7 @@ def test_deleting_an_already_deleted_run_succeeds(server, unique):
     run.delete()
     assert [r.id for r in server.api().runs(f"admin/{unique}")] == ["kept"]
     # The server's own answer: no error, a payload.
-    resp = server.gql(DELETE, {"id": run.storage_id if hasattr(run, "storage_id") else run._attrs["id"]})
+    resp = server.gql(DELETE, {"id": run._attrs["id"]})
     assert "errors" not in resp, resp
     assert resp["data"]["deleteRun"] == {"clientMutationId": None}
     # So for W&B's id form of a run that is gone.
@@ -219,8 +219,9 @@ def server_version(server) -> str:
 
 
 def test_the_clients_server_info_probe_gets_an_answer(server, tmp_path):
-    """0.26-0.30 probe with `InternalApi.viewer_server_info` (wandb login,
-    wandb verify, the local-server version check); 0.31 no longer ships it."""
+    """Clients up to 0.29 probe with `InternalApi.viewer_server_info` (wandb
+    login, wandb verify, the local-server version check); from 0.30 the
+    client no longer ships that module."""
     internal = pytest.importorskip("wandb.sdk.internal.internal_api")
     with wandb_env(server, tmp_path):
         api = internal.Api()

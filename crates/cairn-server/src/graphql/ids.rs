@@ -1,7 +1,9 @@
 //! Opaque GraphQL ids: `base64("<Kind>:<row id>")`, the form W&B uses.
 //!
 //! The official client decodes some of them (`Project:<int>`), so the shape is
-//! part of the protocol, not a detail.
+//! part of the protocol, not a detail. Run ids are also accepted in W&B's
+//! name-bearing form (`Run:v1:<run>:<project>:<entity>`, see [`decode_run`]),
+//! for ids that come from elsewhere than this server's answers.
 
 use async_graphql::ID;
 use base64::Engine;

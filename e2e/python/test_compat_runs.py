@@ -196,6 +196,18 @@ def test_a_run_others_may_read_but_not_change_is_not_deleted(server, unique):
     assert [r.id for r in server.api().runs(f"admin/{unique}")] == ["mine"]
 
 
+def test_deleting_a_run_one_cannot_see_is_an_error_even_by_name(server, unique):
+    """Idempotence covers runs that are gone, not runs hidden from the caller,
+    so deleteRun never tells an outsider whether a private run exists."""
+    _, _, key = server.new_user()
+    server.upsert_run("admin", unique, "private")
+    run_id = server.api().run(f"admin/{unique}/private")._attrs["id"]
+    for id_ in (run_id, wandb_run_id("admin", unique, "private"), wandb_run_id("admin", unique, "nothing")):
+        resp = server.gql(DELETE, {"id": id_}, key=key)
+        assert resp["errors"][0]["extensions"]["code"] == "NOT_FOUND", resp
+    assert [r.id for r in server.api().runs(f"admin/{unique}")] == ["private"]
+
+
 # --- serverInfo ----------------------------------------------------------
 
 VERSION_INFO = "{ serverInfo { latestLocalVersionInfo { outOfDate latestVersionString versionOnThisInstanceString } } }"

@@ -340,19 +340,29 @@ impl RunMutation {
     ) -> async_graphql::Result<DeleteRunPayload> {
         let _ = input.delete_artifacts;
         // Deleting is idempotent, as on W&B: a run that is already gone
-        // (or that the caller cannot see, which looks the same) answers
-        // success, so a retried or repeated `run.delete()` does not fail.
-        // A malformed id and a run the caller may see but not change are
-        // still errors.
-        let deleted = async {
-            let id = run_row_id(ctx, &input.id).await?;
-            cairn(ctx).delete_run(actor(ctx), id).await
-        }
-        .await;
-        let run = match deleted {
-            Ok(run) => Some(run),
-            Err(CoreError::NotFound(_)) => None,
-            Err(e) => return Err(e).gql(),
+        // answers success, so a repeated `run.delete()` does not fail. A run
+        // the caller may not change (or see) is still an error, and so is a
+        // W&B-form id naming a project the caller cannot see.
+        let run = match ids::decode_run(&input.id).gql()? {
+            RunRef::Row(id) => cairn(ctx).delete_run(actor(ctx), id).await.gql()?,
+            RunRef::Named {
+                entity,
+                project,
+                name,
+            } => {
+                let service = cairn(ctx);
+                let Some(project) = service.project(actor(ctx), &entity, &project).await.gql()?
+                else {
+                    return Err(CoreError::NotFound(format!(
+                        "No project {entity}/{project} exists."
+                    )))
+                    .gql();
+                };
+                match service.run_in(&project, &name).await.gql()? {
+                    Some(run) => service.delete_run(actor(ctx), run.id).await.gql()?,
+                    None => None,
+                }
+            }
         };
         if let Some(run) = run {
             let blobs = ctx.data_unchecked::<LocalBlobs>();

@@ -20,6 +20,7 @@ import pytest
 import requests
 
 from conftest import start_server
+from test_runs import console_lines
 
 BATCH = 25
 
@@ -114,7 +115,7 @@ def test_kill_9_loses_no_acknowledged_row(tmp_path):
         bg = restarted.api().run("admin/durable/bg")
         assert bg._attrs["historyLineCount"] == bg_acked + BATCH
         assert [r["_step"] for r in bg.scan_history()] == list(range(bg_acked + BATCH))
-        lines = [line.content for line in bg.console_logs()]
+        lines = [content for content, _ in console_lines(restarted, "admin/durable/bg")]
         assert lines == [f"batch {i}" for i in range((bg_acked + BATCH) // BATCH)]
     finally:
         server.stop()

@@ -16,6 +16,8 @@ import uuid
 
 import pytest
 
+from test_runs import scan_keys
+
 N_DENSE = 5000
 SPARSE_EVERY = 7
 N_GAPPY = 1200
@@ -146,7 +148,7 @@ def test_history_values_round_trip_exactly(server, history_runs):
         "history(samples)": run.history(samples=N_DENSE, pandas=False),
         "history(keys)": run.history(samples=N_DENSE, keys=["loss"], pandas=False),
         "scan_history()": list(run.scan_history()),
-        "scan_history(keys)": list(run.scan_history(keys=["loss"])),
+        "scan_history(keys)": scan_keys(run, ["loss"]),
     }
     for path, rows in paths.items():
         assert len(rows) == N_DENSE, path
@@ -163,13 +165,13 @@ def test_scan_history_returns_every_row_in_order(server, history_runs):
 
 def test_scan_history_step_range_and_keys(server, history_runs):
     run = _run(server, history_runs, "dense")
-    rows = list(run.scan_history(keys=["loss"], min_step=1234, max_step=4321, page_size=500))
+    rows = scan_keys(run, ["loss"], min_step=1234, max_step=4321, page_size=500)
     assert [r["_step"] for r in rows] == list(range(1234, 4321))
     assert all(set(r) == {"_step", "loss"} for r in rows)
-    sparse = list(run.scan_history(keys=["sparse"], min_step=100, page_size=64))
+    sparse = scan_keys(run, ["sparse"], min_step=100, page_size=64)
     assert [r["_step"] for r in sparse] == [s for s in range(0, N_DENSE, SPARSE_EVERY) if s >= 100]
     # A max_step beyond the end is clamped; min_step beyond it yields nothing.
-    assert [r["_step"] for r in run.scan_history(keys=["loss"], min_step=N_DENSE - 3, max_step=10**9)] == [
+    assert [r["_step"] for r in scan_keys(run, ["loss"], min_step=N_DENSE - 3, max_step=10**9)] == [
         N_DENSE - 3,
         N_DENSE - 2,
         N_DENSE - 1,
@@ -179,7 +181,7 @@ def test_scan_history_step_range_and_keys(server, history_runs):
 
 def test_scan_history_of_non_contiguous_steps(server, history_runs):
     run = _run(server, history_runs, "gappy")
-    rows = list(run.scan_history(keys=["loss"], min_step=31, max_step=62, page_size=4))
+    rows = scan_keys(run, ["loss"], min_step=31, max_step=62, page_size=4)
     assert [r["_step"] for r in rows] == list(range(33, 62, GAP))
 
 

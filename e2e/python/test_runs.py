@@ -25,8 +25,9 @@ import uuid
 import pytest
 import requests
 import wandb
+from packaging.version import Version
 
-from conftest import ADMIN_KEY, wandb_env
+from conftest import ADMIN_KEY, CLIENT, client_since, wandb_env
 
 # Steps logged by the shared run: 0..STEPS-1 without explicit step, then a
 # jump to JUMP_STEP with an explicit `step=`.
@@ -49,6 +50,79 @@ def init_settings(server, root, **extra) -> wandb.Settings:
 def fresh_api(server) -> wandb.Api:
     """A new `Api`: `api.run()` caches runs, so re-reads need a new one."""
     return server.api()
+
+
+# How client versions differ in what a history scan yields (the server's
+# answers are the same for all):
+# - before 0.27.1, `scan_history(keys=...)` asks `sampledHistory` for exactly
+#   the keys given, so its rows carry `_step` only if it was asked for; from
+#   0.27.1 on the client asks for `_step` itself;
+# - before 0.27.2 it asks for a page's worth of samples with `maxStep` = the
+#   page's exclusive end, which W&B's server (and Cairn, as it) takes as
+#   inclusive: a full page is one row too long, so it is downsampled and its
+#   last row comes again at the start of the next, and a `max_step` given
+#   may come too;
+# - 0.27.1 up to 0.28.0 end a scan at the first page with no rows, even
+#   when later steps have some.
+SCAN_ADDS_STEP = CLIENT >= Version("0.27.1")
+SCAN_PAGES_EXACTLY = CLIENT >= Version("0.27.2")
+SCAN_STOPS_AT_EMPTY_PAGE = Version("0.27.1") <= CLIENT < Version("0.28.0")
+
+
+def scan_keys(run, keys: list[str], **kwargs) -> list[dict]:
+    """`run.scan_history(keys=keys, ...)` as rows that carry `_step`, in
+    `[min_step, max_step)`. For clients with the quirks above, the rows are
+    read in one page up to the run's end (asking for `_step` where the client
+    does not) and cut to the range, after checking what the client yields
+    when asked as given: only real rows, in step order, within
+    `[min_step, max_step]`, with exactly the keys asked."""
+    if SCAN_PAGES_EXACTLY:
+        return list(run.scan_history(keys=keys, **kwargs))
+    ask = keys if SCAN_ADDS_STEP else ["_step", *keys]
+    whole = {k: v for k, v in kwargs.items() if k not in ("page_size", "max_step")}
+    rows = list(run.scan_history(keys=ask, page_size=100_000, **whole))
+    by_step = {r["_step"]: r for r in rows}
+    as_given = list(run.scan_history(keys=ask, **kwargs))
+    steps = [r["_step"] for r in as_given]
+    assert steps == sorted(steps)
+    assert all(by_step.get(r["_step"]) == r for r in as_given), as_given
+    if kwargs.get("max_step") is not None:
+        assert all(s <= kwargs["max_step"] for s in steps), steps
+        rows = [r for r in rows if r["_step"] < kwargs["max_step"]]
+    if not SCAN_ADDS_STEP:
+        plain = list(run.scan_history(keys=keys, **kwargs))
+        assert plain == [{k: r[k] for k in keys} for r in as_given]
+    return rows
+
+
+def scanned_steps(steps: list[int], page_size: int, min_step: int = 0, max_step: int | None = None) -> list[int]:
+    """The steps a client's scan over rows at `steps` yields, page by page:
+    all of them, except for clients that stop at the first empty page."""
+    end = (max(steps) + 1) if max_step is None else max_step
+    out: list[int] = []
+    for start in range(min_step, end, page_size):
+        page = [s for s in steps if start <= s < min(start + page_size, end)]
+        if not page and SCAN_STOPS_AT_EMPTY_PAGE:
+            break
+        out += page
+    return out
+
+
+def console_lines(server, path: str) -> list[tuple[str, str]]:
+    """A run's console lines as (content, level): through `Run.console_logs()`
+    where the client has it (0.29.0+), else the server's raw `logLines`,
+    the connection that method reads."""
+    run = fresh_api(server).run(path)
+    if hasattr(run, "console_logs"):
+        return [(line.content, line.level) for line in run.console_logs()]
+    entity, project, name = path.split("/")
+    resp = server.gql(
+        "query($e: String!, $p: String!, $r: String!) { project(name: $p, entityName: $e) "
+        "{ run(name: $r) { logLines(first: 10000) { edges { node { line level } } } } } }",
+        {"e": entity, "p": project, "r": name},
+    )
+    assert "errors" not in resp, resp
+    return [(e["node"]["line"], e["node"]["level"]) for e in resp["data"]["project"]["run"]["logLines"]["edges"]]
 
 
 def loss_at(step: int) -> float:
@@ -189,12 +263,17 @@ def test_sampled_history_of_a_sparse_key_only_returns_rows_having_it(server, log
 def test_scan_history_with_keys_and_step_range(server, logged):
     entity, project, run_id = logged
     run = fresh_api(server).run(f"{entity}/{project}/{run_id}")
-    rows = list(run.scan_history(keys=["loss"], min_step=100))
+    rows = scan_keys(run, ["loss"], min_step=100)
     assert [r["_step"] for r in rows] == [*range(100, STEPS), JUMP_STEP]
     assert rows[0]["loss"] == loss_at(100)
-    window = list(run.scan_history(keys=["loss"], min_step=10, max_step=20, page_size=3))
+    window = scan_keys(run, ["loss"], min_step=10, max_step=20, page_size=3)
     assert [r["_step"] for r in window] == list(range(10, 20))
-    sparse = list(run.scan_history(keys=["val_loss"], page_size=4))
+    sparse = scan_keys(run, ["val_loss"], page_size=4)
+    # (`scan_keys` reads the rows of clients before 0.27.2 in one page.)
+    pages = 4 if SCAN_PAGES_EXACTLY else STEPS
+    assert [r["_step"] for r in sparse] == scanned_steps(list(range(0, STEPS, 10)), pages)
+    # In pages that are never empty, every client sees every row.
+    sparse = scan_keys(run, ["val_loss"], page_size=10)
     assert [r["_step"] for r in sparse] == list(range(0, STEPS, 10))
 
 
@@ -202,8 +281,10 @@ def test_scan_history_without_keys_returns_all_rows_in_step_order(server, logged
     entity, project, run_id = logged
     run = fresh_api(server).run(f"{entity}/{project}/{run_id}")
     rows = list(run.scan_history(page_size=25))
-    assert [r["_step"] for r in rows] == [*range(STEPS), JUMP_STEP]
+    assert [r["_step"] for r in rows] == scanned_steps([*range(STEPS), JUMP_STEP], 25)
     assert rows[5]["acc"]["top1"] == 5 / STEPS
+    rows = list(run.scan_history(page_size=JUMP_STEP + 1))
+    assert [r["_step"] for r in rows] == [*range(STEPS), JUMP_STEP]
 
 
 def test_files_and_console_output(server, logged, tmp_path):
@@ -215,10 +296,17 @@ def test_files_and_console_output(server, logged, tmp_path):
         text = f.read()
     assert "hello from stdout" in text
     assert "oops on stderr" in text
-    lines = [line.content for line in run.console_logs()]
+    lines = [content for content, _ in console_lines(server, f"{entity}/{project}/{run_id}")]
     assert any("hello from stdout" in c for c in lines)
+
+
+@client_since("0.29.0", "Run.console_logs()")
+def test_console_logs_tail(server, logged):
+    entity, project, run_id = logged
+    run = fresh_api(server).run(f"{entity}/{project}/{run_id}")
+    lines = [line.content for line in run.console_logs()]
     tail = list(run.console_logs(last=1))
-    assert len(tail) == 1
+    assert len(tail) == 1 and tail[0].content == lines[-1]
 
 
 def test_system_metrics_are_recorded(server, logged):

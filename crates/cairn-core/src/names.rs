@@ -37,6 +37,42 @@ pub fn validate(kind: &str, name: &str) -> Result<(), CoreError> {
     Ok(())
 }
 
+/// Check a run id (`abc123`, `random-run-id-=1234567-seed-0`).
+///
+/// Run ids are chosen by the client (`wandb.init(id=...)`), and W&B accepts
+/// far more than the name alphabet above: the official client itself only
+/// refuses `:;,#?/'` and surrounding whitespace. So does Cairn, except that
+/// it keeps refusing what would break a path or a URL: `/`, `\`, control
+/// characters and the ids `.` and `..`. Run ids travel percent-encoded in
+/// URLs and never become file names (run files are stored under the run's
+/// row id). At most [`MAX_NAME_LEN`] characters.
+pub fn validate_run_id(id: &str) -> Result<(), CoreError> {
+    let bad = |why: &str| {
+        Err(CoreError::InvalidInput(format!(
+            "The run id {id:?} is not allowed: {why}."
+        )))
+    };
+    if id.is_empty() {
+        return bad("it is empty");
+    }
+    if id.chars().count() > MAX_NAME_LEN {
+        return bad(&format!("it is longer than {MAX_NAME_LEN} characters"));
+    }
+    if id.trim() != id {
+        return bad("it starts or ends with whitespace");
+    }
+    if let Some(c) = id
+        .chars()
+        .find(|c| matches!(c, '/' | '\\') || c.is_control())
+    {
+        return bad(&format!("it contains {c:?}"));
+    }
+    if id == "." || id == ".." {
+        return bad("it is '.' or '..'");
+    }
+    Ok(())
+}
+
 /// Check the shape of an email address: one `@`, something on both sides,
 /// no whitespace. Deliverability is not our business.
 pub fn validate_email(email: &str) -> Result<(), CoreError> {
@@ -108,6 +144,37 @@ mod tests {
             assert!(err.contains(why), "{name:?}: {err}");
         }
         assert!(validate("team", &"x".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn run_ids_accept_what_wandb_accepts_but_nothing_that_breaks_paths() {
+        for ok in [
+            "abc123",
+            "random-run-id-=1234567-seed-0",
+            "a=b+c%d@e~f!g$h&i*j(k)l[m]n{o}p",
+            "-starts-with-dash",
+            ".hidden",
+            "a..b",
+            "ünï",
+            "with inner space",
+        ] {
+            assert!(validate_run_id(ok).is_ok(), "{ok}");
+        }
+        for (bad, why) in [
+            ("", "empty"),
+            ("a/b", "'/'"),
+            ("a\\b", "'\\\\'"),
+            ("a\nb", "'\\n'"),
+            ("a\0b", "'\\0'"),
+            (".", "'.' or '..'"),
+            ("..", "'.' or '..'"),
+            (" x", "whitespace"),
+        ] {
+            let err = validate_run_id(bad).unwrap_err().to_string();
+            assert!(err.contains(why), "{bad:?}: {err}");
+        }
+        assert!(validate_run_id(&"x".repeat(MAX_NAME_LEN)).is_ok());
+        assert!(validate_run_id(&"x".repeat(MAX_NAME_LEN + 1)).is_err());
     }
 
     #[test]

@@ -62,7 +62,7 @@ impl Cairn {
             Some(name) => name,
             None => generate_run_name()?,
         };
-        names::validate("run", &name)?;
+        names::validate_run_id(&name)?;
         let project = self
             .ensure_project(actor, &entity, &project, ProjectAction::LogRuns)
             .await?;
@@ -136,11 +136,18 @@ impl Cairn {
         Ok(self.store.request_stop(run.id).await?)
     }
 
-    /// Delete a run and all it logged. Returns it, so that its files can go.
-    pub async fn delete_run(&self, actor: &Actor, id: i64) -> CoreResult<Run> {
-        let run = self.writable_run(actor, id).await?;
+    /// Delete a run and all it logged. Returns it, so that its files can go;
+    /// `None` when no run has that id (any more): deleting is idempotent, as
+    /// on W&B. A run that exists but that the caller may not change is
+    /// still an error.
+    pub async fn delete_run(&self, actor: &Actor, id: i64) -> CoreResult<Option<Run>> {
+        let Some(run) = self.store.run_by_id(id).await? else {
+            return Ok(None);
+        };
+        let not_found = || CoreError::NotFound(format!("No run with id {id} exists."));
+        let run = self.check_write(actor, run, not_found).await?;
         self.store.delete_run(run.id).await?;
-        Ok(run)
+        Ok(Some(run))
     }
 
     /// A run the caller may write to, by entity/project/name (file_stream,

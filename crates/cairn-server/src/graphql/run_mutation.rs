@@ -3,10 +3,11 @@
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use cairn_core::run::{Run, RunPatch};
-use cairn_core::{RunTarget, names};
+use cairn_core::{CoreError, RunTarget, names};
 use cairn_store::LocalBlobs;
 
 use crate::error::GqlResultExt;
+use crate::graphql::ids::RunRef;
 use crate::graphql::mutation::SuccessPayload;
 use crate::graphql::scalars::{Duration, JsonString};
 use crate::graphql::types::RunObject;
@@ -160,6 +161,23 @@ async fn writable_run(
         .gql()
 }
 
+/// The row id of a run a mutation names by GraphQL id, in Cairn's form or
+/// W&B's (`Run:v1:<run>:<project>:<entity>`); a run named the W&B way must
+/// exist and be writable.
+async fn run_row_id(ctx: &Context<'_>, id: &str) -> Result<i64, CoreError> {
+    match ids::decode_run(id)? {
+        RunRef::Row(n) => Ok(n),
+        RunRef::Named {
+            entity,
+            project,
+            name,
+        } => Ok(cairn(ctx)
+            .writable_run_by_name(actor(ctx), &entity, &project, &name)
+            .await?
+            .id),
+    }
+}
+
 fn success(client_mutation_id: Option<String>) -> SuccessPayload {
     SuccessPayload {
         success: true,
@@ -177,7 +195,7 @@ impl RunMutation {
     ) -> async_graphql::Result<UpsertBucketPayload> {
         let _ = input.debug;
         let id = match input.id.as_deref().filter(|id| !id.is_empty()) {
-            Some(id) => Some(ids::decode("Run", id).gql()?),
+            Some(id) => Some(run_row_id(ctx, id).await.gql()?),
             None => None,
         };
         let target = RunTarget {
@@ -268,7 +286,7 @@ impl RunMutation {
         ctx: &Context<'_>,
         input: UpdateRunStateInput,
     ) -> async_graphql::Result<SuccessPayload> {
-        let id = ids::decode("Run", &input.id).gql()?;
+        let id = run_row_id(ctx, &input.id).await.gql()?;
         cairn(ctx)
             .set_run_state(actor(ctx), id, &input.state)
             .await
@@ -282,7 +300,7 @@ impl RunMutation {
         ctx: &Context<'_>,
         input: StopRunInput,
     ) -> async_graphql::Result<SuccessPayload> {
-        let id = ids::decode("Run", &input.id).gql()?;
+        let id = run_row_id(ctx, &input.id).await.gql()?;
         cairn(ctx).stop_run(actor(ctx), id).await.gql()?;
         Ok(success(input.client_mutation_id))
     }
@@ -321,11 +339,36 @@ impl RunMutation {
         input: DeleteRunInput,
     ) -> async_graphql::Result<DeleteRunPayload> {
         let _ = input.delete_artifacts;
-        let id = ids::decode("Run", &input.id).gql()?;
-        let run = cairn(ctx).delete_run(actor(ctx), id).await.gql()?;
-        let blobs = ctx.data_unchecked::<LocalBlobs>();
-        if let Err(e) = blobs.delete_prefix(&format!("runs/{}", run.id)).await {
-            tracing::warn!(run = run.id, error = %e, "could not delete a deleted run's files");
+        // Deleting is idempotent, as on W&B: a run that is already gone
+        // answers success, so a repeated `run.delete()` does not fail. A run
+        // the caller may not change (or see) is still an error, and so is a
+        // W&B-form id naming a project the caller cannot see.
+        let run = match ids::decode_run(&input.id).gql()? {
+            RunRef::Row(id) => cairn(ctx).delete_run(actor(ctx), id).await.gql()?,
+            RunRef::Named {
+                entity,
+                project,
+                name,
+            } => {
+                let service = cairn(ctx);
+                let Some(project) = service.project(actor(ctx), &entity, &project).await.gql()?
+                else {
+                    return Err(CoreError::NotFound(format!(
+                        "No project {entity}/{project} exists."
+                    )))
+                    .gql();
+                };
+                match service.run_in(&project, &name).await.gql()? {
+                    Some(run) => service.delete_run(actor(ctx), run.id).await.gql()?,
+                    None => None,
+                }
+            }
+        };
+        if let Some(run) = run {
+            let blobs = ctx.data_unchecked::<LocalBlobs>();
+            if let Err(e) = blobs.delete_prefix(&format!("runs/{}", run.id)).await {
+                tracing::warn!(run = run.id, error = %e, "could not delete a deleted run's files");
+            }
         }
         Ok(DeleteRunPayload {
             client_mutation_id: input.client_mutation_id,

@@ -9,6 +9,7 @@ mod project;
 mod registry_member;
 pub(crate) mod run;
 mod server_info;
+pub(crate) mod sweep;
 mod user;
 
 pub use entity::{EntityObject, InviteObject};

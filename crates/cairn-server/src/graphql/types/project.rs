@@ -15,6 +15,7 @@ use crate::graphql::types::entity::EntityObject;
 use crate::graphql::types::page::{PageInfo, cursor, decode_cursor};
 use crate::graphql::types::registry_member::{ProjectMemberObject, ProjectTeamMemberObject};
 use crate::graphql::types::run::{RunConnection, RunEdge, RunObject};
+use crate::graphql::types::sweep::{SweepConnection, SweepObject};
 use crate::graphql::types::user::UserObject;
 use crate::graphql::{actor, cairn, ids};
 
@@ -157,6 +158,23 @@ impl ProjectObject {
                 })
                 .collect(),
         })
+    }
+
+    /// A sweep by its id: always `null`, no sweep exists yet (see `sweep.rs`).
+    async fn sweep(&self, sweep_name: String) -> Option<SweepObject> {
+        let _ = sweep_name;
+        None
+    }
+
+    /// The project's sweeps: none yet (see `sweep.rs`).
+    async fn sweeps(&self, after: Option<String>, first: Option<i32>) -> SweepConnection {
+        let _ = (after, first);
+        SweepConnection::default()
+    }
+
+    /// How many sweeps the project has: none yet (see `sweep.rs`).
+    async fn total_sweeps(&self) -> i32 {
+        0
     }
 
     /// How many runs match a filter.

@@ -21,6 +21,7 @@ use crate::graphql::scalars::{DateTime, Int64, Json, JsonString};
 use crate::graphql::types::file::{FileConnection, file_connection};
 use crate::graphql::types::page::PageInfo;
 use crate::graphql::types::project::ProjectObject;
+use crate::graphql::types::sweep::SweepObject;
 use crate::graphql::types::user::UserObject;
 use crate::graphql::{actor, cairn, ids};
 
@@ -73,6 +74,12 @@ impl RunObject {
 
     async fn sweep_name(&self) -> Option<&str> {
         self.0.sweep_name.as_deref()
+    }
+
+    /// The sweep that started the run: always `null`, no sweep exists yet
+    /// (see `sweep.rs`); `sweepName` still carries the name a client gave.
+    async fn sweep(&self) -> Option<SweepObject> {
+        None
     }
 
     async fn commit(&self) -> Option<&str> {

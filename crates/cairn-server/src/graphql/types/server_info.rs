@@ -27,6 +27,21 @@ pub struct ServerInfo {
     pub features: Vec<ServerFeature>,
     /// Client version bounds, read by `wandb verify`: none enforced.
     pub cli_version_info: Json,
+    /// The version of this server, asked for in the client's server-info
+    /// probe (`InternalApi.viewer_server_info`).
+    pub latest_local_version_info: LocalVersionInfo,
+}
+
+/// The running server's version, under W&B's names. Cairn has no update
+/// channel, so the running version is the latest one it knows of.
+#[derive(SimpleObject)]
+pub struct LocalVersionInfo {
+    /// Whether a newer server version exists: never known, so `false`.
+    pub out_of_date: bool,
+    /// The newest version known: this one.
+    pub latest_version_string: String,
+    /// The version this server runs.
+    pub version_on_this_instance_string: String,
 }
 
 /// One feature and whether it is on.
@@ -50,6 +65,11 @@ impl ServerInfo {
                 })
                 .collect(),
             cli_version_info: Json(serde_json::json!({})),
+            latest_local_version_info: LocalVersionInfo {
+                out_of_date: false,
+                latest_version_string: env!("CARGO_PKG_VERSION").to_string(),
+                version_on_this_instance_string: env!("CARGO_PKG_VERSION").to_string(),
+            },
         }
     }
 }

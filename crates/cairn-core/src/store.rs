@@ -13,6 +13,7 @@ use crate::artifact::{
 };
 use crate::model::{
     ApiKey, Entity, EntityId, Invite, Member, NewProject, NewUser, Project, User, UserId,
+    UserUpdate,
 };
 use crate::run::{HistoryKey, LogLine, Run, RunFile, RunPage, RunPatch, RunQuery};
 use crate::stream::{StreamBatch, StreamOutcome};
@@ -53,6 +54,8 @@ pub trait UserStore: Send + Sync {
     /// Users whose username, email or name contains `query`, exact matches
     /// first, at most `limit`.
     async fn search_users(&self, query: &str, limit: i64) -> StoreResult<Vec<User>>;
+    /// Apply a profile change; `None` if the user does not exist.
+    async fn update_user(&self, id: UserId, update: &UserUpdate) -> StoreResult<Option<User>>;
 }
 
 /// API keys (hashes only).

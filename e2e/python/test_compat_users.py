@@ -274,3 +274,84 @@ def test_cairn_key_import_reads_the_key_from_stdin(server):
     )
     assert done.returncode != 0
     assert "Only instance admins" in done.stderr
+
+
+# ----- organizations ----------------------------------------------------------------
+
+CREATE_ORG = "mutation($n: String!) { createOrganization(input: {name: $n}) { organization { id name orgEntity { name } } } }"
+
+
+def cairn_cli(server, *args: str, key: str = ADMIN_KEY, stdin: str | None = None) -> subprocess.CompletedProcess:
+    binary = os.environ.get("CAIRN_BIN", str(ROOT / "target" / "debug" / "cairn"))
+    env = dict(os.environ, WANDB_BASE_URL=server.url, WANDB_API_KEY=key)
+    return subprocess.run(
+        [binary, *args], input=stdin, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_an_admin_creates_an_organization_with_its_own_registries(server, admin_api, unique, monkeypatch):
+    # Clients before 0.27 create registries through a fresh `wandb.Api()`,
+    # which takes its key from the environment.
+    monkeypatch.setenv("WANDB_API_KEY", ADMIN_KEY)
+    org = f"{unique}-lab"
+    done = cairn_cli(server, "org", "create", org)
+    assert done.returncode == 0, done.stderr
+    assert f"created organization {org} (entity {org}-org)" in done.stdout
+
+    # A user of the default organization only, and one added to the new one.
+    outsider, _, outsider_key = server.new_user()
+    insider, _, insider_key = server.new_user()
+    assert admin_api.team(f"{org}-org").invite(insider) is True
+
+    # Registries are per organization; the first one stays the default.
+    admin_api.create_registry(f"{unique}-default", visibility="organization")
+    admin_api.create_registry(f"{unique}-lab-open", visibility="organization", organization=org)
+    admin_api.create_registry(f"{unique}-lab-closed", visibility="restricted", organization=org)
+    mine = {"name": {"$regex": f"^{unique}-"}}
+    assert [r.name for r in admin_api.registries(filter=mine)] == [f"{unique}-default"]
+    assert sorted(r.name for r in admin_api.registries(organization=org, filter=mine)) == [
+        f"{unique}-lab-closed",
+        f"{unique}-lab-open",
+    ]
+
+    insider_api = server.api(key=insider_key)
+    assert [r.name for r in insider_api.registries(organization=org, filter=mine)] == [f"{unique}-lab-open"]
+    loaded = insider_api.registry(f"{unique}-lab-open", organization=org)
+    assert loaded.organization == org
+    assert loaded.full_name == f"wandb-registry-{unique}-lab-open"
+    with pytest.raises(Exception):
+        insider_api.registry(f"{unique}-lab-closed", organization=org).description
+    # The insider still belongs to the default organization too.
+    assert [r.name for r in insider_api.registries(filter=mine)] == [f"{unique}-default"]
+    orgs = server.gql("{ viewer { organizations { name orgEntity { name } } } }", key=insider_key)
+    assert [o["name"] for o in orgs["data"]["viewer"]["organizations"]] == ["cairn", org]
+
+    # Someone outside the organization sees none of it.
+    outsider_api = server.api(key=outsider_key)
+    with pytest.raises(Exception):
+        list(outsider_api.registries(organization=org, filter=mine))
+    with pytest.raises(Exception):
+        outsider_api.registry(f"{unique}-lab-open", organization=org).description
+    assert server.gql("query($n: String) { organization(name: $n) { name } }", {"n": org}, key=outsider_key)[
+        "data"
+    ] == {"organization": None}
+    orgs = server.gql("{ viewer { organizations { name } } }", key=outsider_key)
+    assert [o["name"] for o in orgs["data"]["viewer"]["organizations"]] == ["cairn"]
+    # Nor may they create a registry in it.
+    with pytest.raises(Exception):
+        outsider_api.create_registry(f"{unique}-sneaky", visibility="organization", organization=org)
+    assert f"{unique}-sneaky" not in [r.name for r in admin_api.registries(organization=org, filter=mine)]
+
+
+def test_organizations_are_created_by_admins_only_with_valid_unique_names(server, unique):
+    _, _, key = server.new_user()
+    resp = server.gql(CREATE_ORG, {"n": unique}, key=key)
+    assert error_of(resp) == "Only instance admins can create organizations."
+    done = cairn_cli(server, "org", "create", unique + "x", key=key)
+    assert done.returncode != 0 and "Only instance admins can create organizations." in done.stderr
+
+    resp = server.gql(CREATE_ORG, {"n": unique})
+    assert resp["data"]["createOrganization"]["organization"]["orgEntity"] == {"name": f"{unique}-org"}
+    for name, code in ((unique, "CONFLICT"), ("cairn", "CONFLICT"), ("bad name", "INVALID_INPUT")):
+        resp = server.gql(CREATE_ORG, {"n": name})
+        assert resp["errors"][0]["extensions"]["code"] == code, (name, resp)

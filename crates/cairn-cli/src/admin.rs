@@ -130,6 +130,17 @@ pub enum TeamCommand {
     },
 }
 
+/// `cairn org …`
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Create a further organization with its own registries (instance
+    /// admins only). Add users with `cairn team invite <NAME>-org USER`.
+    Create {
+        /// Organization name.
+        name: String,
+    },
+}
+
 /// `cairn project …`
 #[derive(Debug, Subcommand)]
 pub enum ProjectCommand {
@@ -225,6 +236,20 @@ pub async fn key(conn: &Connection, cmd: KeyCommand) -> anyhow::Result<()> {
                 .delete_api_key(&name)
                 .await?;
             println!("revoked {name}");
+        }
+    }
+    Ok(())
+}
+
+/// Run `cairn org …`.
+pub async fn org(conn: &Connection, cmd: OrgCommand) -> anyhow::Result<()> {
+    let api = conn.api()?;
+    match cmd {
+        OrgCommand::Create { name } => {
+            let org = api.create_organization(&name).await?;
+            let entity = org.org_entity.map(|e| e.name).unwrap_or_default();
+            println!("created organization {} (entity {entity})", org.name);
+            eprintln!("Add members with `cairn team invite {entity} USERNAME_OR_EMAIL`.");
         }
     }
     Ok(())

@@ -716,6 +716,19 @@ pub const GENERATE_API_KEY_FOR_USER: &str = r#"mutation GenerateApiKeyForUser($u
   }
 }"#;
 
+/// Cairn extension: create a further organization (admins only).
+pub const CREATE_ORGANIZATION: &str = r#"mutation CreateOrganization($name: String!) {
+  result: createOrganization(input: {name: $name}) {
+    organization {
+      id
+      name
+      orgEntity {
+        name
+      }
+    }
+  }
+}"#;
+
 /// Cairn extension: register an existing key (from another W&B server) for
 /// a user (admins only). The answer carries the key's public name.
 pub const IMPORT_API_KEY: &str = r#"mutation ImportApiKey($userId: ID!, $apiKey: String!, $description: String) {
@@ -1397,6 +1410,7 @@ mod tests {
         GET_PROJECTS,
         GENERATE_API_KEY_FOR_USER,
         IMPORT_API_KEY,
+        CREATE_ORGANIZATION,
         RUNS,
         RUN,
         CREATE_RUN,

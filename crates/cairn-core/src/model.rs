@@ -128,6 +128,19 @@ pub struct Entity {
     pub created_at: OffsetDateTime,
 }
 
+/// An organization: the owner of registries, through its own entity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Organization {
+    /// Row id.
+    pub id: i64,
+    /// Unique name (what `api.registries(organization=…)` takes).
+    pub name: String,
+    /// Its entity, which owns its `wandb-registry-*` projects.
+    pub entity_id: EntityId,
+    /// That entity's name (`<name>-org`).
+    pub entity_name: String,
+}
+
 /// A team member, or an invitation not yet taken up.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Member {

@@ -5,20 +5,21 @@
 //! validate input, then write through the store.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use crate::apikey;
 use crate::authz::{Actor, Admin, ProjectAction};
 use crate::error::{CoreError, CoreResult};
 use crate::model::{
-    ACCESS_VALUES, AccountType, ApiKey, Entity, Member, NewProject, NewUser, Project, User, UserId,
-    UserUpdate,
+    ACCESS_VALUES, AccountType, ApiKey, Entity, Member, NewProject, NewUser, Organization, Project,
+    User, UserId, UserUpdate,
 };
 use crate::names;
 use crate::store::{Store, StoreError};
 
 mod access;
 mod artifacts;
+mod organizations;
 mod runs;
 pub use artifacts::{AliasTarget, REGISTRY_PREFIX, RESTRICTED, check_md5};
 pub use runs::{DEFAULT_PROJECT, MAX_PAGE, MAX_SAMPLES, RunTarget};
@@ -38,6 +39,10 @@ pub struct Cairn {
     /// of the (single) organization is a member of it.
     org_entity_id: i64,
     org_entity_name: String,
+    /// Every organization, the default first (a copy of the table: they
+    /// are few, change only through [`Cairn::create_organization`], and
+    /// every registry check asks whether an entity is one's).
+    organizations: Arc<RwLock<Vec<Organization>>>,
     /// Secrets of just-created service accounts, shown once to the first team
     /// admin who loads the team's members, then forgotten. Held in memory only:
     /// the database never sees a secret.
@@ -88,11 +93,13 @@ impl Cairn {
         let (org_entity_id, org_entity_name) = store
             .ensure_org_entity(organization_id, &format!("{DEFAULT_ORGANIZATION}-org"))
             .await?;
+        let organizations = store.organizations().await?;
         Ok(Cairn {
             store,
             organization_id,
             org_entity_id,
             org_entity_name,
+            organizations: Arc::new(RwLock::new(organizations)),
             unrevealed_service_keys: Arc::default(),
         })
     }
@@ -263,7 +270,7 @@ impl Cairn {
                 .store
                 .entity_by_name(entity_name)
                 .await?
-                .filter(|e| e.id != self.org_entity_id);
+                .filter(|e| self.org_of_entity(e.id).is_none());
             let member = match &entity {
                 Some(e) => self.store.membership(e.id, user.id).await?.is_some(),
                 None => false,

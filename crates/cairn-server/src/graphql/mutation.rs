@@ -6,6 +6,7 @@ use cairn_core::{CoreError, MemberRef};
 
 use crate::error::{GqlResultExt, to_graphql};
 use crate::graphql::scalars::JsonString;
+use crate::graphql::types::organization::OrganizationObject;
 use crate::graphql::types::{ApiKeyObject, EntityObject, InviteObject, ProjectObject, UserObject};
 use crate::graphql::{actor, cairn, ids};
 
@@ -85,6 +86,20 @@ struct ImportApiKeyInput {
 struct ImportApiKeyPayload {
     /// The key's record; `name` is its public name, never the secret.
     api_key: Option<ApiKeyObject>,
+    client_mutation_id: Option<String>,
+}
+
+/// Cairn extension: a further organization.
+#[derive(InputObject)]
+struct CreateOrganizationInput {
+    /// Unique name; its entity is `<name>-org`.
+    name: String,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(SimpleObject)]
+struct CreateOrganizationPayload {
+    organization: Option<OrganizationObject>,
     client_mutation_id: Option<String>,
 }
 
@@ -334,6 +349,31 @@ impl AccountMutation {
             .gql()?;
         Ok(CreateTeamPayload {
             entity: Some(EntityObject(entity)),
+            client_mutation_id: input.client_mutation_id,
+        })
+    }
+
+    /// Cairn extension (instance admins only): create a further
+    /// organization with its own entity (`<name>-org`, the owner of its
+    /// registries). Users join it by being added to that entity, like team
+    /// members (`createInvite`).
+    async fn create_organization(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateOrganizationInput,
+    ) -> async_graphql::Result<CreateOrganizationPayload> {
+        let caller = actor(ctx);
+        let admin = caller.admin().ok_or_else(|| {
+            to_graphql(CoreError::PermissionDenied(
+                "Only instance admins can create organizations.".into(),
+            ))
+        })?;
+        let org = cairn(ctx)
+            .create_organization(admin, &input.name)
+            .await
+            .gql()?;
+        Ok(CreateOrganizationPayload {
+            organization: Some(OrganizationObject(org)),
             client_mutation_id: input.client_mutation_id,
         })
     }

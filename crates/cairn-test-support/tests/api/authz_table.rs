@@ -1048,6 +1048,28 @@ fn rows() -> Vec<Row> {
             }),
         },
         Row {
+            key: "createOrganization",
+            expect: ADMIN_ONLY,
+            doc: "mutation($n: String!) { createOrganization(input: {name: $n}) { organization { id name } } }",
+            setup: |fx, _| {
+                fut(async move {
+                    let name = fx.fresh("org");
+                    Target::new(json!({ "n": name })).probe(json!(name))
+                })
+            },
+            judge: Effect(|fx, name| {
+                fut(async move {
+                    let data = fx
+                        .as_admin(
+                            "query($n: String) { organization(name: $n) { name } }",
+                            json!({ "n": name }),
+                        )
+                        .await;
+                    data["organization"]["name"] == name
+                })
+            }),
+        },
+        Row {
             key: "importApiKey",
             expect: ADMIN_ONLY,
             doc: "mutation($u: ID!, $k: String!) { importApiKey(input: {userId: $u, apiKey: $k}) { apiKey { id name } } }",

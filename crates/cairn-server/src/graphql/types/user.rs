@@ -62,9 +62,20 @@ impl UserObject {
         None
     }
 
-    /// Organizations the user belongs to: the instance's one.
-    async fn organizations(&self) -> Vec<crate::graphql::types::organization::OrganizationObject> {
-        vec![crate::graphql::types::organization::OrganizationObject]
+    /// Organizations the user belongs to, the default first. Others than
+    /// the user and instance admins see only the default one.
+    async fn organizations(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::graphql::types::organization::OrganizationObject>> {
+        let orgs = cairn(ctx)
+            .organizations_of(actor(ctx), self.0.id, self.0.admin)
+            .await
+            .gql()?;
+        Ok(orgs
+            .into_iter()
+            .map(crate::graphql::types::organization::OrganizationObject)
+            .collect())
     }
 
     async fn created_at(&self) -> DateTime {

@@ -68,6 +68,17 @@ pub enum KeyCommand {
         #[arg(long)]
         user: Option<String>,
     },
+    /// Register a key a user already has on another W&B server (admins
+    /// only). The key is read from standard input, never from the command
+    /// line; only its hash is stored.
+    Import {
+        /// Username or email of the key's owner.
+        #[arg(long)]
+        user: String,
+        /// What the key is for.
+        #[arg(long)]
+        description: Option<String>,
+    },
     /// List key names (never secrets).
     List {
         /// Username or email of another user (admins only).
@@ -116,6 +127,17 @@ pub enum TeamCommand {
         team: String,
         /// What the account is for.
         description: String,
+    },
+}
+
+/// `cairn org …`
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Create a further organization with its own registries (instance
+    /// admins only). Add users with `cairn team invite <NAME>-org USER`.
+    Create {
+        /// Organization name.
+        name: String,
     },
 }
 
@@ -185,6 +207,21 @@ pub async fn key(conn: &Connection, cmd: KeyCommand) -> anyhow::Result<()> {
             println!("{secret}");
             eprintln!("This is the only time the key is shown; store it now.");
         }
+        KeyCommand::Import { user, description } => {
+            let mut owner = target_user(&api, Some(&user)).await?;
+            let mut key = String::new();
+            std::io::stdin()
+                .read_line(&mut key)
+                .context("reading the key from standard input")?;
+            let key = key.trim();
+            if key.is_empty() {
+                bail!(
+                    "no key on standard input (pipe it in, e.g. `cairn key import --user {user} < key.txt`)"
+                );
+            }
+            let name = owner.import_api_key(key, description.as_deref()).await?;
+            println!("imported {name} for {}", owner.username());
+        }
         KeyCommand::List { user } => {
             for (name, description) in target_user(&api, user.as_deref())
                 .await?
@@ -199,6 +236,20 @@ pub async fn key(conn: &Connection, cmd: KeyCommand) -> anyhow::Result<()> {
                 .delete_api_key(&name)
                 .await?;
             println!("revoked {name}");
+        }
+    }
+    Ok(())
+}
+
+/// Run `cairn org …`.
+pub async fn org(conn: &Connection, cmd: OrgCommand) -> anyhow::Result<()> {
+    let api = conn.api()?;
+    match cmd {
+        OrgCommand::Create { name } => {
+            let org = api.create_organization(&name).await?;
+            let entity = org.org_entity.map(|e| e.name).unwrap_or_default();
+            println!("created organization {} (entity {entity})", org.name);
+            eprintln!("Add members with `cairn team invite {entity} USERNAME_OR_EMAIL`.");
         }
     }
     Ok(())

@@ -42,6 +42,13 @@ enum Command {
         #[command(subcommand)]
         cmd: admin::TeamCommand,
     },
+    /// Create organizations (instance admins).
+    Org {
+        #[command(flatten)]
+        conn: admin::Connection,
+        #[command(subcommand)]
+        cmd: admin::OrgCommand,
+    },
     /// Create and list projects.
     Project {
         #[command(flatten)]
@@ -84,6 +91,7 @@ fn main() -> std::process::ExitCode {
             Command::User { conn, cmd } => admin::user(&conn, cmd).await,
             Command::Key { conn, cmd } => admin::key(&conn, cmd).await,
             Command::Team { conn, cmd } => admin::team(&conn, cmd).await,
+            Command::Org { conn, cmd } => admin::org(&conn, cmd).await,
             Command::Project { conn, cmd } => admin::project(&conn, cmd).await,
             Command::Run { conn, cmd } => runs::run(&conn, cmd).await,
             Command::Artifact { conn, cmd } => artifacts::artifact(&conn, cmd).await,

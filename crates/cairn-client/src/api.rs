@@ -151,6 +151,31 @@ struct ResultWrapper<T> {
 }
 
 #[derive(Deserialize)]
+struct CreatedOrganization {
+    organization: Option<Organization>,
+}
+
+/// An organization, as `createOrganization` answers it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Organization {
+    /// Opaque id.
+    pub id: String,
+    /// Its name (what `registries(organization=…)` takes).
+    pub name: String,
+    /// Its entity, the owner of its registries.
+    pub org_entity: Option<OrgEntity>,
+}
+
+/// The entity of an [`Organization`].
+#[derive(Debug, Clone, Deserialize)]
+pub struct OrgEntity {
+    /// The entity's name (`<organization>-org`); add members to it to add
+    /// them to the organization.
+    pub name: String,
+}
+
+#[derive(Deserialize)]
 struct CreatedUser {
     user: Option<UserData>,
 }
@@ -272,6 +297,18 @@ impl Api {
             .filter_map(|e| e.node)
             .map(|u| User::new(self.clone(), u))
             .collect())
+    }
+
+    /// Create a further organization with its own entity and registries
+    /// (Cairn extension, instance admins only).
+    pub async fn create_organization(&self, name: &str) -> Result<Organization> {
+        let data: ResultWrapper<CreatedOrganization> = self
+            .transport
+            .execute(queries::CREATE_ORGANIZATION, json!({"name": name}))
+            .await?;
+        data.result.and_then(|r| r.organization).ok_or_else(|| {
+            Error::Decode("no organization in the answer to CreateOrganization".into())
+        })
     }
 
     /// Create a team administered by `admin_username` (default: the caller).

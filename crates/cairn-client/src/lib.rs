@@ -65,7 +65,7 @@ mod teams;
 mod transport;
 mod users;
 
-pub use api::{Api, ApiBuilder, FromPath, check_api_key};
+pub use api::{Api, ApiBuilder, FromPath, OrgEntity, Organization, check_api_key};
 pub use artifact_transfer::{
     DownloadSummary, FILES_PER_BATCH, Manifest, ManifestEntry, NewArtifact, Progress, ProgressFn,
     TRANSFER_CONCURRENCY, UploadSummary,

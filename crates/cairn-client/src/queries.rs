@@ -716,6 +716,31 @@ pub const GENERATE_API_KEY_FOR_USER: &str = r#"mutation GenerateApiKeyForUser($u
   }
 }"#;
 
+/// Cairn extension: create a further organization (admins only).
+pub const CREATE_ORGANIZATION: &str = r#"mutation CreateOrganization($name: String!) {
+  result: createOrganization(input: {name: $name}) {
+    organization {
+      id
+      name
+      orgEntity {
+        name
+      }
+    }
+  }
+}"#;
+
+/// Cairn extension: register an existing key (from another W&B server) for
+/// a user (admins only). The answer carries the key's public name.
+pub const IMPORT_API_KEY: &str = r#"mutation ImportApiKey($userId: ID!, $apiKey: String!, $description: String) {
+  result: importApiKey(input: {userId: $userId, apiKey: $apiKey, description: $description}) {
+    apiKey {
+      id
+      name
+      description
+    }
+  }
+}"#;
+
 /// `Runs` (with the full `RunFragment`, as `api.runs(…, lazy=False)`).
 pub const RUNS: &str = document!(
     r#"query Runs($project: String!, $entity: String!, $cursor: String, $perPage: Int = 50, $order: String, $filters: JSONString) {
@@ -1384,6 +1409,8 @@ mod tests {
         GET_PROJECT,
         GET_PROJECTS,
         GENERATE_API_KEY_FOR_USER,
+        IMPORT_API_KEY,
+        CREATE_ORGANIZATION,
         RUNS,
         RUN,
         CREATE_RUN,

@@ -170,6 +170,32 @@ impl User {
         Ok(secret)
     }
 
+    /// Register a key this user already has on another W&B server, so it
+    /// keeps working here (Cairn extension, instance admins only). Returns
+    /// the key's public name, as [`User::api_keys`] lists it; the key itself
+    /// is never sent back.
+    pub async fn import_api_key(&mut self, key: &str, description: Option<&str>) -> Result<String> {
+        let data: Generated = self
+            .api
+            .transport
+            .execute(
+                queries::IMPORT_API_KEY,
+                json!({"userId": self.data.id, "apiKey": key, "description": description}),
+            )
+            .await?;
+        let record = data
+            .result
+            .and_then(|r| r.api_key)
+            .ok_or_else(|| Error::Decode("no key in the answer to ImportApiKey".into()))?;
+        let name = record.name.clone();
+        self.data
+            .api_keys
+            .get_or_insert_with(|| Edges { edges: Vec::new() })
+            .edges
+            .push(crate::api::Edge { node: Some(record) });
+        Ok(name)
+    }
+
     /// Revoke the key with this name (one of [`User::api_keys`]).
     pub async fn delete_api_key(&mut self, name: &str) -> Result<()> {
         let id = self

@@ -139,7 +139,42 @@ pub fn estimated_bits(secret: &str) -> f64 {
 /// says how to generate one and never quotes the key.
 pub fn check_chosen(key: &str) -> Result<(), CoreError> {
     parse(key)?;
-    let secret = key.split_once('-').map_or("", |(_, s)| s);
+    check_random(key.split_once('-').map_or("", |(_, s)| s))
+}
+
+/// Check a key brought from another W&B server ([`crate::Cairn::import_api_key`])
+/// and return the public name to list it under. W&B keys come with a prefix
+/// (`local-…` on W&B Server) or without one (40 hex digits on W&B's cloud);
+/// either way the official client wants 40+ letters, digits or underscores
+/// after the first dash, and the secret must look random as for
+/// [`check_chosen`]. Many imported keys share a prefix, so the name adds
+/// the start of the key's hash to keep names unique without revealing it.
+pub fn check_imported(key: &str) -> Result<String, CoreError> {
+    let (prefix, secret) = match key.split_once('-') {
+        Some((prefix, secret)) => {
+            parse(key)?;
+            (prefix, secret)
+        }
+        None => {
+            if !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(CoreError::InvalidInput(
+                    "An API key may only contain letters, digits and underscores (after an optional PREFIX- part).".into(),
+                ));
+            }
+            if key.len() < MIN_SECRET_LEN {
+                return Err(CoreError::InvalidInput(format!(
+                    "An API key must have {MIN_SECRET_LEN}+ characters, this one has {}.",
+                    key.len()
+                )));
+            }
+            ("imported", key)
+        }
+    };
+    check_random(secret)?;
+    Ok(format!("{prefix}.{}", &hash(key)[..12]))
+}
+
+fn check_random(secret: &str) -> Result<(), CoreError> {
     let advice = "Use a random secret, e.g. 64 hex digits from `openssl rand -hex 32`.";
     let bits = estimated_bits(secret);
     if bits < MIN_SECRET_BITS {

@@ -100,7 +100,8 @@ pub struct ProjectStanding {
     /// The caller created the project.
     pub creator: bool,
     /// The caller belongs to the project's entity (every user belongs to
-    /// the organization's entity).
+    /// the default organization's entity; further organizations' entities
+    /// have their members).
     pub entity_member: bool,
     /// The project is one of the organization's registries.
     pub registry: bool,
@@ -115,13 +116,14 @@ pub struct ProjectStanding {
 impl ProjectStanding {
     /// The caller's effective role in a registry: admin for instance admins
     /// and its creator, else the role held, else `member` of a registry
-    /// that is not restricted; `None` means the registry is hidden.
+    /// that is not restricted when the caller belongs to its organization;
+    /// `None` means the registry is hidden.
     pub fn registry_role(&self) -> Option<RegistryRole> {
         if self.admin || self.creator {
             return Some(RegistryRole::Admin);
         }
         self.held_role
-            .or((!self.restricted).then_some(RegistryRole::Member))
+            .or((!self.restricted && self.entity_member).then_some(RegistryRole::Member))
     }
 }
 
@@ -227,6 +229,12 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(row(org_member), [Allow, Deny, Allow, Deny, Deny]);
+        // Someone of another organization sees none of its registries.
+        let other_org = ProjectStanding {
+            registry: true,
+            ..Default::default()
+        };
+        assert_eq!(row(other_org), [Hide; 5]);
         let restricted = ProjectStanding {
             restricted: true,
             ..org_member

@@ -53,8 +53,34 @@ pub struct User {
     pub admin: bool,
     /// Person or service account.
     pub account_type: AccountType,
+    /// Profile picture URL, if the user set one.
+    pub photo_url: Option<String>,
+    /// The entity the user chose as their default (`updateUser`), while they
+    /// are still a member of it. See [`User::default_entity_name`].
+    pub default_entity: Option<String>,
     /// When the account was created.
     pub created_at: OffsetDateTime,
+}
+
+impl User {
+    /// Where runs and projects go when the client names no entity: the
+    /// chosen default entity, else the user's own.
+    pub fn default_entity_name(&self) -> &str {
+        self.default_entity.as_deref().unwrap_or(&self.username)
+    }
+}
+
+/// Changes to a user's profile (`updateUser`); `None` leaves a field alone.
+#[derive(Debug, Clone, Default)]
+pub struct UserUpdate {
+    /// New display name.
+    pub name: Option<String>,
+    /// New picture URL; `Some(None)` clears it.
+    pub photo_url: Option<Option<String>>,
+    /// New default entity.
+    pub default_entity_id: Option<EntityId>,
+    /// New instance-admin flag.
+    pub admin: Option<bool>,
 }
 
 /// What storage needs to create a user.
@@ -100,6 +126,19 @@ pub struct Entity {
     pub organization_id: i64,
     /// When it was created.
     pub created_at: OffsetDateTime,
+}
+
+/// An organization: the owner of registries, through its own entity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Organization {
+    /// Row id.
+    pub id: i64,
+    /// Unique name (what `api.registries(organization=…)` takes).
+    pub name: String,
+    /// Its entity, which owns its `wandb-registry-*` projects.
+    pub entity_id: EntityId,
+    /// That entity's name (`<name>-org`).
+    pub entity_name: String,
 }
 
 /// A team member, or an invitation not yet taken up.

@@ -5,19 +5,21 @@
 //! validate input, then write through the store.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use crate::apikey;
 use crate::authz::{Actor, Admin, ProjectAction};
 use crate::error::{CoreError, CoreResult};
 use crate::model::{
-    ACCESS_VALUES, AccountType, ApiKey, Entity, Member, NewProject, NewUser, Project, User, UserId,
+    ACCESS_VALUES, AccountType, ApiKey, Entity, Member, NewProject, NewUser, Organization, Project,
+    User, UserId, UserUpdate,
 };
 use crate::names;
 use crate::store::{Store, StoreError};
 
 mod access;
 mod artifacts;
+mod organizations;
 mod runs;
 pub use artifacts::{AliasTarget, REGISTRY_PREFIX, RESTRICTED, check_md5};
 pub use runs::{DEFAULT_PROJECT, MAX_PAGE, MAX_SAMPLES, RunTarget};
@@ -37,6 +39,10 @@ pub struct Cairn {
     /// of the (single) organization is a member of it.
     org_entity_id: i64,
     org_entity_name: String,
+    /// Every organization, the default first (a copy of the table: they
+    /// are few, change only through [`Cairn::create_organization`], and
+    /// every registry check asks whether an entity is one's).
+    organizations: Arc<RwLock<Vec<Organization>>>,
     /// Secrets of just-created service accounts, shown once to the first team
     /// admin who loads the team's members, then forgotten. Held in memory only:
     /// the database never sees a secret.
@@ -87,11 +93,13 @@ impl Cairn {
         let (org_entity_id, org_entity_name) = store
             .ensure_org_entity(organization_id, &format!("{DEFAULT_ORGANIZATION}-org"))
             .await?;
+        let organizations = store.organizations().await?;
         Ok(Cairn {
             store,
             organization_id,
             org_entity_id,
             org_entity_name,
+            organizations: Arc::new(RwLock::new(organizations)),
             unrevealed_service_keys: Arc::default(),
         })
     }
@@ -213,6 +221,89 @@ impl Cairn {
         Ok(self.store.user_by_id(id).await?)
     }
 
+    /// Change a user's profile: the user themselves, or an instance admin
+    /// for anyone. The default entity must be one the user belongs to (their
+    /// own or a team's); only an admin may change the admin flag, and never
+    /// their own.
+    pub async fn update_user(
+        &self,
+        actor: &Actor,
+        id: Option<UserId>,
+        name: Option<&str>,
+        photo_url: Option<&str>,
+        default_entity: Option<&str>,
+        admin: Option<bool>,
+    ) -> CoreResult<User> {
+        let id = id.unwrap_or(actor.user().id);
+        let not_found = || CoreError::NotFound(format!("No user with id {id} exists."));
+        if id != actor.user().id && actor.admin().is_none() {
+            return Err(CoreError::PermissionDenied(
+                "Only instance admins can change another user's profile.".into(),
+            ));
+        }
+        let user = self.store.user_by_id(id).await?.ok_or_else(not_found)?;
+        let mut update = UserUpdate::default();
+        if let Some(name) = name.map(str::trim) {
+            if name.is_empty() || name.chars().count() > names::MAX_NAME_LEN {
+                return Err(CoreError::InvalidInput(format!(
+                    "A user's name must have 1 to {} characters.",
+                    names::MAX_NAME_LEN
+                )));
+            }
+            update.name = Some(name.to_string());
+        }
+        if let Some(url) = photo_url.map(str::trim) {
+            if url.is_empty() {
+                update.photo_url = Some(None);
+            } else if url.len() > 2048
+                || !(url.starts_with("https://") || url.starts_with("http://"))
+            {
+                return Err(CoreError::InvalidInput(
+                    "photoUrl must be an http(s) URL of at most 2048 characters.".into(),
+                ));
+            } else {
+                update.photo_url = Some(Some(url.to_string()));
+            }
+        }
+        if let Some(entity_name) = default_entity.map(str::trim) {
+            let entity = self
+                .store
+                .entity_by_name(entity_name)
+                .await?
+                .filter(|e| self.org_of_entity(e.id).is_none());
+            let member = match &entity {
+                Some(e) => self.store.membership(e.id, user.id).await?.is_some(),
+                None => false,
+            };
+            let (Some(entity), true) = (entity, member) else {
+                return Err(CoreError::InvalidInput(format!(
+                    "{:?} cannot be the default entity of {:?}: it is not their own entity or one of their teams.",
+                    entity_name, user.username
+                )));
+            };
+            update.default_entity_id = Some(entity.id);
+        }
+        if let Some(make_admin) = admin
+            && make_admin != user.admin
+        {
+            if actor.admin().is_none() {
+                return Err(CoreError::PermissionDenied(
+                    "Only instance admins can change who is an admin.".into(),
+                ));
+            }
+            if user.id == actor.user().id {
+                return Err(CoreError::InvalidInput(
+                    "An admin cannot remove their own admin rights.".into(),
+                ));
+            }
+            update.admin = Some(make_admin);
+        }
+        self.store
+            .update_user(user.id, &update)
+            .await?
+            .ok_or_else(not_found)
+    }
+
     /// The teams a user belongs to.
     pub async fn teams_of(&self, user_id: UserId) -> CoreResult<Vec<Entity>> {
         Ok(self.store.teams_of(user_id).await?)
@@ -256,6 +347,41 @@ impl Cairn {
             .insert_key(owner, &key.name, &key.hash, description)
             .await?;
         Ok((record, key.secret))
+    }
+
+    /// Register an existing key (from another W&B server) for a user, so it
+    /// keeps working here. Instance admins only. The key must have the shape
+    /// the official client accepts and look random ([`apikey::check_imported`]);
+    /// only its hash is stored. A key already registered is a conflict.
+    pub async fn import_api_key(
+        &self,
+        admin: Admin<'_>,
+        for_user: UserId,
+        key: &str,
+        description: Option<&str>,
+    ) -> CoreResult<ApiKey> {
+        let _ = admin;
+        let owner =
+            self.store.user_by_id(for_user).await?.ok_or_else(|| {
+                CoreError::NotFound(format!("No user with id {for_user} exists."))
+            })?;
+        let name = apikey::check_imported(key)?;
+        let hash = apikey::hash(key);
+        if self.store.user_by_key_hash(&hash).await?.is_some() {
+            return Err(CoreError::Conflict(
+                "This API key is already registered.".into(),
+            ));
+        }
+        let description = description.map(str::trim).filter(|d| !d.is_empty());
+        if description.is_some_and(|d| d.chars().count() > 256) {
+            return Err(CoreError::InvalidInput(
+                "The API key description is longer than 256 characters.".into(),
+            ));
+        }
+        Ok(self
+            .store
+            .insert_key(owner.id, &name, &hash, description.or(Some("imported")))
+            .await?)
     }
 
     /// A user's keys, when the caller may see them (the owner or an admin);
@@ -513,7 +639,7 @@ impl Cairn {
         access: Option<&str>,
     ) -> CoreResult<(Project, bool)> {
         names::validate("project", name)?;
-        let entity_name = entity_name.unwrap_or(&actor.user().username);
+        let entity_name = entity_name.unwrap_or(actor.user().default_entity_name());
         let entity = self
             .store
             .entity_by_name(entity_name)

@@ -12,7 +12,8 @@ use crate::artifact::{
     NewArtifact, RegistryMemberRef, RegistryRole, StagedFile, StagedState, VersionPage,
 };
 use crate::model::{
-    ApiKey, Entity, EntityId, Invite, Member, NewProject, NewUser, Project, User, UserId,
+    ApiKey, Entity, EntityId, Invite, Member, NewProject, NewUser, Organization, Project, User,
+    UserId, UserUpdate,
 };
 use crate::run::{HistoryKey, LogLine, Run, RunFile, RunPage, RunPatch, RunQuery};
 use crate::stream::{StreamBatch, StreamOutcome};
@@ -53,6 +54,8 @@ pub trait UserStore: Send + Sync {
     /// Users whose username, email or name contains `query`, exact matches
     /// first, at most `limit`.
     async fn search_users(&self, query: &str, limit: i64) -> StoreResult<Vec<User>>;
+    /// Apply a profile change; `None` if the user does not exist.
+    async fn update_user(&self, id: UserId, update: &UserUpdate) -> StoreResult<Option<User>>;
 }
 
 /// API keys (hashes only).
@@ -81,6 +84,11 @@ pub trait ApiKeyStore: Send + Sync {
 pub trait EntityStore: Send + Sync {
     /// The default organization's id, creating it with `name` if missing.
     async fn ensure_default_organization(&self, name: &str) -> StoreResult<i64>;
+    /// Create a further organization (without its entity, see
+    /// `ArtifactStore::ensure_org_entity`); a conflict if the name is taken.
+    async fn create_organization(&self, name: &str) -> StoreResult<i64>;
+    /// Every organization that has its entity, oldest (the default) first.
+    async fn organizations(&self) -> StoreResult<Vec<Organization>>;
     /// Create a team entity with `admin` as its first (admin) member.
     async fn create_team(
         &self,
@@ -90,7 +98,8 @@ pub trait EntityStore: Send + Sync {
     ) -> StoreResult<Entity>;
     /// An entity by exact name.
     async fn entity_by_name(&self, name: &str) -> StoreResult<Option<Entity>>;
-    /// The teams a user belongs to, by name.
+    /// The teams a user belongs to, by name (organizations' entities are not
+    /// teams here).
     async fn teams_of(&self, user_id: UserId) -> StoreResult<Vec<Entity>>;
     /// Members of an entity: pending invitations, then members in joining order.
     async fn members(&self, entity_id: EntityId) -> StoreResult<Vec<Member>>;

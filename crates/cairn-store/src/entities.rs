@@ -1,7 +1,7 @@
 //! Organizations, entities, team membership and invitations.
 
 use async_trait::async_trait;
-use cairn_core::model::{Entity, EntityId, Invite, Member, User, UserId};
+use cairn_core::model::{Entity, EntityId, Invite, Member, Organization, User, UserId};
 use cairn_core::store::{EntityStore, StoreResult};
 
 use crate::rows::{EntityRow, InviteRow, USER_COLUMNS, UserRow};
@@ -30,6 +30,40 @@ impl EntityStore for SqliteStore {
             .fetch_one(&self.pool)
             .await
             .map_err(backend)
+    }
+
+    async fn create_organization(&self, name: &str) -> StoreResult<i64> {
+        sqlx::query_scalar(
+            "INSERT INTO organizations (name, created_at) VALUES (?, ?) RETURNING id",
+        )
+        .bind(name)
+        .bind(now())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| {
+            conflict_or_backend(e, || {
+                format!("An organization named {name:?} already exists.")
+            })
+        })
+    }
+
+    async fn organizations(&self) -> StoreResult<Vec<Organization>> {
+        let rows: Vec<(i64, String, i64, String)> = sqlx::query_as(
+            "SELECT o.id, o.name, e.id, e.name FROM organizations o \
+             JOIN entities e ON e.id = o.entity_id ORDER BY o.id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, entity_id, entity_name)| Organization {
+                id,
+                name,
+                entity_id,
+                entity_name,
+            })
+            .collect())
     }
 
     async fn create_team(
@@ -83,7 +117,9 @@ impl EntityStore for SqliteStore {
     async fn teams_of(&self, user_id: UserId) -> StoreResult<Vec<Entity>> {
         let sql = format!(
             "SELECT {ENTITY_COLUMNS} FROM entities e JOIN memberships m ON m.entity_id = e.id \
-             WHERE m.user_id = ? AND e.is_team = 1 ORDER BY e.name"
+             WHERE m.user_id = ? AND e.is_team = 1 \
+               AND e.id NOT IN (SELECT entity_id FROM organizations WHERE entity_id IS NOT NULL) \
+             ORDER BY e.name"
         );
         let rows: Vec<EntityRow> = sqlx::query_as(&sql)
             .bind(user_id)

@@ -4,8 +4,10 @@ use cairn_core::model::{AccountType, ApiKey, Entity, Invite, Project, User};
 use time::OffsetDateTime;
 
 /// Column list matching [`UserRow`], for `SELECT`s from `users u`.
-pub(crate) const USER_COLUMNS: &str =
-    "u.id, u.username, u.email, u.name, u.admin, u.account_type, u.created_at";
+pub(crate) const USER_COLUMNS: &str = "u.id, u.username, u.email, u.name, u.admin, u.account_type, u.photo_url, \
+     (SELECT de.name FROM entities de JOIN memberships dm ON dm.entity_id = de.id \
+      WHERE de.id = u.default_entity_id AND dm.user_id = u.id) AS default_entity, \
+     u.created_at";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct UserRow {
@@ -15,6 +17,8 @@ pub(crate) struct UserRow {
     name: String,
     admin: bool,
     account_type: String,
+    photo_url: Option<String>,
+    default_entity: Option<String>,
     created_at: i64,
 }
 
@@ -27,6 +31,8 @@ impl From<UserRow> for User {
             name: r.name,
             admin: r.admin,
             account_type: AccountType::parse(&r.account_type),
+            photo_url: r.photo_url,
+            default_entity: r.default_entity,
             created_at: timestamp(r.created_at),
         }
     }

@@ -1,7 +1,7 @@
 //! Users, and the personal entity each person gets.
 
 use async_trait::async_trait;
-use cairn_core::model::{AccountType, NewUser, User, UserId};
+use cairn_core::model::{AccountType, NewUser, User, UserId, UserUpdate};
 use cairn_core::store::{StoreResult, UserStore};
 
 use crate::rows::{USER_COLUMNS, UserRow};
@@ -84,6 +84,8 @@ impl UserStore for SqliteStore {
             name: user.name,
             admin: user.admin,
             account_type: user.account_type,
+            photo_url: None,
+            default_entity: None,
             created_at: time::OffsetDateTime::from_unix_timestamp(created_at)
                 .unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
         })
@@ -124,6 +126,33 @@ impl UserStore for SqliteStore {
             .await
             .map_err(backend)?;
         Ok(rows.into_iter().map(User::from).collect())
+    }
+
+    async fn update_user(&self, id: UserId, update: &UserUpdate) -> StoreResult<Option<User>> {
+        let mut tx = self.write_tx().await?;
+        let changed = sqlx::query(
+            "UPDATE users SET \
+               name = COALESCE(?, name), \
+               photo_url = CASE WHEN ? THEN ? ELSE photo_url END, \
+               default_entity_id = COALESCE(?, default_entity_id), \
+               admin = COALESCE(?, admin) \
+             WHERE id = ?",
+        )
+        .bind(&update.name)
+        .bind(update.photo_url.is_some())
+        .bind(update.photo_url.clone().flatten())
+        .bind(update.default_entity_id)
+        .bind(update.admin)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?
+        .rows_affected();
+        tx.commit().await.map_err(backend)?;
+        if changed == 0 {
+            return Ok(None);
+        }
+        self.user_by_id(id).await
     }
 }
 

@@ -130,13 +130,13 @@ impl Cairn {
 
     /// Whether a project of this name in this entity would be a registry.
     pub(crate) fn is_registry_name(&self, entity_id: i64, name: &str) -> bool {
-        entity_id == self.org_entity_id && name.starts_with(REGISTRY_PREFIX)
+        name.starts_with(REGISTRY_PREFIX) && self.org_of_entity(entity_id).is_some()
     }
 
     /// The error for a project that is missing or hidden from the caller.
     pub(crate) fn not_found(&self, entity_name: &str, name: &str) -> CoreError {
         match name.strip_prefix(REGISTRY_PREFIX) {
-            Some(registry) if entity_name == self.org_entity_name => CoreError::NotFound(format!(
+            Some(registry) if self.is_org_entity_name(entity_name) => CoreError::NotFound(format!(
                 "No registry {registry:?} exists in this organization, or you are not one of its members."
             )),
             _ => CoreError::NotFound(format!(

@@ -886,12 +886,12 @@ impl Cairn {
         Ok(())
     }
 
-    /// The organization's entity, owner of the registries: (id, name).
+    /// The default organization's entity, owner of its registries: (id, name).
     pub fn org_entity(&self) -> (i64, &str) {
         (self.org_entity_id, &self.org_entity_name)
     }
 
-    /// The organization's name.
+    /// The default organization's name.
     pub fn organization_name(&self) -> &'static str {
         crate::service::DEFAULT_ORGANIZATION
     }
@@ -920,16 +920,28 @@ impl Cairn {
             .await?)
     }
 
-    /// Registries, collections or versions the caller may see, per `query`
-    /// (its `org_entity_id` and `viewer` are filled in here; the store
-    /// leaves out the restricted registries the viewer has no part in).
+    /// Registries, collections or versions of the organization whose entity
+    /// is `org_entity_id` that the caller may see, per `query` (its
+    /// `org_entity_id` and `viewer` are filled in here; the store leaves out
+    /// the restricted registries the viewer has no part in). Someone outside
+    /// the organization gets no organization to list.
     pub async fn registry_query(
         &self,
         actor: &Actor,
+        org_entity_id: i64,
         mut query: RegistryQuery,
     ) -> CoreResult<RegistryQuery> {
         check_page(query.first)?;
-        query.org_entity_id = self.org_entity_id;
+        let org = self
+            .org_of_entity(org_entity_id)
+            .ok_or_else(|| CoreError::NotFound("That entity is not an organization's.".into()))?;
+        if !self.belongs_to(actor, &org).await? {
+            return Err(CoreError::NotFound(format!(
+                "No organization {:?} exists, or you are not one of its members.",
+                org.name
+            )));
+        }
+        query.org_entity_id = org.entity_id;
         query.viewer = actor.admin().is_none().then(|| actor.user().id);
         Ok(query)
     }

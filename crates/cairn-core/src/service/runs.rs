@@ -54,7 +54,7 @@ impl Cairn {
         }
         let entity = target
             .entity
-            .unwrap_or_else(|| actor.user().username.clone());
+            .unwrap_or_else(|| actor.user().default_entity_name().to_string());
         let project = target
             .project
             .unwrap_or_else(|| DEFAULT_PROJECT.to_string());

@@ -6,6 +6,7 @@ use cairn_core::{CoreError, MemberRef};
 
 use crate::error::{GqlResultExt, to_graphql};
 use crate::graphql::scalars::JsonString;
+use crate::graphql::types::organization::OrganizationObject;
 use crate::graphql::types::{ApiKeyObject, EntityObject, InviteObject, ProjectObject, UserObject};
 use crate::graphql::{actor, cairn, ids};
 
@@ -37,6 +38,68 @@ struct GenerateApiKeyInput {
 #[derive(SimpleObject)]
 struct GenerateApiKeyPayload {
     api_key: Option<ApiKeyObject>,
+    client_mutation_id: Option<String>,
+}
+
+/// W&B's `UpdateUserInput`. The flags W&B keeps for its web UI are
+/// accepted and ignored, so a request written for W&B validates.
+#[derive(InputObject)]
+struct UpdateUserInput {
+    /// The user to change; the caller when absent. Others: admins only.
+    id: Option<ID>,
+    /// Display name.
+    name: Option<String>,
+    /// Profile picture URL; an empty string clears it.
+    photo_url: Option<String>,
+    /// Name of the entity (own or a team's) runs go to by default.
+    default_entity: Option<String>,
+    /// Instance admin flag (admins only, never for themselves).
+    admin: Option<bool>,
+    default_framework: Option<String>,
+    code: Option<String>,
+    settings_visited: Option<bool>,
+    gallery_visited: Option<bool>,
+    onboarding_hidden: Option<bool>,
+    hide_teams_from_public: Option<bool>,
+    private: Option<bool>,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(SimpleObject)]
+struct UpdateUserPayload {
+    user: Option<UserObject>,
+    client_mutation_id: Option<String>,
+}
+
+/// Cairn extension: register an existing key for a user.
+#[derive(InputObject)]
+struct ImportApiKeyInput {
+    /// The key's owner.
+    user_id: ID,
+    /// The whole key, as the user's client sends it.
+    api_key: String,
+    description: Option<String>,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(SimpleObject)]
+struct ImportApiKeyPayload {
+    /// The key's record; `name` is its public name, never the secret.
+    api_key: Option<ApiKeyObject>,
+    client_mutation_id: Option<String>,
+}
+
+/// Cairn extension: a further organization.
+#[derive(InputObject)]
+struct CreateOrganizationInput {
+    /// Unique name; its entity is `<name>-org`.
+    name: String,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(SimpleObject)]
+struct CreateOrganizationPayload {
+    organization: Option<OrganizationObject>,
     client_mutation_id: Option<String>,
 }
 
@@ -188,6 +251,73 @@ impl AccountMutation {
         })
     }
 
+    /// Change a user's profile and default entity: the user themselves, or
+    /// an instance admin for anyone.
+    async fn update_user(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateUserInput,
+    ) -> async_graphql::Result<UpdateUserPayload> {
+        let _ = (
+            input.default_framework,
+            input.code,
+            input.settings_visited,
+            input.gallery_visited,
+            input.onboarding_hidden,
+            input.hide_teams_from_public,
+            input.private,
+        );
+        let id = match &input.id {
+            Some(id) => Some(ids::decode("User", id).gql()?),
+            None => None,
+        };
+        let user = cairn(ctx)
+            .update_user(
+                actor(ctx),
+                id,
+                input.name.as_deref(),
+                input.photo_url.as_deref(),
+                input.default_entity.as_deref(),
+                input.admin,
+            )
+            .await
+            .gql()?;
+        Ok(UpdateUserPayload {
+            user: Some(UserObject(user)),
+            client_mutation_id: input.client_mutation_id,
+        })
+    }
+
+    /// Cairn extension (instance admins only): register a key the user
+    /// already has on another W&B server, so it keeps working here. Only
+    /// its hash is stored; the answer never repeats it.
+    async fn import_api_key(
+        &self,
+        ctx: &Context<'_>,
+        input: ImportApiKeyInput,
+    ) -> async_graphql::Result<ImportApiKeyPayload> {
+        let caller = actor(ctx);
+        let admin = caller.admin().ok_or_else(|| {
+            to_graphql(CoreError::PermissionDenied(
+                "Only instance admins can import API keys.".into(),
+            ))
+        })?;
+        let user_id = ids::decode("User", &input.user_id).gql()?;
+        let key = cairn(ctx)
+            .import_api_key(
+                admin,
+                user_id,
+                input.api_key.trim(),
+                input.description.as_deref(),
+            )
+            .await
+            .gql()?;
+        Ok(ImportApiKeyPayload {
+            api_key: Some(ApiKeyObject::listed(key)),
+            client_mutation_id: input.client_mutation_id,
+        })
+    }
+
     /// Revoke an API key (its owner or an instance admin). Takes effect at once.
     async fn delete_api_key(
         &self,
@@ -219,6 +349,31 @@ impl AccountMutation {
             .gql()?;
         Ok(CreateTeamPayload {
             entity: Some(EntityObject(entity)),
+            client_mutation_id: input.client_mutation_id,
+        })
+    }
+
+    /// Cairn extension (instance admins only): create a further
+    /// organization with its own entity (`<name>-org`, the owner of its
+    /// registries). Users join it by being added to that entity, like team
+    /// members (`createInvite`).
+    async fn create_organization(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateOrganizationInput,
+    ) -> async_graphql::Result<CreateOrganizationPayload> {
+        let caller = actor(ctx);
+        let admin = caller.admin().ok_or_else(|| {
+            to_graphql(CoreError::PermissionDenied(
+                "Only instance admins can create organizations.".into(),
+            ))
+        })?;
+        let org = cairn(ctx)
+            .create_organization(admin, &input.name)
+            .await
+            .gql()?;
+        Ok(CreateOrganizationPayload {
+            organization: Some(OrganizationObject(org)),
             client_mutation_id: input.client_mutation_id,
         })
     }

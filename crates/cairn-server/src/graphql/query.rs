@@ -190,18 +190,19 @@ impl Query {
         Ok(collection.map(CollectionIface::from))
     }
 
-    /// The organization, by name (there is one).
+    /// An organization the caller belongs to, by its name or its entity's
+    /// name; the default organization when no name is given.
     async fn organization(
         &self,
         ctx: &Context<'_>,
         name: Option<String>,
-    ) -> Option<OrganizationObject> {
-        let ours = cairn(ctx).organization_name();
-        let (_, entity) = cairn(ctx).org_entity();
-        match name {
-            Some(n) if n != ours && n != entity => None,
-            _ => Some(OrganizationObject),
-        }
+    ) -> async_graphql::Result<Option<OrganizationObject>> {
+        let cairn = cairn(ctx);
+        let org = match name {
+            None => Some(cairn.default_organization()),
+            Some(name) => cairn.organization(actor(ctx), &name).await.gql()?,
+        };
+        Ok(org.map(OrganizationObject))
     }
 
     /// The server id of the artifact a client id names.

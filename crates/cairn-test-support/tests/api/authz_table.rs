@@ -299,6 +299,14 @@ fn row_number(id: &str) -> i64 {
         .unwrap_or_else(|| panic!("{raw:?} is not an id"))
 }
 
+/// A random-looking key in W&B Server's `local-<hex>` shape, for
+/// `importApiKey`: 64 hex digits derived from `seed`.
+fn imported_key(seed: &str) -> String {
+    let a = hex_md5(format!("{seed}/a").as_bytes());
+    let b = hex_md5(format!("{seed}/b").as_bytes());
+    format!("local-{a}{b}")
+}
+
 fn text(v: &Value) -> String {
     v.as_str()
         .unwrap_or_else(|| panic!("expected a string, got {v}"))
@@ -1036,6 +1044,90 @@ fn rows() -> Vec<Row> {
                         )
                         .await;
                     !edge_values(&data["user"]["apiKeys"], "name").is_empty()
+                })
+            }),
+        },
+        Row {
+            key: "createOrganization",
+            expect: ADMIN_ONLY,
+            doc: "mutation($n: String!) { createOrganization(input: {name: $n}) { organization { id name } } }",
+            setup: |fx, _| {
+                fut(async move {
+                    let name = fx.fresh("org");
+                    Target::new(json!({ "n": name })).probe(json!(name))
+                })
+            },
+            judge: Effect(|fx, name| {
+                fut(async move {
+                    let data = fx
+                        .as_admin(
+                            "query($n: String) { organization(name: $n) { name } }",
+                            json!({ "n": name }),
+                        )
+                        .await;
+                    data["organization"]["name"] == name
+                })
+            }),
+        },
+        Row {
+            key: "importApiKey",
+            expect: ADMIN_ONLY,
+            doc: "mutation($u: ID!, $k: String!) { importApiKey(input: {userId: $u, apiKey: $k}) { apiKey { id name } } }",
+            setup: |fx, _| {
+                fut(async move {
+                    let user = fx.new_user().await;
+                    let key = imported_key(&fx.fresh("import"));
+                    Target::new(json!({ "u": user.id, "k": key }))
+                        .probe(json!(key))
+                        .secrets(&[&key])
+                })
+            },
+            judge: Effect(|fx, key| fut(async move { fx.key_works(&text(&key)).await })),
+        },
+        Row {
+            key: "updateUser/own",
+            expect: EVERYONE,
+            doc: "mutation($n: String) { updateUser(input: {name: $n}) { user { id } } }",
+            setup: |fx, who| {
+                fut(async move {
+                    let name = fx.fresh("Display Name");
+                    Target::new(json!({ "n": name }))
+                        .probe(json!({ "user": fx.user(who).id, "name": name }))
+                })
+            },
+            judge: Effect(|fx, p| {
+                fut(async move {
+                    let data = fx
+                        .as_admin(
+                            "query($id: ID) { user(id: $id) { name } }",
+                            json!({ "id": p["user"] }),
+                        )
+                        .await;
+                    data["user"]["name"] == p["name"]
+                })
+            }),
+        },
+        Row {
+            key: "updateUser/someone-else",
+            expect: ADMIN_ONLY,
+            doc: "mutation($u: ID, $n: String) { updateUser(input: {id: $u, name: $n}) { user { id } } }",
+            setup: |fx, _| {
+                fut(async move {
+                    let user = fx.new_user().await;
+                    let name = fx.fresh("Display Name");
+                    Target::new(json!({ "u": user.id, "n": name }))
+                        .probe(json!({ "user": user.id, "name": name }))
+                })
+            },
+            judge: Effect(|fx, p| {
+                fut(async move {
+                    let data = fx
+                        .as_admin(
+                            "query($id: ID) { user(id: $id) { name } }",
+                            json!({ "id": p["user"] }),
+                        )
+                        .await;
+                    data["user"]["name"] == p["name"]
                 })
             }),
         },

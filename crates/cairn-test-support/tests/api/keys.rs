@@ -93,3 +93,89 @@ async fn users_cannot_revoke_or_create_keys_for_others() {
             .contains("No API key")
     );
 }
+
+/// A key from another W&B server (`local-<40 hex>`), random enough to import.
+const IMPORTED: &str = "local-5d41402abc4b2a76b9719d911017c592aa3f9c2e";
+
+#[tokio::test]
+async fn an_imported_key_signs_its_user_in_and_is_stored_hashed_only() {
+    let server = TestServer::start().await;
+    let (mut alice, _, _) = server.new_user("alice@example.com").await;
+    let name = alice
+        .import_api_key(IMPORTED, Some("from wandb server"))
+        .await
+        .unwrap();
+    assert!(name.starts_with("local."), "{name}");
+    assert!(!name.contains("5d41402abc"), "{name}");
+
+    let as_alice = server.api_with_key(IMPORTED);
+    assert_eq!(as_alice.viewer().await.unwrap().username(), "alice");
+    let listed = server.api.user("alice").await.unwrap().unwrap();
+    assert!(
+        listed
+            .api_key_descriptions()
+            .contains(&(name.clone(), Some("from wandb server".into())))
+    );
+
+    // A key already registered (to anyone) is a conflict.
+    let again = alice.import_api_key(IMPORTED, None).await;
+    assert!(matches!(again, Err(Error::Api(m)) if m.contains("already registered")));
+
+    // Only the hash reaches the database.
+    for entry in std::fs::read_dir(server.data_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            let bytes = std::fs::read(&path).unwrap();
+            let found = bytes
+                .windows(IMPORTED.len())
+                .any(|w| w == IMPORTED.as_bytes());
+            assert!(!found, "{} holds the raw key", path.display());
+        }
+    }
+
+    // It is revoked like any other key.
+    alice.delete_api_key(&name).await.unwrap();
+    assert!(matches!(
+        as_alice.viewer().await,
+        Err(Error::Unauthorized(_))
+    ));
+}
+
+#[tokio::test]
+async fn only_admins_import_keys_and_weak_or_malformed_keys_are_refused() {
+    let server = TestServer::start().await;
+    let (_, bob_api, _) = server.new_user("bob@example.com").await;
+    server.new_user("alice@example.com").await;
+
+    // Not even for themselves: a non-admin imports no key.
+    let mut bob = bob_api.viewer().await.unwrap();
+    let refused = bob.import_api_key(IMPORTED, None).await;
+    assert!(matches!(refused, Err(Error::Api(m)) if m.contains("Only instance admins")));
+    assert!(matches!(
+        server.api_with_key(IMPORTED).viewer().await,
+        Err(Error::Unauthorized(_))
+    ));
+
+    let mut alice = server.api.user("alice").await.unwrap().unwrap();
+    for (bad, why) in [
+        (format!("local-{}", "a".repeat(40)), "does not look random"),
+        ("local-tooshort".to_string(), "40+ characters"),
+        ("0123456789".to_string(), "40+ characters"),
+        (
+            format!("local-{}!", "f".repeat(40)),
+            "letters, digits and underscores",
+        ),
+    ] {
+        let err = alice.import_api_key(&bad, None).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::Api(m) if m.contains(why)),
+            "{bad}: {err}"
+        );
+    }
+    // A W&B cloud key has no prefix.
+    let name = alice
+        .import_api_key("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b", None)
+        .await
+        .unwrap();
+    assert!(name.starts_with("imported."), "{name}");
+}

@@ -16,7 +16,11 @@ async fn create_invite_and_list_members() {
     assert!(team.members()[0].pending());
     assert_eq!(team.members()[0].email(), Some("later@example.com"));
 
-    assert_eq!(alice_api.viewer().await.unwrap().teams(), vec!["ml"]);
+    // The own entity first, as W&B lists it, then the teams.
+    assert_eq!(
+        alice_api.viewer().await.unwrap().teams(),
+        vec![alice.username(), "ml"]
+    );
     // Inviting again is a clear conflict.
     let again = team.invite(alice.username(), false).await;
     assert!(matches!(again, Err(Error::Api(m)) if m.contains("already a member")));

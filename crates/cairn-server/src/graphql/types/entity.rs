@@ -33,7 +33,7 @@ impl EntityObject {
     /// `TEAM` or `USER`; `organization` for the organization's own entity
     /// (the official client checks that literal).
     async fn entity_type(&self, ctx: &Context<'_>) -> &'static str {
-        if self.0.id == cairn(ctx).org_entity().0 {
+        if cairn(ctx).org_of_entity(self.0.id).is_some() {
             return "organization";
         }
         if self.0.is_team { "TEAM" } else { "USER" }
@@ -88,9 +88,12 @@ impl EntityObject {
         DateTime(self.0.created_at)
     }
 
-    /// The organization it belongs to (there is one).
-    async fn organization(&self) -> OrganizationObject {
-        OrganizationObject
+    /// The organization it belongs to: the default one for users and
+    /// teams, its own for an organization's entity.
+    async fn organization(&self, ctx: &Context<'_>) -> Option<OrganizationObject> {
+        cairn(ctx)
+            .organization_by_id(self.0.organization_id)
+            .map(OrganizationObject)
     }
 
     /// The user behind a personal entity (not exposed: the organization is
@@ -129,8 +132,8 @@ impl EntityObject {
         order: Option<String>,
     ) -> async_graphql::Result<ProjectConnection> {
         let _ = order;
-        if self.0.id == cairn(ctx).org_entity().0 {
-            return organization::registries(ctx, filters, after, first).await;
+        if cairn(ctx).org_of_entity(self.0.id).is_some() {
+            return organization::registries(ctx, self.0.id, filters, after, first).await;
         }
         let after_id = crate::graphql::types::page::decode_cursor(after.as_deref()).gql()?;
         let page = cairn(ctx)
@@ -174,11 +177,12 @@ impl EntityObject {
         order: Option<String>,
     ) -> async_graphql::Result<CollectionConnection> {
         let _ = order;
-        if self.0.id != cairn(ctx).org_entity().0 {
+        if cairn(ctx).org_of_entity(self.0.id).is_none() {
             return Ok(collections_page(Vec::new(), false, 0));
         }
         organization::registry_collections(
             ctx,
+            self.0.id,
             project_filters,
             filters,
             collection_types,
@@ -201,7 +205,7 @@ impl EntityObject {
         order: Option<String>,
     ) -> async_graphql::Result<MembershipConnection> {
         let _ = order;
-        if self.0.id != cairn(ctx).org_entity().0 {
+        if cairn(ctx).org_of_entity(self.0.id).is_none() {
             return Ok(MembershipConnection {
                 edges: Vec::new(),
                 page_info: PageInfo::default(),
@@ -209,6 +213,7 @@ impl EntityObject {
         }
         organization::registry_versions(
             ctx,
+            self.0.id,
             project_filters,
             collection_filters,
             filters,

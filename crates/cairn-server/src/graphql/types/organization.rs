@@ -1,12 +1,16 @@
 //! `Organization` and the organization-wide registry listings.
 //!
-//! A Cairn instance is one organization. Its entity (`cairn-org`) owns the
-//! registries (`wandb-registry-<name>` projects); every user belongs to it.
+//! Each organization's entity (`cairn-org` for the default one) owns its
+//! registries (`wandb-registry-<name>` projects). Every user belongs to the
+//! default organization; instance admins create further ones, whose
+//! members are the members of their entity (see `cairn_core`'s
+//! `service::organizations`).
 //! The registry listings of the official client (`api.registries()`,
 //! `.collections()`, `.versions()`) hang off `organization.orgEntity`, with
 //! MongoDB-style filters per level that the store compiles to SQL.
 
 use async_graphql::{Context, ID, Object, SimpleObject};
+use cairn_core::model::Organization;
 use cairn_core::store::RegistryQuery;
 
 use crate::error::GqlResultExt;
@@ -19,23 +23,25 @@ use crate::graphql::types::page::{PageInfo, cursor, decode_cursor};
 use crate::graphql::types::{EntityObject, ProjectConnection, ProjectEdge, ProjectObject};
 use crate::graphql::{actor, cairn, ids};
 
-/// The organization.
-pub struct OrganizationObject;
+/// An organization.
+pub struct OrganizationObject(pub Organization);
 
 #[Object(name = "Organization")]
 impl OrganizationObject {
     async fn id(&self) -> ID {
-        ids::encode("Organization", 1)
+        ids::encode("Organization", self.0.id)
     }
 
-    async fn name(&self, ctx: &Context<'_>) -> &'static str {
-        cairn(ctx).organization_name()
+    async fn name(&self) -> &str {
+        &self.0.name
     }
 
     /// The entity that owns the registries.
     async fn org_entity(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<EntityObject>> {
-        let (_, name) = cairn(ctx).org_entity();
-        let entity = cairn(ctx).entity(actor(ctx), name).await.gql()?;
+        let entity = cairn(ctx)
+            .entity(actor(ctx), &self.0.entity_name)
+            .await
+            .gql()?;
         Ok(entity.map(EntityObject))
     }
 
@@ -74,9 +80,11 @@ pub struct FeatureFlag {
     pub is_enabled: bool,
 }
 
-/// Registries matching `filters`, in creation order.
+/// Registries of the organization whose entity is `org_entity_id`
+/// matching `filters`, in creation order.
 pub(crate) async fn registries(
     ctx: &Context<'_>,
+    org_entity_id: i64,
     filters: Option<JsonString>,
     after: Option<String>,
     first: Option<i32>,
@@ -89,7 +97,10 @@ pub(crate) async fn registries(
         ..RegistryQuery::default()
     };
     let cairn = cairn(ctx);
-    let query = cairn.registry_query(actor(ctx), query).await.gql()?;
+    let query = cairn
+        .registry_query(actor(ctx), org_entity_id, query)
+        .await
+        .gql()?;
     let mut ids = cairn.registry_ids(&query).await.gql()?;
     let has_next_page = ids.len() as i64 > first;
     ids.truncate(first as usize);
@@ -116,6 +127,7 @@ pub(crate) async fn registries(
 /// Registry collections matching the registry and collection filters.
 pub(crate) async fn registry_collections(
     ctx: &Context<'_>,
+    org_entity_id: i64,
     project_filters: Option<JsonString>,
     filters: Option<JsonString>,
     collection_types: Option<Vec<ArtifactCollectionType>>,
@@ -132,7 +144,10 @@ pub(crate) async fn registry_collections(
         ..RegistryQuery::default()
     };
     let cairn = cairn(ctx);
-    let query = cairn.registry_query(actor(ctx), query).await.gql()?;
+    let query = cairn
+        .registry_query(actor(ctx), org_entity_id, query)
+        .await
+        .gql()?;
     let mut ids = cairn.registry_collection_ids(&query).await.gql()?;
     let has_next_page = ids.len() as i64 > first;
     ids.truncate(first as usize);
@@ -149,6 +164,7 @@ pub(crate) async fn registry_collections(
 /// Registry versions matching the registry, collection and version filters.
 pub(crate) async fn registry_versions(
     ctx: &Context<'_>,
+    org_entity_id: i64,
     project_filters: Option<JsonString>,
     collection_filters: Option<JsonString>,
     filters: Option<JsonString>,
@@ -165,7 +181,10 @@ pub(crate) async fn registry_versions(
         ..RegistryQuery::default()
     };
     let cairn = cairn(ctx);
-    let query = cairn.registry_query(actor(ctx), query).await.gql()?;
+    let query = cairn
+        .registry_query(actor(ctx), org_entity_id, query)
+        .await
+        .gql()?;
     let mut ids = cairn.registry_membership_ids(&query).await.gql()?;
     let has_next_page = ids.len() as i64 > first;
     ids.truncate(first as usize);

@@ -211,6 +211,8 @@ impl RunObject {
             email: None,
             admin: false,
             account_type: AccountType::User,
+            photo_url: None,
+            default_entity: None,
             created_at: self.0.created_at,
         }))
     }

@@ -39,14 +39,43 @@ impl UserObject {
         self.0.account_type.as_str()
     }
 
+    /// The profile picture's URL, if the user set one (`updateUser`).
+    async fn photo_url(&self) -> Option<&str> {
+        self.0.photo_url.as_deref()
+    }
+
+    /// The entity runs go to when the client names none: the one chosen with
+    /// `updateUser(input: {defaultEntity})`, else the user's own.
+    async fn default_entity(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<EntityObject>> {
+        let Some(name) = self.entity_name(ctx).await? else {
+            return Ok(None);
+        };
+        let entity = cairn(ctx).entity(actor(ctx), &name).await.gql()?;
+        Ok(entity.map(EntityObject))
+    }
+
     /// Feature flags, as a JSON string; none are set.
     async fn flags(&self) -> Option<JsonString> {
         None
     }
 
-    /// Organizations the user belongs to: the instance's one.
-    async fn organizations(&self) -> Vec<crate::graphql::types::organization::OrganizationObject> {
-        vec![crate::graphql::types::organization::OrganizationObject]
+    /// Organizations the user belongs to, the default first. Others than
+    /// the user and instance admins see only the default one.
+    async fn organizations(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::graphql::types::organization::OrganizationObject>> {
+        let orgs = cairn(ctx)
+            .organizations_of(actor(ctx), self.0.id, self.0.admin)
+            .await
+            .gql()?;
+        Ok(orgs
+            .into_iter()
+            .map(crate::graphql::types::organization::OrganizationObject)
+            .collect())
     }
 
     async fn created_at(&self) -> DateTime {
@@ -58,14 +87,11 @@ impl UserObject {
         None
     }
 
-    /// The entity runs go to by default: a person's own, or a service
-    /// account's team.
+    /// The name of the entity runs go to by default: the chosen default
+    /// entity, else a person's own or a service account's team. The
+    /// official client reads this as its default entity.
     async fn entity(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
-        if self.0.account_type == AccountType::User {
-            return Ok(Some(self.0.username.clone()));
-        }
-        let teams = cairn(ctx).teams_of(self.0.id).await.gql()?;
-        Ok(teams.into_iter().next().map(|t| t.name))
+        self.entity_name(ctx).await
     }
 
     /// The user's API keys (names only, never secrets). Null unless the caller
@@ -82,21 +108,40 @@ impl UserObject {
         }))
     }
 
-    /// The teams the user belongs to. Only this user and admins see them.
+    /// The entities the user may log to: their own (personal) entity first,
+    /// as W&B lists it, then their teams. Only this user and admins see them.
     async fn teams(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<EntityConnection>> {
         let caller = actor(ctx);
         if caller.user().id != self.0.id && caller.admin().is_none() {
             return Ok(None);
         }
+        let own = match self.0.account_type {
+            AccountType::User => cairn(ctx).entity(caller, &self.0.username).await.gql()?,
+            AccountType::Service => None,
+        };
         let teams = cairn(ctx).teams_of(self.0.id).await.gql()?;
         Ok(Some(EntityConnection {
-            edges: teams
+            edges: own
                 .into_iter()
+                .chain(teams)
                 .map(|e| EntityEdge {
                     node: Some(EntityObject(e)),
                 })
                 .collect(),
         }))
+    }
+}
+
+impl UserObject {
+    async fn entity_name(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<String>> {
+        if let Some(chosen) = &self.0.default_entity {
+            return Ok(Some(chosen.clone()));
+        }
+        if self.0.account_type == AccountType::User {
+            return Ok(Some(self.0.username.clone()));
+        }
+        let teams = cairn(ctx).teams_of(self.0.id).await.gql()?;
+        Ok(teams.into_iter().next().map(|t| t.name))
     }
 }
 

@@ -1,0 +1,163 @@
+//! Organizations: the owners of registries.
+//!
+//! The organization made on first start is the default: every user belongs
+//! to it, and it is the one the official client gets when it names none.
+//! An instance admin creates further organizations ([`Cairn::create_organization`]);
+//! each gets its own entity (`<name>-org`, which owns its `wandb-registry-*`
+//! projects). Belonging to a further organization means being a member of
+//! its entity, so users are added the way team members are (`createInvite`
+//! on the organization's entity). Registry rules are the same in every
+//! organization (see [`crate::authz::decide`]); the one difference is that
+//! only the default organization's entity counts everyone as a member.
+
+use crate::authz::{Actor, Admin};
+use crate::error::{CoreError, CoreResult};
+use crate::model::{EntityId, Organization, UserId};
+use crate::names;
+use crate::service::Cairn;
+
+impl Cairn {
+    fn organizations_snapshot(&self) -> Vec<Organization> {
+        self.organizations
+            .read()
+            .map(|orgs| orgs.clone())
+            .unwrap_or_default()
+    }
+
+    /// The default organization (the first one).
+    pub fn default_organization(&self) -> Organization {
+        self.organizations_snapshot()
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| Organization {
+                id: self.organization_id,
+                name: crate::service::DEFAULT_ORGANIZATION.to_string(),
+                entity_id: self.org_entity_id,
+                entity_name: self.org_entity_name.clone(),
+            })
+    }
+
+    /// The organization whose entity this is, if any.
+    pub fn org_of_entity(&self, entity_id: EntityId) -> Option<Organization> {
+        if entity_id == self.org_entity_id {
+            return Some(self.default_organization());
+        }
+        self.organizations_snapshot()
+            .into_iter()
+            .find(|o| o.entity_id == entity_id)
+    }
+
+    /// Whether an entity of this name is an organization's.
+    pub(crate) fn is_org_entity_name(&self, name: &str) -> bool {
+        name == self.org_entity_name
+            || self
+                .organizations_snapshot()
+                .iter()
+                .any(|o| o.entity_name == name)
+    }
+
+    /// The organization an entity belongs to.
+    pub fn organization_by_id(&self, id: i64) -> Option<Organization> {
+        self.organizations_snapshot()
+            .into_iter()
+            .find(|o| o.id == id)
+    }
+
+    /// Whether the caller belongs to `org`: everyone to the default one,
+    /// members of its entity to the others; instance admins to all.
+    pub async fn belongs_to(&self, actor: &Actor, org: &Organization) -> CoreResult<bool> {
+        self.user_belongs_to(actor.user().id, org, actor.admin().is_some())
+            .await
+    }
+
+    async fn user_belongs_to(
+        &self,
+        user_id: UserId,
+        org: &Organization,
+        admin: bool,
+    ) -> CoreResult<bool> {
+        Ok(admin
+            || org.entity_id == self.org_entity_id
+            || self
+                .store
+                .membership(org.entity_id, user_id)
+                .await?
+                .is_some())
+    }
+
+    /// An organization by its name (or its entity's name) that the caller
+    /// belongs to; `None` when unknown or not theirs.
+    pub async fn organization(
+        &self,
+        actor: &Actor,
+        name: &str,
+    ) -> CoreResult<Option<Organization>> {
+        let found = self
+            .organizations_snapshot()
+            .into_iter()
+            .find(|o| o.name == name || o.entity_name == name);
+        match found {
+            Some(org) if self.belongs_to(actor, &org).await? => Ok(Some(org)),
+            _ => Ok(None),
+        }
+    }
+
+    /// The organizations a user belongs to, the default first. Only the
+    /// user themselves and instance admins see more than the default.
+    pub async fn organizations_of(
+        &self,
+        actor: &Actor,
+        user_id: UserId,
+        user_is_admin: bool,
+    ) -> CoreResult<Vec<Organization>> {
+        let all = self.organizations_snapshot();
+        if actor.user().id != user_id && actor.admin().is_none() {
+            return Ok(all.into_iter().take(1).collect());
+        }
+        let mut mine = Vec::new();
+        for org in all {
+            if self.user_belongs_to(user_id, &org, user_is_admin).await? {
+                mine.push(org);
+            }
+        }
+        Ok(mine)
+    }
+
+    /// Create a further organization (instance admins only), with its own
+    /// entity `<name>-org` that owns its registries. Nobody but instance
+    /// admins belongs to it until they are added to that entity.
+    pub async fn create_organization(
+        &self,
+        admin: Admin<'_>,
+        name: &str,
+    ) -> CoreResult<Organization> {
+        let _ = admin;
+        let name = name.trim();
+        names::validate("organization", name)?;
+        if self
+            .organizations_snapshot()
+            .iter()
+            .any(|o| o.name == name || o.entity_name == name)
+        {
+            return Err(CoreError::Conflict(format!(
+                "An organization named {name:?} already exists."
+            )));
+        }
+        let id = self.store.create_organization(name).await?;
+        let (entity_id, entity_name) = self
+            .store
+            .ensure_org_entity(id, &format!("{name}-org"))
+            .await?;
+        let org = Organization {
+            id,
+            name: name.to_string(),
+            entity_id,
+            entity_name,
+        };
+        self.organizations
+            .write()
+            .map_err(|_| CoreError::Internal("organization list lock poisoned".into()))?
+            .push(org.clone());
+        Ok(org)
+    }
+}

@@ -13,6 +13,7 @@ import subprocess
 import uuid
 
 import pytest
+import wandb
 from conftest import ADMIN_KEY, ROOT
 
 UPDATE_USER = """
@@ -355,3 +356,40 @@ def test_organizations_are_created_by_admins_only_with_valid_unique_names(server
     for name, code in ((unique, "CONFLICT"), ("cairn", "CONFLICT"), ("bad name", "INVALID_INPUT")):
         resp = server.gql(CREATE_ORG, {"n": name})
         assert resp["errors"][0]["extensions"]["code"] == code, (name, resp)
+
+
+def test_every_organization_has_the_core_registries(server, admin_api, start_run, unique, monkeypatch):
+    """W&B's core registries, `model` and `dataset`, exist in every
+    organization without anyone creating them, each taking its own type."""
+    monkeypatch.setenv("WANDB_API_KEY", ADMIN_KEY)
+    core = {"name": {"$in": ["model", "dataset"]}}
+    assert sorted(r.name for r in admin_api.registries(filter=core)) == ["dataset", "model"]
+    model = admin_api.registry("model")
+    assert list(model.artifact_types) == ["model"]
+    assert list(admin_api.registry("dataset").artifact_types) == ["dataset"]
+
+    # Any member of the organization links into them straight away.
+    name, _, key = server.new_user()
+    run = start_run(unique, key=key, entity=name)
+    art = wandb.Artifact(f"net-{unique}", "model")
+    with art.new_file("w.bin") as f:
+        f.write("weights")
+    run.log_artifact(art)
+    art.wait()
+    run.link_artifact(art, f"wandb-registry-model/{unique}")
+    table = wandb.Artifact(f"rows-{unique}", "dataset")
+    with table.new_file("rows.csv") as f:
+        f.write("a,b")
+    run.log_artifact(table)
+    table.wait()
+    # The model registry takes models only.
+    with pytest.raises(Exception, match="dataset"):
+        run.link_artifact(table, f"wandb-registry-model/{unique}-rows")
+    run.finish()
+    linked = server.api(key=key).artifact(f"cairn-org/wandb-registry-model/{unique}:latest")
+    assert linked.type == "model"
+
+    # A new organization gets its own.
+    org = f"{unique}-lab"
+    assert cairn_cli(server, "org", "create", org).returncode == 0
+    assert sorted(r.name for r in admin_api.registries(organization=org, filter=core)) == ["dataset", "model"]

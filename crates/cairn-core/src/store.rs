@@ -45,6 +45,8 @@ pub trait UserStore: Send + Sync {
     async fn create_user(&self, user: NewUser, organization_id: i64) -> StoreResult<User>;
     /// Whether any user exists (bootstrap runs only on an empty instance).
     async fn any_user(&self) -> StoreResult<bool>;
+    /// The first instance admin, if there is one.
+    async fn first_admin(&self) -> StoreResult<Option<UserId>>;
     /// A user by id.
     async fn user_by_id(&self, id: UserId) -> StoreResult<Option<User>>;
     /// A user by exact username.

@@ -60,6 +60,10 @@ impl Server {
             (None, Some(key)) => check_unused_admin_key(&cairn, key).await?,
             (None, None) => {}
         }
+        cairn
+            .ensure_core_registries()
+            .await
+            .map_err(|e| start_error("cannot create the core registries", e))?;
         let blobs = LocalBlobs::open(config.data_dir.join("blobs"))
             .await
             .map_err(|e| start_error("cannot create the blob directory", e))?;

@@ -98,6 +98,13 @@ impl UserStore for SqliteStore {
             .map_err(backend)
     }
 
+    async fn first_admin(&self) -> StoreResult<Option<UserId>> {
+        sqlx::query_scalar("SELECT id FROM users WHERE admin = 1 ORDER BY id LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)
+    }
+
     async fn user_by_id(&self, id: UserId) -> StoreResult<Option<User>> {
         self.user_where(UserKey::Id(id)).await
     }

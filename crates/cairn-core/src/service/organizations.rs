@@ -9,6 +9,10 @@
 //! on the organization's entity). Registry rules are the same in every
 //! organization (see [`crate::authz::decide`]); the one difference is that
 //! only the default organization's entity counts everyone as a member.
+//!
+//! Every organization has W&B's core registries, `model` and `dataset`
+//! ([`CORE_REGISTRIES`]), as W&B creates them: users expect to link into
+//! `wandb-registry-model` without creating it first.
 
 use crate::authz::{Actor, Admin};
 use crate::error::{CoreError, CoreResult};
@@ -16,7 +20,54 @@ use crate::model::{EntityId, Organization, UserId};
 use crate::names;
 use crate::service::Cairn;
 
+/// W&B's core registries, each accepting the artifact type of its name.
+pub const CORE_REGISTRIES: [&str; 2] = ["model", "dataset"];
+
 impl Cairn {
+    /// Create the core registries an organization lacks (on start, for
+    /// instances made before they existed, and with each new organization).
+    /// They are visible to the whole organization and made by the first
+    /// instance admin; before any user exists there is nothing to do yet.
+    pub async fn ensure_core_registries(&self) -> CoreResult<()> {
+        let Some(creator) = self.store.first_admin().await? else {
+            return Ok(());
+        };
+        for org in self.organizations_snapshot() {
+            for kind in CORE_REGISTRIES {
+                let name = format!("{}{kind}", crate::REGISTRY_PREFIX);
+                if self
+                    .store
+                    .project_by_name(org.entity_id, &name)
+                    .await?
+                    .is_some()
+                {
+                    continue;
+                }
+                let created = self
+                    .store
+                    .create_project(crate::model::NewProject {
+                        entity_id: org.entity_id,
+                        name,
+                        description: Some(format!("The core registry of {kind}s.")),
+                        access: "PRIVATE".into(),
+                        created_by: creator,
+                    })
+                    .await;
+                match created {
+                    Ok(project) => {
+                        self.store
+                            .set_registry_types(project.id, false, &[kind.to_string()])
+                            .await?
+                    }
+                    // Another server process made it first.
+                    Err(crate::store::StoreError::Conflict(_)) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn organizations_snapshot(&self) -> Vec<Organization> {
         self.organizations
             .read()
@@ -158,6 +209,7 @@ impl Cairn {
             .write()
             .map_err(|_| CoreError::Internal("organization list lock poisoned".into()))?
             .push(org.clone());
+        self.ensure_core_registries().await?;
         Ok(org)
     }
 }

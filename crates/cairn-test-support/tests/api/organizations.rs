@@ -74,13 +74,21 @@ async fn each_organization_has_its_own_registries_and_members() {
     let lab_listed = gql(&server, &insider_key, REGISTRIES, json!({"o": "lab"})).await;
     assert_eq!(
         registry_names(&lab_listed),
-        vec!["wandb-registry-lab-models"]
+        vec![
+            "wandb-registry-model",
+            "wandb-registry-dataset",
+            "wandb-registry-lab-models"
+        ]
     );
     let default_listed = gql(&server, &insider_key, REGISTRIES, json!({})).await;
     assert_eq!(default_listed["data"]["organization"]["name"], "cairn");
     assert_eq!(
         registry_names(&default_listed),
-        vec!["wandb-registry-shared"]
+        vec![
+            "wandb-registry-model",
+            "wandb-registry-dataset",
+            "wandb-registry-shared"
+        ]
     );
 
     // The outsider: no organization, no registry, no entity; exactly like
@@ -142,5 +150,35 @@ async fn only_admins_create_organizations_with_fresh_valid_names() {
             matches!(&err, Error::Api(m) if m.contains(why)),
             "{name}: {err}"
         );
+    }
+}
+
+/// W&B's core registries exist in every organization from the start, once
+/// each however often the server starts.
+#[tokio::test]
+async fn every_organization_has_the_core_registries_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let core = |answer: &Value| {
+        let mut names: Vec<String> = registry_names(answer)
+            .into_iter()
+            .filter(|n| n == "wandb-registry-model" || n == "wandb-registry-dataset")
+            .collect();
+        names.sort();
+        names
+    };
+    let expected = ["wandb-registry-dataset", "wandb-registry-model"];
+    {
+        let server = TestServer::start_in(&data, |_| {}).await;
+        let default = gql(&server, ADMIN_KEY, REGISTRIES, json!({ "o": "cairn" })).await;
+        assert_eq!(core(&default), expected, "{default}");
+        server.api.create_organization("lab").await.unwrap();
+        let lab = gql(&server, ADMIN_KEY, REGISTRIES, json!({ "o": "lab" })).await;
+        assert_eq!(core(&lab), expected, "{lab}");
+    }
+    let again = TestServer::start_in(&data, |_| {}).await;
+    for org in ["cairn", "lab"] {
+        let answer = gql(&again, ADMIN_KEY, REGISTRIES, json!({ "o": org })).await;
+        assert_eq!(core(&answer), expected, "{org}: {answer}");
     }
 }

@@ -23,7 +23,7 @@ import uuid
 import pytest
 import wandb
 
-from conftest import client_since
+from conftest import ADMIN_KEY, client_since
 
 
 
@@ -211,3 +211,25 @@ def test_artifacts_filtered_by_tags(admin_api, start_run, unique):
     assert sorted(a.version for a in admin_api.artifacts("dataset", path, tags=["gold"])) == ["v0", "v2"]
     assert [a.version for a in admin_api.artifacts("dataset", path, tags=["gold", "big"])] == ["v2"]
     assert [a.version for a in admin_api.artifacts("dataset", path, tags="big")] == ["v2"]
+
+
+def test_create_job_makes_a_job_artifact(server, admin_api, tmp_path, unique, monkeypatch):
+    """`create_job` creates its version through the Public API's artifact
+    path, which 0.31 declares with `$digestAlgorithm: ArtifactDigestAlgorithm!`
+    (it failed with `Unknown type "ArtifactDigestAlgorithm"`)."""
+    from wandb.sdk.launch.create_job import create_job
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "train.py").write_text("print('training')\n")
+    (src / "requirements.txt").write_text("wandb\n")
+    monkeypatch.setenv("WANDB_API_KEY", ADMIN_KEY)
+    monkeypatch.setenv("WANDB_DIR", str(tmp_path))
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    created = create_job(
+        path=str(src), job_type="code", entity="admin", project=unique, name="trainer", entrypoint="python train.py"
+    )
+    assert created is not None
+    job = admin_api.artifact(f"admin/{unique}/trainer:latest")
+    assert job.type == "job"
+    assert "wandb-job.json" in [f.name for f in job.files()]

@@ -2,7 +2,8 @@
 //!
 //! Every failure a caller can act on has its own variant with a full-sentence
 //! message naming the input; storage failures that are nobody's input become
-//! [`CoreError::Internal`]. The server maps each variant to the wire in one
+//! [`CoreError::Internal`], or [`CoreError::Unavailable`] when retrying may
+//! succeed. The server maps each variant to the wire in one
 //! place (`cairn-server/src/error.rs`).
 
 use crate::store::StoreError;
@@ -28,6 +29,10 @@ pub enum CoreError {
     /// Something broke that the caller cannot fix; details are logged.
     #[error("internal error: {0}")]
     Internal(String),
+    /// Storage cannot serve right now; the request may be retried. Details
+    /// are logged.
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
 }
 
 /// Result alias for domain operations.
@@ -35,10 +40,11 @@ pub type CoreResult<T> = Result<T, CoreError>;
 
 impl From<StoreError> for CoreError {
     fn from(err: StoreError) -> Self {
-        match err {
-            StoreError::Conflict(what) => CoreError::Conflict(what),
-            StoreError::InvalidQuery(what) => CoreError::InvalidInput(what),
-            StoreError::Backend(msg) => CoreError::Internal(msg),
+        match &err {
+            StoreError::Conflict(what) => CoreError::Conflict(what.clone()),
+            StoreError::InvalidQuery(what) => CoreError::InvalidInput(what.clone()),
+            StoreError::Backend(_) => CoreError::Internal(err.chain()),
+            StoreError::Unavailable(_) => CoreError::Unavailable(err.chain()),
         }
     }
 }

@@ -14,9 +14,21 @@
 //! - Internal failures are logged with their detail and answered with a
 //!   generic message, so storage internals never leak. Bad input is never
 //!   reported as internal.
+//! - Storage that cannot serve right now (`CoreError::Unavailable`) is
+//!   logged and answered with 503 and `Retry-After`, on GraphQL too (code
+//!   `UNAVAILABLE`; see `router.rs`), so clients retry instead of giving up.
+
+/// The message for storage that cannot serve right now.
+const UNAVAILABLE: &str = "The server's storage is unavailable right now; try again shortly.";
+
+/// Seconds a client is asked to wait before retrying a 503.
+pub const RETRY_AFTER_SECS: u64 = 1;
 
 use async_graphql::ErrorExtensions;
 use cairn_core::CoreError;
+
+/// `extensions.code` of a GraphQL error for storage that cannot serve now.
+pub const UNAVAILABLE_CODE: &str = "UNAVAILABLE";
 
 /// Convert a domain error into a GraphQL error.
 pub fn to_graphql(err: CoreError) -> async_graphql::Error {
@@ -30,6 +42,11 @@ pub fn to_graphql(err: CoreError) -> async_graphql::Error {
             tracing::error!(%detail, "internal error");
             return async_graphql::Error::new("Internal server error; see the server log.")
                 .extend_with(|_, e| e.set("code", "INTERNAL"));
+        }
+        CoreError::Unavailable(detail) => {
+            tracing::warn!(%detail, "storage unavailable");
+            return async_graphql::Error::new(UNAVAILABLE)
+                .extend_with(|_, e| e.set("code", UNAVAILABLE_CODE));
         }
     };
     async_graphql::Error::new(err.to_string()).extend_with(|_, e| e.set("code", code))
@@ -58,10 +75,26 @@ pub fn http_error(err: CoreError) -> axum::response::Response {
             )
                 .into_response();
         }
+        CoreError::Unavailable(detail) => {
+            tracing::warn!(%detail, "storage unavailable");
+            return unavailable_response(serde_json::json!({ "error": UNAVAILABLE }));
+        }
     };
     (
         status,
         axum::Json(serde_json::json!({ "error": err.to_string() })),
+    )
+        .into_response()
+}
+
+/// A 503 with `Retry-After` and `body`.
+pub fn unavailable_response(body: serde_json::Value) -> axum::response::Response {
+    use axum::http::{StatusCode, header};
+    use axum::response::IntoResponse;
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::RETRY_AFTER, RETRY_AFTER_SECS.to_string())],
+        axum::Json(body),
     )
         .into_response()
 }
@@ -75,5 +108,22 @@ pub trait GqlResultExt<T> {
 impl<T> GqlResultExt<T> for Result<T, CoreError> {
     fn gql(self) -> async_graphql::Result<T> {
         self.map_err(to_graphql)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::StatusCode;
+
+    #[test]
+    fn unavailable_storage_is_a_503_to_retry_and_hides_its_detail() {
+        let response = http_error(CoreError::Unavailable("pool timed out".into()));
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()["retry-after"], "1");
+        let gql = to_graphql(CoreError::Unavailable("pool timed out".into()));
+        assert_eq!(gql.message, UNAVAILABLE);
+        let code = gql.extensions.as_ref().and_then(|e| e.get("code")).cloned();
+        assert_eq!(code, Some(async_graphql::Value::from(UNAVAILABLE_CODE)));
     }
 }

@@ -212,6 +212,19 @@ async fn graphql(
     if !response.errors.is_empty() {
         tracing::debug!(target: "cairn::graphql", errors = ?response.errors, "answered with errors");
     }
+    // Storage that could not serve: a 503 the client retries, not a 200
+    // it would take as the answer.
+    let unavailable = response.errors.iter().any(|e| {
+        e.extensions
+            .as_ref()
+            .and_then(|x| x.get("code"))
+            .is_some_and(|c| *c == async_graphql::Value::from(crate::error::UNAVAILABLE_CODE))
+    });
+    if unavailable {
+        return crate::error::unavailable_response(
+            serde_json::to_value(&response).unwrap_or_default(),
+        );
+    }
     Json(response).into_response()
 }
 

@@ -98,7 +98,7 @@ impl SqliteStore {
     /// readable by the server's account only (see `private.rs`).
     pub async fn open(path: &Path) -> Result<Self, StoreError> {
         let private = |e: std::io::Error| {
-            StoreError::Backend(format!(
+            StoreError::backend(format!(
                 "cannot make the database {} private: {e}",
                 path.display()
             ))
@@ -135,7 +135,7 @@ impl SqliteStore {
         sqlx::migrate!("./migrations/sqlite")
             .run(&pool)
             .await
-            .map_err(|e| StoreError::Backend(format!("database migration failed: {e}")))?;
+            .map_err(|e| StoreError::backend(format!("database migration failed: {e}")))?;
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .connect_with(options)
@@ -173,8 +173,29 @@ impl SqliteStore {
 pub(crate) type WriteTx = sqlx::Transaction<'static, sqlx::Sqlite>;
 
 /// Map a driver error to a backend error.
-fn backend(err: impl std::fmt::Display) -> StoreError {
-    StoreError::Backend(err.to_string())
+fn backend(err: impl Into<cairn_core::store::BackendError>) -> StoreError {
+    let err = err.into();
+    if err.downcast_ref::<sqlx::Error>().is_some_and(unavailable) {
+        StoreError::Unavailable(err)
+    } else {
+        StoreError::Backend(err)
+    }
+}
+
+/// Whether a driver error means "not now" rather than "never": no
+/// connection to be had, I/O failing, or the database still locked after
+/// the busy timeout.
+fn unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => true,
+        sqlx::Error::Database(db) => {
+            // SQLITE_BUSY (5), SQLITE_LOCKED (6), SQLITE_IOERR (10) and
+            // SQLITE_FULL (13), with or without an extended code.
+            let code = db.code().and_then(|c| c.parse::<i64>().ok()).unwrap_or(0);
+            matches!(code & 0xff, 5 | 6 | 10 | 13)
+        }
+        _ => false,
+    }
 }
 
 /// Map a driver error, turning a uniqueness violation into a conflict that
@@ -189,4 +210,30 @@ fn conflict_or_backend(err: sqlx::Error, what: impl FnOnce() -> String) -> Store
 /// Seconds since the epoch, now.
 fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failure_to_get_a_connection_is_unavailable_and_keeps_its_source() {
+        let err = backend(sqlx::Error::PoolTimedOut);
+        assert!(matches!(err, StoreError::Unavailable(_)), "{err:?}");
+        assert!(std::error::Error::source(&err).is_some());
+        assert!(err.chain().contains("pool timed out"), "{}", err.chain());
+        assert!(matches!(
+            backend(sqlx::Error::PoolClosed),
+            StoreError::Unavailable(_)
+        ));
+    }
+
+    #[test]
+    fn other_failures_are_backend_errors() {
+        assert!(matches!(
+            backend(sqlx::Error::RowNotFound),
+            StoreError::Backend(_)
+        ));
+        assert!(matches!(backend("a run vanished"), StoreError::Backend(_)));
+    }
 }

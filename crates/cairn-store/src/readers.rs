@@ -66,19 +66,19 @@ impl Readers {
         let permit = Arc::clone(&self.inner.open)
             .acquire_owned()
             .await
-            .map_err(|e| StoreError::Backend(format!("the readers are closed: {e}")))?;
+            .map_err(|e| StoreError::backend(format!("the readers are closed: {e}")))?;
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
             // The permit travels with the connection: released only once
             // the connection is back in `idle`, even if the caller gave up.
             let _permit = permit;
             let conn = inner.take()?;
-            let result = read(&conn).map_err(|e| StoreError::Backend(e.to_string()));
+            let result = read(&conn).map_err(|e| StoreError::backend(e));
             inner.give_back(conn);
             result
         })
         .await
-        .map_err(|e| StoreError::Backend(format!("reader task failed: {e}")))?
+        .map_err(|e| StoreError::backend(format!("reader task failed: {e}")))?
     }
 }
 
@@ -91,14 +91,14 @@ impl Inner {
             &self.path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
-        .map_err(|e| StoreError::Backend(format!("cannot open a reader: {e}")))?;
+        .map_err(|e| StoreError::backend(format!("cannot open a reader: {e}")))?;
         #[cfg(test)]
         self.opened
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         conn.busy_timeout(Duration::from_secs(10))
             .and_then(|()| conn.pragma_update(None, "mmap_size", crate::READER_MMAP_BYTES))
             .and_then(|()| conn.pragma_update(None, "cache_size", -crate::CACHE_KIB))
-            .map_err(|e| StoreError::Backend(e.to_string()))?;
+            .map_err(|e| StoreError::backend(e))?;
         Ok(conn)
     }
 

@@ -28,7 +28,7 @@ struct TeamMemberRow {
 
 fn role(name: &str) -> StoreResult<RegistryRole> {
     RegistryRole::parse(name)
-        .ok_or_else(|| StoreError::Backend(format!("unknown registry role {name:?} stored")))
+        .ok_or_else(|| StoreError::backend(format!("unknown registry role {name:?} stored")))
 }
 
 /// The column and id a member reference matches.

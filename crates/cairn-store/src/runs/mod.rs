@@ -217,7 +217,7 @@ impl RunStore for SqliteStore {
         let run = self
             .run_by_id(id)
             .await?
-            .ok_or_else(|| StoreError::Backend("a run vanished while being written".into()))?;
+            .ok_or_else(|| StoreError::backend("a run vanished while being written"))?;
         Ok((run, created))
     }
 

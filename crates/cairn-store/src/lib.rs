@@ -175,11 +175,24 @@ pub(crate) type WriteTx = sqlx::Transaction<'static, sqlx::Sqlite>;
 /// Map a driver error to a backend error.
 fn backend(err: impl Into<cairn_core::store::BackendError>) -> StoreError {
     let err = err.into();
-    if err.downcast_ref::<sqlx::Error>().is_some_and(unavailable) {
+    let not_now = err.downcast_ref::<sqlx::Error>().is_some_and(unavailable)
+        || err
+            .downcast_ref::<rusqlite::Error>()
+            .is_some_and(reader_unavailable);
+    if not_now {
         StoreError::Unavailable(err)
     } else {
         StoreError::Backend(err)
     }
+}
+
+/// [`unavailable`] for the bulk readers' driver.
+fn reader_unavailable(err: &rusqlite::Error) -> bool {
+    use rusqlite::ErrorCode::{DatabaseBusy, DatabaseLocked, DiskFull, SystemIoFailure};
+    matches!(
+        err.sqlite_error_code(),
+        Some(DatabaseBusy | DatabaseLocked | DiskFull | SystemIoFailure)
+    )
 }
 
 /// Whether a driver error means "not now" rather than "never": no

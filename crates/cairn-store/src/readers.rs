@@ -73,7 +73,7 @@ impl Readers {
             // the connection is back in `idle`, even if the caller gave up.
             let _permit = permit;
             let conn = inner.take()?;
-            let result = read(&conn).map_err(|e| StoreError::backend(e));
+            let result = read(&conn).map_err(crate::backend);
             inner.give_back(conn);
             result
         })
@@ -98,7 +98,7 @@ impl Inner {
         conn.busy_timeout(Duration::from_secs(10))
             .and_then(|()| conn.pragma_update(None, "mmap_size", crate::READER_MMAP_BYTES))
             .and_then(|()| conn.pragma_update(None, "cache_size", -crate::CACHE_KIB))
-            .map_err(|e| StoreError::backend(e))?;
+            .map_err(crate::backend)?;
         Ok(conn)
     }
 

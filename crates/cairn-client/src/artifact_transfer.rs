@@ -163,13 +163,7 @@ fn poisoned() -> Error {
     Error::Decode("a transfer task panicked".into())
 }
 
-fn b64(digest: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(digest)
-}
-
-fn hex(digest: &[u8]) -> String {
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
+use cairn_types::digest::{b64, hex};
 
 /// A buffer for `size` bytes: large for large files, small for small ones
 /// (a big allocation per small file costs more than the file).

@@ -21,7 +21,7 @@ use crate::queries;
 use crate::runs::Run;
 
 /// The prefix that marks a project as a registry.
-pub(crate) const REGISTRY_PREFIX: &str = "wandb-registry-";
+pub(crate) use cairn_types::REGISTRY_PREFIX;
 
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct NameOnly {

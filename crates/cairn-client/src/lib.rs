@@ -59,7 +59,6 @@ mod pager;
 mod projects;
 pub mod queries;
 mod registries;
-mod relaxed;
 mod runs;
 mod teams;
 mod transport;
@@ -74,6 +73,8 @@ pub use artifacts::{
     Artifact, ArtifactCollection, ArtifactCollections, ArtifactFile, ArtifactFiles, ArtifactType,
     ArtifactTypes, Artifacts,
 };
+use cairn_types::relaxed;
+pub use cairn_types::relaxed::number;
 pub use error::{Error, Result};
 pub use files::{File, Files};
 pub use filters::{Field, Filter};
@@ -81,7 +82,6 @@ pub use history::{HistoryRow, HistoryScan, MAX_HISTORY_PAGE};
 pub use pager::Pager;
 pub use projects::{Project, Projects};
 pub use registries::{Registries, Registry, RegistryCollections, RegistryVersions};
-pub use relaxed::number;
 pub use runs::{Run, Runs};
 pub use teams::{Member, Team};
 pub use users::User;

@@ -197,9 +197,7 @@ pub fn hash(key: &str) -> String {
     hex(&Sha256::digest(key.as_bytes()))
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+use cairn_types::digest::hex;
 
 #[cfg(test)]
 mod tests {

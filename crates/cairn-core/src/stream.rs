@@ -83,16 +83,9 @@ pub fn check_object(file: &str, line_no: i64, raw: &str) -> Result<(), CoreError
 }
 
 /// Parse W&B's relaxed JSON into a value; NaN and infinities become the
-/// strings `"NaN"`, `"Infinity"` and `"-Infinity"`.
-pub fn parse_relaxed(raw: &str) -> Result<Value, serde_json::Error> {
-    match serde_json::from_str(raw) {
-        Ok(v) => Ok(v),
-        Err(first) => match strictify(raw) {
-            Some(strict) => serde_json::from_str(&strict),
-            None => Err(first),
-        },
-    }
-}
+/// strings `"NaN"`, `"Infinity"` and `"-Infinity"` (one parser for the
+/// server and the client, in `cairn-types`).
+pub use cairn_types::relaxed::parse as parse_relaxed;
 
 fn parse_object(
     file: &str,
@@ -122,54 +115,10 @@ fn type_name(v: &Value) -> &'static str {
         Value::Null => "nil",
         Value::Bool(_) => "bool",
         Value::Number(_) => "number",
-        Value::String(s) if matches!(s.as_str(), "NaN" | "Infinity" | "-Infinity") => "number",
+        v if cairn_types::relaxed::is_non_finite_marker(v) => "number",
         Value::String(_) => "string",
         Value::Array(_) => "list",
         Value::Object(_) => "map",
-    }
-}
-
-/// Rewrite bare `NaN`/`Infinity`/`-Infinity` tokens outside strings as
-/// quoted strings; `None` when there were none.
-fn strictify(raw: &str) -> Option<String> {
-    const TOKENS: [&str; 3] = ["-Infinity", "Infinity", "NaN"];
-    let bytes = raw.as_bytes();
-    let mut out = String::with_capacity(raw.len() + 16);
-    let (mut i, mut in_string, mut changed) = (0, false, false);
-    while i < bytes.len() {
-        let c = bytes[i];
-        if in_string {
-            if c == b'\\' {
-                let end = (i + 2).min(bytes.len());
-                out.push_str(&raw[i..end]);
-                i = end;
-                continue;
-            }
-            in_string = c != b'"';
-        } else if c == b'"' {
-            in_string = true;
-        } else if let Some(token) = TOKENS.iter().find(|t| raw[i..].starts_with(**t)) {
-            out.push('"');
-            out.push_str(token);
-            out.push('"');
-            i += token.len();
-            changed = true;
-            continue;
-        }
-        // Copy whole UTF-8 characters.
-        let len = utf8_len(c);
-        out.push_str(&raw[i..i + len]);
-        i += len;
-    }
-    changed.then_some(out)
-}
-
-fn utf8_len(first: u8) -> usize {
-    match first {
-        0xF0..=0xFF => 4,
-        0xE0..=0xEF => 3,
-        0xC0..=0xDF => 2,
-        _ => 1,
     }
 }
 

@@ -17,7 +17,6 @@
 use std::sync::Arc;
 
 use axum::body::{Body, HttpBody};
-use base64::Engine;
 use cairn_core::{Cairn, CoreError};
 use cairn_store::{BlobWriter, LocalBlobs};
 use futures_util::StreamExt;
@@ -37,28 +36,7 @@ pub struct ContentStore {
     locks: Arc<Vec<Mutex<()>>>,
 }
 
-/// The hex form of a base64 MD5, if it is one.
-pub fn hex_of(md5_b64: &str) -> Option<String> {
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(md5_b64)
-        .ok()?;
-    (bytes.len() == 16).then(|| hex(&bytes))
-}
-
-/// The base64 form of a hex MD5, if it is one.
-pub fn b64_of(md5_hex: &str) -> Option<String> {
-    if md5_hex.len() != 32 {
-        return None;
-    }
-    let bytes: Option<Vec<u8>> = (0..16)
-        .map(|i| u8::from_str_radix(md5_hex.get(2 * i..2 * i + 2)?, 16).ok())
-        .collect();
-    Some(base64::engine::general_purpose::STANDARD.encode(bytes?))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use cairn_types::digest::{b64_of, hex_of};
 
 impl ContentStore {
     /// Keep artifact bytes in `blobs`.

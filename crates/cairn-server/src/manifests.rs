@@ -14,7 +14,6 @@
 //!   are never lost.
 
 use axum::body::Body;
-use base64::Engine;
 use cairn_core::artifact::{Artifact, Entry, ManifestKind};
 use cairn_core::{Actor, Cairn, CoreError};
 use md5::{Digest, Md5};
@@ -177,7 +176,7 @@ async fn read(cas: &ContentStore, md5: &str) -> Result<Vec<u8>, CoreError> {
 
 /// Store a manifest the server wrote; returns its base64 MD5.
 async fn put(cairn: &Cairn, cas: &ContentStore, bytes: Vec<u8>) -> Result<String, CoreError> {
-    let md5 = base64::engine::general_purpose::STANDARD.encode(Md5::digest(&bytes));
+    let md5 = cairn_types::digest::b64(&Md5::digest(&bytes));
     cas.put(cairn, &md5, Body::from(bytes)).await?;
     Ok(md5)
 }

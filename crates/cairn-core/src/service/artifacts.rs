@@ -26,7 +26,7 @@ use crate::store::RegistryQuery;
 use crate::{Cairn, names};
 
 /// Projects with this prefix in the organization's entity are registries.
-pub const REGISTRY_PREFIX: &str = "wandb-registry-";
+pub use cairn_types::REGISTRY_PREFIX;
 
 /// Access of a registry only its creator, instance admins and its members see.
 pub const RESTRICTED: &str = "RESTRICTED";

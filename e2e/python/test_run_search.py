@@ -470,9 +470,28 @@ def test_malformed_filters_get_a_clear_error(server, corpus, filters, named):
         len(server.api().runs(corpus["path"], filters=filters))
 
 
-def test_unsupported_regex_is_an_error_not_a_wrong_answer(server, corpus):
-    with pytest.raises(Exception, match="regex|pattern"):
-        names(server, corpus, {"display_name": {"$regex": "alpha-(one|two)"}})
+@pytest.mark.parametrize(
+    "filters, expected",
+    [
+        # Full regular expressions, evaluated in the database (REGEXP).
+        ({"display_name": {"$regex": "alpha-(one|two)"}}, ["r0", "r1"]),
+        ({"display_name": {"$regex": "^[ab][a-z]+-t"}}, ["r1", "r3"]),
+        ({"display_name": {"$regex": "^(?:beta|gamma)"}}, ["r2", "r3", "r4"]),
+        ({"host": {"$regex": "^host[AC]$"}}, ["r0", "r1", "r4", "r5"]),
+        ({"display_name": {"$regex": "^BETA-\\w+$", "$options": "i"}}, ["r2", "r3"]),
+        ({"tags": {"$regex": "^(best|exp)$"}}, ["r1", "r2", "r5"]),
+    ],
+    ids=str,
+)
+def test_full_regexes_run_in_the_database(server, corpus, filters, expected):
+    assert matched(server, corpus, filters) == expected
+
+
+def test_a_bad_regex_is_an_error_not_a_wrong_answer(server, corpus):
+    with pytest.raises(Exception, match="not a valid regex"):
+        names(server, corpus, {"display_name": {"$regex": "alpha-(one"}})
+    with pytest.raises(Exception, match="limit"):
+        names(server, corpus, {"display_name": {"$regex": "a" * 2000}})
 
 
 def test_filters_that_are_not_json_objects_are_refused(server, corpus):

@@ -79,6 +79,63 @@ pub(crate) fn needs(field: &str, op: &str, what: &str, got: &Value) -> FilterErr
     ))
 }
 
+/// Longest `$regex` pattern accepted, in bytes.
+pub(crate) const MAX_REGEX_LEN: usize = 1024;
+
+/// Most memory one compiled `$regex` may take. The `regex` engine that
+/// `REGEXP` runs never backtracks (time is linear in the text), so with a
+/// bounded program a search is bounded too.
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+/// A `$regex` operand and its `$options` as the pattern `REGEXP` runs:
+/// Rust `regex` syntax with the flags (`i`, `m`, `s`, `x`) folded in as
+/// `(?flags)`, checked to compile within bounds, so a bad or oversized
+/// pattern is a clear error before the query runs. Returns the pattern and
+/// the flags. One check for every listing's filters.
+pub(crate) fn regex_pattern(
+    field: &str,
+    operand: &Value,
+    options: Option<&Value>,
+) -> Result<(String, String), FilterError> {
+    let Value::String(regex) = operand else {
+        return Err(needs(field, "$regex", "a string", operand));
+    };
+    let flags = match options {
+        None => String::new(),
+        Some(Value::String(flags)) if flags.chars().all(|c| "imsx".contains(c)) => flags.clone(),
+        Some(other) => {
+            return Err(needs(
+                field,
+                "$options",
+                "a string of the flags i, m, s, x",
+                other,
+            ));
+        }
+    };
+    if regex.len() > MAX_REGEX_LEN {
+        return Err(error(format!(
+            "filter operator \"$regex\" on {field:?}: the pattern is {} bytes; the limit is \
+             {MAX_REGEX_LEN}.",
+            regex.len()
+        )));
+    }
+    let pattern = if flags.is_empty() {
+        regex.clone()
+    } else {
+        format!("(?{flags}){regex}")
+    };
+    if let Err(e) = regex::RegexBuilder::new(&pattern)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .build()
+    {
+        return Err(error(format!(
+            "filter operator \"$regex\" on {field:?}: {regex:?} is not a valid regex: {}",
+            e.to_string().lines().last().unwrap_or_default().trim()
+        )));
+    }
+    Ok((pattern, flags))
+}
+
 /// A JSON number as a bind: integers stay exact.
 pub(crate) fn number(n: &Number) -> Bind {
     match n.as_i64() {

@@ -594,28 +594,7 @@ impl Compiler {
     }
 
     fn regex(&mut self, field: &Field<'_>, operand: &Value, options: Option<&Value>) -> Compiled {
-        let Value::String(pattern) = operand else {
-            return Err(field.needs("$regex", "a string", operand));
-        };
-        let flags = match options {
-            None => "",
-            Some(Value::String(flags)) if flags.chars().all(|c| "imsx".contains(c)) => flags,
-            Some(other) => {
-                return Err(field.needs("$options", "a string of the flags i, m, s, x", other));
-            }
-        };
-        let pattern = if flags.is_empty() {
-            pattern.clone()
-        } else {
-            format!("(?{flags}){pattern}")
-        };
-        if let Err(e) = regex::Regex::new(&pattern) {
-            return Err(error(format!(
-                "filter operator \"$regex\" on {:?}: {pattern:?} is not a valid regex: {}",
-                field.name,
-                e.to_string().lines().last().unwrap_or_default().trim()
-            )));
-        }
+        let (pattern, _) = filter_sql::regex_pattern(field.name, operand, options)?;
         self.text_test(field, "$regex", TextTest::Regex, B::Text(pattern))
     }
 

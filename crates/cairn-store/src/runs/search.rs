@@ -25,9 +25,12 @@
 //! in. A document that is not valid JSON (or JSON5, which covers the client's
 //! `NaN` and `Infinity`) reads as empty rather than failing the query.
 //!
-//! Not supported, with an error saying so: `$regex` beyond what SQLite's
-//! `GLOB` and `LIKE` can express (anchors, `.`, `.*`, `.+` and literal text),
-//! `$options` other than `i`, and keys containing `"` or `\`. MongoDB's
+//! `$regex` takes Rust `regex` syntax with the `$options` flags `i m s x`,
+//! checked by the same function as every other listing's filters
+//! (`filter_sql::regex_pattern`); a pattern that `GLOB` or `LIKE` can
+//! express (anchors, `.`, `.*`, `.+` and literal text) runs as one, the
+//! rest under `REGEXP`. Not supported, with an error saying so: keys
+//! containing `"` or `\`. MongoDB's
 //! implicit array traversal (`{"config.dims": 3}` matching `[1, 3]`) is not
 //! done; only `tags` is searched as a set.
 
@@ -38,6 +41,7 @@ use sqlx::query::Query;
 use sqlx::sqlite::{SqliteArguments, SqliteRow, SqliteValueRef};
 use sqlx::{Decode, Row, Sqlite, TypeInfo, ValueRef};
 
+use crate::filter_sql;
 pub(crate) use crate::filter_sql::{Bind, FilterError as SearchError};
 use crate::filter_sql::{
     Builder, Cmp, Compiled, DATE_OPERAND, Emit, Join, NUMERIC, TEXTUAL, error, is_operators,
@@ -408,13 +412,21 @@ impl Field<'_> {
 // ---------------------------------------------------------------------------
 // Regexes
 
-/// A regex as SQLite can run it: a `GLOB` pattern (case-sensitive) or a
-/// `LIKE` pattern (ASCII case-insensitive, escaped with `\`). Unlike in a
-/// regex, `.` also matches a line break.
+/// A regex as SQLite runs it: a `GLOB` pattern (case-sensitive) or a
+/// `LIKE` pattern (ASCII case-insensitive, escaped with `\`) where the regex
+/// is that simple (unlike in a regex, `.` then also matches a line break),
+/// else the regex itself under `REGEXP`.
 #[derive(Debug, Clone, PartialEq)]
 struct Pattern {
     text: String,
-    like: bool,
+    kind: PatternKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum PatternKind {
+    Glob,
+    Like,
+    Regexp,
 }
 
 /// One step of a regex Cairn can evaluate.
@@ -449,16 +461,20 @@ impl Pattern {
         }
         Ok(Pattern {
             text,
-            like: insensitive,
+            kind: if insensitive {
+                PatternKind::Like
+            } else {
+                PatternKind::Glob
+            },
         })
     }
 
     /// The test to apply to a value, with one `?` for [`Pattern::text`].
     fn sql(&self) -> &'static str {
-        if self.like {
-            "LIKE ? ESCAPE '\\'"
-        } else {
-            "GLOB ?"
+        match self.kind {
+            PatternKind::Like => "LIKE ? ESCAPE '\\'",
+            PatternKind::Glob => "GLOB ?",
+            PatternKind::Regexp => "REGEXP ?",
         }
     }
 }
@@ -891,26 +907,21 @@ impl Compiler {
         }
     }
 
+    /// `$regex`: a pattern GLOB or LIKE can express runs as one (SQLite
+    /// can use an index for a literal prefix); any other runs as `REGEXP`,
+    /// after the shared check ([`filter_sql::regex_pattern`]).
     fn regex(&mut self, field: &Field<'_>, operand: &Value, options: Option<&Value>) -> Compiled {
-        let Value::String(regex) = operand else {
-            return Err(field.needs("$regex", "a string", operand));
+        let (checked, flags) = filter_sql::regex_pattern(field.name, operand, options)?;
+        let raw = operand.as_str().unwrap_or_default();
+        let simple = match flags.as_str() {
+            "" => Pattern::from_regex(raw, false).ok(),
+            "i" => Pattern::from_regex(raw, true).ok(),
+            _ => None,
         };
-        let insensitive = match options {
-            None => false,
-            Some(Value::String(o)) if o.is_empty() => false,
-            Some(Value::String(o)) if o == "i" => true,
-            Some(other) => {
-                return Err(field.needs("$options", "\"i\" (case-insensitive) or \"\"", other));
-            }
-        };
-        let pattern = Pattern::from_regex(regex, insensitive).map_err(|feature| {
-            error(format!(
-                "filter operator \"$regex\" on {:?}: regex {regex:?} uses features Cairn cannot \
-                 evaluate in the database: {feature}; supported are literal text, ^ and $ at \
-                 the ends, the wildcards . .* .+ and backslash-escaped punctuation such as \\.",
-                field.name
-            ))
-        })?;
+        let pattern = simple.unwrap_or(Pattern {
+            text: checked,
+            kind: PatternKind::Regexp,
+        });
         let test = pattern.sql();
         match &field.target {
             Target::Field(path) => self.condition(
@@ -1256,9 +1267,11 @@ mod tests {
     /// epsilon, eta, gamma, theta, iota). Project 2: one more. Project 3:
     /// twenty plain runs with ties, for paging.
     async fn fixture() -> SqlitePool {
+        // As the store opens its pool: `$regex` may compile to REGEXP.
+        let options: sqlx::sqlite::SqliteConnectOptions = "sqlite::memory:".parse().unwrap();
         let pool = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect("sqlite::memory:")
+            .connect_with(options.with_regexp())
             .await
             .unwrap();
         sqlx::raw_sql(SCHEMA).execute(&pool).await.unwrap();
@@ -1773,6 +1786,24 @@ mod tests {
         .await;
     }
 
+    #[tokio::test]
+    async fn other_regexes_run_as_regexp() {
+        expect_filters(
+            r#"
+            {"display_name": {"$regex": "^(Alpha|Beta)$"}}          => beta alpha
+            {"display_name": {"$regex": "^[AB]"}}                   => beta alpha
+            {"display_name": {"$regex": "^[ab]", "$options": "i"}}  => beta alpha
+            {"display_name": {"$regex": "a\\b"}}                    => beta alpha gamma theta iota
+            {"display_name": {"$regex": "^\\w+\\.\\w+$"}}             => epsilon
+            {"display_name": {"$not": {"$regex": "^[A-G]"}}}        => delta epsilon theta iota
+            {"config.opt": {"$regex": "^[s]"}}                      => beta
+            {"summary_metrics.loss": {"$regex": "^d\\w+"}}          => gamma
+            {"tags": {"$regex": "^(gpu|debug)$"}}                   => beta delta alpha eta
+            "#,
+        )
+        .await;
+    }
+
     #[test]
     fn regexes_translate_to_escaped_patterns() {
         let glob = |regex| Pattern::from_regex(regex, false).map(|p| p.text);
@@ -1964,14 +1995,11 @@ mod tests {
             {"duration": "long"}            => "$eq" on "duration" needs a number of seconds, got "long"
 
             {"display_name": {"$regex": 5}}                     => "$regex" on "display_name" needs a string, got 5
-            {"display_name": {"$regex": "a", "$options": "m"}}  => "$options" on "display_name" needs "i"
+            {"display_name": {"$regex": "a", "$options": "q"}}  => "$options" on "display_name" needs a string of the flags i, m, s, x
             {"display_name": {"$options": "i"}}                 => needs a "$regex" beside it
             {"createdAt": {"$regex": "2024"}}                   => "createdAt" is not text
-            {"display_name": {"$regex": "a|b"}}                 => regex "a|b" uses features Cairn cannot evaluate in the database: alternation "|"
-            {"display_name": {"$regex": "alpha-(one|two)"}}     => a group
-            {"display_name": {"$regex": "^[A-Z]"}}              => a character class
-            {"display_name": {"$regex": "\\d+"}}                => the escape "\d"
-            {"display_name": {"$regex": "ab+"}}                 => the quantifier "+"
+            {"display_name": {"$regex": "a("}}                  => "$regex" on "display_name": "a(" is not a valid regex
+            {"display_name": {"$regex": "(a{1000}){1000}"}}     => is not a valid regex
             "#,
         );
     }

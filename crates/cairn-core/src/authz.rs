@@ -53,6 +53,14 @@ impl Actor {
         self.user.admin.then_some(Admin { actor: self })
     }
 
+    /// Proof of instance-admin rights, or the refusal "Only instance admins
+    /// can {doing}." for an operation that is theirs alone.
+    pub fn admin_for(&self, doing: &str) -> Result<Admin<'_>, crate::CoreError> {
+        self.admin().ok_or_else(|| {
+            crate::CoreError::PermissionDenied(format!("Only instance admins can {doing}."))
+        })
+    }
+
     /// Whether the caller is a person (not a service account).
     pub fn is_person(&self) -> bool {
         self.user.account_type == AccountType::User

@@ -136,7 +136,6 @@ impl UserStore for SqliteStore {
     }
 
     async fn update_user(&self, id: UserId, update: &UserUpdate) -> StoreResult<Option<User>> {
-        let mut tx = self.write_tx().await?;
         let changed = sqlx::query(
             "UPDATE users SET \
                name = COALESCE(?, name), \
@@ -151,11 +150,10 @@ impl UserStore for SqliteStore {
         .bind(update.default_entity_id)
         .bind(update.admin)
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&self.writer)
         .await
         .map_err(backend)?
         .rows_affected();
-        tx.commit().await.map_err(backend)?;
         if changed == 0 {
             return Ok(None);
         }

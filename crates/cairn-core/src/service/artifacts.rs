@@ -886,16 +886,6 @@ impl Cairn {
         Ok(())
     }
 
-    /// The default organization's entity, owner of its registries: (id, name).
-    pub fn org_entity(&self) -> (i64, &str) {
-        (self.org_entity_id, &self.org_entity_name)
-    }
-
-    /// The default organization's name.
-    pub fn organization_name(&self) -> &'static str {
-        crate::service::DEFAULT_ORGANIZATION
-    }
-
     /// Registry settings: all types allowed, or the list.
     pub async fn registry_types(&self, project: &Project) -> CoreResult<(bool, Vec<String>)> {
         Ok(self.store.registry_types(project.id).await?)

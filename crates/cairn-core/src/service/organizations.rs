@@ -75,43 +75,40 @@ impl Cairn {
             .unwrap_or_default()
     }
 
-    /// The default organization (the first one).
+    /// The first organization `wanted` picks, looked up under the read lock
+    /// (registry checks ask this on every request; no list is copied).
+    fn find_org(&self, wanted: impl Fn(&Organization) -> bool) -> Option<Organization> {
+        self.organizations
+            .read()
+            .ok()?
+            .iter()
+            .find(|o| wanted(o))
+            .cloned()
+    }
+
+    /// The default organization (made on first start).
     pub fn default_organization(&self) -> Organization {
-        self.organizations_snapshot()
-            .into_iter()
-            .next()
-            .unwrap_or_else(|| Organization {
-                id: self.organization_id,
-                name: crate::service::DEFAULT_ORGANIZATION.to_string(),
-                entity_id: self.org_entity_id,
-                entity_name: self.org_entity_name.clone(),
-            })
+        Organization {
+            id: self.organization_id,
+            name: crate::service::DEFAULT_ORGANIZATION.to_string(),
+            entity_id: self.org_entity_id,
+            entity_name: self.org_entity_name.clone(),
+        }
     }
 
     /// The organization whose entity this is, if any.
     pub fn org_of_entity(&self, entity_id: EntityId) -> Option<Organization> {
-        if entity_id == self.org_entity_id {
-            return Some(self.default_organization());
-        }
-        self.organizations_snapshot()
-            .into_iter()
-            .find(|o| o.entity_id == entity_id)
+        self.find_org(|o| o.entity_id == entity_id)
     }
 
     /// Whether an entity of this name is an organization's.
     pub(crate) fn is_org_entity_name(&self, name: &str) -> bool {
-        name == self.org_entity_name
-            || self
-                .organizations_snapshot()
-                .iter()
-                .any(|o| o.entity_name == name)
+        self.find_org(|o| o.entity_name == name).is_some()
     }
 
-    /// The organization an entity belongs to.
+    /// An organization by its row id (an entity's `organization_id`).
     pub fn organization_by_id(&self, id: i64) -> Option<Organization> {
-        self.organizations_snapshot()
-            .into_iter()
-            .find(|o| o.id == id)
+        self.find_org(|o| o.id == id)
     }
 
     /// Whether the caller belongs to `org`: everyone to the default one,
@@ -143,11 +140,7 @@ impl Cairn {
         actor: &Actor,
         name: &str,
     ) -> CoreResult<Option<Organization>> {
-        let found = self
-            .organizations_snapshot()
-            .into_iter()
-            .find(|o| o.name == name || o.entity_name == name);
-        match found {
+        match self.find_org(|o| o.name == name || o.entity_name == name) {
             Some(org) if self.belongs_to(actor, &org).await? => Ok(Some(org)),
             _ => Ok(None),
         }
@@ -186,9 +179,8 @@ impl Cairn {
         let name = name.trim();
         names::validate("organization", name)?;
         if self
-            .organizations_snapshot()
-            .iter()
-            .any(|o| o.name == name || o.entity_name == name)
+            .find_org(|o| o.name == name || o.entity_name == name)
+            .is_some()
         {
             return Err(CoreError::Conflict(format!(
                 "An organization named {name:?} already exists."

@@ -214,11 +214,7 @@ impl AccountMutation {
         input: CreateUserInput,
     ) -> async_graphql::Result<CreateUserPayload> {
         let caller = actor(ctx);
-        let admin = caller.admin().ok_or_else(|| {
-            to_graphql(CoreError::PermissionDenied(
-                "Only instance admins can create users.".into(),
-            ))
-        })?;
+        let admin = caller.admin_for("create users").gql()?;
         let user = cairn(ctx)
             .create_user(admin, &input.email, input.admin.unwrap_or(false))
             .await
@@ -297,11 +293,7 @@ impl AccountMutation {
         input: ImportApiKeyInput,
     ) -> async_graphql::Result<ImportApiKeyPayload> {
         let caller = actor(ctx);
-        let admin = caller.admin().ok_or_else(|| {
-            to_graphql(CoreError::PermissionDenied(
-                "Only instance admins can import API keys.".into(),
-            ))
-        })?;
+        let admin = caller.admin_for("import API keys").gql()?;
         let user_id = ids::decode("User", &input.user_id).gql()?;
         let key = cairn(ctx)
             .import_api_key(
@@ -363,11 +355,7 @@ impl AccountMutation {
         input: CreateOrganizationInput,
     ) -> async_graphql::Result<CreateOrganizationPayload> {
         let caller = actor(ctx);
-        let admin = caller.admin().ok_or_else(|| {
-            to_graphql(CoreError::PermissionDenied(
-                "Only instance admins can create organizations.".into(),
-            ))
-        })?;
+        let admin = caller.admin_for("create organizations").gql()?;
         let org = cairn(ctx)
             .create_organization(admin, &input.name)
             .await

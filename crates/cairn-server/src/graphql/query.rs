@@ -43,11 +43,7 @@ impl Query {
     ) -> async_graphql::Result<UserConnection> {
         let _ = (first, after);
         let caller = actor(ctx);
-        let admin = caller.admin().ok_or_else(|| {
-            crate::error::to_graphql(cairn_core::CoreError::PermissionDenied(
-                "Only instance admins can list or search users.".into(),
-            ))
-        })?;
+        let admin = caller.admin_for("list or search users").gql()?;
         let users = cairn(ctx)
             .search_users(admin, query.as_deref().unwrap_or(""))
             .await

@@ -3,7 +3,7 @@
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use cairn_core::run::{Run, RunPatch};
-use cairn_core::{CoreError, RunTarget, names};
+use cairn_core::{CoreError, ProjectAction, RunTarget, names};
 use cairn_store::LocalBlobs;
 
 use crate::error::GqlResultExt;
@@ -351,13 +351,10 @@ impl RunMutation {
                 name,
             } => {
                 let service = cairn(ctx);
-                let Some(project) = service.project(actor(ctx), &entity, &project).await.gql()?
-                else {
-                    return Err(CoreError::NotFound(format!(
-                        "No project {entity}/{project} exists."
-                    )))
-                    .gql();
-                };
+                let project = service
+                    .project_for(actor(ctx), &entity, &project, ProjectAction::Read)
+                    .await
+                    .gql()?;
                 match service.run_in(&project, &name).await.gql()? {
                     Some(run) => service.delete_run(actor(ctx), run.id).await.gql()?,
                     None => None,

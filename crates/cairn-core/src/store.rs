@@ -4,6 +4,14 @@
 //! server holds an `Arc<dyn Store>` and never names the concrete backend
 //! outside `startup.rs`. Methods do no authorization: that is the domain's
 //! job, in [`crate::Cairn`].
+//!
+//! Artifacts are several traits rather than one: collections, versions
+//! (an artifact's life from pending to deleted), memberships (its places
+//! and aliases in collections), entries with their blob rows, lineage, and
+//! registries. Each is small enough to read at once and matches one file of
+//! `cairn-store/src/artifacts/`, so "where is this stored?" has one answer;
+//! [`Store`] still combines them all, and callers holding a `dyn Store`
+//! never name the parts.
 
 use async_trait::async_trait;
 
@@ -118,7 +126,7 @@ pub trait EntityStore: Send + Sync {
     /// The default organization's id, creating it with `name` if missing.
     async fn ensure_default_organization(&self, name: &str) -> StoreResult<i64>;
     /// Create a further organization (without its entity, see
-    /// `ArtifactStore::ensure_org_entity`); a conflict if the name is taken.
+    /// `RegistryStore::ensure_org_entity`); a conflict if the name is taken.
     async fn create_organization(&self, name: &str) -> StoreResult<i64>;
     /// Every organization that has its entity, oldest (the default) first.
     async fn organizations(&self) -> StoreResult<Vec<Organization>>;
@@ -301,9 +309,9 @@ pub struct RegistryQuery {
     pub first: i64,
 }
 
-/// Artifacts, their collections and the blobs their files are stored in.
+/// Artifact types and collections (sequences and portfolios) of a project.
 #[async_trait]
-pub trait ArtifactStore: Send + Sync {
+pub trait CollectionStore: Send + Sync {
     /// A project's artifact types in id order, after `after`.
     async fn artifact_types(
         &self,
@@ -333,7 +341,7 @@ pub trait ArtifactStore: Send + Sync {
         after: Option<i64>,
         first: i64,
     ) -> StoreResult<Vec<Collection>>;
-    /// How many collections [`ArtifactStore::collections`] would list in all.
+    /// How many collections [`CollectionStore::collections`] would list in all.
     async fn collection_count(
         &self,
         project_id: i64,
@@ -355,7 +363,12 @@ pub trait ArtifactStore: Send + Sync {
     /// Delete a collection and, for a sequence, its artifacts. Returns the
     /// blob digests that lost references.
     async fn delete_collection(&self, id: i64) -> StoreResult<Vec<String>>;
+}
 
+/// Logged artifacts through their life: created pending, given a manifest,
+/// committed (numbered, given `latest`), edited, deleted.
+#[async_trait]
+pub trait VersionStore: Send + Sync {
     /// Create a pending artifact, creating its type and sequence if needed.
     /// With `deduplicate`, an identical latest version is returned instead
     /// (with the new aliases and tags added) and `true`.
@@ -366,36 +379,6 @@ pub trait ArtifactStore: Send + Sync {
     async fn artifact_by_id(&self, id: i64) -> StoreResult<Option<Artifact>>;
     /// The server id of the artifact a client id names.
     async fn artifact_by_client_id(&self, client_id: &str) -> StoreResult<Option<Artifact>>;
-    /// Record files about to be uploaded for a pending artifact of
-    /// `project_id`, unproven (a file staged again with the same digest
-    /// keeps its proof). Returns, per file, whether its blob is stored and
-    /// whether a proven entry with its digest exists in the project.
-    async fn stage_files(
-        &self,
-        artifact_id: i64,
-        project_id: i64,
-        files: &[StagedFile],
-    ) -> StoreResult<Vec<StagedState>>;
-    /// Mark an artifact's staged entries with these digests proven.
-    async fn prove_entries(&self, artifact_id: i64, md5s: &[String]) -> StoreResult<()>;
-    /// Up to `limit` (digest, project id) pairs: the projects holding a
-    /// proven entry with each of `md5s`.
-    async fn digest_projects(&self, md5s: &[String], limit: i64)
-    -> StoreResult<Vec<(String, i64)>>;
-    /// The non-reference entries among `entries` whose digest has no proven
-    /// entry in `project_id`, as (path, digest), one per digest.
-    async fn unproven_entries(
-        &self,
-        project_id: i64,
-        entries: &[Entry],
-    ) -> StoreResult<Vec<(String, String)>>;
-    /// Whether a blob is stored; its size if so.
-    async fn blob_size(&self, md5: &str) -> StoreResult<Option<i64>>;
-    /// Record a durably stored blob.
-    async fn insert_blob(&self, md5: &str, size: i64) -> StoreResult<()>;
-    /// Forget a blob if nothing references it; true if forgotten (the caller
-    /// then deletes the bytes).
-    async fn forget_blob_if_unreferenced(&self, md5: &str) -> StoreResult<bool>;
     /// Record how a pending artifact's manifest relates to other versions.
     async fn set_manifest_kind(
         &self,
@@ -423,6 +406,12 @@ pub trait ArtifactStore: Send + Sync {
     /// Delete an artifact (all its memberships). Returns the blob digests
     /// that lost references.
     async fn delete_artifact(&self, id: i64) -> StoreResult<Vec<String>>;
+}
+
+/// An artifact's places in collections (its versions there), their aliases,
+/// and links into portfolios.
+#[async_trait]
+pub trait MembershipStore: Send + Sync {
     /// A membership by collection and version name (`v3`) or alias.
     async fn membership_by_name(
         &self,
@@ -443,7 +432,7 @@ pub trait ArtifactStore: Send + Sync {
         after: Option<i64>,
         first: i64,
     ) -> StoreResult<VersionPage>;
-    /// How many versions [`ArtifactStore::versions`] would list.
+    /// How many versions [`MembershipStore::versions`] would list.
     async fn version_count(
         &self,
         collection_id: i64,
@@ -465,6 +454,35 @@ pub trait ArtifactStore: Send + Sync {
     ) -> StoreResult<Membership>;
     /// Remove an artifact from a portfolio; false if it was not linked.
     async fn unlink_artifact(&self, artifact_id: i64, collection_id: i64) -> StoreResult<bool>;
+}
+
+/// Manifest entries (staged, proven, committed) and the blob rows that make
+/// file storage content-addressed.
+#[async_trait]
+pub trait EntryStore: Send + Sync {
+    /// Record files about to be uploaded for a pending artifact of
+    /// `project_id`, unproven (a file staged again with the same digest
+    /// keeps its proof). Returns, per file, whether its blob is stored and
+    /// whether a proven entry with its digest exists in the project.
+    async fn stage_files(
+        &self,
+        artifact_id: i64,
+        project_id: i64,
+        files: &[StagedFile],
+    ) -> StoreResult<Vec<StagedState>>;
+    /// Mark an artifact's staged entries with these digests proven.
+    async fn prove_entries(&self, artifact_id: i64, md5s: &[String]) -> StoreResult<()>;
+    /// Up to `limit` (digest, project id) pairs: the projects holding a
+    /// proven entry with each of `md5s`.
+    async fn digest_projects(&self, md5s: &[String], limit: i64)
+    -> StoreResult<Vec<(String, i64)>>;
+    /// The non-reference entries among `entries` whose digest has no proven
+    /// entry in `project_id`, as (path, digest), one per digest.
+    async fn unproven_entries(
+        &self,
+        project_id: i64,
+        entries: &[Entry],
+    ) -> StoreResult<Vec<(String, String)>>;
     /// Entries of an artifact by path, after `after`, optionally only `names`.
     async fn entries(
         &self,
@@ -478,6 +496,18 @@ pub trait ArtifactStore: Send + Sync {
     /// Whether some proven entry of an artifact in `project_ids` has this
     /// digest.
     async fn digest_in_projects(&self, md5: &str, project_ids: &[i64]) -> StoreResult<bool>;
+    /// Whether a blob is stored; its size if so.
+    async fn blob_size(&self, md5: &str) -> StoreResult<Option<i64>>;
+    /// Record a durably stored blob.
+    async fn insert_blob(&self, md5: &str, size: i64) -> StoreResult<()>;
+    /// Forget a blob if nothing references it; true if forgotten (the caller
+    /// then deletes the bytes).
+    async fn forget_blob_if_unreferenced(&self, md5: &str) -> StoreResult<bool>;
+}
+
+/// Which runs logged and used which artifacts.
+#[async_trait]
+pub trait LineageStore: Send + Sync {
     /// Record that a run used an artifact.
     async fn use_artifact(
         &self,
@@ -495,9 +525,14 @@ pub trait ArtifactStore: Send + Sync {
         after: Option<i64>,
         first: i64,
     ) -> StoreResult<Vec<Artifact>>;
-    /// How many [`ArtifactStore::run_artifacts`] would list.
+    /// How many [`LineageStore::run_artifacts`] would list.
     async fn run_artifact_count(&self, run_id: i64, output: bool) -> StoreResult<i64>;
+}
 
+/// The organization's registries: its entity, their settings, listings
+/// across them, and deleting or renaming one.
+#[async_trait]
+pub trait RegistryStore: Send + Sync {
     /// The organization's own entity (the owner of its registries), created
     /// as a team named `name` (or `name-2`, … if taken) when missing.
     async fn ensure_org_entity(
@@ -581,7 +616,12 @@ pub trait Store:
     + ProjectStore
     + RunStore
     + SecretStore
-    + ArtifactStore
+    + CollectionStore
+    + VersionStore
+    + MembershipStore
+    + EntryStore
+    + LineageStore
+    + RegistryStore
     + RegistryMemberStore
 {
 }
@@ -593,7 +633,12 @@ impl<
         + ProjectStore
         + RunStore
         + SecretStore
-        + ArtifactStore
+        + CollectionStore
+        + VersionStore
+        + MembershipStore
+        + EntryStore
+        + LineageStore
+        + RegistryStore
         + RegistryMemberStore,
 > Store for T
 {

@@ -1,15 +1,19 @@
-//! Organization-wide listings: registries, their collections and versions.
+//! Registries: the organization's entity that owns them, their accepted
+//! artifact types, deleting and renaming one, and the organization-wide
+//! listings of registries, their collections and versions.
 //!
 //! A registry is a project of the organization's entity whose name starts
 //! with `wandb-registry-`. Each listing compiles the caller's filters (one
 //! per level) into one statement and pages by row id, so the database does
 //! the filtering however many registries, collections and versions exist.
 
-use cairn_core::store::{RegistryQuery, StoreResult};
+use async_trait::async_trait;
+use cairn_core::store::{RegistryQuery, RegistryStore, StoreResult};
 use sqlx::SqlitePool;
 
+use super::entries::digests_where;
 use super::filter::{self, Scope};
-use crate::backend;
+use crate::{SqliteStore, backend, now};
 
 /// Projects that are registries of the organization and visible to the
 /// viewer: not `RESTRICTED`, or created by them, or with them (or one of
@@ -132,4 +136,149 @@ pub(super) async fn membership_ids(
         .fetch_all(pool)
         .await
         .map_err(backend)
+}
+
+#[async_trait]
+impl RegistryStore for SqliteStore {
+    async fn ensure_org_entity(
+        &self,
+        organization_id: i64,
+        name: &str,
+    ) -> StoreResult<(i64, String)> {
+        let mut tx = self.write_tx().await?;
+        let existing: Option<i64> =
+            sqlx::query_scalar("SELECT entity_id FROM organizations WHERE id = ?")
+                .bind(organization_id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(backend)?;
+        if let Some(id) = existing {
+            let name: String = sqlx::query_scalar("SELECT name FROM entities WHERE id = ?")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(backend)?;
+            return Ok((id, name));
+        }
+        for attempt in 1..100 {
+            let candidate = if attempt == 1 {
+                name.to_string()
+            } else {
+                format!("{name}-{attempt}")
+            };
+            let inserted = sqlx::query(
+                "INSERT OR IGNORE INTO entities (name, is_team, organization_id, created_at) \
+                 VALUES (?, 1, ?, ?)",
+            )
+            .bind(&candidate)
+            .bind(organization_id)
+            .bind(now())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            if inserted.rows_affected() == 1 {
+                let id = inserted.last_insert_rowid();
+                sqlx::query("UPDATE organizations SET entity_id = ? WHERE id = ?")
+                    .bind(id)
+                    .bind(organization_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                tx.commit().await.map_err(backend)?;
+                return Ok((id, candidate));
+            }
+        }
+        Err(backend(format!(
+            "no free entity name for the organization near {name:?}"
+        )))
+    }
+
+    async fn registry_types(&self, project_id: i64) -> StoreResult<(bool, Vec<String>)> {
+        let allow_all: bool =
+            sqlx::query_scalar("SELECT allow_all_artifact_types FROM projects WHERE id = ?")
+                .bind(project_id)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(backend)?;
+        let types = sqlx::query_scalar(
+            "SELECT name FROM registry_artifact_types WHERE project_id = ? ORDER BY name",
+        )
+        .bind(project_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok((allow_all, types))
+    }
+
+    async fn set_registry_types(
+        &self,
+        project_id: i64,
+        allow_all: bool,
+        types: &[String],
+    ) -> StoreResult<()> {
+        let mut tx = self.write_tx().await?;
+        sqlx::query(
+            "UPDATE projects SET allow_all_artifact_types = ?, updated_at = ? WHERE id = ?",
+        )
+        .bind(allow_all)
+        .bind(now())
+        .bind(project_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        for name in types {
+            sqlx::query(
+                "INSERT OR IGNORE INTO registry_artifact_types (project_id, name) VALUES (?, ?)",
+            )
+            .bind(project_id)
+            .bind(name)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        }
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn registry_ids(&self, query: &RegistryQuery) -> StoreResult<Vec<i64>> {
+        registry_ids(&self.pool, query).await
+    }
+
+    async fn registry_collection_ids(&self, query: &RegistryQuery) -> StoreResult<Vec<i64>> {
+        collection_ids(&self.pool, query).await
+    }
+
+    async fn registry_collection_count(&self, query: &RegistryQuery) -> StoreResult<i64> {
+        collection_count(&self.pool, query).await
+    }
+
+    async fn registry_membership_ids(&self, query: &RegistryQuery) -> StoreResult<Vec<i64>> {
+        membership_ids(&self.pool, query).await
+    }
+
+    async fn delete_project(&self, project_id: i64) -> StoreResult<Vec<String>> {
+        let mut tx = self.write_tx().await?;
+        let digests = digests_where(&mut tx, "c.project_id = ?", project_id).await?;
+        sqlx::query("DELETE FROM projects WHERE id = ?")
+            .bind(project_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(digests)
+    }
+
+    async fn rename_project(&self, project_id: i64, name: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE projects SET name = ?, updated_at = ? WHERE id = ?")
+            .bind(name)
+            .bind(now())
+            .bind(project_id)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| {
+                crate::conflict_or_backend(e, || {
+                    format!("A project named {name:?} already exists.")
+                })
+            })?;
+        Ok(())
+    }
 }

@@ -15,7 +15,51 @@
 use time::OffsetDateTime;
 
 /// The alias every collection moves to its newest version.
+///
+/// The rule, which the store keeps inside the transaction that changes a
+/// collection: a committed version gets `latest` in its sequence
+/// ([`commit_aliases`]); a new link gets it in the portfolio
+/// ([`link_aliases`]); when the version holding it is deleted, it passes to
+/// the remaining version with the highest index. Clients cannot set or
+/// remove it themselves.
 pub const LATEST: &str = "latest";
+
+/// The index of a collection's first version (`v0`).
+///
+/// Version numbering: each collection keeps a counter that starts here.
+/// Committing a version into its sequence, or linking it into a portfolio,
+/// takes the counter's value as the version's index and advances it
+/// ([`take_version_index`]), so indices count up in the order versions
+/// arrived and are never reused, even after a version is deleted. The store
+/// reads and advances the counter inside the commit's (or link's)
+/// `BEGIN IMMEDIATE` transaction, which is what keeps two concurrent
+/// commits from taking one index; its schema starts the counter at this
+/// value.
+pub const FIRST_VERSION_INDEX: i64 = 0;
+
+/// The index the next version of a collection gets from its counter, and
+/// the counter's value afterwards (see [`FIRST_VERSION_INDEX`]).
+pub fn take_version_index(counter: i64) -> (i64, i64) {
+    (counter, counter + 1)
+}
+
+/// The aliases a version holds once committed: those asked for when it was
+/// created, then [`LATEST`] (it is now the newest).
+pub fn commit_aliases(mut pending: Vec<String>) -> Vec<String> {
+    pending.push(LATEST.to_string());
+    pending
+}
+
+/// The aliases a link gives: those asked for, plus [`LATEST`] when the link
+/// is new (the version is then the portfolio's newest). Linking a version
+/// again keeps its index and leaves `latest` where it is.
+pub fn link_aliases(requested: &[String], new_link: bool) -> Vec<String> {
+    let mut aliases = requested.to_vec();
+    if new_link {
+        aliases.push(LATEST.to_string());
+    }
+    aliases
+}
 
 /// Longest alias or tag.
 pub const MAX_LABEL: usize = 128;
@@ -484,6 +528,19 @@ mod tests {
         assert!(validate_label("Alias", "v3").is_err());
         assert!(validate_label("Tag", "a/b").is_err());
         assert!(validate_label("Tag", "").is_err());
+    }
+
+    #[test]
+    fn versions_count_up_from_v0_and_latest_follows_the_newest() {
+        let (first, counter) = take_version_index(FIRST_VERSION_INDEX);
+        assert_eq!(first, 0);
+        assert_eq!(take_version_index(counter), (1, 2));
+        assert_eq!(
+            commit_aliases(vec!["best".into()]),
+            ["best".to_string(), LATEST.to_string()]
+        );
+        assert_eq!(link_aliases(&["prod".into()], true), ["prod", LATEST]);
+        assert_eq!(link_aliases(&["prod".into()], false), ["prod"]);
     }
 
     #[test]

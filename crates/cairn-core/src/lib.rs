@@ -14,6 +14,7 @@ pub mod authz;
 pub mod error;
 pub mod model;
 pub mod names;
+pub mod registry;
 pub mod run;
 mod service;
 pub mod store;

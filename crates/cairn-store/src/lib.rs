@@ -6,18 +6,36 @@
 //! into domain records. A PostgreSQL backend will sit beside this one,
 //! implementing the same traits with its own `migrations/postgres`.
 
-/// SQL condition on a project `p`: visible to the viewer bound (four times)
-/// after it, unless the project is `RESTRICTED` and the viewer neither
-/// created it nor holds a role in it (directly or through a team). A NULL
-/// viewer sees everything (instance admins). One text for every listing
-/// that must leave hidden registries out.
+/// SQL condition on a project `p`: `cairn_core::registry::Visibility::shows`
+/// for the viewer, bound by [`bind_visibility!`]. A project is left out
+/// when its access is the rule's hidden value (`RESTRICTED`) and the viewer
+/// neither created it nor holds a role in it (directly or through a team);
+/// a NULL viewer sees everything (instance admins). One text for every
+/// listing that must leave hidden registries out; the access value comes
+/// from core, never from here.
 macro_rules! restricted_visible_sql {
     () => {
-        "(? IS NULL OR p.access <> 'RESTRICTED' OR p.created_by = ? \
+        "(? IS NULL OR p.access <> ? OR p.created_by = ? \
           OR EXISTS (SELECT 1 FROM project_members pm WHERE pm.project_id = p.id \
                      AND (pm.user_id = ? OR pm.team_id IN \
                           (SELECT m.entity_id FROM memberships m WHERE m.user_id = ?))))"
     };
+}
+
+/// Bind [`restricted_visible_sql!`]'s parameters for a
+/// `cairn_core::registry::Visibility`. (sqlx numbers plain `?`s from the
+/// first argument whatever `?NNN`s stand before them, so the viewer cannot
+/// be one numbered parameter.)
+macro_rules! bind_visibility {
+    ($query:expr, $visibility:expr) => {{
+        let visibility: cairn_core::registry::Visibility = $visibility;
+        $query
+            .bind(visibility.viewer)
+            .bind(visibility.hidden_access)
+            .bind(visibility.viewer)
+            .bind(visibility.viewer)
+            .bind(visibility.viewer)
+    }};
 }
 
 mod artifacts;

@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 use cairn_core::model::{EntityId, NewProject, Project, UserId};
+use cairn_core::registry::Visibility;
 use cairn_core::store::{ProjectStore, StoreResult};
 
 use crate::rows::{PROJECT_COLUMNS, ProjectRow};
@@ -83,14 +84,11 @@ impl ProjectStore for SqliteStore {
              AND {} ORDER BY p.id LIMIT ?",
             restricted_visible_sql!()
         );
-        let rows: Vec<ProjectRow> = sqlx::query_as(&sql)
+        let query = sqlx::query_as(&sql)
             .bind(entity_id)
             .bind(after_id.unwrap_or(0))
-            .bind(public_only)
-            .bind(viewer)
-            .bind(viewer)
-            .bind(viewer)
-            .bind(viewer)
+            .bind(public_only);
+        let rows: Vec<ProjectRow> = bind_visibility!(query, Visibility::of(viewer))
             .bind(limit)
             .fetch_all(&self.pool)
             .await

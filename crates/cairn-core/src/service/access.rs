@@ -130,7 +130,7 @@ impl Cairn {
 
     /// Whether a project of this name in this entity would be a registry.
     pub(crate) fn is_registry_name(&self, entity_id: i64, name: &str) -> bool {
-        name.starts_with(REGISTRY_PREFIX) && self.org_of_entity(entity_id).is_some()
+        crate::registry::is_registry_name(name) && self.org_of_entity(entity_id).is_some()
     }
 
     /// The error for a project that is missing or hidden from the caller.

@@ -25,11 +25,7 @@ use crate::model::{Entity, Project, User};
 use crate::store::RegistryQuery;
 use crate::{Cairn, names};
 
-/// Projects with this prefix in the organization's entity are registries.
-pub use cairn_types::REGISTRY_PREFIX;
-
-/// Access of a registry only its creator, instance admins and its members see.
-pub const RESTRICTED: &str = "RESTRICTED";
+pub use crate::registry::{REGISTRY_PREFIX, RESTRICTED};
 
 /// Largest page of artifacts, collections or files.
 const MAX_ARTIFACT_PAGE: i64 = 10_000;

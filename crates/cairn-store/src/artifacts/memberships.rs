@@ -5,7 +5,9 @@
 //! to a version takes it from whichever held it ([`give_aliases`]).
 
 use async_trait::async_trait;
-use cairn_core::artifact::{LATEST, Membership, VersionOrder, VersionPage};
+use cairn_core::artifact::{
+    Membership, VersionOrder, VersionPage, link_aliases, take_version_index,
+};
 use cairn_core::store::{MembershipStore, StoreError, StoreResult};
 use sqlx::SqliteConnection;
 
@@ -202,10 +204,7 @@ impl MembershipStore for SqliteStore {
             Some(id) => id,
             None => add_membership(&mut tx, collection_id, artifact_id).await?,
         };
-        let mut all = aliases.to_vec();
-        if linked.is_none() {
-            all.push(LATEST.to_string());
-        }
+        let all = link_aliases(aliases, linked.is_none());
         give_aliases(&mut tx, collection_id, membership_id, &all).await?;
         touch_collection(&mut tx, collection_id).await?;
         tx.commit().await.map_err(backend)?;
@@ -229,21 +228,30 @@ impl MembershipStore for SqliteStore {
     }
 }
 
-/// A new membership with the collection's next version index.
+/// A new membership with the collection's next version index
+/// (`cairn_core::artifact::take_version_index`). Call inside a write
+/// transaction: that is what keeps two versions from taking one index.
 pub(super) async fn add_membership(
     tx: &mut SqliteConnection,
     collection_id: i64,
     artifact_id: i64,
 ) -> StoreResult<i64> {
-    let index: i64 = sqlx::query_scalar(
-        "UPDATE artifact_collections SET next_index = next_index + 1, updated_at = ? \
-         WHERE id = ? RETURNING next_index - 1",
-    )
-    .bind(now())
-    .bind(collection_id)
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(backend)?;
+    // The numbering rule is core's; this transaction holds the write lock,
+    // so nobody else reads the counter between these two statements.
+    let counter: i64 =
+        sqlx::query_scalar("SELECT next_index FROM artifact_collections WHERE id = ?")
+            .bind(collection_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
+    let (index, next) = take_version_index(counter);
+    sqlx::query("UPDATE artifact_collections SET next_index = ?, updated_at = ? WHERE id = ?")
+        .bind(next)
+        .bind(now())
+        .bind(collection_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
     sqlx::query_scalar(
         "INSERT INTO artifact_memberships (collection_id, artifact_id, version_index, created_at) \
          VALUES (?, ?, ?, ?) RETURNING id",

@@ -3,11 +3,14 @@
 //! listings of registries, their collections and versions.
 //!
 //! A registry is a project of the organization's entity whose name starts
-//! with `wandb-registry-`. Each listing compiles the caller's filters (one
-//! per level) into one statement and pages by row id, so the database does
-//! the filtering however many registries, collections and versions exist.
+//! with the registry prefix; which of them a viewer sees is core's rule
+//! (`cairn_core::registry`), bound into the SQL rather than written in it.
+//! Each listing compiles the caller's filters (one per level) into one
+//! statement and pages by row id, so the database does the filtering
+//! however many registries, collections and versions exist.
 
 use async_trait::async_trait;
+use cairn_core::registry::{REGISTRY_PREFIX, Visibility};
 use cairn_core::store::{RegistryQuery, RegistryStore, StoreResult};
 use sqlx::SqlitePool;
 
@@ -16,25 +19,19 @@ use super::filter::{self, Scope};
 use crate::{SqliteStore, backend, now};
 
 /// Projects that are registries of the organization and visible to the
-/// viewer: not `RESTRICTED`, or created by them, or with them (or one of
-/// their teams) among the members. Binds: the organization's entity, then
-/// the viewer (NULL sees all) four times, as `bind_scope!` does. (sqlx numbers
-/// plain `?`s from the first argument whatever `?NNN`s stand before them,
-/// so the viewer cannot be one numbered parameter.)
+/// viewer: named with `cairn_core::registry::REGISTRY_PREFIX` and shown by
+/// `cairn_core::registry::Visibility`. Binds: the organization's entity,
+/// the prefix, then the visibility rule's values, as `bind_scope!` does.
 const REGISTRY_SCOPE: &str = concat!(
-    "p.entity_id = ? AND substr(p.name, 1, 15) = 'wandb-registry-' AND ",
+    "p.entity_id = ? AND instr(p.name, ?) = 1 AND ",
     restricted_visible_sql!()
 );
 
 /// Bind [`REGISTRY_SCOPE`]'s parameters.
 macro_rules! bind_scope {
     ($q:expr, $query:expr) => {{
-        let viewer = $query.viewer;
-        $q.bind($query.org_entity_id)
-            .bind(viewer)
-            .bind(viewer)
-            .bind(viewer)
-            .bind(viewer)
+        let q = $q.bind($query.org_entity_id).bind(REGISTRY_PREFIX);
+        bind_visibility!(q, Visibility::of($query.viewer))
     }};
 }
 

@@ -9,7 +9,9 @@
 //! rules are `cairn_core::artifact`'s; this module only stores them.
 
 use async_trait::async_trait;
-use cairn_core::artifact::{Artifact, ArtifactPatch, Entry, LATEST, ManifestKind, NewArtifact};
+use cairn_core::artifact::{
+    Artifact, ArtifactPatch, Entry, LATEST, ManifestKind, NewArtifact, commit_aliases,
+};
 use cairn_core::store::{StoreError, StoreResult, VersionStore};
 use sqlx::SqliteConnection;
 
@@ -244,8 +246,7 @@ impl VersionStore for SqliteStore {
         .await
         .map_err(backend)?;
         let membership_id = add_membership(&mut tx, sequence_id, artifact_id).await?;
-        let mut aliases: Vec<String> = serde_json::from_str(&pending).unwrap_or_default();
-        aliases.push(LATEST.to_string());
+        let aliases = commit_aliases(serde_json::from_str(&pending).unwrap_or_default());
         give_aliases(&mut tx, sequence_id, membership_id, &aliases).await?;
         sqlx::query(
             "UPDATE artifacts SET state = 'COMMITTED', size = ?, file_count = ?, \
@@ -311,6 +312,8 @@ impl VersionStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
+        // `latest` passes to the remaining version with the highest index
+        // (the rule at `cairn_core::artifact::LATEST`).
         for collection_id in had_latest {
             let newest: Option<i64> = sqlx::query_scalar(
                 "SELECT id FROM artifact_memberships WHERE collection_id = ? \

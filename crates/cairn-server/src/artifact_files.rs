@@ -16,7 +16,6 @@
 //! honour a single `Range`, which the client uses for files of 2 GiB and up.
 
 use std::io::SeekFrom;
-use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Path, Query, Request, State};
@@ -29,51 +28,9 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use crate::auth;
 use crate::cas::b64_of;
 use crate::error::http_error;
-use crate::router::AppState;
 use crate::signing::Signature;
-
-/// How long a download URL works.
-pub const DOWNLOAD_URL_LIFETIME: Duration = Duration::from_secs(60 * 60);
-
-/// The upload path of a digest's bytes for one pending artifact: the
-/// upload proves that artifact's entries with this digest.
-pub fn blob_upload_path(artifact_id: i64, md5_hex: &str) -> String {
-    format!("/cairn/v1/artifacts/{artifact_id}/files/{md5_hex}")
-}
-
-/// The path a download URL's signature covers.
-fn blob_signed_path(md5_hex: &str) -> String {
-    format!("/cairn/v1/artifact-blobs/{md5_hex}")
-}
-
-/// Characters escaped in the cosmetic file-name segment (all but RFC 3986's
-/// unreserved ones).
-const NAME_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
-/// The download URL path of a digest's bytes, and the path its signature
-/// covers. The URL ends in the file's name for clients that save under the
-/// last segment; the signature leaves that segment out, so however a client
-/// re-encodes the name the URL still works.
-pub fn blob_download_path(md5_hex: &str, name: &str) -> (String, String) {
-    let file = name.rsplit('/').next().unwrap_or("file");
-    let file = percent_encoding::utf8_percent_encode(file, NAME_SEGMENT);
-    let signed = blob_signed_path(md5_hex);
-    (format!("{signed}/{file}"), signed)
-}
-
-/// The upload path of an artifact's manifest.
-pub fn manifest_upload_path(artifact_id: i64, md5_hex: &str) -> String {
-    format!("/cairn/v1/artifacts/{artifact_id}/manifest/{md5_hex}")
-}
-
-/// The upload path of one part of a multipart upload.
-pub fn part_upload_path(upload_id: &str, part: i64) -> String {
-    format!("/cairn/v1/artifact-uploads/{upload_id}/{part}")
-}
+use crate::state::AppState;
+use crate::urls::blob_signed_path;
 
 /// The blob key of a stored multipart part.
 pub fn part_key(upload_id: &str, part: i64) -> String {

@@ -23,7 +23,7 @@ use serde_json::{Map, Value};
 
 use crate::auth;
 use crate::error::http_error;
-use crate::router::AppState;
+use crate::state::AppState;
 
 /// Rows read from the database per chunk of the response.
 const CHUNK_ROWS: i64 = 5_000;

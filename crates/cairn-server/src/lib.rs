@@ -21,6 +21,8 @@ mod router;
 mod run_files;
 mod signing;
 mod startup;
+mod state;
+mod urls;
 
 pub use config::Config;
 pub use startup::{Server, StartError, serve};

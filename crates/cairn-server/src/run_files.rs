@@ -24,38 +24,12 @@ use axum::response::{IntoResponse, Response};
 use cairn_core::run::{Run, RunFile};
 use cairn_core::{CoreError, names};
 use futures_util::StreamExt;
-use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use time::OffsetDateTime;
 
 use crate::auth;
 use crate::error::http_error;
-use crate::router::AppState;
 use crate::signing::Signature;
-
-/// Characters escaped in a path segment.
-const SEGMENT: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'/')
-    .add(b'<')
-    .add(b'>')
-    .add(b'?')
-    .add(b'`')
-    .add(b'{')
-    .add(b'}');
-
-/// The path of a run file's URL, each segment percent-encoded.
-pub fn file_path(run: &Run, name: &str) -> String {
-    let segments: Vec<String> = [&run.entity_name, &run.project_name, &run.name]
-        .into_iter()
-        .map(String::as_str)
-        .chain(name.split('/'))
-        .map(|s| utf8_percent_encode(s, SEGMENT).to_string())
-        .collect();
-    format!("/files/{}", segments.join("/"))
-}
+use crate::state::AppState;
 
 /// The blob key of a run file.
 pub fn blob_key(run_id: i64, name: &str) -> String {

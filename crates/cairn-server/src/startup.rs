@@ -13,8 +13,9 @@ use tokio::net::TcpListener;
 use crate::auth_limit::AuthFailureLimiter;
 use crate::config::Config;
 use crate::graphql;
-use crate::router::{AppState, router};
+use crate::router::router;
 use crate::signing::UrlSigner;
+use crate::state::AppState;
 
 /// A started (not yet serving) server: storage is open and migrated.
 pub struct Server {

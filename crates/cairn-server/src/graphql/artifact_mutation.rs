@@ -27,6 +27,7 @@ use crate::graphql::types::file::{
 };
 use crate::graphql::types::{PageInfo, ProjectObject};
 use crate::graphql::{actor, cairn, ids};
+use crate::urls;
 
 /// Artifact mutations.
 #[derive(Default)]
@@ -1068,7 +1069,7 @@ fn upload_file(
                     upload_url: signed_path(
                         ctx,
                         "PUT",
-                        &artifact_files::part_upload_path(&upload_id, p.part_number.0),
+                        &urls::part_upload_path(&upload_id, p.part_number.0),
                     ),
                 })
                 .collect();
@@ -1076,7 +1077,7 @@ fn upload_file(
                 Some(signed_path(
                     ctx,
                     "PUT",
-                    &artifact_files::blob_upload_path(artifact.id, &hex),
+                    &urls::blob_upload_path(artifact.id, &hex),
                 )),
                 Some(UploadMultipartUrls {
                     upload_id,
@@ -1088,7 +1089,7 @@ fn upload_file(
             Some(signed_path(
                 ctx,
                 "PUT",
-                &artifact_files::blob_upload_path(artifact.id, &hex),
+                &urls::blob_upload_path(artifact.id, &hex),
             )),
             None,
         ),

@@ -323,7 +323,7 @@ impl ArtifactManifestObject {
             signed_path(
                 ctx,
                 "PUT",
-                &crate::artifact_files::manifest_upload_path(artifact_id, &hex),
+                &crate::urls::manifest_upload_path(artifact_id, &hex),
             )
         });
         ArtifactManifestObject {

@@ -14,7 +14,7 @@ use crate::graphql::types::artifact::ArtifactObject;
 use crate::graphql::types::page::PageInfo;
 use crate::graphql::{BaseUrl, cairn, ids};
 use crate::signing::UrlSigner;
-use crate::{artifact_files, run_files};
+use crate::urls;
 
 /// Files per page when the client names no number.
 const DEFAULT_FILES: i32 = 50;
@@ -82,7 +82,7 @@ pub struct UploadUrlPart {
 /// An absolute URL, signed for `method`, of a run file (which need not
 /// exist yet: upload URLs are signed before the bytes arrive).
 pub fn signed_url(ctx: &Context<'_>, method: &str, run: &Run, name: &str) -> String {
-    signed_path(ctx, method, &run_files::file_path(run, name))
+    signed_path(ctx, method, &urls::file_path(run, name))
 }
 
 /// An absolute URL of `path` on this server, signed for `method` for
@@ -98,8 +98,8 @@ pub fn blob_download_url(ctx: &Context<'_>, md5: &str, name: &str) -> Option<Str
     let hex = crate::cas::hex_of(md5)?;
     let base = ctx.data_unchecked::<BaseUrl>();
     let signer = ctx.data_unchecked::<UrlSigner>();
-    let (path, signed) = artifact_files::blob_download_path(&hex, name);
-    let query = signer.sign_for("GET", &signed, artifact_files::DOWNLOAD_URL_LIFETIME);
+    let (path, signed) = urls::blob_download_path(&hex, name);
+    let query = signer.sign_for("GET", &signed, urls::DOWNLOAD_URL_LIFETIME);
     Some(format!("{}{path}?{query}", base.0))
 }
 

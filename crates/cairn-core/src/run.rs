@@ -135,11 +135,12 @@ pub struct RunQuery {
     pub include_sweeps: bool,
 }
 
-/// One page of runs.
+/// One page of runs (as the store lists them, or [`crate::authz::Readable`]
+/// ones as the domain hands them out).
 #[derive(Debug, Clone)]
-pub struct RunPage {
+pub struct RunPage<R = Run> {
     /// Runs with the cursor that points just after each.
-    pub runs: Vec<(Run, String)>,
+    pub runs: Vec<(R, String)>,
     /// Whether more follow.
     pub has_next_page: bool,
 }

@@ -21,6 +21,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use cairn_core::authz::Readable;
 use cairn_core::run::{Run, RunFile};
 use cairn_core::{CoreError, names};
 use futures_util::StreamExt;
@@ -136,7 +137,11 @@ pub async fn download(
 }
 
 /// A streaming response with a stored run file.
-async fn open_file(state: &AppState, run: &Run, name: &str) -> Result<Response, CoreError> {
+async fn open_file(
+    state: &AppState,
+    run: &Readable<Run>,
+    name: &str,
+) -> Result<Response, CoreError> {
     let missing = || CoreError::NotFound(format!("Run {} has no file {name:?}.", run.name));
     let files = state
         .cairn
@@ -168,7 +173,7 @@ async fn resolve(
     request: &axum::http::request::Parts,
     signature: &Signature,
     (entity, project, run, name): &RunFilePath,
-) -> Result<Run, CoreError> {
+) -> Result<Readable<Run>, CoreError> {
     names::validate_file_path(name)?;
     let method = &request.method;
     if state
@@ -192,10 +197,10 @@ async fn resolve(
     if *method == Method::GET {
         state.cairn.readable_run(&actor, entity, project, run).await
     } else {
-        state
+        let run = state
             .cairn
-            .writable_run_by_name(&actor, entity, project, run)
-            .await
+            .writable_run_by_name(&actor, entity, project, run);
+        Ok(run.await?.readable())
     }
 }
 

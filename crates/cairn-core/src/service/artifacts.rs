@@ -19,9 +19,10 @@ use crate::artifact::{
     Artifact, ArtifactPatch, ArtifactType, Collection, CollectionKind, Entry, LATEST, Membership,
     NewArtifact, RegistryMemberRef, RegistryRole, StagedFile, VersionPage, validate_label,
 };
-use crate::authz::{Actor, ProjectAction};
+use crate::authz::{Actor, ProjectAction, Readable};
 use crate::error::{CoreError, CoreResult};
 use crate::model::{Entity, Project, User};
+use crate::run::Run;
 use crate::store::RegistryQuery;
 use crate::{Cairn, names};
 
@@ -260,7 +261,7 @@ impl Cairn {
     /// Artifacts a run logged (`output`) or used.
     pub async fn run_artifacts(
         &self,
-        run_id: i64,
+        run: &Readable<Run>,
         output: bool,
         after: Option<i64>,
         first: i64,
@@ -268,13 +269,13 @@ impl Cairn {
         check_page(first)?;
         Ok(self
             .store
-            .run_artifacts(run_id, output, after, first)
+            .run_artifacts(run.id, output, after, first)
             .await?)
     }
 
     /// How many [`Cairn::run_artifacts`] lists.
-    pub async fn run_artifact_count(&self, run_id: i64, output: bool) -> CoreResult<i64> {
-        Ok(self.store.run_artifact_count(run_id, output).await?)
+    pub async fn run_artifact_count(&self, run: &Readable<Run>, output: bool) -> CoreResult<i64> {
+        Ok(self.store.run_artifact_count(run.id, output).await?)
     }
 
     /// Whether the caller may read some artifact file with this digest in
@@ -671,9 +672,10 @@ impl Cairn {
         for target in targets {
             validate_label("Alias", &target.alias).map_err(CoreError::InvalidInput)?;
             let project = match (&target.entity, &target.project) {
-                (Some(e), Some(p)) if (e, p) != (&home.entity_name, &home.name) => {
-                    self.project_for(actor, e, p, ProjectAction::Write).await?
-                }
+                (Some(e), Some(p)) if (e, p) != (&home.entity_name, &home.name) => self
+                    .project_for(actor, e, p, ProjectAction::Write)
+                    .await?
+                    .into_inner(),
                 _ => home.clone(),
             };
             self.authorize(actor, &project, ProjectAction::Write)
@@ -974,14 +976,14 @@ impl Cairn {
         actor: &Actor,
         project: &Project,
         name: &str,
-    ) -> CoreResult<Project> {
+    ) -> CoreResult<Readable<Project>> {
         names::validate("project", name)?;
         self.authorize(actor, project, ProjectAction::Manage)
             .await?;
         self.store.rename_project(project.id, name).await?;
-        self.store
-            .project_by_id(project.id)
-            .await?
+        let renamed = self.store.project_by_id(project.id).await?;
+        renamed
+            .map(Readable::grant)
             .ok_or_else(|| CoreError::Internal("project vanished".into()))
     }
 

@@ -732,6 +732,7 @@ impl ArtifactMutation {
                     .gql()?
                     .ok_or_else(|| CoreError::NotFound("No such portfolio exists.".into()))
                     .gql()?;
+                let project = project.into_inner();
                 (project.entity_name, project.name, collection.name)
             }
             _ => {

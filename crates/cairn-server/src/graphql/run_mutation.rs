@@ -2,6 +2,7 @@
 //! (upload URLs), state changes, stop, and deletion of runs and files.
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use cairn_core::authz::Writable;
 use cairn_core::run::{Run, RunPatch};
 use cairn_core::{CoreError, ProjectAction, RunTarget, names};
 use cairn_store::LocalBlobs;
@@ -154,7 +155,7 @@ async fn writable_run(
     entity: &str,
     project: &str,
     run: &str,
-) -> async_graphql::Result<Run> {
+) -> async_graphql::Result<Writable<Run>> {
     cairn(ctx)
         .writable_run_by_name(actor(ctx), entity, project, run)
         .await
@@ -225,7 +226,7 @@ impl RunMutation {
             .await
             .gql()?;
         Ok(UpsertBucketPayload {
-            bucket: Some(RunObject(run)),
+            bucket: Some(RunObject(run.readable())),
             inserted,
             client_mutation_id: input.client_mutation_id,
         })

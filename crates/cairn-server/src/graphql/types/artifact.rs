@@ -17,6 +17,8 @@ use cairn_core::CoreError;
 use cairn_core::artifact::{
     Alias, Artifact, ArtifactType, Collection, CollectionKind, LATEST, Membership, VersionOrder,
 };
+use cairn_core::authz::Readable;
+use cairn_core::run::Run;
 
 use crate::error::GqlResultExt;
 use crate::graphql::scalars::{DateTime, Int64, JsonString};
@@ -416,7 +418,7 @@ impl ArtifactTypeObject {
     async fn project(
         &self,
         ctx: &Context<'_>,
-    ) -> async_graphql::Result<cairn_core::model::Project> {
+    ) -> async_graphql::Result<Readable<cairn_core::model::Project>> {
         cairn(ctx)
             .readable_project_by_id(actor(ctx), self.0.project_id)
             .await
@@ -1141,7 +1143,7 @@ pub struct ArtifactEdge {
 /// One page of the artifacts a run logged (`output`) or used.
 pub(crate) async fn run_artifacts(
     ctx: &Context<'_>,
-    run_id: i64,
+    run: &Readable<Run>,
     output: bool,
     after: Option<String>,
     first: Option<i32>,
@@ -1150,7 +1152,7 @@ pub(crate) async fn run_artifacts(
     let after = decode_cursor(after.as_deref()).gql()?;
     let cairn = cairn(ctx);
     let mut artifacts = cairn
-        .run_artifacts(run_id, output, after, first + 1)
+        .run_artifacts(run, output, after, first + 1)
         .await
         .gql()?;
     let has_next_page = artifacts.len() as i64 > first;
@@ -1163,7 +1165,7 @@ pub(crate) async fn run_artifacts(
         }
     }
     Ok(ArtifactConnection {
-        total_count: cairn.run_artifact_count(run_id, output).await.gql()?,
+        total_count: cairn.run_artifact_count(run, output).await.gql()?,
         page_info: PageInfo {
             end_cursor: readable.last().map(|a| cursor(a.id)),
             start_cursor: readable.first().map(|a| cursor(a.id)),

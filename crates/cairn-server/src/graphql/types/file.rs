@@ -4,6 +4,7 @@
 use async_graphql::{Context, ID, Object, SimpleObject};
 use base64::Engine;
 use cairn_core::artifact::{Artifact, Entry};
+use cairn_core::authz::Readable;
 use cairn_core::run::{Run, RunFile};
 use cairn_core::{CoreError, MAX_PAGE};
 use time::OffsetDateTime;
@@ -27,7 +28,7 @@ pub enum FileObject {
         /// The record.
         file: RunFile,
         /// Its run (boxed: it is much larger than the other variants).
-        run: Box<Run>,
+        run: Box<Readable<Run>>,
     },
     /// A stored file of an artifact.
     Artifact {
@@ -284,7 +285,7 @@ pub struct FileEdge {
 /// One page of a run's files, in name order; the cursor is the last name.
 pub async fn file_connection(
     ctx: &Context<'_>,
-    run: &Run,
+    run: &Readable<Run>,
     names: &[String],
     pattern: Option<&str>,
     after: Option<String>,

@@ -9,7 +9,9 @@
 use crate::authz::{Actor, ProjectAction};
 use crate::error::{CoreError, CoreResult};
 use crate::model::Project;
-use crate::run::{HistoryKey, LogLine, RUN_STATES, Run, RunFile, RunPage, RunPatch, RunQuery};
+use crate::run::{
+    HistoryKey, LogLine, RUN_STATES, Run, RunFile, RunPage, RunPatch, RunQuery, RunSearch,
+};
 use crate::stream::{StreamBatch, StreamOutcome};
 use crate::{Cairn, names};
 
@@ -100,15 +102,21 @@ impl Cairn {
         first: i64,
     ) -> CoreResult<RunPage> {
         check_page(first, "runs")?;
+        let search = RunSearch::parse(query)?;
         Ok(self
             .store
-            .search_runs(project.id, query, cursor, first)
+            .search_runs(project.id, &search, cursor, first)
             .await?)
     }
 
     /// How many runs of a project match (project already checked readable).
     pub async fn run_count(&self, project: &Project, query: &RunQuery) -> CoreResult<i64> {
-        Ok(self.store.count_runs(project.id, query).await?)
+        // A count has no order, so a bad one is not its error.
+        let search = RunSearch::parse(&RunQuery {
+            order: None,
+            ..query.clone()
+        })?;
+        Ok(self.store.count_runs(project.id, &search).await?)
     }
 
     /// Set a run's state (`updateRunState`).

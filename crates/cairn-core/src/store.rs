@@ -11,11 +11,11 @@ use crate::artifact::{
     Artifact, ArtifactPatch, ArtifactType, Collection, CollectionKind, Entry, Membership,
     NewArtifact, RegistryMemberRef, RegistryRole, StagedFile, StagedState, VersionPage,
 };
+use crate::filter::Filter;
 use crate::model::{
     ApiKey, Entity, EntityId, Invite, Member, NewProject, NewUser, Organization, Project, User,
     UserId, UserUpdate,
 };
-use crate::filter::Filter;
 use crate::run::{HistoryKey, LogLine, Run, RunFile, RunPage, RunPatch, RunSearch};
 use crate::stream::{StreamBatch, StreamOutcome};
 
@@ -465,11 +465,7 @@ pub trait ArtifactStore: Send + Sync {
         first: i64,
     ) -> StoreResult<VersionPage>;
     /// How many versions [`ArtifactStore::versions`] would list.
-    async fn version_count(
-        &self,
-        collection_id: i64,
-        filter: Option<&Filter>,
-    ) -> StoreResult<i64>;
+    async fn version_count(&self, collection_id: i64, filter: Option<&Filter>) -> StoreResult<i64>;
     /// Give `aliases` in a collection to a membership, taking them from any
     /// other version that held them.
     async fn add_aliases(&self, membership_id: i64, aliases: &[String]) -> StoreResult<()>;

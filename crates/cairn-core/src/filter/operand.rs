@@ -95,7 +95,11 @@ pub(super) fn version(operand: &Value) -> Option<i64> {
 /// flags (`i`, `m`, `s`, `x`) folded in as `(?flags)`, checked to compile
 /// within bounds, so a bad or oversized pattern is a clear error before any
 /// query runs.
-pub(super) fn regex(field: &str, operand: &Value, options: Option<&Value>) -> Result<Regex, String> {
+pub(super) fn regex(
+    field: &str,
+    operand: &Value,
+    options: Option<&Value>,
+) -> Result<Regex, String> {
     let Value::String(source) = operand else {
         return Err(needs(field, "$regex", "a string", operand));
     };

@@ -180,9 +180,13 @@ impl Parser<'_> {
         }
         let labels = self.schema.labels();
         match op {
-            "$ne" => Ok(Filter::Not(Box::new(
-                self.compare(field, op, Cmp::Eq, operand, depth)?,
-            ))),
+            "$ne" => Ok(Filter::Not(Box::new(self.compare(
+                field,
+                op,
+                Cmp::Eq,
+                operand,
+                depth,
+            )?))),
             "$in" => self.any_of(field, op, operand, depth),
             "$nin" => Ok(Filter::Not(Box::new(
                 self.any_of(field, op, operand, depth)?,
@@ -218,10 +222,9 @@ impl Parser<'_> {
                 let parts = items
                     .iter()
                     .map(|item| match item {
-                        Value::String(label) => self.test(
-                            field,
-                            Op::Cmp(Cmp::Eq, Operand::Text(label.clone())),
-                        ),
+                        Value::String(label) => {
+                            self.test(field, Op::Cmp(Cmp::Eq, Operand::Text(label.clone())))
+                        }
                         _ => Err(needs(field.name, op, wanted, operand)),
                     })
                     .collect::<Result<Vec<_>, _>>()?;
@@ -305,7 +308,9 @@ impl Parser<'_> {
                 None => return Err(needs(field.name, op, DATE_OPERAND, operand)),
             },
             (Kind::Seconds, Value::Number(n)) => number(n),
-            (Kind::Seconds, _) => return Err(needs(field.name, op, "a number of seconds", operand)),
+            (Kind::Seconds, _) => {
+                return Err(needs(field.name, op, "a number of seconds", operand));
+            }
             (Kind::Version, _) => match operand::version(operand) {
                 Some(index) => Operand::Int(index),
                 None => {

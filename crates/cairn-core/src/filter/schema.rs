@@ -100,7 +100,10 @@ pub static RUNS: Schema = Schema {
     ],
     docs: &[
         (&["config"], Doc::Config),
-        (&["summary_metrics", "summaryMetrics", "summary"], Doc::Summary),
+        (
+            &["summary_metrics", "summaryMetrics", "summary"],
+            Doc::Summary,
+        ),
         (&["system_metrics", "systemMetrics"], Doc::SystemMetrics),
     ],
     labels: "tags",
@@ -116,7 +119,11 @@ pub static VERSIONS: Schema = Schema {
         (&["tag", "tags"], "tag", Kind::Labels),
         (&["alias", "aliases"], "alias", Kind::Labels),
         (&["state"], "state", TEXT),
-        (&["created_at", "artifact_created_at"], "created_at", Kind::Time),
+        (
+            &["created_at", "artifact_created_at"],
+            "created_at",
+            Kind::Time,
+        ),
         (&["updated_at"], "updated_at", Kind::Time),
         (&["linked_at", "acm_created_at"], "linked_at", Kind::Time),
         (&["artifact_size"], "artifact_size", Kind::Id),

@@ -44,7 +44,10 @@ fn expect_run_errors(cases: &str) {
 fn operators_become_one_tree() {
     let lr = || path(Doc::Config, &["lr"]);
     assert_eq!(
-        parse(&RUNS, json!({"config.lr.value": {"$in": [1, 0.5], "$ne": "x"}})),
+        parse(
+            &RUNS,
+            json!({"config.lr.value": {"$in": [1, 0.5], "$ne": "x"}})
+        ),
         Filter::And(vec![Filter::And(vec![
             Filter::Or(vec![
                 test(lr(), Op::Cmp(Cmp::Eq, Operand::Json(json!(1)))),
@@ -128,10 +131,7 @@ fn operands_are_converted_for_their_field() {
         parse(&RUNS, json!({"name": 5})),
         Filter::And(vec![Filter::Or(vec![])])
     );
-    let Op::Regex(regex) = op(
-        &RUNS,
-        json!({"name": {"$regex": "^a", "$options": "i"}}),
-    ) else {
+    let Op::Regex(regex) = op(&RUNS, json!({"name": {"$regex": "^a", "$options": "i"}})) else {
         panic!()
     };
     assert_eq!(regex.pattern, "(?i)^a");
@@ -196,7 +196,10 @@ fn run_filter_text_must_be_json() {
     let Err(CoreError::InvalidInput(message)) = Filter::parse_text(Some("{"), &RUNS) else {
         panic!("invalid JSON accepted");
     };
-    assert!(message.starts_with("The run filter is not valid JSON: "), "{message}");
+    assert!(
+        message.starts_with("The run filter is not valid JSON: "),
+        "{message}"
+    );
 }
 
 #[test]
@@ -206,11 +209,9 @@ fn bad_artifact_filters_say_what_is_wrong() {
         "unknown field \"foo\" in a registry filter; known: id, name, entity_id, description, \
          created_at, updated_at"
     );
-    assert!(
-        message(&COLLECTIONS, json!({"alias": "x"})).starts_with(
-            "unknown field \"alias\" in a collection filter; known: id (or artifact_collection_id"
-        )
-    );
+    assert!(message(&COLLECTIONS, json!({"alias": "x"})).starts_with(
+        "unknown field \"alias\" in a collection filter; known: id (or artifact_collection_id"
+    ));
     assert_eq!(
         message(&VERSIONS, json!({"version": {"$near": 1}})),
         "unknown filter operator \"$near\" on \"version\" in a version filter; supported: $eq, \

@@ -21,8 +21,8 @@ use crate::artifact::{
 };
 use crate::authz::{Actor, ProjectAction};
 use crate::error::{CoreError, CoreResult};
-use crate::model::{Entity, Project, User};
 use crate::filter::{COLLECTIONS, Filter, REGISTRIES, VERSIONS};
+use crate::model::{Entity, Project, User};
 use crate::store::{RegistryQuery, RegistrySearch};
 use crate::{Cairn, names};
 

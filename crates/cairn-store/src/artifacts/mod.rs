@@ -815,11 +815,7 @@ impl ArtifactStore for SqliteStore {
         })
     }
 
-    async fn version_count(
-        &self,
-        collection_id: i64,
-        filter: Option<&Filter>,
-    ) -> StoreResult<i64> {
+    async fn version_count(&self, collection_id: i64, filter: Option<&Filter>) -> StoreResult<i64> {
         let condition = compile(Scope::Version, filter)?;
         let sql = format!(
             "SELECT COUNT(*) FROM artifact_memberships m JOIN artifacts a ON a.id = m.artifact_id \

@@ -97,7 +97,10 @@ pub(super) async fn collection_ids(
         .map_err(backend)
 }
 
-pub(super) async fn collection_count(pool: &SqlitePool, query: &RegistrySearch) -> StoreResult<i64> {
+pub(super) async fn collection_count(
+    pool: &SqlitePool,
+    query: &RegistrySearch,
+) -> StoreResult<i64> {
     let f = compile(query)?;
     let sql = collections_sql(&f, "COUNT(*)", false);
     let q = bind_scope!(sqlx::query_scalar(&sql), query);

@@ -64,9 +64,7 @@ fn prefix_bounds(path: &str) -> (Bind, Bind) {
 /// A tree node the target cannot take; the schema and the column map
 /// disagree.
 fn unsupported(target: &Target, op: &Op) -> Invalid {
-    Invalid(format!(
-        "this listing cannot search {target:?} with {op:?}"
-    ))
+    Invalid(format!("this listing cannot search {target:?} with {op:?}"))
 }
 
 impl Compiler<'_> {
@@ -139,10 +137,9 @@ impl Compiler<'_> {
             (Target::Number(column) | Target::Version(column), _) if number(operand).is_some() => {
                 self.condition(&ordered(column), number(operand))
             }
-            (
-                Target::Text(column) | Target::PrefixedText { column, .. },
-                Operand::Text(text),
-            ) => self.condition(&ordered(column), [Bind::Text(text.clone())]),
+            (Target::Text(column) | Target::PrefixedText { column, .. }, Operand::Text(text)) => {
+                self.condition(&ordered(column), [Bind::Text(text.clone())])
+            }
             (Target::Text(column) | Target::PrefixedText { column, .. }, Operand::Null) => {
                 self.condition(&format!("{column} IS NULL"), [])
             }
@@ -178,9 +175,7 @@ impl Compiler<'_> {
             Target::Text(column) | Target::PrefixedText { column, .. } => {
                 self.condition(&format!("{column} IS NOT NULL"), [])
             }
-            Target::Number(_) | Target::Time { .. } | Target::Version(_) => {
-                self.condition("1", [])
-            }
+            Target::Number(_) | Target::Time { .. } | Target::Version(_) => self.condition("1", []),
             Target::Labels(Labels { rows, .. }) => {
                 self.condition(&format!("EXISTS (SELECT 1 FROM {rows})"), [])
             }
@@ -300,7 +295,14 @@ impl Compiler<'_> {
 
     /// The value at `path` of `doc` has a `json_type` of `types` and
     /// compares to `bind`.
-    fn json_ordered(&mut self, doc: &str, path: &str, cmp: Cmp, types: &str, bind: Bind) -> Compiled {
+    fn json_ordered(
+        &mut self,
+        doc: &str,
+        path: &str,
+        cmp: Cmp,
+        types: &str,
+        bind: Bind,
+    ) -> Compiled {
         self.condition(
             &format!(
                 "(json_type({doc}, ?) {types} AND json_extract({doc}, ?) {} ?)",
@@ -361,7 +363,11 @@ impl Compiler<'_> {
 
 /// The leaves of an object operand under `path`, as `run_fields` holds
 /// them.
-fn object_leaves<'v>(path: &str, members: &'v Map<String, Value>, out: &mut Vec<(String, &'v Value)>) {
+fn object_leaves<'v>(
+    path: &str,
+    members: &'v Map<String, Value>,
+    out: &mut Vec<(String, &'v Value)>,
+) {
     for (key, value) in members {
         let leaf_path = format!("{path}.{key}");
         match value {

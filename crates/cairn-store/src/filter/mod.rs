@@ -35,9 +35,9 @@ use std::fmt;
 
 use cairn_core::filter::{FieldRef, Filter};
 use cairn_core::store::StoreError;
+use sqlx::Sqlite;
 use sqlx::query::Query;
 use sqlx::sqlite::SqliteArguments;
-use sqlx::Sqlite;
 
 /// A filter or order the listing cannot compile, or a bad cursor; shown to
 /// the user as it is.

@@ -18,10 +18,19 @@ pub(crate) struct Sort {
 
 impl Sort {
     /// `order` with its field mapped by `columns`.
-    pub(crate) fn new(order: &Order, columns: ColumnMap, id: &'static str) -> Result<Sort, Invalid> {
+    pub(crate) fn new(
+        order: &Order,
+        columns: ColumnMap,
+        id: &'static str,
+    ) -> Result<Sort, Invalid> {
         let key = columns(&order.field)
             .filter(|key| !matches!(key, Target::Labels(_)))
-            .ok_or_else(|| Invalid(format!("this listing cannot be ordered by {:?}", order.field)))?;
+            .ok_or_else(|| {
+                Invalid(format!(
+                    "this listing cannot be ordered by {:?}",
+                    order.field
+                ))
+            })?;
         Ok(Sort {
             key,
             descending: order.descending,

@@ -19,9 +19,9 @@ use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 use time::OffsetDateTime;
 
-use crate::{SqliteStore, backend};
 use crate::filter::bind_all;
 use crate::filter::cursor::cursor_of;
+use crate::{SqliteStore, backend};
 
 /// Columns of a run, for `SELECT`s from `runs r`.
 const RUN_COLUMNS: &str = "r.id, r.project_id, \

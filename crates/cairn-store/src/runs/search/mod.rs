@@ -33,7 +33,6 @@
 //! (`{"config.dims": 3}` matching `[1, 3]`) is not done; only `tags` is
 //! searched as a set.
 
-
 mod columns;
 #[cfg(test)]
 mod tests;
@@ -63,7 +62,15 @@ pub(crate) fn page_sql(
         .map(Cursor::decode)
         .transpose()?;
     if let Target::Leaf(path) = &sort.key {
-        return leaf_page_sql(project_id, search, columns, &sort, path, after.as_ref(), limit);
+        return leaf_page_sql(
+            project_id,
+            search,
+            columns,
+            &sort,
+            path,
+            after.as_ref(),
+            limit,
+        );
     }
     let mut q = Sql::default();
     q.push("SELECT ");

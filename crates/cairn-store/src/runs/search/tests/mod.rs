@@ -1,4 +1,3 @@
-
 //! Run search on a small schema in memory: a fixture of runs with one
 //! property each worth searching for, and helpers that run a search's page
 //! and count statements and compare the runs found. The filters' own
@@ -296,8 +295,7 @@ async fn insert_fillers(pool: &SqlitePool) {
             _ => json!({"loss": ((i * 3) % 7) as f64 / 2.0}),
         };
         let summary = loss.to_string();
-        let lr =
-            [json!(0.1), json!(0.01), json!("high"), Value::Null][(i % 4) as usize].clone();
+        let lr = [json!(0.1), json!(0.01), json!("high"), Value::Null][(i % 4) as usize].clone();
         insert(
             pool,
             Seed {

@@ -63,7 +63,11 @@ async fn pages_follow_cursors_without_gaps_or_repeats() {
             unique.dedup();
             assert_eq!(unique.len(), full.len(), "{order}: {full:?}");
             for page in [1, 7, 50] {
-                assert_eq!(walk(&pool, project_id, &search, page).await, full, "{order} by {page}");
+                assert_eq!(
+                    walk(&pool, project_id, &search, page).await,
+                    full,
+                    "{order} by {page}"
+                );
             }
         }
     }

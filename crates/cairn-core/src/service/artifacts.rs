@@ -919,10 +919,12 @@ impl Cairn {
     }
 
     /// Registries, collections or versions of the organization whose entity
-    /// is `org_entity_id` that the caller may see, per `query` (its
-    /// `org_entity_id` and `viewer` are filled in here; the store leaves out
-    /// the restricted registries the viewer has no part in). Someone outside
-    /// the organization gets no organization to list.
+    /// is `org_entity_id` that the caller may see, per `query`, ready for the
+    /// store: the organization and viewer are decided here (whatever
+    /// `query` says of them; the store leaves out the restricted registries
+    /// the viewer has no part in) and the filters parsed against their
+    /// schemas. Someone outside the organization gets no organization to
+    /// list.
     pub async fn registry_query(
         &self,
         actor: &Actor,

@@ -12,6 +12,7 @@ pub mod apikey;
 pub mod artifact;
 pub mod authz;
 pub mod error;
+pub mod filter;
 pub mod model;
 pub mod names;
 pub mod run;

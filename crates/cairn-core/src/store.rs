@@ -11,11 +11,12 @@ use crate::artifact::{
     Artifact, ArtifactPatch, ArtifactType, Collection, CollectionKind, Entry, Membership,
     NewArtifact, RegistryMemberRef, RegistryRole, StagedFile, StagedState, VersionPage,
 };
+use crate::filter::Filter;
 use crate::model::{
     ApiKey, Entity, EntityId, Invite, Member, NewProject, NewUser, Organization, Project, User,
     UserId, UserUpdate,
 };
-use crate::run::{HistoryKey, LogLine, Run, RunFile, RunPage, RunPatch, RunQuery};
+use crate::run::{HistoryKey, LogLine, Run, RunFile, RunPage, RunPatch, RunSearch};
 use crate::stream::{StreamBatch, StreamOutcome};
 
 pub use crate::error::{BackendError, StoreError, StoreResult};
@@ -163,16 +164,16 @@ pub trait RunStore: Send + Sync {
     async fn run_by_name(&self, project_id: i64, name: &str) -> StoreResult<Option<Run>>;
     /// A run by id.
     async fn run_by_id(&self, id: i64) -> StoreResult<Option<Run>>;
-    /// One page of a project's runs matching `query`, after `cursor`.
+    /// One page of a project's runs matching `search`, after `cursor`.
     async fn search_runs(
         &self,
         project_id: i64,
-        query: &RunQuery,
+        search: &RunSearch,
         cursor: Option<&str>,
         limit: i64,
     ) -> StoreResult<RunPage>;
-    /// How many runs match `query`.
-    async fn count_runs(&self, project_id: i64, query: &RunQuery) -> StoreResult<i64>;
+    /// How many runs match `search` (its order is not looked at).
+    async fn count_runs(&self, project_id: i64, search: &RunSearch) -> StoreResult<i64>;
     /// Delete a run and everything it logged; false if it did not exist.
     async fn delete_run(&self, id: i64) -> StoreResult<bool>;
     /// Ask a run to stop: the next file_stream answer says so.
@@ -236,18 +237,34 @@ pub trait SecretStore: Send + Sync {
 /// Where a listing of registry contents starts and what it keeps.
 #[derive(Debug, Clone, Default)]
 pub struct RegistryQuery {
-    /// The organization's entity (owner of the registries).
-    pub org_entity_id: i64,
-    /// Who is asking: `RESTRICTED` registries are left out unless they
-    /// created it or are a member (directly or through a team). `None`
-    /// (instance admins) sees every registry.
-    pub viewer: Option<crate::model::UserId>,
     /// MongoDB-style filter over registries.
     pub registry_filter: Option<serde_json::Value>,
     /// MongoDB-style filter over collections.
     pub collection_filter: Option<serde_json::Value>,
     /// MongoDB-style filter over versions.
     pub version_filter: Option<serde_json::Value>,
+    /// Last id of the previous page.
+    pub after: Option<i64>,
+    /// Page size.
+    pub first: i64,
+}
+
+/// A [`RegistryQuery`] ready for the store: the organization and viewer
+/// filled in, the filters parsed and checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegistrySearch {
+    /// The organization's entity (owner of the registries).
+    pub org_entity_id: i64,
+    /// Who is asking: `RESTRICTED` registries are left out unless they
+    /// created it or are a member (directly or through a team). `None`
+    /// (instance admins) sees every registry.
+    pub viewer: Option<crate::model::UserId>,
+    /// Filter over registries.
+    pub registry_filter: Option<Filter>,
+    /// Filter over collections.
+    pub collection_filter: Option<Filter>,
+    /// Filter over versions.
+    pub version_filter: Option<Filter>,
     /// Last id of the previous page.
     pub after: Option<i64>,
     /// Page size.
@@ -282,7 +299,7 @@ pub trait ArtifactStore: Send + Sync {
         project_id: i64,
         type_id: Option<i64>,
         kinds: &[CollectionKind],
-        filter: Option<&serde_json::Value>,
+        filter: Option<&Filter>,
         after: Option<i64>,
         first: i64,
     ) -> StoreResult<Vec<Collection>>;
@@ -292,7 +309,7 @@ pub trait ArtifactStore: Send + Sync {
         project_id: i64,
         type_id: Option<i64>,
         kinds: &[CollectionKind],
-        filter: Option<&serde_json::Value>,
+        filter: Option<&Filter>,
     ) -> StoreResult<i64>;
     /// Rename or describe a collection.
     async fn update_collection(
@@ -391,17 +408,13 @@ pub trait ArtifactStore: Send + Sync {
     async fn versions(
         &self,
         collection_id: i64,
-        filter: Option<&serde_json::Value>,
+        filter: Option<&Filter>,
         order: crate::artifact::VersionOrder,
         after: Option<i64>,
         first: i64,
     ) -> StoreResult<VersionPage>;
     /// How many versions [`ArtifactStore::versions`] would list.
-    async fn version_count(
-        &self,
-        collection_id: i64,
-        filter: Option<&serde_json::Value>,
-    ) -> StoreResult<i64>;
+    async fn version_count(&self, collection_id: i64, filter: Option<&Filter>) -> StoreResult<i64>;
     /// Give `aliases` in a collection to a membership, taking them from any
     /// other version that held them.
     async fn add_aliases(&self, membership_id: i64, aliases: &[String]) -> StoreResult<()>;
@@ -468,13 +481,13 @@ pub trait ArtifactStore: Send + Sync {
         types: &[String],
     ) -> StoreResult<()>;
     /// Registries (project ids) matching a query, id order.
-    async fn registry_ids(&self, query: &RegistryQuery) -> StoreResult<Vec<i64>>;
+    async fn registry_ids(&self, query: &RegistrySearch) -> StoreResult<Vec<i64>>;
     /// Registry collections (ids) matching a query, id order.
-    async fn registry_collection_ids(&self, query: &RegistryQuery) -> StoreResult<Vec<i64>>;
+    async fn registry_collection_ids(&self, query: &RegistrySearch) -> StoreResult<Vec<i64>>;
     /// How many registry collections match.
-    async fn registry_collection_count(&self, query: &RegistryQuery) -> StoreResult<i64>;
+    async fn registry_collection_count(&self, query: &RegistrySearch) -> StoreResult<i64>;
     /// Registry versions (membership ids) matching a query, id order.
-    async fn registry_membership_ids(&self, query: &RegistryQuery) -> StoreResult<Vec<i64>>;
+    async fn registry_membership_ids(&self, query: &RegistrySearch) -> StoreResult<Vec<i64>>;
     /// Delete a project (a registry) with everything in it. Returns the blob
     /// digests that lost references.
     async fn delete_project(&self, project_id: i64) -> StoreResult<Vec<String>>;

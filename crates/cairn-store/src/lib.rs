@@ -36,7 +36,7 @@ macro_rules! restricted_visible_sql {
 mod artifacts;
 mod blobs;
 mod entities;
-mod filter_sql;
+mod filter;
 mod keys;
 mod private;
 mod projects;

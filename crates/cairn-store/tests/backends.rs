@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use cairn_core::model::{AccountType, NewProject, NewUser};
-use cairn_core::run::{RunPatch, RunQuery};
+use cairn_core::run::{RunPatch, RunQuery, RunSearch};
 use cairn_core::store::{Store, StoreError};
 
 /// One `#[tokio::test]` per backend for each `async fn name(store) { … }`.
@@ -100,7 +100,7 @@ backend_tests! {
             .await
             .unwrap();
         assert_eq!((same.id, created), (run.id, false));
-        let query = RunQuery::default();
+        let query = RunSearch::parse(&RunQuery::default()).unwrap();
         assert_eq!(store.count_runs(project.id, &query).await.unwrap(), 1);
         let page = store.search_runs(project.id, &query, None, 10).await.unwrap();
         assert_eq!(page.runs.len(), 1);

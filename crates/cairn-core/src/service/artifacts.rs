@@ -21,9 +21,10 @@ use crate::artifact::{
 };
 use crate::authz::{Actor, ProjectAction, Readable};
 use crate::error::{CoreError, CoreResult};
+use crate::filter::{COLLECTIONS, Filter, REGISTRIES, VERSIONS};
 use crate::model::{Entity, Project, User};
 use crate::run::Run;
-use crate::store::RegistryQuery;
+use crate::store::{RegistryQuery, RegistrySearch};
 use crate::{Cairn, names};
 
 /// Projects with this prefix in the organization's entity are registries.
@@ -159,9 +160,10 @@ impl Cairn {
         first: i64,
     ) -> CoreResult<Vec<Collection>> {
         check_page(first)?;
+        let filter = Filter::parse_optional(filter, &COLLECTIONS)?;
         Ok(self
             .store
-            .collections(project.id, type_id, kinds, filter, after, first)
+            .collections(project.id, type_id, kinds, filter.as_ref(), after, first)
             .await?)
     }
 
@@ -173,9 +175,10 @@ impl Cairn {
         kinds: &[CollectionKind],
         filter: Option<&serde_json::Value>,
     ) -> CoreResult<i64> {
+        let filter = Filter::parse_optional(filter, &COLLECTIONS)?;
         Ok(self
             .store
-            .collection_count(project.id, type_id, kinds, filter)
+            .collection_count(project.id, type_id, kinds, filter.as_ref())
             .await?)
     }
 
@@ -217,9 +220,10 @@ impl Cairn {
         first: i64,
     ) -> CoreResult<VersionPage> {
         check_page(first)?;
+        let filter = Filter::parse_optional(filter, &VERSIONS)?;
         Ok(self
             .store
-            .versions(collection.id, filter, order, after, first)
+            .versions(collection.id, filter.as_ref(), order, after, first)
             .await?)
     }
 
@@ -229,7 +233,11 @@ impl Cairn {
         collection: &Collection,
         filter: Option<&serde_json::Value>,
     ) -> CoreResult<i64> {
-        Ok(self.store.version_count(collection.id, filter).await?)
+        let filter = Filter::parse_optional(filter, &VERSIONS)?;
+        Ok(self
+            .store
+            .version_count(collection.id, filter.as_ref())
+            .await?)
     }
 
     /// A page of an artifact's files (references included), by path.
@@ -913,16 +921,18 @@ impl Cairn {
     }
 
     /// Registries, collections or versions of the organization whose entity
-    /// is `org_entity_id` that the caller may see, per `query` (its
-    /// `org_entity_id` and `viewer` are filled in here; the store leaves out
-    /// the restricted registries the viewer has no part in). Someone outside
-    /// the organization gets no organization to list.
+    /// is `org_entity_id` that the caller may see, per `query`, ready for the
+    /// store: the organization and viewer are decided here (whatever
+    /// `query` says of them; the store leaves out the restricted registries
+    /// the viewer has no part in) and the filters parsed against their
+    /// schemas. Someone outside the organization gets no organization to
+    /// list.
     pub async fn registry_query(
         &self,
         actor: &Actor,
         org_entity_id: i64,
-        mut query: RegistryQuery,
-    ) -> CoreResult<RegistryQuery> {
+        query: RegistryQuery,
+    ) -> CoreResult<RegistrySearch> {
         check_page(query.first)?;
         let org = self
             .org_of_entity(org_entity_id)
@@ -933,28 +943,37 @@ impl Cairn {
                 org.name
             )));
         }
-        query.org_entity_id = org.entity_id;
-        query.viewer = actor.admin().is_none().then(|| actor.user().id);
-        Ok(query)
+        let parse = |filter: &Option<serde_json::Value>, schema| {
+            Filter::parse_optional(filter.as_ref(), schema)
+        };
+        Ok(RegistrySearch {
+            org_entity_id: org.entity_id,
+            viewer: actor.admin().is_none().then(|| actor.user().id),
+            registry_filter: parse(&query.registry_filter, &REGISTRIES)?,
+            collection_filter: parse(&query.collection_filter, &COLLECTIONS)?,
+            version_filter: parse(&query.version_filter, &VERSIONS)?,
+            after: query.after,
+            first: query.first,
+        })
     }
 
     /// Registry project ids matching a prepared query.
-    pub async fn registry_ids(&self, query: &RegistryQuery) -> CoreResult<Vec<i64>> {
+    pub async fn registry_ids(&self, query: &RegistrySearch) -> CoreResult<Vec<i64>> {
         Ok(self.store.registry_ids(query).await?)
     }
 
     /// Registry collection ids matching a prepared query.
-    pub async fn registry_collection_ids(&self, query: &RegistryQuery) -> CoreResult<Vec<i64>> {
+    pub async fn registry_collection_ids(&self, query: &RegistrySearch) -> CoreResult<Vec<i64>> {
         Ok(self.store.registry_collection_ids(query).await?)
     }
 
     /// How many registry collections match a prepared query.
-    pub async fn registry_collection_count(&self, query: &RegistryQuery) -> CoreResult<i64> {
+    pub async fn registry_collection_count(&self, query: &RegistrySearch) -> CoreResult<i64> {
         Ok(self.store.registry_collection_count(query).await?)
     }
 
     /// Registry version (membership) ids matching a prepared query.
-    pub async fn registry_membership_ids(&self, query: &RegistryQuery) -> CoreResult<Vec<i64>> {
+    pub async fn registry_membership_ids(&self, query: &RegistrySearch) -> CoreResult<Vec<i64>> {
         Ok(self.store.registry_membership_ids(query).await?)
     }
 

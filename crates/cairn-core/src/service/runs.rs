@@ -10,7 +10,9 @@
 use crate::authz::{Actor, ProjectAction, Readable, Writable};
 use crate::error::{CoreError, CoreResult};
 use crate::model::Project;
-use crate::run::{HistoryKey, LogLine, RUN_STATES, Run, RunFile, RunPage, RunPatch, RunQuery};
+use crate::run::{
+    HistoryKey, LogLine, RUN_STATES, Run, RunFile, RunPage, RunPatch, RunQuery, RunSearch,
+};
 use crate::stream::{StreamBatch, StreamOutcome};
 use crate::{Cairn, names};
 
@@ -107,9 +109,10 @@ impl Cairn {
         first: i64,
     ) -> CoreResult<RunPage<Readable<Run>>> {
         check_page(first, "runs")?;
+        let search = RunSearch::parse(query)?;
         let page = self
             .store
-            .search_runs(project.id, query, cursor, first)
+            .search_runs(project.id, &search, cursor, first)
             .await?;
         Ok(RunPage {
             runs: (page.runs.into_iter())
@@ -125,7 +128,12 @@ impl Cairn {
         project: &Readable<Project>,
         query: &RunQuery,
     ) -> CoreResult<i64> {
-        Ok(self.store.count_runs(project.id, query).await?)
+        // A count has no order, so a bad one is not its error.
+        let search = RunSearch::parse(&RunQuery {
+            order: None,
+            ..query.clone()
+        })?;
+        Ok(self.store.count_runs(project.id, &search).await?)
     }
 
     /// Set a run's state (`updateRunState`).

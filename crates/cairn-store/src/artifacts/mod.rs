@@ -22,6 +22,7 @@ macro_rules! bind_each {
                 filter::Bind::Int(i) => query.bind(*i),
                 filter::Bind::Real(f) => query.bind(*f),
                 filter::Bind::Text(s) => query.bind(s.as_str()),
+                filter::Bind::Bool(b) => query.bind(i64::from(*b)),
             };
         }
         query
@@ -38,7 +39,8 @@ use cairn_core::artifact::{
     Artifact, ArtifactPatch, ArtifactType, Collection, CollectionKind, Entry, LATEST, ManifestKind,
     Membership, NewArtifact, StagedFile, StagedState, VersionOrder, VersionPage,
 };
-use cairn_core::store::{ArtifactStore, RegistryQuery, StoreError, StoreResult};
+use cairn_core::filter::Filter;
+use cairn_core::store::{ArtifactStore, RegistrySearch, StoreError, StoreResult};
 use sqlx::SqliteConnection;
 
 use crate::{SqliteStore, backend, now};
@@ -116,7 +118,7 @@ impl ArtifactStore for SqliteStore {
         project_id: i64,
         type_id: Option<i64>,
         kinds: &[CollectionKind],
-        filter: Option<&serde_json::Value>,
+        filter: Option<&Filter>,
         after: Option<i64>,
         first: i64,
     ) -> StoreResult<Vec<Collection>> {
@@ -146,7 +148,7 @@ impl ArtifactStore for SqliteStore {
         project_id: i64,
         type_id: Option<i64>,
         kinds: &[CollectionKind],
-        filter: Option<&serde_json::Value>,
+        filter: Option<&Filter>,
     ) -> StoreResult<i64> {
         let condition = compile(Scope::Collection, filter)?;
         let sql = format!(
@@ -777,7 +779,7 @@ impl ArtifactStore for SqliteStore {
     async fn versions(
         &self,
         collection_id: i64,
-        filter: Option<&serde_json::Value>,
+        filter: Option<&Filter>,
         order: VersionOrder,
         after: Option<i64>,
         first: i64,
@@ -813,11 +815,7 @@ impl ArtifactStore for SqliteStore {
         })
     }
 
-    async fn version_count(
-        &self,
-        collection_id: i64,
-        filter: Option<&serde_json::Value>,
-    ) -> StoreResult<i64> {
+    async fn version_count(&self, collection_id: i64, filter: Option<&Filter>) -> StoreResult<i64> {
         let condition = compile(Scope::Version, filter)?;
         let sql = format!(
             "SELECT COUNT(*) FROM artifact_memberships m JOIN artifacts a ON a.id = m.artifact_id \
@@ -1149,19 +1147,19 @@ impl ArtifactStore for SqliteStore {
         tx.commit().await.map_err(backend)
     }
 
-    async fn registry_ids(&self, query: &RegistryQuery) -> StoreResult<Vec<i64>> {
+    async fn registry_ids(&self, query: &RegistrySearch) -> StoreResult<Vec<i64>> {
         registry::registry_ids(&self.pool, query).await
     }
 
-    async fn registry_collection_ids(&self, query: &RegistryQuery) -> StoreResult<Vec<i64>> {
+    async fn registry_collection_ids(&self, query: &RegistrySearch) -> StoreResult<Vec<i64>> {
         registry::collection_ids(&self.pool, query).await
     }
 
-    async fn registry_collection_count(&self, query: &RegistryQuery) -> StoreResult<i64> {
+    async fn registry_collection_count(&self, query: &RegistrySearch) -> StoreResult<i64> {
         registry::collection_count(&self.pool, query).await
     }
 
-    async fn registry_membership_ids(&self, query: &RegistryQuery) -> StoreResult<Vec<i64>> {
+    async fn registry_membership_ids(&self, query: &RegistrySearch) -> StoreResult<Vec<i64>> {
         registry::membership_ids(&self.pool, query).await
     }
 
@@ -1207,12 +1205,9 @@ impl SqliteStore {
     }
 }
 
-/// Compile an optional filter (`None` and `{}` match everything).
-fn compile(scope: Scope, filter: Option<&serde_json::Value>) -> StoreResult<filter::Condition> {
-    match filter {
-        Some(value) => filter::compile(scope, value),
-        None => filter::compile(scope, &serde_json::json!({})),
-    }
+/// Compile an optional filter (`None` matches everything).
+fn compile(scope: Scope, filter: Option<&Filter>) -> StoreResult<filter::Condition> {
+    Ok(filter::compile(scope, filter)?)
 }
 
 fn kinds_json(kinds: &[CollectionKind]) -> String {

@@ -5,7 +5,7 @@
 //! per level) into one statement and pages by row id, so the database does
 //! the filtering however many registries, collections and versions exist.
 
-use cairn_core::store::{RegistryQuery, StoreResult};
+use cairn_core::store::{RegistrySearch, StoreResult};
 use sqlx::SqlitePool;
 
 use super::filter::{self, Scope};
@@ -40,19 +40,17 @@ struct Filters {
     version: filter::Condition,
 }
 
-fn compile(query: &RegistryQuery) -> StoreResult<Filters> {
-    let empty = serde_json::json!({});
-    let or_empty = |f: &Option<serde_json::Value>| f.clone().unwrap_or_else(|| empty.clone());
+fn compile(query: &RegistrySearch) -> StoreResult<Filters> {
     Ok(Filters {
-        registry: filter::compile(Scope::Registry, &or_empty(&query.registry_filter))?,
-        collection: filter::compile(Scope::Collection, &or_empty(&query.collection_filter))?,
-        version: filter::compile(Scope::Version, &or_empty(&query.version_filter))?,
+        registry: filter::compile(Scope::Registry, query.registry_filter.as_ref())?,
+        collection: filter::compile(Scope::Collection, query.collection_filter.as_ref())?,
+        version: filter::compile(Scope::Version, query.version_filter.as_ref())?,
     })
 }
 
 pub(super) async fn registry_ids(
     pool: &SqlitePool,
-    query: &RegistryQuery,
+    query: &RegistrySearch,
 ) -> StoreResult<Vec<i64>> {
     let f = compile(query)?;
     let sql = format!(
@@ -85,7 +83,7 @@ fn collections_sql(f: &Filters, select: &str, page: bool) -> String {
 
 pub(super) async fn collection_ids(
     pool: &SqlitePool,
-    query: &RegistryQuery,
+    query: &RegistrySearch,
 ) -> StoreResult<Vec<i64>> {
     let f = compile(query)?;
     let sql = collections_sql(&f, "c.id", true);
@@ -99,7 +97,10 @@ pub(super) async fn collection_ids(
         .map_err(backend)
 }
 
-pub(super) async fn collection_count(pool: &SqlitePool, query: &RegistryQuery) -> StoreResult<i64> {
+pub(super) async fn collection_count(
+    pool: &SqlitePool,
+    query: &RegistrySearch,
+) -> StoreResult<i64> {
     let f = compile(query)?;
     let sql = collections_sql(&f, "COUNT(*)", false);
     let q = bind_scope!(sqlx::query_scalar(&sql), query);
@@ -112,7 +113,7 @@ pub(super) async fn collection_count(pool: &SqlitePool, query: &RegistryQuery) -
 
 pub(super) async fn membership_ids(
     pool: &SqlitePool,
-    query: &RegistryQuery,
+    query: &RegistrySearch,
 ) -> StoreResult<Vec<i64>> {
     let f = compile(query)?;
     let sql = format!(

@@ -35,6 +35,7 @@ macro_rules! restricted_visible_sql {
 
 mod artifacts;
 mod blobs;
+mod dialect;
 mod entities;
 mod filter;
 mod keys;

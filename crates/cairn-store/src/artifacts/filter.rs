@@ -62,7 +62,7 @@ pub(crate) fn compile(scope: Scope, filter: Option<&Filter>) -> Result<Condition
 }
 
 /// The metadata document, or NULL when it is not valid JSON.
-const METADATA: &str = "(CASE WHEN json_valid(a.metadata) THEN a.metadata END)";
+const METADATA: &str = crate::dialect::valid_json!("a.metadata");
 
 const COLLECTION_TAGS: Labels = Labels {
     rows: "collection_tags ft WHERE ft.collection_id = c.id",

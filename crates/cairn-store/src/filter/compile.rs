@@ -6,15 +6,10 @@ use serde_json::{Map, Value};
 
 use super::pattern::Pattern;
 use super::{Bind, ColumnMap, Invalid, Labels, Sql, Target};
-
-/// `json_type` is a number.
-const NUMERIC: &str = "IN ('integer', 'real')";
-/// `json_type` is a string.
-const TEXTUAL: &str = "= 'text'";
-
-/// `typeof` tests for `run_fields` values compared with a number, a string.
-const LEAF_NUMERIC: &str = "typeof(f.val) IN ('integer', 'real')";
-const LEAF_TEXTUAL: &str = "typeof(f.val) = 'text'";
+use crate::dialect::{
+    self, JSON_NUMBER as NUMERIC, JSON_TEXT as TEXTUAL, json_array_len, json_object_len, json_type,
+    json_value,
+};
 
 type Compiled = Result<(), Invalid>;
 
@@ -188,7 +183,7 @@ impl Compiler<'_> {
                 )
             }
             Target::Json { doc, path } => self.condition(
-                &format!("json_type({doc}, ?) IS NOT NULL"),
+                &format!("{} IS NOT NULL", json_type(doc)),
                 [Bind::Text(path.clone())],
             ),
         }
@@ -220,15 +215,17 @@ impl Compiler<'_> {
             Target::Leaf(path) => self.condition(
                 &format!(
                     "EXISTS (SELECT 1 FROM run_fields f WHERE f.run_id = r.id AND f.path = ? \
-                     AND {LEAF_TEXTUAL} AND {})",
+                     AND {} AND {})",
+                    dialect::is_text("f.val"),
                     on("f.val")
                 ),
                 [Bind::Text(path.clone()), bind],
             ),
             Target::Json { doc, path } => self.condition(
                 &format!(
-                    "(json_type({doc}, ?) = 'text' AND {})",
-                    on(&format!("json_extract({doc}, ?)"))
+                    "({} {TEXTUAL} AND {})",
+                    json_type(doc),
+                    on(&json_value(doc))
                 ),
                 [Bind::Text(path.clone()), Bind::Text(path.clone()), bind],
             ),
@@ -243,10 +240,10 @@ impl Compiler<'_> {
         let at = || Bind::Text(path.to_string());
         let eq = cmp == Cmp::Eq;
         let (test, bind) = match operand {
-            Value::Number(n) => (LEAF_NUMERIC, json_number(n)),
-            Value::String(text) => (LEAF_TEXTUAL, Bind::Text(text.clone())),
-            Value::Bool(b) if eq => ("typeof(f.val) = 'blob'", Bind::Bool(*b)),
-            Value::Array(_) if eq => (LEAF_TEXTUAL, Bind::Text(operand.to_string())),
+            Value::Number(n) => (dialect::is_number("f.val"), json_number(n)),
+            Value::String(text) => (dialect::is_text("f.val"), Bind::Text(text.clone())),
+            Value::Bool(b) if eq => (dialect::is_bool("f.val"), Bind::Bool(*b)),
+            Value::Array(_) if eq => (dialect::is_text("f.val"), Bind::Text(operand.to_string())),
             Value::Null if eq => {
                 // Missing, or null: no non-null leaf at the path or under it.
                 let (below, above) = prefix_bounds(path);
@@ -305,7 +302,9 @@ impl Compiler<'_> {
     ) -> Compiled {
         self.condition(
             &format!(
-                "(json_type({doc}, ?) {types} AND json_extract({doc}, ?) {} ?)",
+                "({} {types} AND {} {} ?)",
+                json_type(doc),
+                json_value(doc),
                 sql(cmp)
             ),
             [Bind::Text(path.into()), Bind::Text(path.into()), bind],
@@ -322,18 +321,19 @@ impl Compiler<'_> {
             Value::String(s) => {
                 self.json_ordered(doc, path, Cmp::Eq, TEXTUAL, Bind::Text(s.clone()))
             }
-            Value::Bool(b) => self.condition(&format!("json_type({doc}, ?) = '{b}'"), [at()]),
+            Value::Bool(b) => self.condition(&format!("{} = '{b}'", json_type(doc)), [at()]),
             Value::Null if top => self.condition(
-                &format!("COALESCE(json_type({doc}, ?), 'null') = 'null'"),
+                &format!("COALESCE({}, 'null') = 'null'", json_type(doc)),
                 [at()],
             ),
-            Value::Null => self.condition(&format!("json_type({doc}, ?) = 'null'"), [at()]),
+            Value::Null => self.condition(&format!("{} = 'null'", json_type(doc)), [at()]),
             Value::Object(members) => {
                 self.push("(");
                 self.condition(
                     &format!(
-                        "json_type({doc}, ?) = 'object' AND \
-                         (SELECT COUNT(*) FROM json_each({doc}, ?)) = ?"
+                        "{} = 'object' AND {} = ?",
+                        json_type(doc),
+                        json_object_len(doc)
                     ),
                     [at(), at(), Bind::Int(members.len() as i64)],
                 )?;
@@ -347,7 +347,11 @@ impl Compiler<'_> {
             Value::Array(items) => {
                 self.push("(");
                 self.condition(
-                    &format!("json_type({doc}, ?) = 'array' AND json_array_length({doc}, ?) = ?"),
+                    &format!(
+                        "{} = 'array' AND {} = ?",
+                        json_type(doc),
+                        json_array_len(doc)
+                    ),
                     [at(), at(), Bind::Int(items.len() as i64)],
                 )?;
                 for (i, item) in items.iter().enumerate() {
@@ -388,7 +392,7 @@ impl TextTest {
     fn sql(self, value: &str) -> String {
         match self {
             TextTest::Pattern(test) => format!("{value} {test}"),
-            TextTest::Contains => format!("instr({value}, ?) > 0"),
+            TextTest::Contains => dialect::contains(value),
         }
     }
 }

@@ -58,11 +58,11 @@ impl Sort {
                 q.push(")");
             }
             Target::Json { doc, path } => {
-                q.push("json_extract(");
-                q.push(doc);
-                q.push(", ");
+                let value = crate::dialect::json_value(doc);
+                let (before, after) = value.split_once('?').unwrap_or((&value, ""));
+                q.push(before);
                 q.bind(Bind::Text(path.clone()));
-                q.push(")");
+                q.push(after);
             }
         }
     }

@@ -81,9 +81,9 @@ impl Pattern {
     /// The test to apply to a value, with one `?` for [`Pattern::text`].
     pub(super) fn sql(&self) -> &'static str {
         match self.kind {
-            PatternKind::Like => "LIKE ? ESCAPE '\\'",
-            PatternKind::Glob => "GLOB ?",
-            PatternKind::Regexp => "REGEXP ?",
+            PatternKind::Like => crate::dialect::LIKE,
+            PatternKind::Glob => crate::dialect::GLOB,
+            PatternKind::Regexp => crate::dialect::REGEXP,
         }
     }
 }

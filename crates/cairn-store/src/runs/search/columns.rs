@@ -4,6 +4,7 @@
 
 use cairn_core::filter::{Doc, FieldRef};
 
+use crate::dialect::{json_array_rows, valid_json5};
 use crate::filter::{Labels, Target, json_path};
 
 /// A run's duration in seconds.
@@ -15,15 +16,14 @@ const USERNAME: &str = "(SELECT u.username FROM users u WHERE u.id = r.user_id)"
 /// A run's tags, one row each, or none where the column is not a valid
 /// JSON array.
 const TAGS: Labels = Labels {
-    rows: "json_each(CASE WHEN json_valid(r.tags) THEN r.tags ELSE '[]' END) WHERE 1",
+    rows: json_array_rows!("r.tags"),
     column: "value",
 };
 
 /// The system metrics, or NULL where they are not valid JSON5 (which would
 /// otherwise make `json_extract` fail the whole query). Config and summary
 /// are searched through `run_fields` instead.
-const SYSTEM_METRICS: &str =
-    "(CASE WHEN json_valid(r.system_metrics, 2) THEN r.system_metrics END)";
+const SYSTEM_METRICS: &str = valid_json5!("r.system_metrics");
 
 /// A run field in SQL. Config and summary leaves are `run_fields` paths
 /// (`config.lr`, `summary_metrics.acc.top1`); system metrics are read from

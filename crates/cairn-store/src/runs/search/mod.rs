@@ -112,9 +112,10 @@ fn leaf_page_sql(
     let after_value = after.and_then(|a| a.key.bind().map(|key| (key, a.id)));
     let in_missing_part = after.is_some() && after_value.is_none();
     if !in_missing_part {
+        let fields = crate::dialect::table_using_index("run_fields", "o", "run_fields_by_value");
         q.push(&format!(
             "SELECT * FROM (SELECT {columns}, o.val AS sort_key, r.id AS cursor_id \
-             FROM run_fields o INDEXED BY run_fields_by_value JOIN runs r ON r.id = o.run_id \
+             FROM {fields} JOIN runs r ON r.id = o.run_id \
              WHERE o.project_id = "
         ));
         q.bind(Bind::Int(project_id));

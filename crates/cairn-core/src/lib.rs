@@ -11,6 +11,8 @@
 pub mod apikey;
 pub mod artifact;
 pub mod authz;
+pub mod blob;
+pub mod content;
 pub mod error;
 pub mod model;
 pub mod names;

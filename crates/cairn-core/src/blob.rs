@@ -149,7 +149,9 @@ mod tests {
             actual: "b".into(),
         }
         .into();
-        assert!(matches!(mismatch, CoreError::InvalidInput(ref m) if m.starts_with("Digest mismatch")));
+        assert!(
+            matches!(mismatch, CoreError::InvalidInput(ref m) if m.starts_with("Digest mismatch"))
+        );
         let io: CoreError = BlobError::Io(io::Error::other("disk")).into();
         assert!(matches!(io, CoreError::Unavailable(_)));
     }

@@ -176,7 +176,12 @@ impl ContentStore {
 
     /// Join the parts of upload `upload_id` (in the order given) into the
     /// content of `md5_b64`, then delete the parts. Returns the size.
-    pub async fn put_parts(&self, md5_b64: &str, upload_id: &str, parts: &[i64]) -> CoreResult<i64> {
+    pub async fn put_parts(
+        &self,
+        md5_b64: &str,
+        upload_id: &str,
+        parts: &[i64],
+    ) -> CoreResult<i64> {
         let mut streams = Vec::with_capacity(parts.len());
         for &part in parts {
             match self.blobs.get(&part_key(upload_id, part)?).await {
@@ -276,7 +281,10 @@ impl Drop for Lease {
         let Some(store) = self.store.take() else {
             return;
         };
-        let (md5, holder) = (std::mem::take(&mut self.md5), std::mem::take(&mut self.holder));
+        let (md5, holder) = (
+            std::mem::take(&mut self.md5),
+            std::mem::take(&mut self.holder),
+        );
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(async move {
                 if let Err(e) = store.release_blob_lease(&md5, &holder).await {

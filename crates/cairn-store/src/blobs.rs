@@ -387,7 +387,10 @@ mod tests {
 
     async fn read(stream: ByteStream) -> Vec<u8> {
         let chunks: Vec<io::Result<Bytes>> = stream.collect().await;
-        chunks.into_iter().flat_map(|c| c.unwrap().to_vec()).collect()
+        chunks
+            .into_iter()
+            .flat_map(|c| c.unwrap().to_vec())
+            .collect()
     }
 
     fn temporary_files(dir: &Path) -> usize {
@@ -467,7 +470,9 @@ mod tests {
             .put_bytes("cas/5e/y", Bytes::from_static(b"other"), Some(md5))
             .await;
         assert!(matches!(refused, Err(BlobError::DigestMismatch { .. })));
-        let refused = blobs.put("cas/5e/y", chunks(&[b"oth", b"er"]), Some(md5)).await;
+        let refused = blobs
+            .put("cas/5e/y", chunks(&[b"oth", b"er"]), Some(md5))
+            .await;
         assert!(matches!(refused, Err(BlobError::DigestMismatch { .. })));
         let broken: ByteStream = futures_util::stream::iter(vec![
             Ok(Bytes::from_static(b"hello")),
@@ -477,7 +482,11 @@ mod tests {
         let refused = blobs.put("cas/5e/y", broken, None).await;
         assert!(matches!(refused, Err(BlobError::Interrupted(_))));
         assert!(!blobs.path("cas/5e/y").unwrap().exists());
-        assert_eq!(temporary_files(dir.path()), 0, "no temporary file is left behind");
+        assert_eq!(
+            temporary_files(dir.path()),
+            0,
+            "no temporary file is left behind"
+        );
     }
 
     #[tokio::test]

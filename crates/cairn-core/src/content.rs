@@ -14,7 +14,8 @@
 //! rule holds with several server processes on one database and store:
 //! - an upload takes a lease on the digest (its own holder id, live
 //!   [`UPLOAD_LEASE_SECS`] and refreshed while bytes flow) before writing,
-//!   and records the blob row while releasing the lease in one transaction;
+//!   records the blob row only if that lease still lives, and then
+//!   releases it;
 //! - a collection forgets the row only if nothing references the digest
 //!   and no upload lease lives, taking the [`COLLECTION_LEASE`] in the same
 //!   transaction; it then deletes the bytes and releases that lease. An

@@ -487,8 +487,8 @@ pub trait ArtifactStore: Send + Sync {
     /// it lives. False, and nothing taken, while a collection holds the
     /// digest's lease (see `content.rs`).
     async fn lease_blob(&self, md5: &str, holder: &str, ttl_secs: i64) -> StoreResult<bool>;
-    /// Record a durably stored blob and release `holder`'s lease on it, in
-    /// one transaction. False, and nothing recorded, if the lease had
+    /// Record a durably stored blob if `holder`'s lease on it still lives,
+    /// then release the lease. False, and nothing recorded, if the lease had
     /// expired (a collection may have deleted the bytes meanwhile).
     async fn insert_leased_blob(&self, md5: &str, size: i64, holder: &str) -> StoreResult<bool>;
     /// Release `holder`'s lease on a blob digest; none is fine.

@@ -61,6 +61,9 @@ async fn bytes_are_kept_only_under_their_digest_whole_or_streamed() {
         .unwrap();
     assert_eq!(size, 11);
     assert_eq!(p.content.size(HELLO_MD5).await.unwrap(), Some(11));
+    // The same content again is accepted (and recorded once).
+    let again = p.content.put(HELLO_MD5, stream(&[HELLO]), None).await;
+    assert_eq!(again.unwrap(), 11);
     assert_eq!(p.content.read(HELLO_MD5).await.unwrap(), HELLO);
     let range = p.content.open(HELLO_MD5, Some((6, 5))).await.unwrap();
     assert_eq!(read(range).await, b"world");

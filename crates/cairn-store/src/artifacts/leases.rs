@@ -4,8 +4,9 @@
 //! The rule lives in `cairn_core::content`; here it is made atomic. Each
 //! step that must not interleave with another process's is one statement
 //! or one `BEGIN IMMEDIATE` transaction: taking an upload lease checks for
-//! a live collection lease in the same statement; recording a blob
-//! releases its upload lease in the same transaction; forgetting a blob
+//! a live collection lease in the same statement; recording a blob checks
+//! its upload lease is still live in the same statement (and releases it
+//! just after); forgetting a blob
 //! checks references and live upload leases and takes the collection lease
 //! in the same transaction. Expired leases count for nothing and are
 //! removed when their digest is next collected or leased again.
@@ -42,6 +43,11 @@ impl SqliteStore {
         Ok(taken)
     }
 
+    /// Two statements, not one transaction (a round trip and a commit
+    /// fewer on every upload): the row is recorded only while the lease
+    /// lives, and the lease is released after; between the two the live
+    /// lease still keeps collections away, and after a crash there it
+    /// expires.
     pub(super) async fn insert_blob_releasing_lease(
         &self,
         md5: &str,
@@ -49,29 +55,22 @@ impl SqliteStore {
         holder: &str,
     ) -> StoreResult<bool> {
         let now = now();
-        let mut tx = self.write_tx().await?;
-        let expires: Option<i64> = sqlx::query_scalar(
-            "DELETE FROM blob_leases WHERE md5 = ? AND holder = ? RETURNING expires_at",
+        // A no-op update on an existing row still counts as a change, so
+        // zero changes means the lease was dead.
+        let recorded = sqlx::query(
+            "INSERT INTO artifact_blobs (md5, size, created_at)              SELECT ?1, ?2, ?3 WHERE EXISTS                (SELECT 1 FROM blob_leases WHERE md5 = ?1 AND holder = ?4 AND expires_at > ?3)              ON CONFLICT (md5) DO UPDATE SET size = artifact_blobs.size",
         )
         .bind(md5)
+        .bind(size)
+        .bind(now)
         .bind(holder)
-        .fetch_optional(&mut *tx)
+        .execute(&self.writer)
         .await
-        .map_err(backend)?;
-        let live = expires.is_some_and(|at| at > now);
-        if live {
-            sqlx::query(
-                "INSERT OR IGNORE INTO artifact_blobs (md5, size, created_at) VALUES (?, ?, ?)",
-            )
-            .bind(md5)
-            .bind(size)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
-        }
-        tx.commit().await.map_err(backend)?;
-        Ok(live)
+        .map_err(backend)?
+        .rows_affected()
+            > 0;
+        self.drop_blob_lease(md5, holder).await?;
+        Ok(recorded)
     }
 
     pub(super) async fn drop_blob_lease(&self, md5: &str, holder: &str) -> StoreResult<()> {

@@ -49,6 +49,17 @@ pub struct Cairn {
     unrevealed_service_keys: Arc<Mutex<HashMap<UserId, String>>>,
 }
 
+impl Cairn {
+    /// The content-addressed store of artifact bytes in `blobs`, with its
+    /// rows and leases in this service's store.
+    pub fn content_store(
+        &self,
+        blobs: Arc<dyn crate::blob::BlobStore>,
+    ) -> crate::content::ContentStore {
+        crate::content::ContentStore::new(self.store.clone(), blobs)
+    }
+}
+
 /// What the first start of an empty instance created.
 #[derive(Debug)]
 pub struct Bootstrap {

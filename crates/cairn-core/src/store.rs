@@ -363,8 +363,10 @@ pub trait ArtifactStore: Send + Sync {
     async fn blob_size(&self, md5: &str) -> StoreResult<Option<i64>>;
     /// Record a durably stored blob.
     async fn insert_blob(&self, md5: &str, size: i64) -> StoreResult<()>;
-    /// Forget a blob if nothing references it; true if forgotten (the caller
-    /// then deletes the bytes).
+    /// Forget a blob if nothing references it and no upload holds a live
+    /// lease on it, taking [`crate::content::COLLECTION_LEASE`] on it in the
+    /// same transaction; true if forgotten (the caller then deletes the
+    /// bytes and releases that lease).
     async fn forget_blob_if_unreferenced(&self, md5: &str) -> StoreResult<bool>;
     /// Record how a pending artifact's manifest relates to other versions.
     async fn set_manifest_kind(
@@ -493,6 +495,17 @@ pub trait ArtifactStore: Send + Sync {
     async fn delete_project(&self, project_id: i64) -> StoreResult<Vec<String>>;
     /// Rename a project.
     async fn rename_project(&self, project_id: i64, name: &str) -> StoreResult<()>;
+    /// Take (or refresh) `holder`'s lease on a blob digest, live for
+    /// `ttl_secs`: no collection forgets a blob while an upload's lease on
+    /// it lives. False, and nothing taken, while a collection holds the
+    /// digest's lease (see `content.rs`).
+    async fn lease_blob(&self, md5: &str, holder: &str, ttl_secs: i64) -> StoreResult<bool>;
+    /// Record a durably stored blob if `holder`'s lease on it still lives,
+    /// then release the lease. False, and nothing recorded, if the lease had
+    /// expired (a collection may have deleted the bytes meanwhile).
+    async fn insert_leased_blob(&self, md5: &str, size: i64, holder: &str) -> StoreResult<bool>;
+    /// Release `holder`'s lease on a blob digest; none is fine.
+    async fn release_blob_lease(&self, md5: &str, holder: &str) -> StoreResult<()>;
 }
 
 /// Registry members: users and teams holding a role in one project.

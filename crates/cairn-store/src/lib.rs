@@ -55,7 +55,7 @@ use cairn_core::store::StoreError;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-pub use blobs::{BlobWriter, LocalBlobs, WrittenBlob};
+pub use blobs::LocalBlobs;
 pub use private::ensure_private_dir;
 
 // Memory. Every SQLite connection has a private page cache, and a

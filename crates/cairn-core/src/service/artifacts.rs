@@ -10,10 +10,10 @@
 //! members. Without a role of their own, organization members act as
 //! members of a non-restricted registry.
 //!
-//! Blob bytes are not handled here (the server owns the files); this layer
-//! decides what may be stored and what may be forgotten, and the server's
-//! content store holds a per-digest lock around both, so a blob is never
-//! deleted while an upload of the same bytes is being recorded.
+//! Blob bytes are not handled here: this layer decides which digests a
+//! caller may upload, prove and read, and `content.rs` stores and collects
+//! the bytes (with the database leases that keep a blob from being
+//! deleted while an upload of the same bytes is being recorded).
 
 use crate::artifact::{
     Artifact, ArtifactPatch, ArtifactType, Collection, CollectionKind, Entry, LATEST, Membership,
@@ -485,23 +485,6 @@ impl Cairn {
             }
         }
         Ok(readable)
-    }
-
-    /// Whether a blob is stored; its size if so.
-    pub async fn blob_size(&self, md5: &str) -> CoreResult<Option<i64>> {
-        Ok(self.store.blob_size(md5).await?)
-    }
-
-    /// Record bytes durably stored under their digest. The caller holds the
-    /// digest's lock.
-    pub async fn record_blob(&self, md5: &str, size: i64) -> CoreResult<()> {
-        Ok(self.store.insert_blob(md5, size).await?)
-    }
-
-    /// Forget a blob nothing references; true if its bytes may now be
-    /// deleted. The caller holds the digest's lock.
-    pub async fn forget_blob_if_unreferenced(&self, md5: &str) -> CoreResult<bool> {
-        Ok(self.store.forget_blob_if_unreferenced(md5).await?)
     }
 
     /// Attach an uploaded manifest to a pending artifact.

@@ -96,7 +96,7 @@ pub fn signed_path(ctx: &Context<'_>, method: &str, path: &str) -> String {
 
 /// A download URL for an artifact file's bytes, valid for an hour.
 pub fn blob_download_url(ctx: &Context<'_>, md5: &str, name: &str) -> Option<String> {
-    let hex = crate::cas::hex_of(md5)?;
+    let hex = cairn_types::digest::hex_of(md5)?;
     let base = ctx.data_unchecked::<BaseUrl>();
     let signer = ctx.data_unchecked::<UrlSigner>();
     let (path, signed) = urls::blob_download_path(&hex, name);
@@ -189,7 +189,7 @@ impl FileObject {
         match self {
             FileObject::Upload { storage_path, .. } => Some(storage_path.clone()),
             FileObject::Artifact { entry, .. } if entry.reference.is_none() => {
-                crate::cas::ContentStore::key(&entry.digest)
+                cairn_core::content::ContentStore::key(&entry.digest)
             }
             _ => None,
         }

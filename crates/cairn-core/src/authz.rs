@@ -80,6 +80,68 @@ impl Admin<'_> {
     }
 }
 
+/// Proof that the caller may read a `T`: a project, or a run or artifact in
+/// one. Only the access checks of [`crate::Cairn`] grant one, so a domain
+/// call that serves reads without taking an [`Actor`] (a run's history, a
+/// project's runs) takes a `Readable` and cannot be reached with something
+/// nobody checked.
+#[derive(Debug, Clone)]
+pub struct Readable<T>(T);
+
+/// Proof that the caller may change a `T` (log to a run, edit an
+/// artifact); changing implies reading, so it converts into a
+/// [`Readable`].
+#[derive(Debug, Clone)]
+pub struct Writable<T>(T);
+
+impl<T> Readable<T> {
+    /// Grant: only after [`decide`] allowed reading.
+    pub(crate) fn grant(value: T) -> Self {
+        Readable(value)
+    }
+
+    /// The checked value, giving up the proof.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+
+    /// A readable part of a readable whole (a run of a readable project).
+    pub(crate) fn part<U>(&self, value: U) -> Readable<U> {
+        Readable(value)
+    }
+}
+
+impl<T> Writable<T> {
+    /// Grant: only after [`decide`] allowed the change.
+    pub(crate) fn grant(value: T) -> Self {
+        Writable(value)
+    }
+
+    /// The checked value, giving up the proof.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+
+    /// What may be changed may be read.
+    pub fn readable(self) -> Readable<T> {
+        Readable(self.0)
+    }
+}
+
+impl<T> std::ops::Deref for Readable<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> std::ops::Deref for Writable<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
 /// What a caller wants to do with a project, or with something inside it.
 /// Every operation on a project, run, artifact, collection or registry asks
 /// [`decide`] (through `Cairn::authorize`) for one of these.
@@ -227,6 +289,38 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(row(left), [Hide; 5]);
+    }
+
+    /// Whoever may do anything to a project may read it: what makes a
+    /// [`Writable`] convertible into a [`Readable`].
+    #[test]
+    fn every_allowed_action_implies_read() {
+        let flags = |n: u32, bit: u32| n & (1 << bit) != 0;
+        let roles = [
+            None,
+            Some(RegistryRole::RestrictedViewer),
+            Some(RegistryRole::Viewer),
+            Some(RegistryRole::Member),
+            Some(RegistryRole::Admin),
+        ];
+        for n in 0..64 {
+            for held_role in roles {
+                let standing = ProjectStanding {
+                    admin: flags(n, 0),
+                    creator: flags(n, 1),
+                    entity_member: flags(n, 2),
+                    registry: flags(n, 3),
+                    restricted: flags(n, 4),
+                    public: flags(n, 5),
+                    held_role,
+                };
+                for action in ACTIONS {
+                    if decide(&standing, action) == Allow {
+                        assert_eq!(decide(&standing, Read), Allow, "{standing:?} {action:?}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -6,12 +6,18 @@
 //! [`store`]. That keeps the rules (who may create a user, who sees which
 //! project) in one place that both the GraphQL layer and future REST
 //! endpoints share, and lets PostgreSQL slot in behind the same traits.
+//! File bytes likewise sit behind [`blob::BlobStore`], with content
+//! addressing and garbage collection in [`content`], so an object store can
+//! replace the local directory without the server noticing.
 #![deny(missing_docs)]
 
 pub mod apikey;
 pub mod artifact;
 pub mod authz;
+pub mod blob;
+pub mod content;
 pub mod error;
+pub mod filter;
 pub mod model;
 pub mod names;
 pub mod registry;

@@ -8,6 +8,8 @@
 
 use time::OffsetDateTime;
 
+use crate::error::CoreResult;
+use crate::filter::{Filter, Order, RUNS};
 use crate::model::UserId;
 
 /// States a run can be in (W&B's names).
@@ -135,11 +137,34 @@ pub struct RunQuery {
     pub include_sweeps: bool,
 }
 
-/// One page of runs.
+/// A run search as the store runs it: [`RunQuery`] parsed and checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSearch {
+    /// The filter; `None` matches every run.
+    pub filter: Option<Filter>,
+    /// The order (`+created_at` unless asked otherwise).
+    pub order: Order,
+    /// Whether runs of sweeps are included.
+    pub include_sweeps: bool,
+}
+
+impl RunSearch {
+    /// Parse and check a query's filter and order against [`RUNS`].
+    pub fn parse(query: &RunQuery) -> CoreResult<RunSearch> {
+        Ok(RunSearch {
+            filter: Filter::parse_text(query.filters.as_deref(), &RUNS)?,
+            order: Order::parse_runs(query.order.as_deref())?,
+            include_sweeps: query.include_sweeps,
+        })
+    }
+}
+
+/// One page of runs (as the store lists them, or [`crate::authz::Readable`]
+/// ones as the domain hands them out).
 #[derive(Debug, Clone)]
-pub struct RunPage {
+pub struct RunPage<R = Run> {
     /// Runs with the cursor that points just after each.
-    pub runs: Vec<(Run, String)>,
+    pub runs: Vec<(R, String)>,
     /// Whether more follow.
     pub has_next_page: bool,
 }

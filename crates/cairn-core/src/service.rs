@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
 use crate::apikey;
-use crate::authz::{Actor, Admin, ProjectAction};
+use crate::authz::{Actor, Admin, ProjectAction, Readable};
 use crate::error::{CoreError, CoreResult};
 use crate::model::{
     ACCESS_VALUES, AccountType, ApiKey, Entity, Member, NewProject, NewUser, Organization, Project,
@@ -49,6 +49,17 @@ pub struct Cairn {
     unrevealed_service_keys: Arc<Mutex<HashMap<UserId, String>>>,
 }
 
+impl Cairn {
+    /// The content-addressed store of artifact bytes in `blobs`, with its
+    /// rows and leases in this service's store.
+    pub fn content_store(
+        &self,
+        blobs: Arc<dyn crate::blob::BlobStore>,
+    ) -> crate::content::ContentStore {
+        crate::content::ContentStore::new(self.store.clone(), blobs)
+    }
+}
+
 /// What the first start of an empty instance created.
 #[derive(Debug)]
 pub struct Bootstrap {
@@ -62,7 +73,7 @@ pub struct Bootstrap {
 #[derive(Debug)]
 pub struct ProjectPage {
     /// The projects, in creation order.
-    pub projects: Vec<Project>,
+    pub projects: Vec<Readable<Project>>,
     /// Whether more follow.
     pub has_next_page: bool,
 }
@@ -629,7 +640,8 @@ impl Cairn {
     /// Reading an existing project back needs [`ProjectAction::Read`],
     /// changing it [`ProjectAction::Manage`] (for a registry: its admins);
     /// creating one needs membership of the entity. A registry the caller
-    /// may not see is not found, as if it did not exist.
+    /// may not see is not found, as if it did not exist. Whoever gets a
+    /// project back may read it (creating one takes membership).
     pub async fn upsert_project(
         &self,
         actor: &Actor,
@@ -637,7 +649,7 @@ impl Cairn {
         name: &str,
         description: Option<&str>,
         access: Option<&str>,
-    ) -> CoreResult<(Project, bool)> {
+    ) -> CoreResult<(Readable<Project>, bool)> {
         names::validate("project", name)?;
         let entity_name = entity_name.unwrap_or(actor.user().default_entity_name());
         let entity = self
@@ -683,7 +695,7 @@ impl Cairn {
             })
             .await;
         match created {
-            Ok(project) => Ok((project, true)),
+            Ok(project) => Ok((Readable::grant(project), true)),
             // Someone created it since we looked (many runs of a new sweep
             // starting at once): theirs is the project.
             Err(StoreError::Conflict(_)) => {
@@ -708,18 +720,19 @@ impl Cairn {
         existing: Project,
         description: Option<&str>,
         access: Option<&str>,
-    ) -> CoreResult<Project> {
+    ) -> CoreResult<Readable<Project>> {
         if description.is_none() && access.is_none() {
             self.authorize(actor, &existing, ProjectAction::Read)
                 .await?;
-            return Ok(existing);
+            return Ok(Readable::grant(existing));
         }
         self.authorize(actor, &existing, ProjectAction::Manage)
             .await?;
-        Ok(self
-            .store
-            .update_project(existing.id, description, access)
-            .await?)
+        Ok(Readable::grant(
+            self.store
+                .update_project(existing.id, description, access)
+                .await?,
+        ))
     }
 
     /// The project `entity_name/name` for `action`, created (as a private
@@ -732,7 +745,7 @@ impl Cairn {
         entity_name: &str,
         name: &str,
         action: ProjectAction,
-    ) -> CoreResult<Project> {
+    ) -> CoreResult<Readable<Project>> {
         names::validate("project", name)?;
         if let Some(entity) = self.store.entity_by_name(entity_name).await?
             && self.is_registry_name(entity.id, name)
@@ -778,7 +791,8 @@ impl Cairn {
         let has_next_page = projects.len() as i64 > first;
         projects.truncate(first as usize);
         Ok(ProjectPage {
-            projects,
+            // The store listed only what the caller may see.
+            projects: projects.into_iter().map(Readable::grant).collect(),
             has_next_page,
         })
     }

@@ -19,61 +19,15 @@ use crate::artifact::{
     Artifact, ArtifactPatch, ArtifactType, Collection, CollectionKind, Entry, Membership,
     NewArtifact, RegistryMemberRef, RegistryRole, StagedFile, StagedState, VersionPage,
 };
+use crate::filter::Filter;
 use crate::model::{
     ApiKey, Entity, EntityId, Invite, Member, NewProject, NewUser, Organization, Project, User,
     UserId, UserUpdate,
 };
-use crate::run::{HistoryKey, LogLine, Run, RunFile, RunPage, RunPatch, RunQuery};
+use crate::run::{HistoryKey, LogLine, Run, RunFile, RunPage, RunPatch, RunSearch};
 use crate::stream::{StreamBatch, StreamOutcome};
 
-/// A backend's own error, kept whole so its causes reach the log.
-pub type BackendError = Box<dyn std::error::Error + Send + Sync + 'static>;
-
-/// A storage failure.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// A uniqueness rule was broken; the message names what clashed.
-    #[error("{0}")]
-    Conflict(String),
-    /// A query the caller wrote (a run filter, an order) is malformed; the
-    /// message says how.
-    #[error("{0}")]
-    InvalidQuery(String),
-    /// The backend failed in a way retrying will not mend (corruption, a
-    /// broken invariant, a failed migration); the source says how.
-    #[error("storage backend error: {0}")]
-    Backend(#[source] BackendError),
-    /// The backend cannot serve right now (its connections are exhausted or
-    /// closed, the database stays locked, the disk fails): the request may
-    /// succeed if tried again. The server answers 503.
-    #[error("storage unavailable: {0}")]
-    Unavailable(#[source] BackendError),
-}
-
-impl StoreError {
-    /// A backend failure from any error or message.
-    pub fn backend(err: impl Into<BackendError>) -> Self {
-        Self::Backend(err.into())
-    }
-
-    /// The error and its causes in one line, for the log.
-    pub fn chain(&self) -> String {
-        let mut text = self.to_string();
-        let mut source = std::error::Error::source(self);
-        while let Some(cause) = source {
-            let shown = cause.to_string();
-            if !text.ends_with(&shown) {
-                text.push_str(": ");
-                text.push_str(&shown);
-            }
-            source = cause.source();
-        }
-        text
-    }
-}
-
-/// Result alias for storage calls.
-pub type StoreResult<T> = Result<T, StoreError>;
+pub use crate::error::{BackendError, StoreError, StoreResult};
 
 /// Users and their personal entities.
 #[async_trait]
@@ -218,16 +172,16 @@ pub trait RunStore: Send + Sync {
     async fn run_by_name(&self, project_id: i64, name: &str) -> StoreResult<Option<Run>>;
     /// A run by id.
     async fn run_by_id(&self, id: i64) -> StoreResult<Option<Run>>;
-    /// One page of a project's runs matching `query`, after `cursor`.
+    /// One page of a project's runs matching `search`, after `cursor`.
     async fn search_runs(
         &self,
         project_id: i64,
-        query: &RunQuery,
+        search: &RunSearch,
         cursor: Option<&str>,
         limit: i64,
     ) -> StoreResult<RunPage>;
-    /// How many runs match `query`.
-    async fn count_runs(&self, project_id: i64, query: &RunQuery) -> StoreResult<i64>;
+    /// How many runs match `search` (its order is not looked at).
+    async fn count_runs(&self, project_id: i64, search: &RunSearch) -> StoreResult<i64>;
     /// Delete a run and everything it logged; false if it did not exist.
     async fn delete_run(&self, id: i64) -> StoreResult<bool>;
     /// Ask a run to stop: the next file_stream answer says so.
@@ -291,18 +245,34 @@ pub trait SecretStore: Send + Sync {
 /// Where a listing of registry contents starts and what it keeps.
 #[derive(Debug, Clone, Default)]
 pub struct RegistryQuery {
-    /// The organization's entity (owner of the registries).
-    pub org_entity_id: i64,
-    /// Who is asking: `RESTRICTED` registries are left out unless they
-    /// created it or are a member (directly or through a team). `None`
-    /// (instance admins) sees every registry.
-    pub viewer: Option<crate::model::UserId>,
     /// MongoDB-style filter over registries.
     pub registry_filter: Option<serde_json::Value>,
     /// MongoDB-style filter over collections.
     pub collection_filter: Option<serde_json::Value>,
     /// MongoDB-style filter over versions.
     pub version_filter: Option<serde_json::Value>,
+    /// Last id of the previous page.
+    pub after: Option<i64>,
+    /// Page size.
+    pub first: i64,
+}
+
+/// A [`RegistryQuery`] ready for the store: the organization and viewer
+/// filled in, the filters parsed and checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegistrySearch {
+    /// The organization's entity (owner of the registries).
+    pub org_entity_id: i64,
+    /// Who is asking: `RESTRICTED` registries are left out unless they
+    /// created it or are a member (directly or through a team). `None`
+    /// (instance admins) sees every registry.
+    pub viewer: Option<crate::model::UserId>,
+    /// Filter over registries.
+    pub registry_filter: Option<Filter>,
+    /// Filter over collections.
+    pub collection_filter: Option<Filter>,
+    /// Filter over versions.
+    pub version_filter: Option<Filter>,
     /// Last id of the previous page.
     pub after: Option<i64>,
     /// Page size.
@@ -337,7 +307,7 @@ pub trait CollectionStore: Send + Sync {
         project_id: i64,
         type_id: Option<i64>,
         kinds: &[CollectionKind],
-        filter: Option<&serde_json::Value>,
+        filter: Option<&Filter>,
         after: Option<i64>,
         first: i64,
     ) -> StoreResult<Vec<Collection>>;
@@ -347,7 +317,7 @@ pub trait CollectionStore: Send + Sync {
         project_id: i64,
         type_id: Option<i64>,
         kinds: &[CollectionKind],
-        filter: Option<&serde_json::Value>,
+        filter: Option<&Filter>,
     ) -> StoreResult<i64>;
     /// Rename or describe a collection.
     async fn update_collection(
@@ -427,17 +397,13 @@ pub trait MembershipStore: Send + Sync {
     async fn versions(
         &self,
         collection_id: i64,
-        filter: Option<&serde_json::Value>,
+        filter: Option<&Filter>,
         order: crate::artifact::VersionOrder,
         after: Option<i64>,
         first: i64,
     ) -> StoreResult<VersionPage>;
     /// How many versions [`MembershipStore::versions`] would list.
-    async fn version_count(
-        &self,
-        collection_id: i64,
-        filter: Option<&serde_json::Value>,
-    ) -> StoreResult<i64>;
+    async fn version_count(&self, collection_id: i64, filter: Option<&Filter>) -> StoreResult<i64>;
     /// Give `aliases` in a collection to a membership, taking them from any
     /// other version that held them.
     async fn add_aliases(&self, membership_id: i64, aliases: &[String]) -> StoreResult<()>;
@@ -500,9 +466,22 @@ pub trait EntryStore: Send + Sync {
     async fn blob_size(&self, md5: &str) -> StoreResult<Option<i64>>;
     /// Record a durably stored blob.
     async fn insert_blob(&self, md5: &str, size: i64) -> StoreResult<()>;
-    /// Forget a blob if nothing references it; true if forgotten (the caller
-    /// then deletes the bytes).
+    /// Forget a blob if nothing references it and no upload holds a live
+    /// lease on it, taking [`crate::content::COLLECTION_LEASE`] on it in the
+    /// same transaction; true if forgotten (the caller then deletes the
+    /// bytes and releases that lease).
     async fn forget_blob_if_unreferenced(&self, md5: &str) -> StoreResult<bool>;
+    /// Take (or refresh) `holder`'s lease on a blob digest, live for
+    /// `ttl_secs`: no collection forgets a blob while an upload's lease on
+    /// it lives. False, and nothing taken, while a collection holds the
+    /// digest's lease (see `content.rs`).
+    async fn lease_blob(&self, md5: &str, holder: &str, ttl_secs: i64) -> StoreResult<bool>;
+    /// Record a durably stored blob if `holder`'s lease on it still lives,
+    /// then release the lease. False, and nothing recorded, if the lease had
+    /// expired (a collection may have deleted the bytes meanwhile).
+    async fn insert_leased_blob(&self, md5: &str, size: i64, holder: &str) -> StoreResult<bool>;
+    /// Release `holder`'s lease on a blob digest; none is fine.
+    async fn release_blob_lease(&self, md5: &str, holder: &str) -> StoreResult<()>;
 }
 
 /// Which runs logged and used which artifacts.
@@ -550,13 +529,13 @@ pub trait RegistryStore: Send + Sync {
         types: &[String],
     ) -> StoreResult<()>;
     /// Registries (project ids) matching a query, id order.
-    async fn registry_ids(&self, query: &RegistryQuery) -> StoreResult<Vec<i64>>;
+    async fn registry_ids(&self, query: &RegistrySearch) -> StoreResult<Vec<i64>>;
     /// Registry collections (ids) matching a query, id order.
-    async fn registry_collection_ids(&self, query: &RegistryQuery) -> StoreResult<Vec<i64>>;
+    async fn registry_collection_ids(&self, query: &RegistrySearch) -> StoreResult<Vec<i64>>;
     /// How many registry collections match.
-    async fn registry_collection_count(&self, query: &RegistryQuery) -> StoreResult<i64>;
+    async fn registry_collection_count(&self, query: &RegistrySearch) -> StoreResult<i64>;
     /// Registry versions (membership ids) matching a query, id order.
-    async fn registry_membership_ids(&self, query: &RegistryQuery) -> StoreResult<Vec<i64>>;
+    async fn registry_membership_ids(&self, query: &RegistrySearch) -> StoreResult<Vec<i64>>;
     /// Delete a project (a registry) with everything in it. Returns the blob
     /// digests that lost references.
     async fn delete_project(&self, project_id: i64) -> StoreResult<Vec<String>>;

@@ -12,73 +12,23 @@
 //! `wandb-core` uploads and Python downloads without credentials, so the
 //! GraphQL layer hands out URLs signed for one method and one path (see
 //! `signing.rs`); download URLs live an hour. Uploads are checked against
-//! the digest in their URL as they stream to disk (`cas.rs`). Downloads
-//! honour a single `Range`, which the client uses for files of 2 GiB and up.
+//! the digest in their URL as they stream into the blob store
+//! (`cairn_core::content`). Downloads stream from the blob store and honour
+//! a single `Range`, which the client uses for files of 2 GiB and up. This
+//! module only translates HTTP: it never touches a file.
 
-use std::io::SeekFrom;
-use std::time::Duration;
-
-use axum::body::Body;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use cairn_core::CoreError;
-use futures_util::StreamExt;
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
+use cairn_types::digest::{b64_of, hex_of};
 
 use crate::auth;
-use crate::cas::b64_of;
+use crate::body;
 use crate::error::http_error;
-use crate::router::AppState;
 use crate::signing::Signature;
-
-/// How long a download URL works.
-pub const DOWNLOAD_URL_LIFETIME: Duration = Duration::from_secs(60 * 60);
-
-/// The upload path of a digest's bytes for one pending artifact: the
-/// upload proves that artifact's entries with this digest.
-pub fn blob_upload_path(artifact_id: i64, md5_hex: &str) -> String {
-    format!("/cairn/v1/artifacts/{artifact_id}/files/{md5_hex}")
-}
-
-/// The path a download URL's signature covers.
-fn blob_signed_path(md5_hex: &str) -> String {
-    format!("/cairn/v1/artifact-blobs/{md5_hex}")
-}
-
-/// Characters escaped in the cosmetic file-name segment (all but RFC 3986's
-/// unreserved ones).
-const NAME_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
-/// The download URL path of a digest's bytes, and the path its signature
-/// covers. The URL ends in the file's name for clients that save under the
-/// last segment; the signature leaves that segment out, so however a client
-/// re-encodes the name the URL still works.
-pub fn blob_download_path(md5_hex: &str, name: &str) -> (String, String) {
-    let file = name.rsplit('/').next().unwrap_or("file");
-    let file = percent_encoding::utf8_percent_encode(file, NAME_SEGMENT);
-    let signed = blob_signed_path(md5_hex);
-    (format!("{signed}/{file}"), signed)
-}
-
-/// The upload path of an artifact's manifest.
-pub fn manifest_upload_path(artifact_id: i64, md5_hex: &str) -> String {
-    format!("/cairn/v1/artifacts/{artifact_id}/manifest/{md5_hex}")
-}
-
-/// The upload path of one part of a multipart upload.
-pub fn part_upload_path(upload_id: &str, part: i64) -> String {
-    format!("/cairn/v1/artifact-uploads/{upload_id}/{part}")
-}
-
-/// The blob key of a stored multipart part.
-pub fn part_key(upload_id: &str, part: i64) -> String {
-    format!("uploads/{upload_id}/{part:06}")
-}
+use crate::state::AppState;
+use crate::urls::blob_signed_path;
 
 fn check_signature(
     state: &AppState,
@@ -114,10 +64,8 @@ pub async fn upload_blob(
     let stored = async {
         check_signature(&state, request.method(), request.uri(), &signature)?;
         let md5 = digest_of(&hex)?;
-        let size = state
-            .cas
-            .put(&state.cairn, &md5, request.into_body())
-            .await?;
+        let (bytes, len) = body::into_stream(request.into_body());
+        let size = state.content.put(&md5, bytes, len).await?;
         state.cairn.prove_upload(artifact_id, &md5).await?;
         Ok(size)
     };
@@ -146,11 +94,9 @@ pub async fn upload_manifest(
             .artifact_for_signed_url(artifact_id)
             .await?
             .ok_or_else(|| CoreError::NotFound(format!("No artifact {artifact_id} exists.")))?;
-        state
-            .cas
-            .put(&state.cairn, &md5, request.into_body())
-            .await?;
-        crate::manifests::receive(&state.cairn, &state.cas, &artifact, &md5).await
+        let (bytes, len) = body::into_stream(request.into_body());
+        state.content.put(&md5, bytes, len).await?;
+        crate::manifests::receive(&state.cairn, &state.content, &artifact, &md5).await
     };
     match stored.await {
         Ok(()) => axum::Json(serde_json::json!({ "ok": true })).into_response(),
@@ -167,27 +113,9 @@ pub async fn upload_part(
 ) -> Response {
     let stored = async {
         check_signature(&state, request.method(), request.uri(), &signature)?;
-        let io = |e: std::io::Error| CoreError::Internal(format!("storing upload part: {e}"));
-        let mut writer = state.blobs.writer().await.map_err(io)?;
-        let mut stream = request.into_body().into_data_stream();
-        while let Some(chunk) = stream.next().await {
-            let chunk = match chunk {
-                Ok(c) => c,
-                Err(e) => {
-                    writer.abort().await;
-                    return Err(CoreError::InvalidInput(format!("The part broke off: {e}")));
-                }
-            };
-            if let Err(e) = writer.write(&chunk).await {
-                writer.abort().await;
-                return Err(io(e));
-            }
-        }
-        let written = writer
-            .commit(&state.blobs, &part_key(&upload_id, part))
-            .await
-            .map_err(io)?;
-        Ok(crate::cas::hex_of(&written.md5).unwrap_or_default())
+        let (bytes, _) = body::into_stream(request.into_body());
+        let md5 = state.content.put_part(&upload_id, part, bytes).await?;
+        Ok(hex_of(&md5).unwrap_or_default())
     };
     match stored.await {
         Ok(hex) => {
@@ -281,9 +209,7 @@ async fn fallback(
 /// The bytes of a stored digest, whole or the one `Range` asked for.
 async fn serve(state: &AppState, md5: &str, headers: &HeaderMap) -> Result<Response, CoreError> {
     let missing = || CoreError::NotFound(format!("No file with digest {md5} is stored."));
-    let size = state.cairn.blob_size(md5).await?.ok_or_else(missing)? as u64;
-    let path = state.cas.path(md5).ok_or_else(missing)?;
-    let mut file = tokio::fs::File::open(&path).await.map_err(|_| missing())?;
+    let size = state.content.size(md5).await?.ok_or_else(missing)?;
     let range = headers
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())
@@ -299,13 +225,12 @@ async fn serve(state: &AppState, md5: &str, headers: &HeaderMap) -> Result<Respo
             return Ok(response);
         }
     };
-    if start > 0 {
-        file.seek(SeekFrom::Start(start))
-            .await
-            .map_err(|e| CoreError::Internal(format!("seeking blob: {e}")))?;
-    }
-    let stream = tokio_util::io::ReaderStream::with_capacity(file.take(len), 256 * 1024);
-    let mut response = (status, Body::from_stream(stream)).into_response();
+    let whole = status == StatusCode::OK;
+    let bytes = state
+        .content
+        .open(md5, (!whole).then_some((start, len)))
+        .await?;
+    let mut response = (status, body::from_stream(bytes)).into_response();
     let h = response.headers_mut();
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
@@ -313,7 +238,7 @@ async fn serve(state: &AppState, md5: &str, headers: &HeaderMap) -> Result<Respo
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/octet-stream"),
     );
-    if let Some(hex) = crate::cas::hex_of(md5) {
+    if let Some(hex) = hex_of(md5) {
         h.insert(header::ETAG, etag(&hex));
     }
     if status == StatusCode::PARTIAL_CONTENT
@@ -341,29 +266,6 @@ fn parse_range(header: &str, size: u64) -> Option<(u64, u64)> {
         (a, b) => (a.parse().ok()?, b.parse::<u64>().ok()?.min(size - 1)),
     };
     (start <= end && start < size).then_some((start, end))
-}
-
-/// Concatenate stored parts (in order) into one body for [`ContentStore::put`].
-pub async fn parts_body(
-    blobs: &cairn_store::LocalBlobs,
-    upload_id: &str,
-    parts: &[i64],
-) -> Result<Body, CoreError> {
-    let mut files = Vec::with_capacity(parts.len());
-    for part in parts {
-        let path = blobs
-            .path(&part_key(upload_id, *part))
-            .map_err(|_| CoreError::InvalidInput(format!("{upload_id:?} is not an upload id.")))?;
-        let file = tokio::fs::File::open(&path).await.map_err(|_| {
-            CoreError::InvalidInput(format!(
-                "Part {part} of upload {upload_id} was never uploaded."
-            ))
-        })?;
-        files.push(file);
-    }
-    let stream = futures_util::stream::iter(files)
-        .flat_map(|f| tokio_util::io::ReaderStream::with_capacity(f, 256 * 1024));
-    Ok(Body::from_stream(stream))
 }
 
 #[cfg(test)]

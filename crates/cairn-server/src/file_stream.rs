@@ -21,7 +21,7 @@ use serde_json::json;
 
 use crate::auth;
 use crate::error::http_error;
-use crate::router::AppState;
+use crate::state::AppState;
 
 /// The request body.
 #[derive(Debug, Default, Deserialize)]

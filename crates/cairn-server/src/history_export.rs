@@ -15,6 +15,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use cairn_core::CoreError;
+use cairn_core::authz::Readable;
 use cairn_core::run::Run;
 use cairn_core::stream::parse_relaxed;
 use futures_util::stream;
@@ -23,7 +24,7 @@ use serde_json::{Map, Value};
 
 use crate::auth;
 use crate::error::http_error;
-use crate::router::AppState;
+use crate::state::AppState;
 
 /// Rows read from the database per chunk of the response.
 const CHUNK_ROWS: i64 = 5_000;
@@ -82,7 +83,7 @@ async fn authorize(
     entity: &str,
     project: &str,
     run: &str,
-) -> Result<Run, CoreError> {
+) -> Result<Readable<Run>, CoreError> {
     let actor = auth::authenticate(&state.cairn, headers).await?;
     state.cairn.readable_run(&actor, entity, project, run).await
 }
@@ -90,7 +91,7 @@ async fn authorize(
 /// Where a streaming scan stands.
 struct Scan {
     state: AppState,
-    run: Run,
+    run: Readable<Run>,
     keys: Vec<String>,
     next: i64,
     max: i64,

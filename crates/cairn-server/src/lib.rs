@@ -5,12 +5,13 @@
 //! health checks and a sink for client telemetry. A request walks
 //! `router.rs` (with `auth_limit.rs` around it) → `auth.rs` (API key → `Actor`) → `graphql/` resolvers (or `file_stream.rs`, `run_files.rs`) →
 //! `cairn_core::Cairn` → `cairn_store`. `startup.rs` is the only place that
-//! names the concrete storage backend.
+//! names the concrete storage backends (database and blob store); every
+//! other module reaches bytes through `cairn_core::blob::BlobStore`.
 
 mod artifact_files;
 mod auth;
 mod auth_limit;
-mod cas;
+mod body;
 pub mod config;
 mod error;
 mod file_stream;
@@ -21,6 +22,8 @@ mod router;
 mod run_files;
 mod signing;
 mod startup;
+mod state;
+mod urls;
 
 pub use config::Config;
 pub use startup::{Server, StartError, serve};

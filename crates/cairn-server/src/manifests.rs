@@ -13,12 +13,11 @@
 //!   ([`receive_patch`]), with a compare-and-set so parts arriving together
 //!   are never lost.
 
-use axum::body::Body;
 use cairn_core::artifact::{Artifact, Entry, ManifestKind};
+use cairn_core::blob::Bytes;
+use cairn_core::content::ContentStore;
 use cairn_core::{Actor, Cairn, CoreError};
 use md5::{Digest, Md5};
-
-use crate::cas::ContentStore;
 
 /// How often a patch is merged again when other parts keep arriving first.
 const MERGE_ATTEMPTS: usize = 16;
@@ -53,7 +52,7 @@ pub async fn for_commit(
         return parse(&own);
     };
     let merged = merge(&base, &own)?;
-    let merged_md5 = put(cairn, cas, merged.clone()).await?;
+    let merged_md5 = put(cas, merged.clone()).await?;
     cairn.set_artifact_manifest(artifact, &merged_md5).await?;
     parse(&merged)
 }
@@ -88,7 +87,7 @@ async fn receive_patch(
             Some(current) if current == md5 => return Ok(()),
             Some(current) => {
                 let merged = merge(&read(cas, current).await?, &patch)?;
-                put(cairn, cas, merged).await?
+                put(cas, merged).await?
             }
         };
         if cairn
@@ -166,18 +165,13 @@ fn document(bytes: &[u8]) -> Result<serde_json::Value, CoreError> {
 
 /// The bytes of a stored manifest.
 async fn read(cas: &ContentStore, md5: &str) -> Result<Vec<u8>, CoreError> {
-    let path = cas
-        .path(md5)
-        .ok_or_else(|| CoreError::Internal(format!("bad manifest digest {md5}")))?;
-    tokio::fs::read(&path)
-        .await
-        .map_err(|e| CoreError::Internal(format!("reading manifest {md5}: {e}")))
+    cas.read(md5).await
 }
 
 /// Store a manifest the server wrote; returns its base64 MD5.
-async fn put(cairn: &Cairn, cas: &ContentStore, bytes: Vec<u8>) -> Result<String, CoreError> {
+async fn put(cas: &ContentStore, bytes: Vec<u8>) -> Result<String, CoreError> {
     let md5 = cairn_types::digest::b64(&Md5::digest(&bytes));
-    cas.put(cairn, &md5, Body::from(bytes)).await?;
+    cas.put_bytes(&md5, Bytes::from(bytes)).await?;
     Ok(md5)
 }
 

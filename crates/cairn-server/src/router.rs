@@ -17,35 +17,15 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use cairn_core::{Cairn, CoreError};
+use cairn_core::CoreError;
 use serde_json::json;
 use tower_http::trace::TraceLayer;
 
 use crate::auth;
-use crate::auth_limit::{AuthFailureLimiter, limit_failed_authentications};
-use crate::cas::ContentStore;
-use crate::graphql::{BaseUrl, CairnSchema, bounds};
-use crate::signing::UrlSigner;
+use crate::auth_limit::limit_failed_authentications;
+use crate::graphql::{BaseUrl, bounds};
+use crate::state::AppState;
 use crate::{artifact_files, file_stream, history_export, run_files};
-
-/// Shared state of all handlers.
-#[derive(Clone)]
-pub struct AppState {
-    /// The domain service.
-    pub cairn: Cairn,
-    /// The GraphQL schema.
-    pub schema: CairnSchema,
-    /// Where run files live.
-    pub blobs: cairn_store::LocalBlobs,
-    /// Signs upload and download URLs.
-    pub signer: UrlSigner,
-    /// Artifact bytes, by digest.
-    pub cas: ContentStore,
-    /// Failed authentications per client address (see `auth_limit.rs`).
-    pub auth_failures: AuthFailureLimiter,
-    /// Largest run file, in bytes; 0 for no limit (see `run_files.rs`).
-    pub max_run_file_bytes: u64,
-}
 
 /// Build the router.
 pub fn router(state: AppState, max_body_bytes: usize) -> Router {

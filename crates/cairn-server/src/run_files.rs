@@ -6,8 +6,9 @@
 //! | `PUT /files/{entity}/{project}/{run}/{*name}` | holder of a signed URL, or a writer |
 //! | `GET /files/{entity}/{project}/{run}/{*name}` | holder of a signed URL, or a reader |
 //!
-//! Bodies stream to the blob store (never whole in memory); the file record
-//! is written only after the bytes are durable.
+//! Bodies stream to the blob store (never whole in memory) under
+//! `cairn_core::blob::run_file_key`; the file record is written only after
+//! the bytes are durable. Downloads stream back from the blob store.
 //!
 //! A run file may be at most `--max-run-file-size` bytes (default 10 GiB;
 //! checkpoints saved with `run.save` are run files). An upload whose
@@ -17,50 +18,22 @@
 //! away and an earlier version of the file stays as it was. The router's
 //! request-body limit does not apply here (it covers bodies read whole).
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use cairn_core::authz::Readable;
+use cairn_core::blob::{BlobError, run_file_key};
 use cairn_core::run::{Run, RunFile};
 use cairn_core::{CoreError, names};
 use futures_util::StreamExt;
-use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use time::OffsetDateTime;
 
 use crate::auth;
+use crate::body;
 use crate::error::http_error;
-use crate::router::AppState;
 use crate::signing::Signature;
-
-/// Characters escaped in a path segment.
-const SEGMENT: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'/')
-    .add(b'<')
-    .add(b'>')
-    .add(b'?')
-    .add(b'`')
-    .add(b'{')
-    .add(b'}');
-
-/// The path of a run file's URL, each segment percent-encoded.
-pub fn file_path(run: &Run, name: &str) -> String {
-    let segments: Vec<String> = [&run.entity_name, &run.project_name, &run.name]
-        .into_iter()
-        .map(String::as_str)
-        .chain(name.split('/'))
-        .map(|s| utf8_percent_encode(s, SEGMENT).to_string())
-        .collect();
-    format!("/files/{}", segments.join("/"))
-}
-
-/// The blob key of a run file.
-pub fn blob_key(run_id: i64, name: &str) -> String {
-    format!("runs/{run_id}/{name}")
-}
+use crate::state::AppState;
 
 /// `{entity}/{project}/{run}/{*name}` of a run-file route.
 type RunFilePath = (String, String, String, String);
@@ -162,19 +135,23 @@ pub async fn download(
 }
 
 /// A streaming response with a stored run file.
-async fn open_file(state: &AppState, run: &Run, name: &str) -> Result<Response, CoreError> {
+async fn open_file(
+    state: &AppState,
+    run: &Readable<Run>,
+    name: &str,
+) -> Result<Response, CoreError> {
     let missing = || CoreError::NotFound(format!("Run {} has no file {name:?}.", run.name));
     let files = state
         .cairn
         .run_files(run, &[name.to_string()], None, None, 1)
         .await?;
     let record = files.into_iter().next().ok_or_else(missing)?;
-    let path = state
-        .blobs
-        .path(&blob_key(run.id, name))
-        .map_err(|_| missing())?;
-    let file = tokio::fs::File::open(&path).await.map_err(|_| missing())?;
-    let mut response = Body::from_stream(tokio_util::io::ReaderStream::new(file)).into_response();
+    let bytes = match state.blobs.get(&run_file_key(run.id, name)).await {
+        Ok(bytes) => bytes,
+        Err(BlobError::NotFound(_) | BlobError::InvalidKey(_)) => return Err(missing()),
+        Err(e) => return Err(e.into()),
+    };
+    let mut response = body::from_stream(bytes).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(record.size_bytes));
     if let Some(mime) = record
@@ -194,7 +171,7 @@ async fn resolve(
     request: &axum::http::request::Parts,
     signature: &Signature,
     (entity, project, run, name): &RunFilePath,
-) -> Result<Run, CoreError> {
+) -> Result<Readable<Run>, CoreError> {
     names::validate_file_path(name)?;
     let method = &request.method;
     if state
@@ -218,12 +195,24 @@ async fn resolve(
     if *method == Method::GET {
         state.cairn.readable_run(&actor, entity, project, run).await
     } else {
-        state
+        let run = state
             .cairn
-            .writable_run_by_name(&actor, entity, project, run)
-            .await
+            .writable_run_by_name(&actor, entity, project, run);
+        Ok(run.await?.readable())
     }
 }
+
+/// The error a size-limited stream fails with once past the limit.
+#[derive(Debug)]
+struct OverLimit;
+
+impl std::fmt::Display for OverLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("over the size limit")
+    }
+}
+
+impl std::error::Error for OverLimit {}
 
 async fn store_body(
     state: &AppState,
@@ -232,35 +221,36 @@ async fn store_body(
     body: Body,
 ) -> Result<RunFile, UploadError> {
     let name = limit.name;
-    let io = |e: std::io::Error| CoreError::Internal(format!("writing run file {name:?}: {e}"));
-    let mut writer = state.blobs.writer().await.map_err(io)?;
-    let mut stream = body.into_data_stream();
+    let (bytes, _) = body::into_stream(body);
+    let max = limit.max;
     let mut received = 0u64;
-    while let Some(chunk) = stream.next().await {
-        let chunk: Bytes = match chunk {
-            Ok(c) => c,
-            Err(e) => {
-                writer.abort().await;
-                return Err(CoreError::InvalidInput(format!(
-                    "The upload of {name:?} was cut off: {e}"
-                ))
-                .into());
+    let bytes = bytes
+        .map(move |chunk| {
+            let chunk = chunk?;
+            received += chunk.len() as u64;
+            if max != 0 && received > max {
+                return Err(std::io::Error::other(OverLimit));
             }
-        };
-        received += chunk.len() as u64;
-        if let Err(too_large) = limit.check(received, true) {
-            writer.abort().await;
-            return Err(too_large);
-        }
-        if let Err(e) = writer.write(&chunk).await {
-            writer.abort().await;
-            return Err(io(e).into());
-        }
-    }
-    let written = writer
-        .commit(&state.blobs, &blob_key(run.id, name))
+            Ok(chunk)
+        })
+        .boxed();
+    let written = match state
+        .blobs
+        .put(&run_file_key(run.id, name), bytes, None)
         .await
-        .map_err(io)?;
+    {
+        Ok(written) => written,
+        Err(BlobError::Interrupted(e)) => {
+            if e.get_ref().is_some_and(|e| e.is::<OverLimit>()) {
+                limit.check(max.saturating_add(1), true)?;
+            }
+            return Err(CoreError::InvalidInput(format!(
+                "The upload of {name:?} was cut off: {e}"
+            ))
+            .into());
+        }
+        Err(e) => return Err(CoreError::from(e).into()),
+    };
     let mimetype = mime_guess::from_path(name).first().map(|m| m.to_string());
     Ok(state
         .cairn

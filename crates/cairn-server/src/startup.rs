@@ -1,11 +1,14 @@
 //! Start-up: open storage, bootstrap an empty instance, serve.
 //!
-//! This is the only module that names the concrete storage backend.
+//! This is the only module that names the concrete storage backends: the
+//! SQLite store and the local blob directory.
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use cairn_core::blob::BlobStore;
+use cairn_core::content::ContentStore;
 use cairn_core::{Cairn, CoreError, apikey};
 use cairn_store::{LocalBlobs, SqliteStore};
 use tokio::net::TcpListener;
@@ -13,8 +16,9 @@ use tokio::net::TcpListener;
 use crate::auth_limit::AuthFailureLimiter;
 use crate::config::Config;
 use crate::graphql;
-use crate::router::{AppState, router};
+use crate::router::router;
 use crate::signing::UrlSigner;
+use crate::state::AppState;
 
 /// A started (not yet serving) server: storage is open and migrated.
 pub struct Server {
@@ -64,9 +68,11 @@ impl Server {
             .ensure_core_registries()
             .await
             .map_err(|e| start_error("cannot create the core registries", e))?;
-        let blobs = LocalBlobs::open(config.data_dir.join("blobs"))
-            .await
-            .map_err(|e| start_error("cannot create the blob directory", e))?;
+        let blobs: Arc<dyn BlobStore> = Arc::new(
+            LocalBlobs::open(config.data_dir.join("blobs"))
+                .await
+                .map_err(|e| start_error("cannot create the blob directory", e))?,
+        );
         let signer = match &config.url_signing_key {
             // The operator's key; the one stored in the database stays unused.
             Some(key) => UrlSigner::new(key.bytes().to_vec()),
@@ -77,11 +83,16 @@ impl Server {
                     .map_err(|e| start_error("cannot read the URL-signing key", e))?,
             ),
         };
-        let cas = crate::cas::ContentStore::new(blobs.clone());
+        let content = cairn.content_store(blobs.clone());
         Ok(Server {
             state: AppState {
-                schema: graphql::schema(cairn.clone(), signer.clone(), blobs.clone(), cas.clone()),
-                cas,
+                schema: graphql::schema(
+                    cairn.clone(),
+                    signer.clone(),
+                    blobs.clone(),
+                    content.clone(),
+                ),
+                content,
                 cairn,
                 blobs,
                 signer,
@@ -108,7 +119,7 @@ impl Server {
         ));
         let upload_sweep = tokio::spawn(sweep_abandoned_uploads(
             self.state.cairn.clone(),
-            self.state.cas.clone(),
+            self.state.content.clone(),
             self.upload_timeout,
         ));
         let app = router(self.state, self.max_body_bytes);
@@ -184,7 +195,7 @@ async fn watch_for_crashes(cairn: Cairn, timeout: std::time::Duration) {
 /// hour, or more often for short timeouts.
 async fn sweep_abandoned_uploads(
     cairn: Cairn,
-    cas: crate::cas::ContentStore,
+    content: ContentStore,
     timeout: std::time::Duration,
 ) {
     let period = (timeout / 2).clamp(
@@ -198,7 +209,7 @@ async fn sweep_abandoned_uploads(
             Ok((0, _)) => {}
             Ok((n, digests)) => {
                 tracing::info!(artifacts = n, "deleted abandoned artifact uploads");
-                if let Err(e) = cas.collect(&cairn, &digests).await {
+                if let Err(e) = content.collect(&digests).await {
                     tracing::warn!(error = %e, "could not collect abandoned blobs");
                 }
             }

@@ -1,21 +1,37 @@
-//! The local blob store: file bytes under `<data dir>/blobs`.
+//! The local blob store: file bytes under `<data dir>/blobs`, behind
+//! `cairn_core::blob::BlobStore`.
 //!
 //! Every directory and file here is private to the server's account (0700
 //! and 0600, see `private.rs`). Writes go to a temporary file that is
 //! fsynced and then renamed into place, so a reader never sees half a file
-//! and a crash leaves either the old bytes or the new ones. Keys are
-//! relative paths built by the server from validated names; [`LocalBlobs`]
-//! checks them again so that no key can step outside the store.
+//! and a crash leaves either the old bytes or the new ones. Temporary files
+//! are spread over [`TMP_SHARDS`] directories, and ones a crash left behind
+//! are removed when the store opens. Keys are relative paths built by the
+//! domain from validated names; [`LocalBlobs`] checks them again so that no
+//! key can step outside the store.
+//!
+//! Reads stream the file in 256 KiB chunks (a `Range` seeks first), so a
+//! download is never read whole into memory. Small puts
+//! ([`BlobStore::put_bytes`]) hash, write, fsync and rename in one blocking
+//! step: each async file operation is a hand-off to a blocking thread that
+//! would cost more than the write itself.
 
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
+use async_trait::async_trait;
 use base64::Engine;
+use bytes::Bytes;
+use cairn_core::blob::{BlobError, BlobResult, BlobStore, ByteStream, StoredBlob};
+use futures_util::StreamExt;
 use md5::{Digest, Md5};
 use tokio::fs;
-use tokio::io::{AsyncWriteExt, BufWriter};
+use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufWriter};
 
 use crate::private;
+
+/// Bytes per chunk of a streamed read.
+const READ_CHUNK: usize = 256 * 1024;
 
 /// Directories temporary files are spread over.
 const TMP_SHARDS: usize = 16;
@@ -34,22 +50,13 @@ pub struct LocalBlobs {
 }
 
 /// A blob being written.
-pub struct BlobWriter {
+struct BlobWriter {
     /// Buffered, so streamed bytes reach the file (a hand-off to a
     /// blocking thread each time) in large writes, not network-sized ones.
     file: BufWriter<fs::File>,
     tmp: PathBuf,
     size: u64,
     md5: Md5,
-}
-
-/// What was written.
-#[derive(Debug, Clone)]
-pub struct WrittenBlob {
-    /// Bytes.
-    pub size: u64,
-    /// Base64 MD5 of the bytes (W&B's digest format).
-    pub md5: String,
 }
 
 impl LocalBlobs {
@@ -71,7 +78,7 @@ impl LocalBlobs {
     }
 
     /// The file holding `key`, if the key is a safe relative path.
-    pub fn path(&self, key: &str) -> io::Result<PathBuf> {
+    fn path(&self, key: &str) -> io::Result<PathBuf> {
         let relative = Path::new(key);
         let safe = !key.is_empty()
             && key
@@ -105,7 +112,7 @@ impl LocalBlobs {
     }
 
     /// Start writing a new blob.
-    pub async fn writer(&self) -> io::Result<BlobWriter> {
+    async fn writer(&self) -> io::Result<BlobWriter> {
         let tmp = self.temporary_path()?;
         let file = fs::OpenOptions::from(private::new_file_options())
             .open(&tmp)
@@ -120,22 +127,21 @@ impl LocalBlobs {
     }
 
     /// Store `bytes` as `key` in one blocking step, if their base64 MD5 is
-    /// `expected`: hash, write a temporary file, fsync, rename into place.
-    /// For small blobs, where each async file operation's hand-off to a
-    /// blocking thread would cost more than the write itself. Returns the
-    /// size, or the MD5 the bytes really have (nothing is written then).
-    pub async fn put_whole(
+    /// `expected` (or nothing is expected): hash, write a temporary file,
+    /// fsync, rename into place. Returns what was stored, or the MD5 the
+    /// bytes really have (nothing is written then).
+    async fn put_whole(
         &self,
         key: &str,
         bytes: impl AsRef<[u8]> + Send + 'static,
-        expected: String,
-    ) -> io::Result<Result<u64, String>> {
+        expected: Option<String>,
+    ) -> io::Result<Result<StoredBlob, String>> {
         let target = self.path(key)?;
         let tmp = self.temporary_path()?;
         tokio::task::spawn_blocking(move || {
             let bytes = bytes.as_ref();
             let actual = base64::engine::general_purpose::STANDARD.encode(Md5::digest(bytes));
-            if actual != expected {
+            if expected.is_some_and(|expected| actual != expected) {
                 return Ok(Err(actual));
             }
             let written = (|| {
@@ -148,7 +154,10 @@ impl LocalBlobs {
                 std::fs::rename(&tmp, &target)
             })();
             match written {
-                Ok(()) => Ok(Ok(bytes.len() as u64)),
+                Ok(()) => Ok(Ok(StoredBlob {
+                    size: bytes.len() as u64,
+                    md5: actual,
+                })),
                 Err(e) => {
                     let _ = std::fs::remove_file(&tmp);
                     Err(e)
@@ -159,60 +168,192 @@ impl LocalBlobs {
         .map_err(io::Error::other)?
     }
 
-    /// Delete every blob under `prefix` (a run's files); missing is fine.
-    pub async fn delete_prefix(&self, prefix: &str) -> io::Result<()> {
-        match fs::remove_dir_all(self.path(prefix)?).await {
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-            other => other,
+    /// The file of `key`, checked, as a [`BlobError`].
+    fn file_of(&self, key: &str) -> BlobResult<PathBuf> {
+        self.path(key)
+            .map_err(|_| BlobError::InvalidKey(key.to_string()))
+    }
+
+    /// Open `key` for reading.
+    async fn open_file(&self, key: &str) -> BlobResult<fs::File> {
+        let path = self.file_of(key)?;
+        fs::File::open(&path).await.map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => BlobError::NotFound(key.to_string()),
+            _ => BlobError::Io(e),
+        })
+    }
+}
+
+#[async_trait]
+impl BlobStore for LocalBlobs {
+    async fn put(
+        &self,
+        key: &str,
+        mut bytes: ByteStream,
+        expected_md5: Option<&str>,
+    ) -> BlobResult<StoredBlob> {
+        let target = self.file_of(key)?;
+        let mut writer = self.writer().await.map_err(BlobError::Io)?;
+        while let Some(chunk) = bytes.next().await {
+            let written = match chunk {
+                Ok(chunk) => writer.write(&chunk).await.map_err(BlobError::Io),
+                Err(e) => Err(BlobError::Interrupted(e)),
+            };
+            if let Err(e) = written {
+                writer.abort().await;
+                return Err(e);
+            }
+        }
+        let (_, actual) = writer.digest();
+        if let Some(expected) = expected_md5
+            && actual != expected
+        {
+            writer.abort().await;
+            return Err(BlobError::DigestMismatch {
+                expected: expected.to_string(),
+                actual,
+            });
+        }
+        writer.commit(target).await.map_err(BlobError::Io)
+    }
+
+    async fn put_bytes(
+        &self,
+        key: &str,
+        bytes: Bytes,
+        expected_md5: Option<&str>,
+    ) -> BlobResult<StoredBlob> {
+        self.file_of(key)?;
+        let stored = self
+            .put_whole(key, bytes, expected_md5.map(str::to_string))
+            .await
+            .map_err(BlobError::Io)?;
+        stored.map_err(|actual| BlobError::DigestMismatch {
+            expected: expected_md5.unwrap_or_default().to_string(),
+            actual,
+        })
+    }
+
+    async fn get(&self, key: &str) -> BlobResult<ByteStream> {
+        let file = self.open_file(key).await?;
+        Ok(tokio_util::io::ReaderStream::with_capacity(file, READ_CHUNK).boxed())
+    }
+
+    async fn get_range(&self, key: &str, offset: u64, len: u64) -> BlobResult<ByteStream> {
+        let mut file = self.open_file(key).await?;
+        if offset > 0 {
+            file.seek(io::SeekFrom::Start(offset))
+                .await
+                .map_err(BlobError::Io)?;
+        }
+        Ok(tokio_util::io::ReaderStream::with_capacity(file.take(len), READ_CHUNK).boxed())
+    }
+
+    async fn head(&self, key: &str) -> BlobResult<Option<u64>> {
+        match fs::metadata(self.file_of(key)?).await {
+            Ok(meta) if meta.is_file() => Ok(Some(meta.len())),
+            Ok(_) => Ok(None),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(BlobError::Io(e)),
         }
     }
 
-    /// Delete one blob; missing is fine.
-    pub async fn delete(&self, key: &str) -> io::Result<()> {
-        match fs::remove_file(self.path(key)?).await {
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-            other => other,
+    async fn delete(&self, key: &str) -> BlobResult<()> {
+        match fs::remove_file(self.file_of(key)?).await {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(BlobError::Io(e)),
+            _ => Ok(()),
         }
     }
+
+    async fn delete_prefix(&self, prefix: &str) -> BlobResult<()> {
+        match fs::remove_dir_all(self.file_of(prefix)?).await {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(BlobError::Io(e)),
+            _ => Ok(()),
+        }
+    }
+
+    async fn list_prefix(&self, prefix: &str) -> BlobResult<Vec<String>> {
+        let dir = self.file_of(prefix)?;
+        let prefix = prefix.to_string();
+        tokio::task::spawn_blocking(move || {
+            let mut keys = Vec::new();
+            list_files(&dir, &prefix, &mut keys)?;
+            Ok(keys)
+        })
+        .await
+        .map_err(|e| BlobError::Io(io::Error::other(e)))?
+        .map_err(BlobError::Io)
+    }
+}
+
+/// Keys of the files under `dir` (which holds key `key`), depth first.
+fn list_files(dir: &Path, key: &str, keys: &mut Vec<String>) -> io::Result<()> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotADirectory => {
+            keys.push(key.to_string());
+            return Ok(());
+        }
+        Err(e) => return Err(e),
+    };
+    for entry in entries {
+        let entry = entry?;
+        let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+            continue;
+        };
+        let child = format!("{key}/{name}");
+        if entry.file_type()?.is_dir() {
+            list_files(&entry.path(), &child, keys)?;
+        } else {
+            keys.push(child);
+        }
+    }
+    Ok(())
 }
 
 impl BlobWriter {
     /// Append bytes.
-    pub async fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+    async fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
         self.md5.update(bytes);
         self.size += bytes.len() as u64;
         self.file.write_all(bytes).await
     }
 
     /// Bytes written so far, and their base64 MD5.
-    pub fn digest(&self) -> (u64, String) {
+    fn digest(&self) -> (u64, String) {
         let md5 = base64::engine::general_purpose::STANDARD.encode(self.md5.clone().finalize());
         (self.size, md5)
     }
 
-    /// Make the blob durable and visible as `key`, replacing any old one.
-    pub async fn commit(mut self, blobs: &LocalBlobs, key: &str) -> io::Result<WrittenBlob> {
-        let target = blobs.path(key)?;
+    /// Make the blob durable and visible at `target`, replacing any old
+    /// one.
+    async fn commit(mut self, target: PathBuf) -> io::Result<StoredBlob> {
         self.file.flush().await?;
         self.file.get_ref().sync_all().await?;
         let tmp = self.tmp.clone();
         // Directory and rename in one blocking step.
-        tokio::task::spawn_blocking(move || {
+        let renamed = tokio::task::spawn_blocking(move || {
             if let Some(parent) = target.parent() {
                 private::dir_builder().create(parent)?;
             }
             std::fs::rename(&tmp, &target)
         })
         .await
-        .map_err(io::Error::other)??;
-        Ok(WrittenBlob {
+        .map_err(io::Error::other)
+        .and_then(|r| r);
+        if let Err(e) = renamed {
+            self.abort().await;
+            return Err(e);
+        }
+        Ok(StoredBlob {
             size: self.size,
             md5: base64::engine::general_purpose::STANDARD.encode(self.md5.finalize()),
         })
     }
 
     /// Throw the partial blob away.
-    pub async fn abort(self) {
+    async fn abort(self) {
         drop(self.file);
         let _ = fs::remove_file(&self.tmp).await;
     }
@@ -239,47 +380,113 @@ fn remove_stale(dir: &Path, age: std::time::Duration) {
 mod tests {
     use super::*;
 
+    fn chunks(parts: &[&'static [u8]]) -> ByteStream {
+        let parts: Vec<io::Result<Bytes>> = parts.iter().map(|p| Ok(Bytes::from(*p))).collect();
+        futures_util::stream::iter(parts).boxed()
+    }
+
+    async fn read(stream: ByteStream) -> Vec<u8> {
+        let chunks: Vec<io::Result<Bytes>> = stream.collect().await;
+        chunks
+            .into_iter()
+            .flat_map(|c| c.unwrap().to_vec())
+            .collect()
+    }
+
+    fn temporary_files(dir: &Path) -> usize {
+        std::fs::read_dir(dir.join("tmp"))
+            .unwrap()
+            .map(|shard| std::fs::read_dir(shard.unwrap().path()).unwrap().count())
+            .sum()
+    }
+
     #[tokio::test]
     async fn writes_atomically_and_refuses_escaping_keys() {
         let dir = tempfile::tempdir().unwrap();
         let blobs = LocalBlobs::open(dir.path()).await.unwrap();
-        let mut w = blobs.writer().await.unwrap();
-        w.write(b"hello ").await.unwrap();
-        w.write(b"world").await.unwrap();
-        let written = w.commit(&blobs, "runs/1/out/a.txt").await.unwrap();
+        let written = blobs
+            .put("runs/1/out/a.txt", chunks(&[b"hello ", b"world"]), None)
+            .await
+            .unwrap();
         assert_eq!(written.size, 11);
         assert_eq!(written.md5, "XrY7u+Ae7tCTyyK7j1rNww==");
         let path = blobs.path("runs/1/out/a.txt").unwrap();
         assert_eq!(std::fs::read(path).unwrap(), b"hello world");
+        assert_eq!(blobs.head("runs/1/out/a.txt").await.unwrap(), Some(11));
+        assert_eq!(
+            blobs.list_prefix("runs/1").await.unwrap(),
+            ["runs/1/out/a.txt"]
+        );
         for bad in ["", "../x", "/etc/passwd", "runs/../../x", "a/./b"] {
             assert!(blobs.path(bad).is_err(), "{bad:?} must be refused");
+            assert!(matches!(
+                blobs.get(bad).await,
+                Err(BlobError::InvalidKey(_))
+            ));
         }
         blobs.delete_prefix("runs/1").await.unwrap();
         assert!(!blobs.path("runs/1/out/a.txt").unwrap().exists());
+        assert_eq!(blobs.head("runs/1/out/a.txt").await.unwrap(), None);
+        assert!(matches!(
+            blobs.get("runs/1/out/a.txt").await,
+            Err(BlobError::NotFound(_))
+        ));
     }
 
     #[tokio::test]
-    async fn a_whole_small_blob_is_stored_only_if_its_digest_matches() {
+    async fn reads_whole_or_a_range() {
         let dir = tempfile::tempdir().unwrap();
         let blobs = LocalBlobs::open(dir.path()).await.unwrap();
-        let md5 = "XrY7u+Ae7tCTyyK7j1rNww==".to_string();
-        let stored = blobs.put_whole("cas/5e/x", b"hello world".to_vec(), md5.clone());
-        assert_eq!(stored.await.unwrap(), Ok(11));
+        blobs
+            .put("k/v", chunks(&[b"0123456789"]), None)
+            .await
+            .unwrap();
+        assert_eq!(read(blobs.get("k/v").await.unwrap()).await, b"0123456789");
+        assert_eq!(
+            read(blobs.get_range("k/v", 3, 4).await.unwrap()).await,
+            b"3456"
+        );
+        assert_eq!(
+            read(blobs.get_range("k/v", 8, 100).await.unwrap()).await,
+            b"89"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_blob_is_stored_only_if_its_digest_matches_and_its_source_completes() {
+        let dir = tempfile::tempdir().unwrap();
+        let blobs = LocalBlobs::open(dir.path()).await.unwrap();
+        let md5 = "XrY7u+Ae7tCTyyK7j1rNww==";
+        let stored = blobs
+            .put_bytes("cas/5e/x", Bytes::from_static(b"hello world"), Some(md5))
+            .await
+            .unwrap();
+        assert_eq!(stored.size, 11);
         assert_eq!(
             std::fs::read(blobs.path("cas/5e/x").unwrap()).unwrap(),
             b"hello world"
         );
         let refused = blobs
-            .put_whole("cas/5e/y", b"other".to_vec(), md5)
-            .await
-            .unwrap();
-        assert!(refused.is_err());
+            .put_bytes("cas/5e/y", Bytes::from_static(b"other"), Some(md5))
+            .await;
+        assert!(matches!(refused, Err(BlobError::DigestMismatch { .. })));
+        let refused = blobs
+            .put("cas/5e/y", chunks(&[b"oth", b"er"]), Some(md5))
+            .await;
+        assert!(matches!(refused, Err(BlobError::DigestMismatch { .. })));
+        let broken: ByteStream = futures_util::stream::iter(vec![
+            Ok(Bytes::from_static(b"hello")),
+            Err(io::Error::other("connection reset")),
+        ])
+        .boxed();
+        let refused = blobs.put("cas/5e/y", broken, None).await;
+        assert!(matches!(refused, Err(BlobError::Interrupted(_))));
         assert!(!blobs.path("cas/5e/y").unwrap().exists());
-        let left: usize = std::fs::read_dir(dir.path().join("tmp"))
-            .unwrap()
-            .map(|shard| std::fs::read_dir(shard.unwrap().path()).unwrap().count())
-            .sum();
-        assert_eq!(left, 0, "no temporary file is left behind");
+        assert_eq!(
+            temporary_files(dir.path()),
+            0,
+            "no temporary file is left behind"
+        );
     }
 
     #[tokio::test]

@@ -4,7 +4,20 @@
 //! embedded SQLite database (WAL mode, foreign keys on, migrations applied at
 //! open). One module per aggregate holds its queries; `rows.rs` turns rows
 //! into domain records. A PostgreSQL backend will sit beside this one,
-//! implementing the same traits with its own `migrations/postgres`.
+//! implementing the same traits with its own `migrations/postgres`;
+//! `tests/backends.rs` holds the behaviour both must share, run per backend.
+//!
+//! Two drivers, each for what it does best, on the same bundled SQLite:
+//!
+//! | driver   | used for                                                   | why |
+//! |----------|------------------------------------------------------------|-----|
+//! | sqlx     | everything by default: migrations, point reads, searches, every write (`pool`, and the one `writer` connection) | async, pooled, typed binds, `REGEXP` registered |
+//! | rusqlite | bulk history reads only (`readers.rs`, on the blocking pool) | sqlx hands each row over a channel, ~8 µs a row: ten times SQLite's own cost on 100k-row scans |
+//!
+//! Neither driver's types cross the crate boundary: the traits in
+//! `cairn_core::store` speak domain types, and failures arrive as
+//! [`StoreError`] with the driver's error kept as its source (`Unavailable`
+//! for a busy, locked or failing database, so the server answers 503).
 
 /// SQL condition on a project `p`: `cairn_core::registry::Visibility::shows`
 /// for the viewer, bound by [`bind_visibility!`]. A project is left out
@@ -40,8 +53,9 @@ macro_rules! bind_visibility {
 
 mod artifacts;
 mod blobs;
+mod dialect;
 mod entities;
-mod filter_sql;
+mod filter;
 mod keys;
 mod private;
 mod projects;
@@ -59,7 +73,7 @@ use cairn_core::store::StoreError;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-pub use blobs::{BlobWriter, LocalBlobs, WrittenBlob};
+pub use blobs::LocalBlobs;
 pub use private::ensure_private_dir;
 
 // Memory. Every SQLite connection has a private page cache, and a

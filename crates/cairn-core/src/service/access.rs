@@ -7,7 +7,7 @@
 //! not see are reported with [`not_found`], word for word what a missing
 //! project gets, so that no answer tells a hidden registry from a free name.
 
-use crate::authz::{Actor, ProjectAction, ProjectStanding, Verdict, decide};
+use crate::authz::{Actor, ProjectAction, ProjectStanding, Readable, Verdict, decide};
 use crate::error::{CoreError, CoreResult};
 use crate::model::{Access, Project};
 use crate::service::artifacts::{REGISTRY_PREFIX, RESTRICTED};
@@ -20,13 +20,13 @@ impl Cairn {
         actor: &Actor,
         entity_name: &str,
         name: &str,
-    ) -> CoreResult<Option<Project>> {
+    ) -> CoreResult<Option<Readable<Project>>> {
         let Some(project) = self.lookup_project(entity_name, name).await? else {
             return Ok(None);
         };
         Ok(
             match self.verdict(actor, &project, ProjectAction::Read).await? {
-                Verdict::Allow => Some(project),
+                Verdict::Allow => Some(Readable::grant(project)),
                 Verdict::Deny | Verdict::Hide => None,
             },
         )
@@ -34,20 +34,22 @@ impl Cairn {
 
     /// A project by entity and name on which the caller may do `action`;
     /// not found when it is missing or hidden, permission denied when the
-    /// caller sees it but may not do this.
+    /// caller sees it but may not do this. Whoever may do anything to a
+    /// project may read it, so the answer is [`Readable`] whatever `action`
+    /// was checked.
     pub async fn project_for(
         &self,
         actor: &Actor,
         entity_name: &str,
         name: &str,
         action: ProjectAction,
-    ) -> CoreResult<Project> {
+    ) -> CoreResult<Readable<Project>> {
         let project = self
             .lookup_project(entity_name, name)
             .await?
             .ok_or_else(|| self.not_found(entity_name, name))?;
         self.authorize(actor, &project, action).await?;
-        Ok(project)
+        Ok(Readable::grant(project))
     }
 
     /// A project by id, if the caller may read it.
@@ -55,13 +57,13 @@ impl Cairn {
         &self,
         actor: &Actor,
         id: i64,
-    ) -> CoreResult<Option<Project>> {
+    ) -> CoreResult<Option<Readable<Project>>> {
         let Some(project) = self.store.project_by_id(id).await? else {
             return Ok(None);
         };
         Ok(
             match self.verdict(actor, &project, ProjectAction::Read).await? {
-                Verdict::Allow => Some(project),
+                Verdict::Allow => Some(Readable::grant(project)),
                 Verdict::Deny | Verdict::Hide => None,
             },
         )

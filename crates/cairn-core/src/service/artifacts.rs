@@ -10,19 +10,21 @@
 //! members. Without a role of their own, organization members act as
 //! members of a non-restricted registry.
 //!
-//! Blob bytes are not handled here (the server owns the files); this layer
-//! decides what may be stored and what may be forgotten, and the server's
-//! content store holds a per-digest lock around both, so a blob is never
-//! deleted while an upload of the same bytes is being recorded.
+//! Blob bytes are not handled here: this layer decides which digests a
+//! caller may upload, prove and read, and `content.rs` stores and collects
+//! the bytes (with the database leases that keep a blob from being
+//! deleted while an upload of the same bytes is being recorded).
 
 use crate::artifact::{
     Artifact, ArtifactPatch, ArtifactType, Collection, CollectionKind, Entry, LATEST, Membership,
     NewArtifact, RegistryMemberRef, RegistryRole, StagedFile, VersionPage, validate_label,
 };
-use crate::authz::{Actor, ProjectAction};
+use crate::authz::{Actor, ProjectAction, Readable};
 use crate::error::{CoreError, CoreResult};
+use crate::filter::{COLLECTIONS, Filter, REGISTRIES, VERSIONS};
 use crate::model::{Entity, Project, User};
-use crate::store::RegistryQuery;
+use crate::run::Run;
+use crate::store::{RegistryQuery, RegistrySearch};
 use crate::{Cairn, names};
 
 pub use crate::registry::{REGISTRY_PREFIX, RESTRICTED};
@@ -154,9 +156,10 @@ impl Cairn {
         first: i64,
     ) -> CoreResult<Vec<Collection>> {
         check_page(first)?;
+        let filter = Filter::parse_optional(filter, &COLLECTIONS)?;
         Ok(self
             .store
-            .collections(project.id, type_id, kinds, filter, after, first)
+            .collections(project.id, type_id, kinds, filter.as_ref(), after, first)
             .await?)
     }
 
@@ -168,9 +171,10 @@ impl Cairn {
         kinds: &[CollectionKind],
         filter: Option<&serde_json::Value>,
     ) -> CoreResult<i64> {
+        let filter = Filter::parse_optional(filter, &COLLECTIONS)?;
         Ok(self
             .store
-            .collection_count(project.id, type_id, kinds, filter)
+            .collection_count(project.id, type_id, kinds, filter.as_ref())
             .await?)
     }
 
@@ -212,9 +216,10 @@ impl Cairn {
         first: i64,
     ) -> CoreResult<VersionPage> {
         check_page(first)?;
+        let filter = Filter::parse_optional(filter, &VERSIONS)?;
         Ok(self
             .store
-            .versions(collection.id, filter, order, after, first)
+            .versions(collection.id, filter.as_ref(), order, after, first)
             .await?)
     }
 
@@ -224,7 +229,11 @@ impl Cairn {
         collection: &Collection,
         filter: Option<&serde_json::Value>,
     ) -> CoreResult<i64> {
-        Ok(self.store.version_count(collection.id, filter).await?)
+        let filter = Filter::parse_optional(filter, &VERSIONS)?;
+        Ok(self
+            .store
+            .version_count(collection.id, filter.as_ref())
+            .await?)
     }
 
     /// A page of an artifact's files (references included), by path.
@@ -256,7 +265,7 @@ impl Cairn {
     /// Artifacts a run logged (`output`) or used.
     pub async fn run_artifacts(
         &self,
-        run_id: i64,
+        run: &Readable<Run>,
         output: bool,
         after: Option<i64>,
         first: i64,
@@ -264,13 +273,13 @@ impl Cairn {
         check_page(first)?;
         Ok(self
             .store
-            .run_artifacts(run_id, output, after, first)
+            .run_artifacts(run.id, output, after, first)
             .await?)
     }
 
     /// How many [`Cairn::run_artifacts`] lists.
-    pub async fn run_artifact_count(&self, run_id: i64, output: bool) -> CoreResult<i64> {
-        Ok(self.store.run_artifact_count(run_id, output).await?)
+    pub async fn run_artifact_count(&self, run: &Readable<Run>, output: bool) -> CoreResult<i64> {
+        Ok(self.store.run_artifact_count(run.id, output).await?)
     }
 
     /// Whether the caller may read some artifact file with this digest in
@@ -474,23 +483,6 @@ impl Cairn {
         Ok(readable)
     }
 
-    /// Whether a blob is stored; its size if so.
-    pub async fn blob_size(&self, md5: &str) -> CoreResult<Option<i64>> {
-        Ok(self.store.blob_size(md5).await?)
-    }
-
-    /// Record bytes durably stored under their digest. The caller holds the
-    /// digest's lock.
-    pub async fn record_blob(&self, md5: &str, size: i64) -> CoreResult<()> {
-        Ok(self.store.insert_blob(md5, size).await?)
-    }
-
-    /// Forget a blob nothing references; true if its bytes may now be
-    /// deleted. The caller holds the digest's lock.
-    pub async fn forget_blob_if_unreferenced(&self, md5: &str) -> CoreResult<bool> {
-        Ok(self.store.forget_blob_if_unreferenced(md5).await?)
-    }
-
     /// Attach an uploaded manifest to a pending artifact.
     pub async fn set_artifact_manifest(&self, artifact: &Artifact, md5: &str) -> CoreResult<()> {
         Ok(self.store.set_manifest(artifact.id, md5).await?)
@@ -667,9 +659,10 @@ impl Cairn {
         for target in targets {
             validate_label("Alias", &target.alias).map_err(CoreError::InvalidInput)?;
             let project = match (&target.entity, &target.project) {
-                (Some(e), Some(p)) if (e, p) != (&home.entity_name, &home.name) => {
-                    self.project_for(actor, e, p, ProjectAction::Write).await?
-                }
+                (Some(e), Some(p)) if (e, p) != (&home.entity_name, &home.name) => self
+                    .project_for(actor, e, p, ProjectAction::Write)
+                    .await?
+                    .into_inner(),
                 _ => home.clone(),
             };
             self.authorize(actor, &project, ProjectAction::Write)
@@ -907,16 +900,18 @@ impl Cairn {
     }
 
     /// Registries, collections or versions of the organization whose entity
-    /// is `org_entity_id` that the caller may see, per `query` (its
-    /// `org_entity_id` and `viewer` are filled in here; the store leaves out
-    /// the restricted registries the viewer has no part in). Someone outside
-    /// the organization gets no organization to list.
+    /// is `org_entity_id` that the caller may see, per `query`, ready for the
+    /// store: the organization and viewer are decided here (whatever
+    /// `query` says of them; the store leaves out the restricted registries
+    /// the viewer has no part in) and the filters parsed against their
+    /// schemas. Someone outside the organization gets no organization to
+    /// list.
     pub async fn registry_query(
         &self,
         actor: &Actor,
         org_entity_id: i64,
-        mut query: RegistryQuery,
-    ) -> CoreResult<RegistryQuery> {
+        query: RegistryQuery,
+    ) -> CoreResult<RegistrySearch> {
         check_page(query.first)?;
         let org = self
             .org_of_entity(org_entity_id)
@@ -927,28 +922,37 @@ impl Cairn {
                 org.name
             )));
         }
-        query.org_entity_id = org.entity_id;
-        query.viewer = actor.admin().is_none().then(|| actor.user().id);
-        Ok(query)
+        let parse = |filter: &Option<serde_json::Value>, schema| {
+            Filter::parse_optional(filter.as_ref(), schema)
+        };
+        Ok(RegistrySearch {
+            org_entity_id: org.entity_id,
+            viewer: actor.admin().is_none().then(|| actor.user().id),
+            registry_filter: parse(&query.registry_filter, &REGISTRIES)?,
+            collection_filter: parse(&query.collection_filter, &COLLECTIONS)?,
+            version_filter: parse(&query.version_filter, &VERSIONS)?,
+            after: query.after,
+            first: query.first,
+        })
     }
 
     /// Registry project ids matching a prepared query.
-    pub async fn registry_ids(&self, query: &RegistryQuery) -> CoreResult<Vec<i64>> {
+    pub async fn registry_ids(&self, query: &RegistrySearch) -> CoreResult<Vec<i64>> {
         Ok(self.store.registry_ids(query).await?)
     }
 
     /// Registry collection ids matching a prepared query.
-    pub async fn registry_collection_ids(&self, query: &RegistryQuery) -> CoreResult<Vec<i64>> {
+    pub async fn registry_collection_ids(&self, query: &RegistrySearch) -> CoreResult<Vec<i64>> {
         Ok(self.store.registry_collection_ids(query).await?)
     }
 
     /// How many registry collections match a prepared query.
-    pub async fn registry_collection_count(&self, query: &RegistryQuery) -> CoreResult<i64> {
+    pub async fn registry_collection_count(&self, query: &RegistrySearch) -> CoreResult<i64> {
         Ok(self.store.registry_collection_count(query).await?)
     }
 
     /// Registry version (membership) ids matching a prepared query.
-    pub async fn registry_membership_ids(&self, query: &RegistryQuery) -> CoreResult<Vec<i64>> {
+    pub async fn registry_membership_ids(&self, query: &RegistrySearch) -> CoreResult<Vec<i64>> {
         Ok(self.store.registry_membership_ids(query).await?)
     }
 
@@ -970,14 +974,14 @@ impl Cairn {
         actor: &Actor,
         project: &Project,
         name: &str,
-    ) -> CoreResult<Project> {
+    ) -> CoreResult<Readable<Project>> {
         names::validate("project", name)?;
         self.authorize(actor, project, ProjectAction::Manage)
             .await?;
         self.store.rename_project(project.id, name).await?;
-        self.store
-            .project_by_id(project.id)
-            .await?
+        let renamed = self.store.project_by_id(project.id).await?;
+        renamed
+            .map(Readable::grant)
             .ok_or_else(|| CoreError::Internal("project vanished".into()))
     }
 

@@ -2,14 +2,17 @@
 //! log, searching, and reading history and files back.
 //!
 //! Reading a run needs read access to its project; everything else needs
-//! membership of the project's entity (or instance admin). Methods that take
-//! a `&Run` assume the caller obtained it through one of the checked
-//! lookups here.
+//! membership of the project's entity (or instance admin). Methods that
+//! serve a run's data without an actor take a [`Readable`] run (or
+//! project), which only the checked lookups here grant; methods that write
+//! take a [`Writable`] one.
 
-use crate::authz::{Actor, ProjectAction};
+use crate::authz::{Actor, ProjectAction, Readable, Writable};
 use crate::error::{CoreError, CoreResult};
 use crate::model::Project;
-use crate::run::{HistoryKey, LogLine, RUN_STATES, Run, RunFile, RunPage, RunPatch, RunQuery};
+use crate::run::{
+    HistoryKey, LogLine, RUN_STATES, Run, RunFile, RunPage, RunPatch, RunQuery, RunSearch,
+};
 use crate::stream::{StreamBatch, StreamOutcome};
 use crate::{Cairn, names};
 
@@ -43,13 +46,13 @@ impl Cairn {
         actor: &Actor,
         target: RunTarget,
         patch: RunPatch,
-    ) -> CoreResult<(Run, bool)> {
+    ) -> CoreResult<(Writable<Run>, bool)> {
         check_patch(&patch)?;
         if let Some(id) = target.id {
             let run = self.writable_run(actor, id).await?;
             let run = self.store.update_run(run.id, &patch).await?;
             return run
-                .map(|r| (r, false))
+                .map(|r| (Writable::grant(r), false))
                 .ok_or_else(|| CoreError::NotFound(format!("No run with id {id} exists.")));
         }
         let entity = target
@@ -66,10 +69,11 @@ impl Cairn {
         let project = self
             .ensure_project(actor, &entity, &project, ProjectAction::LogRuns)
             .await?;
-        Ok(self
+        let (run, created) = self
             .store
             .upsert_run(project.id, &name, &patch, actor.user().id)
-            .await?)
+            .await?;
+        Ok((Writable::grant(run), created))
     }
 
     /// A run the caller may read; `None` when unknown or hidden.
@@ -79,40 +83,66 @@ impl Cairn {
         entity: &str,
         project: &str,
         name: &str,
-    ) -> CoreResult<Option<Run>> {
+    ) -> CoreResult<Option<Readable<Run>>> {
         let Some(project) = self.project(actor, entity, project).await? else {
             return Ok(None);
         };
-        Ok(self.store.run_by_name(project.id, name).await?)
+        self.run_in(&project, name).await
     }
 
-    /// A run of a project already checked readable.
-    pub async fn run_in(&self, project: &Project, name: &str) -> CoreResult<Option<Run>> {
-        Ok(self.store.run_by_name(project.id, name).await?)
+    /// A run of a readable project.
+    pub async fn run_in(
+        &self,
+        project: &Readable<Project>,
+        name: &str,
+    ) -> CoreResult<Option<Readable<Run>>> {
+        let run = self.store.run_by_name(project.id, name).await?;
+        Ok(run.map(|run| project.part(run)))
     }
 
-    /// A page of a project's runs (project already checked readable).
+    /// A page of a readable project's runs.
     pub async fn runs(
         &self,
-        project: &Project,
+        project: &Readable<Project>,
         query: &RunQuery,
         cursor: Option<&str>,
         first: i64,
-    ) -> CoreResult<RunPage> {
+    ) -> CoreResult<RunPage<Readable<Run>>> {
         check_page(first, "runs")?;
-        Ok(self
+        let search = RunSearch::parse(query)?;
+        let page = self
             .store
-            .search_runs(project.id, query, cursor, first)
-            .await?)
+            .search_runs(project.id, &search, cursor, first)
+            .await?;
+        Ok(RunPage {
+            runs: (page.runs.into_iter())
+                .map(|(run, cursor)| (project.part(run), cursor))
+                .collect(),
+            has_next_page: page.has_next_page,
+        })
     }
 
-    /// How many runs of a project match (project already checked readable).
-    pub async fn run_count(&self, project: &Project, query: &RunQuery) -> CoreResult<i64> {
-        Ok(self.store.count_runs(project.id, query).await?)
+    /// How many runs of a readable project match.
+    pub async fn run_count(
+        &self,
+        project: &Readable<Project>,
+        query: &RunQuery,
+    ) -> CoreResult<i64> {
+        // A count has no order, so a bad one is not its error.
+        let search = RunSearch::parse(&RunQuery {
+            order: None,
+            ..query.clone()
+        })?;
+        Ok(self.store.count_runs(project.id, &search).await?)
     }
 
     /// Set a run's state (`updateRunState`).
-    pub async fn set_run_state(&self, actor: &Actor, id: i64, state: &str) -> CoreResult<Run> {
+    pub async fn set_run_state(
+        &self,
+        actor: &Actor,
+        id: i64,
+        state: &str,
+    ) -> CoreResult<Writable<Run>> {
         let patch = RunPatch {
             state: Some(state.to_string()),
             ..RunPatch::default()
@@ -147,7 +177,7 @@ impl Cairn {
         let not_found = || CoreError::NotFound(format!("No run with id {id} exists."));
         let run = self.check_write(actor, run, not_found).await?;
         self.store.delete_run(run.id).await?;
-        Ok(Some(run))
+        Ok(Some(run.into_inner()))
     }
 
     /// A run the caller may write to, by entity/project/name (file_stream,
@@ -158,7 +188,7 @@ impl Cairn {
         entity: &str,
         project: &str,
         name: &str,
-    ) -> CoreResult<Run> {
+    ) -> CoreResult<Writable<Run>> {
         let not_found = || {
             CoreError::NotFound(format!(
                 "No run {entity}/{project}/{name} exists; create it with upsertBucket first."
@@ -172,15 +202,17 @@ impl Cairn {
     }
 
     /// A run named in a URL the server itself signed. The signature is the
-    /// authorization (it was checked by whoever handed the URL out), so this
-    /// is for the signed upload/download routes only.
+    /// authorization (it was checked by whoever handed the URL out, and the
+    /// server verified it before calling this), so this is for the signed
+    /// upload/download routes only.
     pub async fn run_for_signed_url(
         &self,
         entity: &str,
         project: &str,
         name: &str,
-    ) -> CoreResult<Option<Run>> {
-        self.find_run(entity, project, name).await
+    ) -> CoreResult<Option<Readable<Run>>> {
+        let run = self.find_run(entity, project, name).await?;
+        Ok(run.map(Readable::grant))
     }
 
     /// A run by entity, project and name, without any access check.
@@ -201,20 +233,21 @@ impl Cairn {
         entity: &str,
         project: &str,
         name: &str,
-    ) -> CoreResult<Run> {
+    ) -> CoreResult<Readable<Run>> {
         self.run(actor, entity, project, name)
             .await?
             .ok_or_else(|| CoreError::NotFound(format!("No run {entity}/{project}/{name} exists.")))
     }
 
     /// A run by id that the caller may read, or why not.
-    pub async fn readable_run_by_id(&self, actor: &Actor, id: i64) -> CoreResult<Run> {
+    pub async fn readable_run_by_id(&self, actor: &Actor, id: i64) -> CoreResult<Readable<Run>> {
         let not_found = || CoreError::NotFound(format!("No run with id {id} exists."));
         let run = self.store.run_by_id(id).await?.ok_or_else(not_found)?;
-        self.project(actor, &run.entity_name, &run.project_name)
+        let project = self
+            .project(actor, &run.entity_name, &run.project_name)
             .await?
             .ok_or_else(not_found)?;
-        Ok(run)
+        Ok(project.part(run))
     }
 
     /// The URL-signing secret, created on first use.
@@ -229,7 +262,11 @@ impl Cairn {
     }
 
     /// Store one file_stream request for a run the caller may write.
-    pub async fn append_stream(&self, run: &Run, batch: &StreamBatch) -> CoreResult<StreamOutcome> {
+    pub async fn append_stream(
+        &self,
+        run: &Writable<Run>,
+        batch: &StreamBatch,
+    ) -> CoreResult<StreamOutcome> {
         Ok(self.store.append_stream(run.id, batch).await?)
     }
 
@@ -247,7 +284,7 @@ impl Cairn {
     /// order, as `(step, row)`.
     pub async fn history(
         &self,
-        run: &Run,
+        run: &Readable<Run>,
         min_step: i64,
         max_step: i64,
         limit: i64,
@@ -262,7 +299,7 @@ impl Cairn {
     /// At most `samples` rows that have all `keys`, evenly spread.
     pub async fn sampled_history(
         &self,
-        run: &Run,
+        run: &Readable<Run>,
         keys: &[String],
         min_step: i64,
         max_step: i64,
@@ -276,18 +313,23 @@ impl Cairn {
     }
 
     /// The keys of a run's history.
-    pub async fn history_keys(&self, run: &Run) -> CoreResult<Vec<HistoryKey>> {
+    pub async fn history_keys(&self, run: &Readable<Run>) -> CoreResult<Vec<HistoryKey>> {
         Ok(self.store.history_keys(run.id).await?)
     }
 
     /// At most `samples` system-metric rows.
-    pub async fn events(&self, run: &Run, samples: i64) -> CoreResult<Vec<String>> {
+    pub async fn events(&self, run: &Readable<Run>, samples: i64) -> CoreResult<Vec<String>> {
         check_samples(samples)?;
         Ok(self.store.events(run.id, samples).await?)
     }
 
     /// Console lines from line `from`.
-    pub async fn log_lines(&self, run: &Run, from: i64, limit: i64) -> CoreResult<Vec<LogLine>> {
+    pub async fn log_lines(
+        &self,
+        run: &Readable<Run>,
+        from: i64,
+        limit: i64,
+    ) -> CoreResult<Vec<LogLine>> {
         check_page(limit, "console lines")?;
         Ok(self.store.log_lines(run.id, from.max(0), limit).await?)
     }
@@ -300,7 +342,7 @@ impl Cairn {
     /// A page of a run's files.
     pub async fn run_files(
         &self,
-        run: &Run,
+        run: &Readable<Run>,
         names: &[String],
         pattern: Option<&str>,
         after_name: Option<&str>,
@@ -314,7 +356,7 @@ impl Cairn {
     }
 
     /// How many files a run has.
-    pub async fn run_file_count(&self, run: &Run) -> CoreResult<i64> {
+    pub async fn run_file_count(&self, run: &Readable<Run>) -> CoreResult<i64> {
         Ok(self.store.run_file_count(run.id).await?)
     }
 
@@ -323,18 +365,17 @@ impl Cairn {
         &self,
         actor: &Actor,
         file_id: i64,
-    ) -> CoreResult<Option<(Run, RunFile)>> {
+    ) -> CoreResult<Option<(Readable<Run>, RunFile)>> {
         let Some(file) = self.store.run_file_by_id(file_id).await? else {
             return Ok(None);
         };
         let Some(run) = self.store.run_by_id(file.run_id).await? else {
             return Ok(None);
         };
-        let readable = self
+        let project = self
             .project(actor, &run.entity_name, &run.project_name)
-            .await?
-            .is_some();
-        Ok(readable.then_some((run, file)))
+            .await?;
+        Ok(project.map(|project| (project.part(run), file)))
     }
 
     /// Delete run files by id; every one must be writable by the caller.
@@ -351,7 +392,7 @@ impl Cairn {
     }
 
     /// A run by id that the caller may change.
-    pub async fn writable_run(&self, actor: &Actor, id: i64) -> CoreResult<Run> {
+    pub async fn writable_run(&self, actor: &Actor, id: i64) -> CoreResult<Writable<Run>> {
         let not_found = || CoreError::NotFound(format!("No run with id {id} exists."));
         let run = self.store.run_by_id(id).await?.ok_or_else(not_found)?;
         self.check_write(actor, run, not_found).await
@@ -370,11 +411,11 @@ impl Cairn {
         actor: &Actor,
         run: Run,
         not_found: impl FnOnce() -> CoreError,
-    ) -> CoreResult<Run> {
+    ) -> CoreResult<Writable<Run>> {
         let project = self.project_of_run(&run).await?;
         self.authorize_or(actor, &project, ProjectAction::LogRuns, not_found)
             .await?;
-        Ok(run)
+        Ok(Writable::grant(run))
     }
 
     async fn project_of_run(&self, run: &Run) -> CoreResult<Project> {

@@ -10,11 +10,10 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use base64::Engine;
 use cairn_core::artifact::{Artifact, ArtifactPatch, ManifestKind, NewArtifact, StagedFile};
+use cairn_core::content::ContentStore;
 use cairn_core::{AliasTarget, CoreError};
-use cairn_store::LocalBlobs;
+use cairn_types::digest::{b64_of, hex_of};
 
-use crate::artifact_files;
-use crate::cas::{ContentStore, hex_of};
 use crate::error::GqlResultExt;
 use crate::graphql::mutation::SuccessPayload;
 use crate::graphql::scalars::{Int64, JsonString};
@@ -26,7 +25,8 @@ use crate::graphql::types::file::{
     FileConnection, FileEdge, FileObject, UploadMultipartUrls, UploadUrlPart, signed_path,
 };
 use crate::graphql::types::{PageInfo, ProjectObject};
-use crate::graphql::{actor, cairn, ids};
+use crate::graphql::{actor, cairn, content, ids};
+use crate::urls;
 
 /// Artifact mutations.
 #[derive(Default)]
@@ -398,8 +398,7 @@ fn collection_id(id: &str) -> async_graphql::Result<i64> {
 /// logged, not returned: the deletion itself has happened, and the blob
 /// can be collected later.
 async fn collect(ctx: &Context<'_>, digests: &[String]) {
-    let cas = ctx.data_unchecked::<ContentStore>();
-    if let Err(e) = cas.collect(cairn(ctx), digests).await {
+    if let Err(e) = content(ctx).collect(digests).await {
         tracing::warn!(error = %e, "collecting artifact blobs failed");
     }
 }
@@ -593,7 +592,7 @@ impl ArtifactMutation {
             .next()
             .unwrap_or_default()
             .to_string();
-        let md5 = crate::cas::b64_of(&hex)
+        let md5 = b64_of(&hex)
             .ok_or_else(|| CoreError::InvalidInput("That storage path is not one of ours.".into()))
             .gql()?;
         if !input
@@ -612,16 +611,10 @@ impl ArtifactMutation {
             .map(|p| p.part_number.0)
             .collect();
         parts.sort_unstable();
-        let blobs = ctx.data_unchecked::<LocalBlobs>();
-        let body = artifact_files::parts_body(blobs, &input.upload_id, &parts)
+        content(ctx)
+            .put_parts(&md5, &input.upload_id, &parts)
             .await
             .gql()?;
-        let cas = ctx.data_unchecked::<ContentStore>();
-        let stored = cas.put(cairn(ctx), &md5, body).await;
-        let _ = blobs
-            .delete_prefix(&format!("uploads/{}", input.upload_id))
-            .await;
-        stored.gql()?;
         cairn(ctx).prove_upload(artifact.id, &md5).await.gql()?;
         Ok(CompleteMultipartUploadArtifactPayload { digest: Some(md5) })
     }
@@ -640,8 +633,7 @@ impl ArtifactMutation {
         let entries = if artifact.state == cairn_core::artifact::ArtifactState::Committed {
             Vec::new()
         } else {
-            let cas = ctx.data_unchecked::<ContentStore>();
-            crate::manifests::for_commit(cairn, cas, actor(ctx), &artifact)
+            crate::manifests::for_commit(cairn, content(ctx), actor(ctx), &artifact)
                 .await
                 .gql()?
         };
@@ -731,6 +723,7 @@ impl ArtifactMutation {
                     .gql()?
                     .ok_or_else(|| CoreError::NotFound("No such portfolio exists.".into()))
                     .gql()?;
+                let project = project.into_inner();
                 (project.entity_name, project.name, collection.name)
             }
             _ => {
@@ -1068,7 +1061,7 @@ fn upload_file(
                     upload_url: signed_path(
                         ctx,
                         "PUT",
-                        &artifact_files::part_upload_path(&upload_id, p.part_number.0),
+                        &urls::part_upload_path(&upload_id, p.part_number.0),
                     ),
                 })
                 .collect();
@@ -1076,7 +1069,7 @@ fn upload_file(
                 Some(signed_path(
                     ctx,
                     "PUT",
-                    &artifact_files::blob_upload_path(artifact.id, &hex),
+                    &urls::blob_upload_path(artifact.id, &hex),
                 )),
                 Some(UploadMultipartUrls {
                     upload_id,
@@ -1088,7 +1081,7 @@ fn upload_file(
             Some(signed_path(
                 ctx,
                 "PUT",
-                &artifact_files::blob_upload_path(artifact.id, &hex),
+                &urls::blob_upload_path(artifact.id, &hex),
             )),
             None,
         ),

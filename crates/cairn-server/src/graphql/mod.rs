@@ -17,11 +17,13 @@ mod run_mutation;
 mod scalars;
 mod types;
 
+use std::sync::Arc;
+
 use async_graphql::{EmptySubscription, Schema};
 use axum::http::HeaderMap;
+use cairn_core::blob::BlobStore;
+use cairn_core::content::ContentStore;
 use cairn_core::{Actor, Cairn};
-
-use cairn_store::LocalBlobs;
 
 use crate::signing::UrlSigner;
 
@@ -39,18 +41,19 @@ pub use query::Query;
 pub type CairnSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Build the schema. Per-request data (the [`Actor`]) is attached by the
-/// router; the [`Cairn`] service is shared.
+/// router; the [`Cairn`] service, the blob store (run files) and the
+/// content store (artifact bytes) are shared.
 pub fn schema(
     cairn: Cairn,
     signer: UrlSigner,
-    blobs: LocalBlobs,
-    cas: crate::cas::ContentStore,
+    blobs: Arc<dyn BlobStore>,
+    content: ContentStore,
 ) -> CairnSchema {
     Schema::build(Query, Mutation::default(), EmptySubscription)
         .data(cairn)
         .data(signer)
         .data(blobs)
-        .data(cas)
+        .data(content)
         // The official client declares these in variable types of operations
         // we may not serve yet; registering them keeps the names stable.
         .register_output_type::<scalars::Int64>()
@@ -85,6 +88,16 @@ pub(crate) fn actor<'a>(ctx: &async_graphql::Context<'a>) -> &'a Actor {
 /// The domain service.
 pub(crate) fn cairn<'a>(ctx: &async_graphql::Context<'a>) -> &'a Cairn {
     ctx.data_unchecked::<Cairn>()
+}
+
+/// The blob store (run files' bytes).
+pub(crate) fn blobs<'a>(ctx: &async_graphql::Context<'a>) -> &'a Arc<dyn BlobStore> {
+    ctx.data_unchecked::<Arc<dyn BlobStore>>()
+}
+
+/// The content-addressed store of artifact bytes.
+pub(crate) fn content<'a>(ctx: &async_graphql::Context<'a>) -> &'a ContentStore {
+    ctx.data_unchecked::<ContentStore>()
 }
 
 /// The scheme and host clients reach this server at, for the absolute URLs

@@ -8,6 +8,7 @@
 use async_graphql::{Context, ID, InputObject, Object};
 use cairn_core::CoreError;
 use cairn_core::artifact::RegistryMemberRef;
+use cairn_core::authz::Readable;
 use cairn_core::model::Project;
 
 use crate::error::GqlResultExt;
@@ -51,7 +52,7 @@ struct UpdateProjectTeamMemberInput {
 }
 
 /// The registry an id names, if the caller may see it.
-async fn registry(ctx: &Context<'_>, id: &ID) -> Result<Project, CoreError> {
+async fn registry(ctx: &Context<'_>, id: &ID) -> Result<Readable<Project>, CoreError> {
     let n = ids::decode("Project", id)?;
     cairn(ctx)
         .readable_project_by_id(actor(ctx), n)

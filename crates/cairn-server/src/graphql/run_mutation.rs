@@ -2,9 +2,10 @@
 //! (upload URLs), state changes, stop, and deletion of runs and files.
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use cairn_core::authz::Writable;
+use cairn_core::blob::{run_file_key, run_prefix};
 use cairn_core::run::{Run, RunPatch};
 use cairn_core::{CoreError, ProjectAction, RunTarget, names};
-use cairn_store::LocalBlobs;
 
 use crate::error::GqlResultExt;
 use crate::graphql::ids::RunRef;
@@ -12,8 +13,7 @@ use crate::graphql::mutation::SuccessPayload;
 use crate::graphql::scalars::{Duration, JsonString};
 use crate::graphql::types::RunObject;
 use crate::graphql::types::file::signed_url;
-use crate::graphql::{actor, cairn, ids};
-use crate::run_files;
+use crate::graphql::{actor, blobs, cairn, ids};
 
 /// Mutations on runs.
 #[derive(Default)]
@@ -154,7 +154,7 @@ async fn writable_run(
     entity: &str,
     project: &str,
     run: &str,
-) -> async_graphql::Result<Run> {
+) -> async_graphql::Result<Writable<Run>> {
     cairn(ctx)
         .writable_run_by_name(actor(ctx), entity, project, run)
         .await
@@ -225,7 +225,7 @@ impl RunMutation {
             .await
             .gql()?;
         Ok(UpsertBucketPayload {
-            bucket: Some(RunObject(run)),
+            bucket: Some(RunObject(run.readable())),
             inserted,
             client_mutation_id: input.client_mutation_id,
         })
@@ -361,11 +361,10 @@ impl RunMutation {
                 }
             }
         };
-        if let Some(run) = run {
-            let blobs = ctx.data_unchecked::<LocalBlobs>();
-            if let Err(e) = blobs.delete_prefix(&format!("runs/{}", run.id)).await {
-                tracing::warn!(run = run.id, error = %e, "could not delete a deleted run's files");
-            }
+        if let Some(run) = run
+            && let Err(e) = blobs(ctx).delete_prefix(&run_prefix(run.id)).await
+        {
+            tracing::warn!(run = run.id, error = %e, "could not delete a deleted run's files");
         }
         Ok(DeleteRunPayload {
             client_mutation_id: input.client_mutation_id,
@@ -389,10 +388,9 @@ impl RunMutation {
             .delete_run_files(actor(ctx), &file_ids)
             .await
             .gql()?;
-        let blobs = ctx.data_unchecked::<LocalBlobs>();
         for file in deleted {
-            let key = run_files::blob_key(file.run_id, &file.name);
-            if let Err(e) = blobs.delete(&key).await {
+            let key = run_file_key(file.run_id, &file.name);
+            if let Err(e) = blobs(ctx).delete(&key).await {
                 tracing::warn!(%key, error = %e, "could not delete a run file's bytes");
             }
         }

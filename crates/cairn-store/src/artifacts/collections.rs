@@ -81,7 +81,7 @@ impl CollectionStore for SqliteStore {
         project_id: i64,
         type_id: Option<i64>,
         kinds: &[CollectionKind],
-        filter: Option<&serde_json::Value>,
+        filter: Option<&cairn_core::filter::Filter>,
         after: Option<i64>,
         first: i64,
     ) -> StoreResult<Vec<Collection>> {
@@ -111,7 +111,7 @@ impl CollectionStore for SqliteStore {
         project_id: i64,
         type_id: Option<i64>,
         kinds: &[CollectionKind],
-        filter: Option<&serde_json::Value>,
+        filter: Option<&cairn_core::filter::Filter>,
     ) -> StoreResult<i64> {
         let condition = compile(Scope::Collection, filter)?;
         let sql = format!(

@@ -3,7 +3,8 @@
 //!
 //! Blob rows and references are what garbage collection decides on: a blob
 //! may go only when no entry (staged or committed) and no manifest names it
-//! ([`EntryStore::forget_blob_if_unreferenced`]). Staging a file and
+//! ([`EntryStore::forget_blob_if_unreferenced`]) and no upload holds a
+//! lease on it (`leases.rs`). Staging a file and
 //! checking whether its blob exists happen in one transaction, so a blob a
 //! client was told to skip uploading is referenced before any collector can
 //! look at it. An entry is *proven* once its bytes were hashed on upload (or
@@ -205,27 +206,19 @@ impl EntryStore for SqliteStore {
     }
 
     async fn forget_blob_if_unreferenced(&self, md5: &str) -> StoreResult<bool> {
-        let mut tx = self.write_tx().await?;
-        let referenced: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM artifact_entries WHERE digest = ?1 AND ref IS NULL) \
-             OR EXISTS (SELECT 1 FROM artifacts WHERE manifest_md5 = ?1)",
-        )
-        .bind(md5)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(backend)?;
-        if referenced {
-            return Ok(false);
-        }
-        let gone = sqlx::query("DELETE FROM artifact_blobs WHERE md5 = ?")
-            .bind(md5)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?
-            .rows_affected()
-            > 0;
-        tx.commit().await.map_err(backend)?;
-        Ok(gone)
+        self.forget_unreferenced_blob(md5).await
+    }
+
+    async fn lease_blob(&self, md5: &str, holder: &str, ttl_secs: i64) -> StoreResult<bool> {
+        self.take_blob_lease(md5, holder, ttl_secs).await
+    }
+
+    async fn insert_leased_blob(&self, md5: &str, size: i64, holder: &str) -> StoreResult<bool> {
+        self.insert_blob_releasing_lease(md5, size, holder).await
+    }
+
+    async fn release_blob_lease(&self, md5: &str, holder: &str) -> StoreResult<()> {
+        self.drop_blob_lease(md5, holder).await
     }
 }
 

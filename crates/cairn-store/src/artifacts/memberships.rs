@@ -72,7 +72,7 @@ impl MembershipStore for SqliteStore {
     async fn versions(
         &self,
         collection_id: i64,
-        filter: Option<&serde_json::Value>,
+        filter: Option<&cairn_core::filter::Filter>,
         order: VersionOrder,
         after: Option<i64>,
         first: i64,
@@ -111,7 +111,7 @@ impl MembershipStore for SqliteStore {
     async fn version_count(
         &self,
         collection_id: i64,
-        filter: Option<&serde_json::Value>,
+        filter: Option<&cairn_core::filter::Filter>,
     ) -> StoreResult<i64> {
         let condition = compile(Scope::Version, filter)?;
         let sql = format!(

@@ -20,6 +20,7 @@ macro_rules! bind_each {
                 filter::Bind::Int(i) => query.bind(*i),
                 filter::Bind::Real(f) => query.bind(*f),
                 filter::Bind::Text(s) => query.bind(s.as_str()),
+                filter::Bind::Bool(b) => query.bind(i64::from(*b)),
             };
         }
         query
@@ -29,6 +30,7 @@ macro_rules! bind_each {
 mod collections;
 mod entries;
 mod filter;
+mod leases;
 mod lineage;
 mod members;
 mod memberships;
@@ -36,13 +38,11 @@ mod registry;
 mod rows;
 mod versions;
 
+use cairn_core::filter::Filter;
 use cairn_core::store::StoreResult;
 use filter::Scope;
 
-/// Compile an optional filter (`None` and `{}` match everything).
-fn compile(scope: Scope, filter: Option<&serde_json::Value>) -> StoreResult<filter::Condition> {
-    match filter {
-        Some(value) => filter::compile(scope, value),
-        None => filter::compile(scope, &serde_json::json!({})),
-    }
+/// Compile an optional filter (`None` matches everything).
+fn compile(scope: Scope, filter: Option<&Filter>) -> StoreResult<filter::Condition> {
+    Ok(filter::compile(scope, filter)?)
 }

@@ -11,7 +11,7 @@
 
 use async_trait::async_trait;
 use cairn_core::registry::{REGISTRY_PREFIX, Visibility};
-use cairn_core::store::{RegistryQuery, RegistryStore, StoreResult};
+use cairn_core::store::{RegistrySearch, RegistryStore, StoreResult};
 use sqlx::SqlitePool;
 
 use super::entries::digests_where;
@@ -41,19 +41,17 @@ struct Filters {
     version: filter::Condition,
 }
 
-fn compile(query: &RegistryQuery) -> StoreResult<Filters> {
-    let empty = serde_json::json!({});
-    let or_empty = |f: &Option<serde_json::Value>| f.clone().unwrap_or_else(|| empty.clone());
+fn compile(query: &RegistrySearch) -> StoreResult<Filters> {
     Ok(Filters {
-        registry: filter::compile(Scope::Registry, &or_empty(&query.registry_filter))?,
-        collection: filter::compile(Scope::Collection, &or_empty(&query.collection_filter))?,
-        version: filter::compile(Scope::Version, &or_empty(&query.version_filter))?,
+        registry: filter::compile(Scope::Registry, query.registry_filter.as_ref())?,
+        collection: filter::compile(Scope::Collection, query.collection_filter.as_ref())?,
+        version: filter::compile(Scope::Version, query.version_filter.as_ref())?,
     })
 }
 
 pub(super) async fn registry_ids(
     pool: &SqlitePool,
-    query: &RegistryQuery,
+    query: &RegistrySearch,
 ) -> StoreResult<Vec<i64>> {
     let f = compile(query)?;
     let sql = format!(
@@ -86,7 +84,7 @@ fn collections_sql(f: &Filters, select: &str, page: bool) -> String {
 
 pub(super) async fn collection_ids(
     pool: &SqlitePool,
-    query: &RegistryQuery,
+    query: &RegistrySearch,
 ) -> StoreResult<Vec<i64>> {
     let f = compile(query)?;
     let sql = collections_sql(&f, "c.id", true);
@@ -100,7 +98,10 @@ pub(super) async fn collection_ids(
         .map_err(backend)
 }
 
-pub(super) async fn collection_count(pool: &SqlitePool, query: &RegistryQuery) -> StoreResult<i64> {
+pub(super) async fn collection_count(
+    pool: &SqlitePool,
+    query: &RegistrySearch,
+) -> StoreResult<i64> {
     let f = compile(query)?;
     let sql = collections_sql(&f, "COUNT(*)", false);
     let q = bind_scope!(sqlx::query_scalar(&sql), query);
@@ -113,7 +114,7 @@ pub(super) async fn collection_count(pool: &SqlitePool, query: &RegistryQuery) -
 
 pub(super) async fn membership_ids(
     pool: &SqlitePool,
-    query: &RegistryQuery,
+    query: &RegistrySearch,
 ) -> StoreResult<Vec<i64>> {
     let f = compile(query)?;
     let sql = format!(
@@ -236,19 +237,19 @@ impl RegistryStore for SqliteStore {
         tx.commit().await.map_err(backend)
     }
 
-    async fn registry_ids(&self, query: &RegistryQuery) -> StoreResult<Vec<i64>> {
+    async fn registry_ids(&self, query: &RegistrySearch) -> StoreResult<Vec<i64>> {
         registry_ids(&self.pool, query).await
     }
 
-    async fn registry_collection_ids(&self, query: &RegistryQuery) -> StoreResult<Vec<i64>> {
+    async fn registry_collection_ids(&self, query: &RegistrySearch) -> StoreResult<Vec<i64>> {
         collection_ids(&self.pool, query).await
     }
 
-    async fn registry_collection_count(&self, query: &RegistryQuery) -> StoreResult<i64> {
+    async fn registry_collection_count(&self, query: &RegistrySearch) -> StoreResult<i64> {
         collection_count(&self.pool, query).await
     }
 
-    async fn registry_membership_ids(&self, query: &RegistryQuery) -> StoreResult<Vec<i64>> {
+    async fn registry_membership_ids(&self, query: &RegistrySearch) -> StoreResult<Vec<i64>> {
         membership_ids(&self.pool, query).await
     }
 

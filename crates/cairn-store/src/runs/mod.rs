@@ -12,15 +12,16 @@ mod stream;
 
 use async_trait::async_trait;
 use cairn_core::model::UserId;
-use cairn_core::run::{HistoryKey, LogLine, Run, RunFile, RunPage, RunPatch, RunQuery};
+use cairn_core::run::{HistoryKey, LogLine, Run, RunFile, RunPage, RunPatch, RunSearch};
 use cairn_core::store::{RunStore, StoreError, StoreResult};
 use cairn_core::stream::{StreamBatch, StreamOutcome};
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 use time::OffsetDateTime;
 
+use crate::filter::bind_all;
+use crate::filter::cursor::cursor_of;
 use crate::{SqliteStore, backend};
-use search::{RunSearch, SearchError};
 
 /// Columns of a run, for `SELECT`s from `runs r`.
 const RUN_COLUMNS: &str = "r.id, r.project_id, \
@@ -80,19 +81,6 @@ fn run_from_row(row: &SqliteRow) -> Result<Run, sqlx::Error> {
         updated_at: from_ms(row.try_get("updated_at")?),
         heartbeat_at: from_ms(row.try_get("heartbeat_at")?),
     })
-}
-
-fn invalid(err: SearchError) -> StoreError {
-    StoreError::InvalidQuery(err.0)
-}
-
-fn parse_filters(query: &RunQuery) -> StoreResult<Option<serde_json::Value>> {
-    let Some(text) = query.filters.as_deref().filter(|t| !t.trim().is_empty()) else {
-        return Ok(None);
-    };
-    serde_json::from_str(text)
-        .map(Some)
-        .map_err(|e| StoreError::InvalidQuery(format!("The run filter is not valid JSON: {e}.")))
 }
 
 fn tags_json(tags: &Option<Vec<String>>) -> Option<String> {
@@ -251,19 +239,12 @@ impl RunStore for SqliteStore {
     async fn search_runs(
         &self,
         project_id: i64,
-        query: &RunQuery,
+        search: &RunSearch,
         cursor: Option<&str>,
         limit: i64,
     ) -> StoreResult<RunPage> {
-        let filters = parse_filters(query)?;
-        let search = RunSearch {
-            project_id,
-            filters: filters.as_ref(),
-            order: query.order.as_deref(),
-            include_sweeps: query.include_sweeps,
-        };
-        let sql = search::page_sql(&search, RUN_COLUMNS, cursor, limit + 1).map_err(invalid)?;
-        let rows = search::bind_all(sqlx::query(&sql.text), &sql.binds)
+        let sql = search::page_sql(project_id, search, RUN_COLUMNS, cursor, limit + 1)?;
+        let rows = bind_all(sqlx::query(&sql.text), &sql.binds)
             .fetch_all(&self.pool)
             .await
             .map_err(backend)?;
@@ -271,7 +252,7 @@ impl RunStore for SqliteStore {
         let runs = rows
             .iter()
             .take(limit as usize)
-            .map(|row| Ok((run_from_row(row)?, search::cursor_of(row)?)))
+            .map(|row| Ok((run_from_row(row)?, cursor_of(row)?)))
             .collect::<Result<Vec<_>, sqlx::Error>>()
             .map_err(backend)?;
         Ok(RunPage {
@@ -280,25 +261,22 @@ impl RunStore for SqliteStore {
         })
     }
 
-    async fn count_runs(&self, project_id: i64, query: &RunQuery) -> StoreResult<i64> {
-        let filters = parse_filters(query)?;
-        let search = RunSearch {
-            project_id,
-            filters: filters.as_ref(),
-            order: None,
-            include_sweeps: query.include_sweeps,
-        };
-        let sql = search::count_sql(&search).map_err(invalid)?;
+    async fn count_runs(&self, project_id: i64, search: &RunSearch) -> StoreResult<i64> {
+        let sql = search::count_sql(project_id, search)?;
         let key = (
             project_id,
-            filters.as_ref().map(|f| f.to_string()).unwrap_or_default(),
-            query.include_sweeps,
+            search
+                .filter
+                .as_ref()
+                .map(|f| format!("{f:?}"))
+                .unwrap_or_default(),
+            search.include_sweeps,
         );
         if let Some(count) = self.counts.get(&key) {
             return Ok(count);
         }
         let generation = self.counts.generation(project_id);
-        let count = search::bind_all(sqlx::query(&sql.text), &sql.binds)
+        let count = bind_all(sqlx::query(&sql.text), &sql.binds)
             .fetch_one(&self.pool)
             .await
             .and_then(|row| row.try_get(0))

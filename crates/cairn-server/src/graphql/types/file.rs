@@ -4,6 +4,7 @@
 use async_graphql::{Context, ID, Object, SimpleObject};
 use base64::Engine;
 use cairn_core::artifact::{Artifact, Entry};
+use cairn_core::authz::Readable;
 use cairn_core::run::{Run, RunFile};
 use cairn_core::{CoreError, MAX_PAGE};
 use time::OffsetDateTime;
@@ -14,7 +15,7 @@ use crate::graphql::types::artifact::ArtifactObject;
 use crate::graphql::types::page::PageInfo;
 use crate::graphql::{BaseUrl, cairn, ids};
 use crate::signing::UrlSigner;
-use crate::{artifact_files, run_files};
+use crate::urls;
 
 /// Files per page when the client names no number.
 const DEFAULT_FILES: i32 = 50;
@@ -27,7 +28,7 @@ pub enum FileObject {
         /// The record.
         file: RunFile,
         /// Its run (boxed: it is much larger than the other variants).
-        run: Box<Run>,
+        run: Box<Readable<Run>>,
     },
     /// A stored file of an artifact.
     Artifact {
@@ -82,7 +83,7 @@ pub struct UploadUrlPart {
 /// An absolute URL, signed for `method`, of a run file (which need not
 /// exist yet: upload URLs are signed before the bytes arrive).
 pub fn signed_url(ctx: &Context<'_>, method: &str, run: &Run, name: &str) -> String {
-    signed_path(ctx, method, &run_files::file_path(run, name))
+    signed_path(ctx, method, &urls::file_path(run, name))
 }
 
 /// An absolute URL of `path` on this server, signed for `method` for
@@ -95,11 +96,11 @@ pub fn signed_path(ctx: &Context<'_>, method: &str, path: &str) -> String {
 
 /// A download URL for an artifact file's bytes, valid for an hour.
 pub fn blob_download_url(ctx: &Context<'_>, md5: &str, name: &str) -> Option<String> {
-    let hex = crate::cas::hex_of(md5)?;
+    let hex = cairn_types::digest::hex_of(md5)?;
     let base = ctx.data_unchecked::<BaseUrl>();
     let signer = ctx.data_unchecked::<UrlSigner>();
-    let (path, signed) = artifact_files::blob_download_path(&hex, name);
-    let query = signer.sign_for("GET", &signed, artifact_files::DOWNLOAD_URL_LIFETIME);
+    let (path, signed) = urls::blob_download_path(&hex, name);
+    let query = signer.sign_for("GET", &signed, urls::DOWNLOAD_URL_LIFETIME);
     Some(format!("{}{path}?{query}", base.0))
 }
 
@@ -188,7 +189,7 @@ impl FileObject {
         match self {
             FileObject::Upload { storage_path, .. } => Some(storage_path.clone()),
             FileObject::Artifact { entry, .. } if entry.reference.is_none() => {
-                crate::cas::ContentStore::key(&entry.digest)
+                cairn_core::content::ContentStore::key(&entry.digest)
             }
             _ => None,
         }
@@ -284,7 +285,7 @@ pub struct FileEdge {
 /// One page of a run's files, in name order; the cursor is the last name.
 pub async fn file_connection(
     ctx: &Context<'_>,
-    run: &Run,
+    run: &Readable<Run>,
     names: &[String],
     pattern: Option<&str>,
     after: Option<String>,

@@ -178,7 +178,6 @@ pub(crate) async fn registry_versions(
         version_filter: parse_filter(filters.as_ref())?,
         after: decode_cursor(after.as_deref()).gql()?,
         first: first + 1,
-        ..RegistryQuery::default()
     };
     let cairn = cairn(ctx);
     let query = cairn

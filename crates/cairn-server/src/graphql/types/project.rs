@@ -1,6 +1,7 @@
 //! `Project` and its connection.
 
 use async_graphql::{Context, ID, Object, SimpleObject};
+use cairn_core::authz::Readable;
 use cairn_core::model::Project;
 use cairn_core::run::RunQuery;
 
@@ -20,7 +21,7 @@ use crate::graphql::types::user::UserObject;
 use crate::graphql::{actor, cairn, ids};
 
 /// A project.
-pub struct ProjectObject(pub Project);
+pub struct ProjectObject(pub Readable<Project>);
 
 #[Object(name = "Project")]
 impl ProjectObject {

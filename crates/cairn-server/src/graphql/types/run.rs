@@ -10,6 +10,7 @@
 //! - `parquetHistory(liveKeys)` — no Parquet export yet: every row is "live".
 
 use async_graphql::{Context, ID, Object, SimpleObject};
+use cairn_core::authz::Readable;
 use cairn_core::model::{AccountType, User};
 use cairn_core::run::Run;
 use cairn_core::stream::parse_relaxed;
@@ -29,7 +30,7 @@ use crate::graphql::{actor, cairn, ids};
 const DEFAULT_SAMPLES: i64 = 500;
 
 /// A run.
-pub struct RunObject(pub Run);
+pub struct RunObject(pub Readable<Run>);
 
 #[Object(name = "Run")]
 impl RunObject {
@@ -182,7 +183,7 @@ impl RunObject {
         after: Option<String>,
         first: Option<i32>,
     ) -> async_graphql::Result<crate::graphql::types::artifact::ArtifactConnection> {
-        crate::graphql::types::artifact::run_artifacts(ctx, self.0.id, true, after, first).await
+        crate::graphql::types::artifact::run_artifacts(ctx, &self.0, true, after, first).await
     }
 
     /// Artifacts this run used.
@@ -192,7 +193,7 @@ impl RunObject {
         after: Option<String>,
         first: Option<i32>,
     ) -> async_graphql::Result<crate::graphql::types::artifact::ArtifactConnection> {
-        crate::graphql::types::artifact::run_artifacts(ctx, self.0.id, false, after, first).await
+        crate::graphql::types::artifact::run_artifacts(ctx, &self.0, false, after, first).await
     }
 
     /// Whether the caller may only read this run.

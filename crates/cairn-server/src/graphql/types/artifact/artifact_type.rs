@@ -91,7 +91,7 @@ impl ArtifactTypeObject {
     async fn project(
         &self,
         ctx: &Context<'_>,
-    ) -> async_graphql::Result<cairn_core::model::Project> {
+    ) -> async_graphql::Result<cairn_core::authz::Readable<cairn_core::model::Project>> {
         cairn(ctx)
             .readable_project_by_id(actor(ctx), self.0.project_id)
             .await

@@ -76,11 +76,11 @@ impl ArtifactManifestObject {
     /// The manifest of a pending artifact, with an upload URL for `md5`
     /// when the client is to upload it now.
     pub fn for_upload(ctx: &Context<'_>, artifact_id: i64, md5: Option<&str>) -> Self {
-        let upload_url = md5.and_then(crate::cas::hex_of).map(|hex| {
+        let upload_url = md5.and_then(cairn_types::digest::hex_of).map(|hex| {
             signed_path(
                 ctx,
                 "PUT",
-                &crate::artifact_files::manifest_upload_path(artifact_id, &hex),
+                &crate::urls::manifest_upload_path(artifact_id, &hex),
             )
         });
         ArtifactManifestObject {

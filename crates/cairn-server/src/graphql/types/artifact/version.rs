@@ -267,7 +267,7 @@ pub struct ArtifactEdge {
 /// One page of the artifacts a run logged (`output`) or used.
 pub(crate) async fn run_artifacts(
     ctx: &Context<'_>,
-    run_id: i64,
+    run: &cairn_core::authz::Readable<cairn_core::run::Run>,
     output: bool,
     after: Option<String>,
     first: Option<i32>,
@@ -276,7 +276,7 @@ pub(crate) async fn run_artifacts(
     let after = decode_cursor(after.as_deref()).gql()?;
     let cairn = cairn(ctx);
     let mut artifacts = cairn
-        .run_artifacts(run_id, output, after, first + 1)
+        .run_artifacts(run, output, after, first + 1)
         .await
         .gql()?;
     let has_next_page = artifacts.len() as i64 > first;
@@ -289,7 +289,7 @@ pub(crate) async fn run_artifacts(
         }
     }
     Ok(ArtifactConnection {
-        total_count: cairn.run_artifact_count(run_id, output).await.gql()?,
+        total_count: cairn.run_artifact_count(run, output).await.gql()?,
         page_info: PageInfo {
             end_cursor: readable.last().map(|a| cursor(a.id)),
             start_cursor: readable.first().map(|a| cursor(a.id)),

@@ -405,11 +405,12 @@ impl VersionOrder {
     }
 }
 
-/// A page of memberships (with their artifacts).
+/// A page of memberships (with their artifacts, as the store lists them or
+/// [`crate::authz::Readable`] ones as the domain hands them out).
 #[derive(Debug, Clone, Default)]
-pub struct VersionPage {
+pub struct VersionPage<A = Artifact> {
     /// Memberships and artifacts, in order.
-    pub versions: Vec<(Membership, Artifact)>,
+    pub versions: Vec<(Membership, A)>,
     /// Whether more follow.
     pub has_next_page: bool,
 }

@@ -41,8 +41,8 @@ pub async fn for_commit(
     let base = match (artifact.manifest_kind, artifact.base_artifact_id) {
         (ManifestKind::Incremental, Some(base_id)) => {
             let base = cairn.artifact_or_error(actor, base_id).await?;
-            match base.manifest_md5 {
-                Some(base_md5) => Some(read(cas, &base_md5).await?),
+            match &base.manifest_md5 {
+                Some(base_md5) => Some(read(cas, base_md5).await?),
                 None => None,
             }
         }

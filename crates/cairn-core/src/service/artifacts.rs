@@ -19,7 +19,7 @@ use crate::artifact::{
     Artifact, ArtifactPatch, ArtifactType, Collection, CollectionKind, Entry, LATEST, Membership,
     NewArtifact, RegistryMemberRef, RegistryRole, StagedFile, VersionPage, validate_label,
 };
-use crate::authz::{Actor, ProjectAction, Readable};
+use crate::authz::{Actor, ProjectAction, Readable, Writable};
 use crate::error::{CoreError, CoreResult};
 use crate::filter::{COLLECTIONS, Filter, REGISTRIES, VERSIONS};
 use crate::model::{Entity, Project, User};
@@ -51,31 +51,33 @@ impl Cairn {
     /// An artifact the caller may read: its project is readable, or it is
     /// linked into a collection they may read (a registry shares what is
     /// linked into it with everyone who sees the registry).
-    pub async fn artifact(&self, actor: &Actor, id: i64) -> CoreResult<Option<Artifact>> {
+    pub async fn artifact(&self, actor: &Actor, id: i64) -> CoreResult<Option<Readable<Artifact>>> {
         let Some(artifact) = self.store.artifact_by_id(id).await? else {
             return Ok(None);
         };
-        if self
+        if let Some(project) = self
             .readable_project_by_id(actor, artifact.project_id)
             .await?
-            .is_some()
         {
-            return Ok(Some(artifact));
+            return Ok(Some(project.part(artifact)));
         }
         for membership in self.store.memberships_of(artifact.id).await? {
-            if self
+            if let Some(collection) = self
                 .collection_by_id(actor, membership.collection_id)
                 .await?
-                .is_some()
             {
-                return Ok(Some(artifact));
+                return Ok(Some(collection.part(artifact)));
             }
         }
         Ok(None)
     }
 
     /// An artifact the caller may read, or a not-found error.
-    pub async fn artifact_or_error(&self, actor: &Actor, id: i64) -> CoreResult<Artifact> {
+    pub async fn artifact_or_error(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> CoreResult<Readable<Artifact>> {
         self.artifact(actor, id)
             .await?
             .ok_or_else(|| CoreError::NotFound(format!("No artifact with id {id} exists.")))
@@ -92,7 +94,7 @@ impl Cairn {
         &self,
         actor: &Actor,
         client_id: &str,
-    ) -> CoreResult<Option<Artifact>> {
+    ) -> CoreResult<Option<Readable<Artifact>>> {
         match self.store.artifact_by_client_id(client_id).await? {
             Some(a) => self.artifact(actor, a.id).await,
             None => Ok(None),
@@ -102,7 +104,7 @@ impl Cairn {
     /// A project's artifact types.
     pub async fn artifact_types(
         &self,
-        project: &Project,
+        project: &Readable<Project>,
         after: Option<i64>,
         first: i64,
     ) -> CoreResult<Vec<ArtifactType>> {
@@ -113,60 +115,82 @@ impl Cairn {
     /// A project's artifact type by name.
     pub async fn artifact_type(
         &self,
-        project: &Project,
+        project: &Readable<Project>,
         name: &str,
     ) -> CoreResult<Option<ArtifactType>> {
         Ok(self.store.artifact_type(project.id, name).await?)
     }
 
+    /// The type of a readable artifact (also of one readable only through a
+    /// registry link, whose own project the caller may not see).
+    pub async fn artifact_type_of(
+        &self,
+        artifact: &Readable<Artifact>,
+    ) -> CoreResult<Option<ArtifactType>> {
+        Ok(self
+            .store
+            .artifact_type(artifact.project_id, &artifact.type_name)
+            .await?)
+    }
+
     /// A collection of a readable project by name.
     pub async fn collection(
         &self,
-        project: &Project,
+        project: &Readable<Project>,
         name: &str,
-    ) -> CoreResult<Option<Collection>> {
-        Ok(self.store.collection_by_name(project.id, name).await?)
+    ) -> CoreResult<Option<Readable<Collection>>> {
+        let collection = self.store.collection_by_name(project.id, name).await?;
+        Ok(collection.map(|c| project.part(c)))
     }
 
     /// A collection by id, if its project is readable.
-    pub async fn collection_by_id(&self, actor: &Actor, id: i64) -> CoreResult<Option<Collection>> {
+    pub async fn collection_by_id(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> CoreResult<Option<Readable<Collection>>> {
         let Some(collection) = self.store.collection_by_id(id).await? else {
             return Ok(None);
         };
-        Ok(self
+        let project = self
             .readable_project_by_id(actor, collection.project_id)
-            .await?
-            .map(|_| collection))
+            .await?;
+        Ok(project.map(|p| p.part(collection)))
     }
 
     /// The sequence an artifact was logged into, with no access check: for
-    /// naming the source of an artifact the caller may already read.
-    pub async fn sequence_of(&self, artifact: &Artifact) -> CoreResult<Option<Collection>> {
+    /// naming the source of an artifact the caller may read (not a
+    /// [`Readable`]: the caller may see the artifact only through a link).
+    pub async fn sequence_of(
+        &self,
+        artifact: &Readable<Artifact>,
+    ) -> CoreResult<Option<Collection>> {
         Ok(self.store.collection_by_id(artifact.sequence_id).await?)
     }
 
     /// A page of a readable project's collections.
     pub async fn collections(
         &self,
-        project: &Project,
+        project: &Readable<Project>,
         type_id: Option<i64>,
         kinds: &[CollectionKind],
         filter: Option<&serde_json::Value>,
         after: Option<i64>,
         first: i64,
-    ) -> CoreResult<Vec<Collection>> {
+    ) -> CoreResult<Vec<Readable<Collection>>> {
         check_page(first)?;
         let filter = Filter::parse_optional(filter, &COLLECTIONS)?;
-        Ok(self
+        let collections = self
             .store
             .collections(project.id, type_id, kinds, filter.as_ref(), after, first)
-            .await?)
+            .await?;
+        Ok(collections.into_iter().map(|c| project.part(c)).collect())
     }
 
     /// How many collections [`Cairn::collections`] lists in all.
     pub async fn collection_count(
         &self,
-        project: &Project,
+        project: &Readable<Project>,
         type_id: Option<i64>,
         kinds: &[CollectionKind],
         filter: Option<&serde_json::Value>,
@@ -181,7 +205,7 @@ impl Cairn {
     /// A version of a collection by `v3` or alias.
     pub async fn membership(
         &self,
-        collection: &Collection,
+        collection: &Readable<Collection>,
         version_or_alias: &str,
     ) -> CoreResult<Option<Membership>> {
         Ok(self
@@ -202,31 +226,40 @@ impl Cairn {
     }
 
     /// An artifact's memberships (its sequence and every link).
-    pub async fn memberships_of(&self, artifact: &Artifact) -> CoreResult<Vec<Membership>> {
+    pub async fn memberships_of(
+        &self,
+        artifact: &Readable<Artifact>,
+    ) -> CoreResult<Vec<Membership>> {
         Ok(self.store.memberships_of(artifact.id).await?)
     }
 
     /// A page of a collection's versions, newest first.
     pub async fn versions(
         &self,
-        collection: &Collection,
+        collection: &Readable<Collection>,
         filter: Option<&serde_json::Value>,
         order: crate::artifact::VersionOrder,
         after: Option<i64>,
         first: i64,
-    ) -> CoreResult<VersionPage> {
+    ) -> CoreResult<VersionPage<Readable<Artifact>>> {
         check_page(first)?;
         let filter = Filter::parse_optional(filter, &VERSIONS)?;
-        Ok(self
+        let page = self
             .store
             .versions(collection.id, filter.as_ref(), order, after, first)
-            .await?)
+            .await?;
+        Ok(VersionPage {
+            versions: (page.versions.into_iter())
+                .map(|(m, a)| (m, collection.part(a)))
+                .collect(),
+            has_next_page: page.has_next_page,
+        })
     }
 
     /// How many versions [`Cairn::versions`] lists in all.
     pub async fn version_count(
         &self,
-        collection: &Collection,
+        collection: &Readable<Collection>,
         filter: Option<&serde_json::Value>,
     ) -> CoreResult<i64> {
         let filter = Filter::parse_optional(filter, &VERSIONS)?;
@@ -239,7 +272,7 @@ impl Cairn {
     /// A page of an artifact's files (references included), by path.
     pub async fn artifact_entries(
         &self,
-        artifact: &Artifact,
+        artifact: &Readable<Artifact>,
         names: Option<&[String]>,
         after: Option<&str>,
         first: i64,
@@ -251,14 +284,14 @@ impl Cairn {
     /// How many files an artifact has, references included.
     pub async fn artifact_entry_count(
         &self,
-        artifact: &Artifact,
+        artifact: &Readable<Artifact>,
         names: Option<&[String]>,
     ) -> CoreResult<i64> {
         Ok(self.store.entry_count(artifact.id, names).await?)
     }
 
     /// Runs that used an artifact (ids).
-    pub async fn artifact_users(&self, artifact: &Artifact) -> CoreResult<Vec<i64>> {
+    pub async fn artifact_users(&self, artifact: &Readable<Artifact>) -> CoreResult<Vec<i64>> {
         Ok(self.store.artifact_users(artifact.id).await?)
     }
 
@@ -328,7 +361,7 @@ impl Cairn {
         project: &str,
         run_name: Option<&str>,
         mut new: NewArtifact,
-    ) -> CoreResult<(Artifact, bool)> {
+    ) -> CoreResult<(Readable<Artifact>, bool)> {
         names::validate("artifact", &new.collection_name)?;
         validate_type_name(&new.type_name)?;
         crate::artifact::check_storage_region(new.storage_region.as_deref())?;
@@ -355,11 +388,16 @@ impl Cairn {
         if let Some(run_name) = run_name.filter(|n| !n.is_empty()) {
             new.run_id = self.run_in(&project, run_name).await?.map(|r| r.id);
         }
-        Ok(self.store.create_artifact(&new).await?)
+        let (artifact, created) = self.store.create_artifact(&new).await?;
+        Ok((project.part(artifact), created))
     }
 
     /// An artifact the caller may change.
-    pub async fn writable_artifact(&self, actor: &Actor, id: i64) -> CoreResult<Artifact> {
+    pub async fn writable_artifact(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> CoreResult<Writable<Artifact>> {
         let artifact = self.artifact_or_error(actor, id).await?;
         let project = self.project_of(&artifact).await?;
         // Readable through a registry link but not in its own project: the
@@ -371,7 +409,7 @@ impl Cairn {
             ))
         })
         .await?;
-        Ok(artifact)
+        Ok(Writable::grant(artifact.into_inner()))
     }
 
     /// The project an artifact lives in.
@@ -519,7 +557,7 @@ impl Cairn {
         artifact_id: i64,
         kind: crate::artifact::ManifestKind,
         base: Option<i64>,
-    ) -> CoreResult<Artifact> {
+    ) -> CoreResult<Writable<Artifact>> {
         let artifact = self.writable_artifact(actor, artifact_id).await?;
         let base = match (kind, base) {
             (crate::artifact::ManifestKind::Incremental, Some(base_id)) => {
@@ -551,7 +589,7 @@ impl Cairn {
         actor: &Actor,
         artifact_id: i64,
         entries: &[Entry],
-    ) -> CoreResult<Artifact> {
+    ) -> CoreResult<Readable<Artifact>> {
         let artifact = self.writable_artifact(actor, artifact_id).await?;
         for entry in entries {
             names::validate_file_path(&entry.path)?;
@@ -562,7 +600,9 @@ impl Cairn {
         if artifact.state == crate::artifact::ArtifactState::Pending {
             self.check_entries_proven(actor, &artifact, entries).await?;
         }
-        Ok(self.store.commit_artifact(artifact.id, entries).await?)
+        let committed = self.store.commit_artifact(artifact.id, entries).await?;
+        // Writable, so readable.
+        Ok(Readable::grant(committed))
     }
 
     /// Refuse a manifest naming bytes the caller neither uploaded nor may
@@ -635,7 +675,7 @@ impl Cairn {
         actor: &Actor,
         id: i64,
         patch: ArtifactPatch,
-    ) -> CoreResult<Artifact> {
+    ) -> CoreResult<Readable<Artifact>> {
         let artifact = self.writable_artifact(actor, id).await?;
         if let Some(metadata) = &patch.metadata {
             check_metadata(metadata)?;
@@ -643,7 +683,9 @@ impl Cairn {
         for tag in patch.tags_to_add.iter().chain(&patch.tags_to_delete) {
             validate_label("Tag", tag).map_err(CoreError::InvalidInput)?;
         }
-        Ok(self.store.update_artifact(artifact.id, &patch).await?)
+        let updated = self.store.update_artifact(artifact.id, &patch).await?;
+        // Writable, so readable.
+        Ok(Readable::grant(updated))
     }
 
     /// Give or take aliases of an artifact in the collections they name.
@@ -706,7 +748,7 @@ impl Cairn {
         actor: &Actor,
         id: i64,
         delete_aliases: bool,
-    ) -> CoreResult<(Artifact, Vec<String>)> {
+    ) -> CoreResult<(Readable<Artifact>, Vec<String>)> {
         let artifact = self.writable_artifact(actor, id).await?;
         if !delete_aliases {
             let held: Vec<String> = self
@@ -728,7 +770,8 @@ impl Cairn {
             }
         }
         let digests = self.store.delete_artifact(artifact.id).await?;
-        Ok((artifact, digests))
+        // What the caller was allowed to delete, as it was.
+        Ok((artifact.readable(), digests))
     }
 
     /// Rename or describe a collection.
@@ -738,15 +781,17 @@ impl Cairn {
         id: i64,
         name: Option<&str>,
         description: Option<&str>,
-    ) -> CoreResult<Collection> {
+    ) -> CoreResult<Readable<Collection>> {
         let collection = self.writable_collection(actor, id).await?;
         if let Some(name) = name {
             names::validate("artifact collection", name)?;
         }
-        Ok(self
+        let updated = self
             .store
             .update_collection(collection.id, name, description)
-            .await?)
+            .await?;
+        // Writable, so readable.
+        Ok(Readable::grant(updated))
     }
 
     /// Move a sequence to another type.
@@ -755,10 +800,12 @@ impl Cairn {
         actor: &Actor,
         id: i64,
         type_name: &str,
-    ) -> CoreResult<Collection> {
+    ) -> CoreResult<Readable<Collection>> {
         let collection = self.writable_collection(actor, id).await?;
         validate_type_name(type_name)?;
-        Ok(self.store.move_collection(collection.id, type_name).await?)
+        let moved = self.store.move_collection(collection.id, type_name).await?;
+        // Writable, so readable.
+        Ok(Readable::grant(moved))
     }
 
     /// Add and remove a collection's tags.
@@ -770,7 +817,7 @@ impl Cairn {
         name: &str,
         add: &[String],
         remove: &[String],
-    ) -> CoreResult<Collection> {
+    ) -> CoreResult<Readable<Collection>> {
         for tag in add.iter().chain(remove) {
             validate_label("Tag", tag).map_err(CoreError::InvalidInput)?;
         }
@@ -799,10 +846,11 @@ impl Cairn {
         &self,
         actor: &Actor,
         id: i64,
-    ) -> CoreResult<(Collection, Vec<String>)> {
+    ) -> CoreResult<(Readable<Collection>, Vec<String>)> {
         let collection = self.writable_collection(actor, id).await?;
         let digests = self.store.delete_collection(collection.id).await?;
-        Ok((collection, digests))
+        // What the caller was allowed to delete, as it was.
+        Ok((Readable::grant(collection), digests))
     }
 
     async fn writable_collection(&self, actor: &Actor, id: i64) -> CoreResult<Collection> {
@@ -816,7 +864,7 @@ impl Cairn {
             .ok_or_else(|| CoreError::Internal("collection without project".into()))?;
         self.authorize(actor, &project, ProjectAction::Write)
             .await?;
-        Ok(collection)
+        Ok(collection.into_inner())
     }
 
     // ----- linking and registries --------------------------------------------
@@ -876,7 +924,10 @@ impl Cairn {
     }
 
     /// Registry settings: all types allowed, or the list.
-    pub async fn registry_types(&self, project: &Project) -> CoreResult<(bool, Vec<String>)> {
+    pub async fn registry_types(
+        &self,
+        project: &Readable<Project>,
+    ) -> CoreResult<(bool, Vec<String>)> {
         Ok(self.store.registry_types(project.id).await?)
     }
 

@@ -10,6 +10,7 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use base64::Engine;
 use cairn_core::artifact::{Artifact, ArtifactPatch, ManifestKind, NewArtifact, StagedFile};
+use cairn_core::authz::Writable;
 use cairn_core::content::ContentStore;
 use cairn_core::{AliasTarget, CoreError};
 use cairn_types::digest::{b64_of, hex_of};
@@ -724,7 +725,11 @@ impl ArtifactMutation {
                     .ok_or_else(|| CoreError::NotFound("No such portfolio exists.".into()))
                     .gql()?;
                 let project = project.into_inner();
-                (project.entity_name, project.name, collection.name)
+                (
+                    project.entity_name,
+                    project.name,
+                    collection.into_inner().name,
+                )
             }
             _ => {
                 return Err(CoreError::InvalidInput(
@@ -1037,7 +1042,7 @@ impl ArtifactMutation {
 /// The `File` answer for one file of `createArtifactFiles`.
 fn upload_file(
     ctx: &Context<'_>,
-    artifact: &Artifact,
+    artifact: &Writable<Artifact>,
     md5: &str,
     already_stored: bool,
     parts: Option<Vec<UploadPartsInput>>,

@@ -4,7 +4,7 @@
 use async_graphql::{Context, ID, Object, SimpleObject};
 use base64::Engine;
 use cairn_core::artifact::{Artifact, Entry};
-use cairn_core::authz::Readable;
+use cairn_core::authz::{Readable, Writable};
 use cairn_core::run::{Run, RunFile};
 use cairn_core::{CoreError, MAX_PAGE};
 use time::OffsetDateTime;
@@ -48,7 +48,7 @@ pub enum FileObject {
         /// Multipart upload URLs, for large files.
         multipart: Option<UploadMultipartUrls>,
         /// The artifact (boxed, like `Run` above).
-        artifact: Box<Artifact>,
+        artifact: Box<Writable<Artifact>>,
     },
     /// An artifact's manifest (`wandb_manifest.json`).
     Manifest {
@@ -198,7 +198,9 @@ impl FileObject {
     /// The artifact an upload belongs to.
     async fn artifact(&self) -> Option<ArtifactObject> {
         match self {
-            FileObject::Upload { artifact, .. } => Some(ArtifactObject((**artifact).clone())),
+            FileObject::Upload { artifact, .. } => {
+                Some(ArtifactObject((**artifact).clone().readable()))
+            }
             _ => None,
         }
     }

@@ -10,6 +10,7 @@ use std::marker::PhantomData;
 use async_graphql::{Context, ID, Interface, Object, SimpleObject, TypeName};
 use cairn_core::CoreError;
 use cairn_core::artifact::{Collection, CollectionKind, LATEST, VersionOrder};
+use cairn_core::authz::Readable;
 
 use super::artifact_type::ArtifactTypeObject;
 use super::labels::{AliasConnection, AliasEdge, AliasObject, TagConnection, TagEdge, TagObject};
@@ -70,18 +71,19 @@ impl Kind for Portfolio {
 pub struct CollectionObject<K> {
     /// The record.
     pub collection: Collection,
-    /// Seen only as the source of a version linked into a collection the
-    /// caller may read: its name shows, its versions and aliases do not.
-    name_only: bool,
+    /// The proof that the caller may read it; `None` for a collection seen
+    /// only as the source of a version linked into one they may read: its
+    /// name shows, its versions and aliases do not.
+    readable: Option<Readable<Collection>>,
     kind: PhantomData<K>,
 }
 
 impl<K> CollectionObject<K> {
-    /// Wrap a record of a readable collection.
-    pub fn new(collection: Collection) -> Self {
+    /// Wrap a readable collection.
+    pub fn new(collection: Readable<Collection>) -> Self {
         CollectionObject {
-            collection,
-            name_only: false,
+            collection: (*collection).clone(),
+            readable: Some(collection),
             kind: PhantomData,
         }
     }
@@ -89,8 +91,9 @@ impl<K> CollectionObject<K> {
     /// Wrap the sequence of an artifact readable only through a link.
     pub(super) fn name_only(collection: Collection) -> Self {
         CollectionObject {
-            name_only: true,
-            ..Self::new(collection)
+            collection,
+            readable: None,
+            kind: PhantomData,
         }
     }
 }
@@ -182,18 +185,9 @@ impl<K: Kind> CollectionObject<K> {
         let cairn = cairn(ctx);
         let mut aliases = Vec::new();
         let mut cursor_at = None;
-        loop {
-            if self.name_only {
-                break;
-            }
+        while let Some(collection) = &self.readable {
             let page = cairn
-                .versions(
-                    &self.collection,
-                    None,
-                    VersionOrder::NewestFirst,
-                    cursor_at,
-                    1000,
-                )
+                .versions(collection, None, VersionOrder::NewestFirst, cursor_at, 1000)
                 .await
                 .gql()?;
             cursor_at = page.versions.last().map(|(m, _)| m.version_index);
@@ -220,13 +214,10 @@ impl<K: Kind> CollectionObject<K> {
         ctx: &Context<'_>,
         alias_name: String,
     ) -> async_graphql::Result<Option<MembershipObject>> {
-        if self.name_only {
+        let Some(collection) = &self.readable else {
             return Ok(None);
-        }
-        let found = cairn(ctx)
-            .membership(&self.collection, &alias_name)
-            .await
-            .gql()?;
+        };
+        let found = cairn(ctx).membership(collection, &alias_name).await.gql()?;
         Ok(found.map(MembershipObject))
     }
 
@@ -236,10 +227,10 @@ impl<K: Kind> CollectionObject<K> {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<ArtifactObject>> {
         let cairn = cairn(ctx);
-        if self.name_only {
+        let Some(collection) = &self.readable else {
             return Ok(None);
-        }
-        let Some(m) = cairn.membership(&self.collection, LATEST).await.gql()? else {
+        };
+        let Some(m) = cairn.membership(collection, LATEST).await.gql()? else {
             return Ok(None);
         };
         Ok(cairn
@@ -260,15 +251,15 @@ impl<K: Kind> CollectionObject<K> {
         filters: Option<JsonString>,
     ) -> async_graphql::Result<VersionConnection> {
         let order = VersionOrder::parse(order.as_deref()).gql()?;
-        if self.name_only {
+        let Some(collection) = &self.readable else {
             return Ok(VersionConnection {
                 total_count: 0,
                 edges: Vec::new(),
                 page_info: PageInfo::default(),
             });
-        }
+        };
         let filter = parse_filter(filters.as_ref())?;
-        version_connection(ctx, &self.collection, filter.as_ref(), order, after, first).await
+        version_connection(ctx, collection, filter.as_ref(), order, after, first).await
     }
 
     /// Versions as memberships, newest first.
@@ -278,12 +269,12 @@ impl<K: Kind> CollectionObject<K> {
         after: Option<String>,
         first: Option<i32>,
     ) -> async_graphql::Result<MembershipConnection> {
-        if self.name_only {
+        let Some(collection) = &self.readable else {
             return Ok(MembershipConnection {
                 edges: Vec::new(),
                 page_info: PageInfo::default(),
             });
-        }
+        };
         let first = page_size(first);
         let after = after
             .filter(|a| !a.is_empty())
@@ -292,13 +283,7 @@ impl<K: Kind> CollectionObject<K> {
             .map_err(|_| CoreError::InvalidInput("That is not a valid page cursor.".into()))
             .gql()?;
         let page = cairn(ctx)
-            .versions(
-                &self.collection,
-                None,
-                VersionOrder::NewestFirst,
-                after,
-                first,
-            )
+            .versions(collection, None, VersionOrder::NewestFirst, after, first)
             .await
             .gql()?;
         Ok(MembershipConnection {
@@ -372,8 +357,8 @@ pub enum CollectionIface {
     Portfolio(CollectionObject<Portfolio>),
 }
 
-impl From<Collection> for CollectionIface {
-    fn from(c: Collection) -> Self {
+impl From<Readable<Collection>> for CollectionIface {
+    fn from(c: Readable<Collection>) -> Self {
         match c.kind {
             CollectionKind::Sequence => CollectionIface::Sequence(CollectionObject::new(c)),
             CollectionKind::Portfolio => CollectionIface::Portfolio(CollectionObject::new(c)),
@@ -404,7 +389,7 @@ pub struct CollectionEdge {
 /// One page of a project's collections.
 pub(crate) async fn collection_connection(
     ctx: &Context<'_>,
-    project: &cairn_core::model::Project,
+    project: &Readable<cairn_core::model::Project>,
     type_id: Option<i64>,
     kinds: &[CollectionKind],
     filters: Option<JsonString>,
@@ -429,7 +414,7 @@ pub(crate) async fn collection_connection(
 }
 
 pub(crate) fn collections_page(
-    collections: Vec<Collection>,
+    collections: Vec<Readable<Collection>>,
     has_next_page: bool,
     total_count: i64,
 ) -> CollectionConnection {

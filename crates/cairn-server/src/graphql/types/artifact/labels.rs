@@ -79,7 +79,7 @@ impl AliasObject {
             .collection_by_id(actor(ctx), self.0.collection_id)
             .await
             .gql()?;
-        Ok(collection.map(|c| c.name).unwrap_or_default())
+        Ok(collection.map(|c| c.into_inner().name).unwrap_or_default())
     }
 }
 

@@ -2,6 +2,7 @@
 
 use async_graphql::{Context, ID, Object};
 use cairn_core::artifact::Artifact;
+use cairn_core::authz::Readable;
 
 use super::page_size;
 use crate::error::GqlResultExt;
@@ -12,7 +13,7 @@ use crate::graphql::{cairn, ids};
 /// One page of an artifact's stored files.
 pub(crate) async fn artifact_files(
     ctx: &Context<'_>,
-    artifact: &Artifact,
+    artifact: &Readable<Artifact>,
     names: Option<Vec<String>>,
     after: Option<String>,
     first: Option<i32>,

@@ -3,6 +3,7 @@
 
 use async_graphql::{Context, ID, Object, SimpleObject};
 use cairn_core::artifact::{Artifact, Collection, LATEST, Membership, VersionOrder};
+use cairn_core::authz::Readable;
 
 use super::collection::CollectionIface;
 use super::labels::AliasObject;
@@ -113,7 +114,7 @@ pub struct VersionEdge {
 
 pub(super) async fn version_connection(
     ctx: &Context<'_>,
-    collection: &Collection,
+    collection: &Readable<Collection>,
     filter: Option<&serde_json::Value>,
     order: VersionOrder,
     after: Option<String>,
@@ -151,9 +152,9 @@ pub(super) async fn version_connection(
 /// membership and the artifact. `name` without `:` means `latest`.
 pub(crate) async fn resolve_membership(
     ctx: &Context<'_>,
-    project: &cairn_core::model::Project,
+    project: &Readable<cairn_core::model::Project>,
     name: &str,
-) -> async_graphql::Result<Option<(Collection, Membership, Artifact)>> {
+) -> async_graphql::Result<Option<(Readable<Collection>, Membership, Readable<Artifact>)>> {
     let (collection_name, version) = name.rsplit_once(':').unwrap_or((name, LATEST));
     let cairn = cairn(ctx);
     let Some(collection) = cairn.collection(project, collection_name).await.gql()? else {

@@ -5,6 +5,7 @@
 use async_graphql::{Context, ID, Object, SimpleObject, Union};
 use cairn_core::CoreError;
 use cairn_core::artifact::Artifact;
+use cairn_core::authz::Readable;
 
 use super::artifact_type::ArtifactTypeObject;
 use super::collection::{CollectionObject, Sequence};
@@ -21,7 +22,7 @@ use crate::graphql::{actor, cairn, ids};
 
 /// A logged artifact.
 #[derive(Clone)]
-pub struct ArtifactObject(pub Artifact);
+pub struct ArtifactObject(pub Readable<Artifact>);
 
 #[Object(name = "Artifact")]
 impl ArtifactObject {
@@ -55,11 +56,7 @@ impl ArtifactObject {
     }
 
     async fn artifact_type(&self, ctx: &Context<'_>) -> async_graphql::Result<ArtifactTypeObject> {
-        let project = cairn(ctx).project_of(&self.0).await.gql()?;
-        let found = cairn(ctx)
-            .artifact_type(&project, &self.0.type_name)
-            .await
-            .gql()?;
+        let found = cairn(ctx).artifact_type_of(&self.0).await.gql()?;
         found
             .map(ArtifactTypeObject)
             .ok_or_else(|| CoreError::Internal("artifact type vanished".into()))
@@ -284,7 +281,7 @@ pub(crate) async fn run_artifacts(
     let mut readable = Vec::with_capacity(artifacts.len());
     for a in artifacts {
         // Inputs may come from projects the caller cannot see.
-        if cairn.artifact(actor(ctx), a.id).await.gql()?.is_some() {
+        if let Some(a) = cairn.artifact(actor(ctx), a.id).await.gql()? {
             readable.push(a);
         }
     }

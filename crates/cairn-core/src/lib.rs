@@ -18,6 +18,7 @@ pub mod blob;
 pub mod content;
 pub mod error;
 pub mod filter;
+pub mod manifest;
 pub mod model;
 pub mod names;
 pub mod registry;

@@ -96,7 +96,7 @@ pub async fn upload_manifest(
             .ok_or_else(|| CoreError::NotFound(format!("No artifact {artifact_id} exists.")))?;
         let (bytes, len) = body::into_stream(request.into_body());
         state.content.put(&md5, bytes, len).await?;
-        crate::manifests::receive(&state.cairn, &state.content, &artifact, &md5).await
+        cairn_core::manifest::receive(&state.cairn, &state.content, &artifact, &md5).await
     };
     match stored.await {
         Ok(()) => axum::Json(serde_json::json!({ "ok": true })).into_response(),

@@ -17,7 +17,6 @@ mod error;
 mod file_stream;
 pub mod graphql;
 mod history_export;
-mod manifests;
 mod router;
 mod run_files;
 mod signing;

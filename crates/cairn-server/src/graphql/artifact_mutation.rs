@@ -634,7 +634,7 @@ impl ArtifactMutation {
         let entries = if artifact.state == cairn_core::artifact::ArtifactState::Committed {
             Vec::new()
         } else {
-            crate::manifests::for_commit(cairn, content(ctx), actor(ctx), &artifact)
+            cairn_core::manifest::for_commit(cairn, content(ctx), actor(ctx), &artifact)
                 .await
                 .gql()?
         };

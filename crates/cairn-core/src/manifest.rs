@@ -12,12 +12,17 @@
 //!   entries, merged into the version's manifest as it arrives
 //!   ([`receive_patch`]), with a compare-and-set so parts arriving together
 //!   are never lost.
+//!
+//! These are domain rules (what a manifest must hold, what a merge keeps),
+//! so they live in core beside the content store they read and write; the
+//! server only routes the upload and the commit here.
 
-use cairn_core::artifact::{Artifact, Entry, ManifestKind};
-use cairn_core::blob::Bytes;
-use cairn_core::content::ContentStore;
-use cairn_core::{Actor, Cairn, CoreError};
 use md5::{Digest, Md5};
+
+use crate::artifact::{Artifact, Entry, ManifestKind};
+use crate::blob::Bytes;
+use crate::content::ContentStore;
+use crate::{Actor, Cairn, CoreError};
 
 /// How often a patch is merged again when other parts keep arriving first.
 const MERGE_ATTEMPTS: usize = 16;

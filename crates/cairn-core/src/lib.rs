@@ -20,6 +20,7 @@ pub mod error;
 pub mod filter;
 pub mod manifest;
 pub mod model;
+pub mod multipart;
 pub mod names;
 pub mod registry;
 pub mod run;

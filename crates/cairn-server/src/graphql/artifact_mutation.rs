@@ -8,10 +8,10 @@
 //! fail validation.
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
-use base64::Engine;
 use cairn_core::artifact::{Artifact, ArtifactPatch, ManifestKind, NewArtifact, StagedFile};
 use cairn_core::authz::Writable;
 use cairn_core::content::ContentStore;
+use cairn_core::multipart;
 use cairn_core::{AliasTarget, CoreError};
 use cairn_types::digest::{b64_of, hex_of};
 
@@ -596,22 +596,9 @@ impl ArtifactMutation {
         let md5 = b64_of(&hex)
             .ok_or_else(|| CoreError::InvalidInput("That storage path is not one of ours.".into()))
             .gql()?;
-        if !input
-            .upload_id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        {
-            return Err(CoreError::InvalidInput(
-                "That upload id is not one of ours.".into(),
-            ))
-            .gql();
-        }
-        let mut parts: Vec<i64> = input
-            .completed_parts
-            .iter()
-            .map(|p| p.part_number.0)
-            .collect();
-        parts.sort_unstable();
+        multipart::check_upload_id(&input.upload_id).gql()?;
+        let parts =
+            multipart::part_order(input.completed_parts.iter().map(|p| p.part_number.0)).gql()?;
         content(ctx)
             .put_parts(&md5, &input.upload_id, &parts)
             .await
@@ -1054,11 +1041,8 @@ fn upload_file(
     let (upload_url, multipart) = match (already_stored, parts) {
         (true, _) => (None, None),
         (false, Some(parts)) if !parts.is_empty() => {
-            let mut random = [0u8; 12];
-            getrandom::fill(&mut random)
-                .map_err(|e| CoreError::Internal(format!("no randomness: {e}")))
-                .gql()?;
-            let upload_id = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(random);
+            multipart::part_order(parts.iter().map(|p| p.part_number.0)).gql()?;
+            let upload_id = multipart::new_upload_id().gql()?;
             let upload_url_parts = parts
                 .iter()
                 .map(|p| UploadUrlPart {

@@ -360,6 +360,52 @@ async fn multipart_uploads_are_joined_and_checked_against_the_whole_digest() {
 }
 
 #[tokio::test]
+async fn multipart_part_numbers_are_checked_before_any_url_or_join() {
+    let server = TestServer::start().await;
+    let (id, _) = create(&server, "parts", "d5").await;
+    let whole = b"whole".to_vec();
+    for (parts, says) in [
+        (
+            json!([{"partNumber": 1, "hexMD5": "00"}, {"partNumber": 1, "hexMD5": "00"}]),
+            "named twice",
+        ),
+        (json!([{"partNumber": 0, "hexMD5": "00"}]), "out of range"),
+        (
+            json!([{"partNumber": 10_001, "hexMD5": "00"}]),
+            "out of range",
+        ),
+    ] {
+        let answer = stage(&server, &id, "p.bin", &b64_md5(&whole), parts).await;
+        let message = answer["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(says), "{answer}");
+    }
+    let staged = stage(&server, &id, "p.bin", &b64_md5(&whole), Value::Null).await;
+    let node = &staged["data"]["createArtifactFiles"]["files"]["edges"][0]["node"];
+    for (parts, upload, says) in [
+        (json!([]), "abc", "at least one part"),
+        (
+            json!([{"partNumber": 2, "hexMD5": "00"}, {"partNumber": 2, "hexMD5": "00"}]),
+            "abc",
+            "named twice",
+        ),
+        (
+            json!([{"partNumber": 1, "hexMD5": "00"}]),
+            "../etc",
+            "not an upload id",
+        ),
+    ] {
+        let answer = gql(
+            &server,
+            "mutation($parts: [UploadPartsInput!]!, $id: ID!, $path: String!, $upload: String!) { completeMultipartUploadArtifact(input: {completeMultipartAction: Complete, completedParts: $parts, artifactID: $id, storagePath: $path, uploadID: $upload}) { digest } }",
+            json!({ "parts": parts, "id": id, "path": node["storagePath"], "upload": upload }),
+        )
+        .await;
+        let message = answer["errors"][0]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(says), "{answer}");
+    }
+}
+
+#[tokio::test]
 async fn deleting_a_version_frees_only_the_bytes_nothing_else_uses() {
     let server = TestServer::start().await;
     let a = log(

@@ -209,7 +209,8 @@ async fn fallback(
 /// The bytes of a stored digest, whole or the one `Range` asked for.
 async fn serve(state: &AppState, md5: &str, headers: &HeaderMap) -> Result<Response, CoreError> {
     let missing = || CoreError::NotFound(format!("No file with digest {md5} is stored."));
-    let size = state.content.size(md5).await?.ok_or_else(missing)?;
+    let found = state.content.find(md5).await?.ok_or_else(missing)?;
+    let size = found.size();
     let range = headers
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())
@@ -228,7 +229,7 @@ async fn serve(state: &AppState, md5: &str, headers: &HeaderMap) -> Result<Respo
     let whole = status == StatusCode::OK;
     let bytes = state
         .content
-        .open(md5, (!whole).then_some((start, len)))
+        .open(&found, (!whole).then_some((start, len)))
         .await?;
     let mut response = (status, body::from_stream(bytes)).into_response();
     let h = response.headers_mut();

@@ -12,8 +12,8 @@
 //!
 //! Blob bytes are not handled here: this layer decides which digests a
 //! caller may upload, prove and read, and `content.rs` stores and collects
-//! the bytes (with the database leases that keep a blob from being
-//! deleted while an upload of the same bytes is being recorded).
+//! the bytes (each upload under a key of its own, so that a collection
+//! never deletes bytes an upload of the same digest is recording).
 
 use crate::artifact::{
     Artifact, ArtifactPatch, ArtifactType, Collection, CollectionKind, Entry, LATEST, Membership,

@@ -3,8 +3,8 @@
 //!
 //! Blob rows and references are what garbage collection decides on: a blob
 //! may go only when no entry (staged or committed) and no manifest names it
-//! ([`EntryStore::forget_blob_if_unreferenced`]) and no upload holds a
-//! lease on it (`leases.rs`). Staging a file and
+//! ([`EntryStore::forget_blob_if_unreferenced`], which returns the row's
+//! key for `cairn_core::content` to delete). Staging a file and
 //! checking whether its blob exists happen in one transaction, so a blob a
 //! client was told to skip uploading is referenced before any collector can
 //! look at it. An entry is *proven* once its bytes were hashed on upload (or
@@ -13,7 +13,7 @@
 
 use async_trait::async_trait;
 use cairn_core::artifact::{Entry, StagedFile, StagedState};
-use cairn_core::store::{EntryStore, StoreResult};
+use cairn_core::store::{BlobRow, EntryStore, StoreResult};
 use sqlx::SqliteConnection;
 
 use super::rows::EntryRow;
@@ -184,41 +184,47 @@ impl EntryStore for SqliteStore {
         .map_err(backend)
     }
 
-    async fn blob_size(&self, md5: &str) -> StoreResult<Option<i64>> {
-        sqlx::query_scalar("SELECT size FROM artifact_blobs WHERE md5 = ?")
-            .bind(md5)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)
+    async fn blob(&self, md5: &str) -> StoreResult<Option<BlobRow>> {
+        let row: Option<(i64, Option<String>)> =
+            sqlx::query_as("SELECT size, key FROM artifact_blobs WHERE md5 = ?")
+                .bind(md5)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)?;
+        Ok(row.map(|(size, key)| BlobRow { size, key }))
     }
 
-    async fn insert_blob(&self, md5: &str, size: i64) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT OR IGNORE INTO artifact_blobs (md5, size, created_at) VALUES (?, ?, ?)",
+    async fn insert_blob(&self, md5: &str, size: i64, key: &str) -> StoreResult<bool> {
+        let inserted = sqlx::query(
+            "INSERT INTO artifact_blobs (md5, size, created_at, key) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (md5) DO NOTHING",
         )
         .bind(md5)
         .bind(size)
         .bind(now())
+        .bind(key)
         .execute(&self.writer)
         .await
+        .map_err(backend)?
+        .rows_affected()
+            > 0;
+        Ok(inserted)
+    }
+
+    async fn forget_blob_if_unreferenced(&self, md5: &str) -> StoreResult<Option<BlobRow>> {
+        // One statement is one transaction: the reference check and the
+        // delete see the same database, and the key comes back with it.
+        let row: Option<(i64, Option<String>)> = sqlx::query_as(
+            "DELETE FROM artifact_blobs WHERE md5 = ?1 \
+             AND NOT EXISTS (SELECT 1 FROM artifact_entries WHERE digest = ?1 AND ref IS NULL) \
+             AND NOT EXISTS (SELECT 1 FROM artifacts WHERE manifest_md5 = ?1) \
+             RETURNING size, key",
+        )
+        .bind(md5)
+        .fetch_optional(&self.writer)
+        .await
         .map_err(backend)?;
-        Ok(())
-    }
-
-    async fn forget_blob_if_unreferenced(&self, md5: &str) -> StoreResult<bool> {
-        self.forget_unreferenced_blob(md5).await
-    }
-
-    async fn lease_blob(&self, md5: &str, holder: &str, ttl_secs: i64) -> StoreResult<bool> {
-        self.take_blob_lease(md5, holder, ttl_secs).await
-    }
-
-    async fn insert_leased_blob(&self, md5: &str, size: i64, holder: &str) -> StoreResult<bool> {
-        self.insert_blob_releasing_lease(md5, size, holder).await
-    }
-
-    async fn release_blob_lease(&self, md5: &str, holder: &str) -> StoreResult<()> {
-        self.drop_blob_lease(md5, holder).await
+        Ok(row.map(|(size, key)| BlobRow { size, key }))
     }
 }
 

@@ -80,15 +80,23 @@ impl EntryStore for SqliteStore {
             return Ok(());
         }
         let md5s = serde_json::to_string(md5s).map_err(backend)?;
-        sqlx::query(
-            "UPDATE artifact_entries SET proven = 1 WHERE artifact_id = ? AND NOT proven \
+        // Through the digest index (a few rows per digest), not the
+        // artifact's primary key: SQLite picks the latter for `IN (json_each)`
+        // and then reads every entry of the artifact, once per upload, which
+        // made uploading an artifact of n files cost O(n²) (16,384 files:
+        // ~30 s instead of ~7). Only staged entries, never references, are
+        // unproven, so `ref IS NULL` (the index's condition) changes nothing.
+        let sql = format!(
+            "UPDATE {} SET proven = 1 WHERE artifact_id = ? AND NOT proven AND ref IS NULL \
              AND digest IN (SELECT value FROM json_each(?))",
-        )
-        .bind(artifact_id)
-        .bind(md5s)
-        .execute(&self.writer)
-        .await
-        .map_err(backend)?;
+            crate::dialect::table_using_index("artifact_entries", "", "artifact_entries_by_digest")
+        );
+        sqlx::query(&sql)
+            .bind(artifact_id)
+            .bind(md5s)
+            .execute(&self.writer)
+            .await
+            .map_err(backend)?;
         Ok(())
     }
 

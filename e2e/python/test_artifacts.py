@@ -5,7 +5,7 @@ A training script logs an artifact (`wandb.Artifact` + `add_dir` /
 `add_file` / `add_reference` + `run.log_artifact`), another run uses and
 downloads it, and the Public API finds it by name, alias, type, collection
 and tag, edits it and deletes it. Identical bytes are stored once under
-`<data dir>/blobs/cas/` and collected when nothing uses them any more.
+`<data dir>/blobs/data/cas/` and collected when nothing uses them any more.
 
 Every test uses its own project, so they run in parallel on one server.
 """

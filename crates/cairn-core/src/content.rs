@@ -113,7 +113,18 @@ impl ContentStore {
     /// error; content already stored is accepted (written, then dropped
     /// when its row is found to exist, rather than paying a look-up
     /// first). Returns the size.
-    pub async fn put(&self, md5_b64: &str, body: ByteStream, len: Option<u64>) -> CoreResult<i64> {
+    ///
+    /// `proving` names the artifact whose upload URL this is: the bytes,
+    /// once checked, prove its staged entries with this digest (the
+    /// uploader has them; the URL's signature is the authorization). The
+    /// proof is written with the blob's row, in one round trip.
+    pub async fn put(
+        &self,
+        md5_b64: &str,
+        body: ByteStream,
+        len: Option<u64>,
+        proving: Option<i64>,
+    ) -> CoreResult<i64> {
         let key = Self::fresh_key(md5_b64)?;
         let stored = if len.is_some_and(|n| n <= SMALL_BLOB) {
             let bytes = read_whole(body, SMALL_BLOB).await?;
@@ -121,7 +132,7 @@ impl ContentStore {
         } else {
             self.blobs.put(&key, body, Some(md5_b64)).await?
         };
-        self.record(md5_b64, stored.size, key).await
+        self.record(md5_b64, stored.size, key, proving).await
     }
 
     /// [`ContentStore::put`] for bytes in memory (manifests the server
@@ -129,21 +140,26 @@ impl ContentStore {
     pub async fn put_bytes(&self, md5_b64: &str, bytes: Bytes) -> CoreResult<i64> {
         let key = Self::fresh_key(md5_b64)?;
         let stored = self.blobs.put_bytes(&key, bytes, Some(md5_b64)).await?;
-        self.record(md5_b64, stored.size, key).await
+        self.record(md5_b64, stored.size, key, None).await
     }
 
     /// Record the bytes just stored at `key` as the content of `md5`, or,
     /// if the digest has a row already, drop them (see the module doc).
-    async fn record(&self, md5: &str, size: u64, key: String) -> CoreResult<i64> {
+    async fn record(
+        &self,
+        md5: &str,
+        size: u64,
+        key: String,
+        proving: Option<i64>,
+    ) -> CoreResult<i64> {
         let size = size as i64;
-        let recorded = self.store.insert_blob(md5, size, &key).await;
-        if !matches!(recorded, Ok(true)) {
-            // Stored already, or not recorded: nothing will name these bytes.
+        // On an error the row may or may not have been written, so the
+        // bytes stay (at worst an orphan nothing reads).
+        if !self.store.insert_blob(md5, size, &key, proving).await? {
             if let Err(e) = self.blobs.delete(&key).await {
-                tracing::warn!(key, error = %e, "could not delete an unrecorded blob");
+                tracing::warn!(key, error = %e, "could not delete a duplicate blob");
             }
         }
-        recorded?;
         Ok(size)
     }
 
@@ -162,11 +178,13 @@ impl ContentStore {
 
     /// Join the parts of upload `upload_id` (in the order given) into the
     /// content of `md5_b64`, then delete the parts. Returns the size.
+    /// `proving` as for [`ContentStore::put`].
     pub async fn put_parts(
         &self,
         md5_b64: &str,
         upload_id: &str,
         parts: &[i64],
+        proving: Option<i64>,
     ) -> CoreResult<i64> {
         let mut streams = Vec::with_capacity(parts.len());
         for &part in parts {
@@ -181,7 +199,7 @@ impl ContentStore {
             }
         }
         let body = futures_util::stream::iter(streams).flatten().boxed();
-        let stored = self.put(md5_b64, body, None).await;
+        let stored = self.put(md5_b64, body, None, proving).await;
         if let Err(e) = self
             .blobs
             .delete_prefix(&format!("uploads/{upload_id}"))

@@ -468,8 +468,16 @@ pub trait EntryStore: Send + Sync {
     /// Record a durably stored blob whose bytes are at `key`, in one
     /// statement, unless the digest has a row already. True if this call
     /// recorded it; false if the row existed (the caller then deletes
-    /// `key`: nothing will name it).
-    async fn insert_blob(&self, md5: &str, size: i64, key: &str) -> StoreResult<bool>;
+    /// `key`: nothing will name it). With `proving`, then also mark that
+    /// artifact's staged entries with this digest proven (as
+    /// [`EntryStore::prove_entries`]), in the same round trip.
+    async fn insert_blob(
+        &self,
+        md5: &str,
+        size: i64,
+        key: &str,
+        proving: Option<i64>,
+    ) -> StoreResult<bool>;
     /// Forget a blob if nothing references it (an entry, staged or
     /// committed, or a manifest), in one transaction; the forgotten row if
     /// so, whose key the caller then deletes (see `content.rs`).

@@ -65,9 +65,7 @@ pub async fn upload_blob(
         check_signature(&state, request.method(), request.uri(), &signature)?;
         let md5 = digest_of(&hex)?;
         let (bytes, len) = body::into_stream(request.into_body());
-        let size = state.content.put(&md5, bytes, len).await?;
-        state.cairn.prove_upload(artifact_id, &md5).await?;
-        Ok(size)
+        state.content.put(&md5, bytes, len, Some(artifact_id)).await
     };
     match stored.await {
         Ok(size) => {
@@ -95,7 +93,7 @@ pub async fn upload_manifest(
             .await?
             .ok_or_else(|| CoreError::NotFound(format!("No artifact {artifact_id} exists.")))?;
         let (bytes, len) = body::into_stream(request.into_body());
-        state.content.put(&md5, bytes, len).await?;
+        state.content.put(&md5, bytes, len, None).await?;
         crate::manifests::receive(&state.cairn, &state.content, &artifact, &md5).await
     };
     match stored.await {

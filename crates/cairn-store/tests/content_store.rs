@@ -78,7 +78,7 @@ async fn bytes_are_kept_only_under_their_digest_whole_or_streamed() {
     // Declared small: read whole, stored in one step.
     let size = p
         .content
-        .put(HELLO_MD5, stream(&[b"hello ", b"world"]), Some(11))
+        .put(HELLO_MD5, stream(&[b"hello ", b"world"]), Some(11), None)
         .await
         .unwrap();
     assert_eq!(size, 11);
@@ -91,7 +91,7 @@ async fn bytes_are_kept_only_under_their_digest_whole_or_streamed() {
         found.key()
     );
     // The same content again, streamed, is accepted and recorded once.
-    let again = p.content.put(HELLO_MD5, stream(&[HELLO]), None).await;
+    let again = p.content.put(HELLO_MD5, stream(&[HELLO]), None, None).await;
     assert_eq!(again.unwrap(), 11);
     assert_eq!(p.content.read(HELLO_MD5).await.unwrap(), HELLO);
     let range = p.content.open(&found, Some((6, 5))).await.unwrap();
@@ -100,7 +100,7 @@ async fn bytes_are_kept_only_under_their_digest_whole_or_streamed() {
     // Wrong bytes are refused, and nothing is recorded or left behind.
     let other = cairn_types::digest::b64(&[7u8; 16]);
     for len in [None, Some(11)] {
-        let refused = p.content.put(&other, stream(&[HELLO]), len).await;
+        let refused = p.content.put(&other, stream(&[HELLO]), len, None).await;
         assert!(
             matches!(refused, Err(CoreError::InvalidInput(ref m)) if m.contains("Digest mismatch")),
             "{refused:?}"
@@ -133,7 +133,10 @@ async fn parts_are_joined_in_order_then_removed() {
         .put_part("up-1", 1, stream(&[b"hello "]))
         .await
         .unwrap();
-    let missing = p.content.put_parts(HELLO_MD5, "up-1", &[1, 2, 3]).await;
+    let missing = p
+        .content
+        .put_parts(HELLO_MD5, "up-1", &[1, 2, 3], None)
+        .await;
     assert!(
         matches!(missing, Err(CoreError::InvalidInput(ref m)) if m.contains("Part 3 of upload up-1 was never uploaded")),
         "{missing:?}"
@@ -144,7 +147,7 @@ async fn parts_are_joined_in_order_then_removed() {
     ));
     let size = p
         .content
-        .put_parts(HELLO_MD5, "up-1", &[1, 2])
+        .put_parts(HELLO_MD5, "up-1", &[1, 2], None)
         .await
         .unwrap();
     assert_eq!(size, 11);
@@ -173,7 +176,7 @@ async fn the_second_process_to_store_a_digest_deletes_its_own_key() {
     assert_eq!(
         second
             .content
-            .put(HELLO_MD5, stream(&[HELLO]), None)
+            .put(HELLO_MD5, stream(&[HELLO]), None, None)
             .await
             .unwrap(),
         11
@@ -225,7 +228,9 @@ async fn uploads_racing_collections_in_two_processes_never_leave_a_row_without_b
         let small = uploader
             .content
             .put_bytes(HELLO_MD5, Bytes::from_static(HELLO));
-        let streamed = collector.content.put(HELLO_MD5, stream(&[HELLO]), None);
+        let streamed = collector
+            .content
+            .put(HELLO_MD5, stream(&[HELLO]), None, None);
         let collected = collector.content.collect(&digests);
         let (small, streamed, collected) = tokio::join!(small, streamed, collected);
         assert_eq!(small.unwrap(), 11, "round {round}");
@@ -263,7 +268,7 @@ async fn rows_from_before_unique_keys_still_read_and_collect() {
     assert_eq!(p.content.read(HELLO_MD5).await.unwrap(), HELLO);
     // Uploaded again: the old row stays, the new copy is dropped.
     p.content
-        .put(HELLO_MD5, stream(&[HELLO]), Some(11))
+        .put(HELLO_MD5, stream(&[HELLO]), Some(11), None)
         .await
         .unwrap();
     assert_eq!(cas_keys(&p).await, [legacy.clone()]);

@@ -391,7 +391,8 @@ impl Cairn {
     /// the caller can already read an entry with that digest: one in the
     /// artifact's own project, or in another project they may read.
     /// Otherwise they upload, the bytes are checked against the digest as
-    /// they arrive, and only then is the entry proven ([`Cairn::prove_upload`]).
+    /// they arrive, and only then is the entry proven (`proving` in
+    /// [`crate::content::ContentStore::put`]).
     /// The answer is the same whether or not someone else stored the bytes.
     pub async fn stage_artifact_files(
         &self,
@@ -434,16 +435,6 @@ impl Cairn {
             .collect();
         self.store.prove_entries(artifact.id, &reused).await?;
         Ok(skip)
-    }
-
-    /// Bytes for `md5` arrived through an upload URL handed out for this
-    /// artifact and matched the digest: its entries with that digest are
-    /// proven. The URL's signature is the authorization.
-    pub async fn prove_upload(&self, artifact_id: i64, md5: &str) -> CoreResult<()> {
-        Ok(self
-            .store
-            .prove_entries(artifact_id, &[md5.to_string()])
-            .await?)
     }
 
     /// Which of `md5s` the caller may read in some project (other than the

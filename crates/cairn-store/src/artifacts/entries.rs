@@ -202,21 +202,45 @@ impl EntryStore for SqliteStore {
         Ok(row.map(|(size, key)| BlobRow { size, key }))
     }
 
-    async fn insert_blob(&self, md5: &str, size: i64, key: &str) -> StoreResult<bool> {
-        let inserted = sqlx::query(
-            "INSERT INTO artifact_blobs (md5, size, created_at, key) VALUES (?, ?, ?, ?) \
-             ON CONFLICT (md5) DO NOTHING",
-        )
-        .bind(md5)
-        .bind(size)
-        .bind(now())
-        .bind(key)
-        .execute(&self.writer)
-        .await
-        .map_err(backend)?
-        .rows_affected()
-            > 0;
-        Ok(inserted)
+    async fn insert_blob(
+        &self,
+        md5: &str,
+        size: i64,
+        key: &str,
+        proving: Option<i64>,
+    ) -> StoreResult<bool> {
+        // The insert returns a row only if it recorded one. Proving rides
+        // along as a second statement of the same query: one hand-off to
+        // the writer per upload instead of two (each statement still
+        // commits on its own, in this order, as two calls would).
+        const INSERT: &str = "INSERT INTO artifact_blobs (md5, size, created_at, key) \
+             VALUES (?1, ?2, ?3, ?4) ON CONFLICT (md5) DO NOTHING RETURNING 1";
+        let proving_sql;
+        let sql = match proving {
+            None => INSERT,
+            Some(_) => {
+                proving_sql = format!(
+                    "{INSERT}; UPDATE {} SET proven = 1 \
+                     WHERE artifact_id = ?5 AND NOT proven AND ref IS NULL AND digest = ?1",
+                    crate::dialect::table_using_index(
+                        "artifact_entries",
+                        "",
+                        "artifact_entries_by_digest"
+                    )
+                );
+                &proving_sql
+            }
+        };
+        let mut query = sqlx::query_scalar::<_, i64>(sql)
+            .bind(md5)
+            .bind(size)
+            .bind(now())
+            .bind(key);
+        if let Some(artifact_id) = proving {
+            query = query.bind(artifact_id);
+        }
+        let inserted = query.fetch_all(&self.writer).await.map_err(backend)?;
+        Ok(!inserted.is_empty())
     }
 
     async fn forget_blob_if_unreferenced(&self, md5: &str) -> StoreResult<Option<BlobRow>> {

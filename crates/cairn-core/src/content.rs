@@ -155,10 +155,10 @@ impl ContentStore {
         let size = size as i64;
         // On an error the row may or may not have been written, so the
         // bytes stay (at worst an orphan nothing reads).
-        if !self.store.insert_blob(md5, size, &key, proving).await? {
-            if let Err(e) = self.blobs.delete(&key).await {
-                tracing::warn!(key, error = %e, "could not delete a duplicate blob");
-            }
+        if !self.store.insert_blob(md5, size, &key, proving).await?
+            && let Err(e) = self.blobs.delete(&key).await
+        {
+            tracing::warn!(key, error = %e, "could not delete a duplicate blob");
         }
         Ok(size)
     }

@@ -271,7 +271,7 @@ async fn rows_from_before_unique_keys_still_read_and_collect() {
         .put(HELLO_MD5, stream(&[HELLO]), Some(11), None)
         .await
         .unwrap();
-    assert_eq!(cas_keys(&p).await, [legacy.clone()]);
+    assert_eq!(cas_keys(&p).await, [legacy.as_str()]);
     assert_eq!(
         p.content.collect(&[HELLO_MD5.to_string()]).await.unwrap(),
         1

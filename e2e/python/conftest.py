@@ -235,12 +235,16 @@ def start_run(server, tmp_path):
 
 @pytest.fixture
 def cas_path(server):
-    """`cas_path(data)` is where the session server keeps the artifact bytes
-    `data` (`<data dir>/blobs/data/cas/<md5[:2]>/<md5>`), whether or not a
-    file is there."""
+    """`cas_path(data)` is the file where the session server keeps the
+    artifact bytes `data` (`<data dir>/blobs/data/cas/<md5[:2]>/<md5>.<random>`:
+    each upload writes a key of its own), or a path that does not exist if
+    none is stored."""
 
     def path(data: bytes) -> Path:
         md5 = hashlib.md5(data).hexdigest()
-        return server.data_dir / "blobs" / "data" / "cas" / md5[:2] / md5
+        shard = server.data_dir / "blobs" / "data" / "cas" / md5[:2]
+        found = sorted(shard.glob(f"{md5}.*")) + sorted(shard.glob(md5))
+        assert len(found) <= 1, f"one stored copy per digest: {found}"
+        return found[0] if found else shard / md5
 
     return path

@@ -1,35 +1,46 @@
 //! [`ContentStore`]: artifact bytes, content-addressed, over any
 //! [`BlobStore`].
 //!
-//! Every distinct content is kept once, at `cas/<2 hex>/<32 hex>`, named by
-//! its MD5 (the digest the W&B client computes for each file and sends
-//! before uploading). Bytes arriving for a digest are hashed as they stream
-//! into the blob store and kept only if they match it, so a stored blob is
-//! always what its name says. Multipart uploads land as parts under
-//! `uploads/<id>/` and are joined into their digest's blob here too.
+//! Every distinct content is kept once, named by its MD5 (the digest the
+//! W&B client computes for each file and sends before uploading). Bytes
+//! arriving for a digest are hashed as they stream into the blob store and
+//! kept only if they match it, so a stored blob is always what its name
+//! says. Multipart uploads land as parts under `uploads/<id>/` and are
+//! joined into their digest's blob here too.
 //!
-//! Storing and collecting race on the same digest: an upload may be putting
-//! bytes in place just as a collection decides nothing references them. The
-//! two are serialised through the database, not a process's memory, so the
-//! rule holds with several server processes on one database and store:
-//! - an upload takes a lease on the digest (its own holder id, live
-//!   [`UPLOAD_LEASE_SECS`] and refreshed while bytes flow) before writing,
-//!   records the blob row only if that lease still lives, and then
-//!   releases it;
-//! - a collection forgets the row only if nothing references the digest
-//!   and no upload lease lives, taking the [`COLLECTION_LEASE`] in the same
-//!   transaction; it then deletes the bytes and releases that lease. An
-//!   upload finding the collection lease waits for it.
+//! **Unique keys.** Each upload writes its bytes to a key of its own,
+//! `cas/<2 hex>/<32 hex>.<random>`, and then records the digest's row with
+//! that key in one statement that does nothing if the row already exists
+//! (someone stored the content first: the upload deletes its own key and
+//! succeeds). Readers find the key through the row. A collection deletes
+//! the row, only if nothing references the digest, and gets back its key
+//! in the same transaction; it then deletes exactly that key. Rows from
+//! before unique keys have none: their bytes are at `cas/<2 hex>/<32 hex>`
+//! ([`ContentStore::key`]), and read and collect as any other.
 //!
-//! Either the upload's lease comes first (the collection refuses) or the
-//! collection's (the upload writes after the bytes are gone), so a row is
-//! never left without its bytes. An upload whose lease expired before it
-//! was recorded is refused (the client uploads again) rather than trusted.
-//! (An earlier version held 64 in-process mutexes instead; they could not
-//! hold across two processes.)
+//! Why uploads and collections of one digest need no lock, even across
+//! processes sharing a database and a store: no key is ever written by two
+//! uploads, and the only key a collection deletes is the one named by the
+//! row it deleted itself. Between an upload U and a collection C:
+//! - U records its row before C looks: C deletes that row and U's key
+//!   together, so neither stays without the other (U's content is gone, as
+//!   if C had come a moment later: it was unreferenced);
+//! - the row existed before U (U deduplicates): U deletes only its own key,
+//!   C only the row's, whichever comes first;
+//! - C deletes the row before U records: U's insert makes a new row naming
+//!   U's key, which C never saw and never deletes.
+//!
+//! So a row never names missing bytes, with one database write per upload
+//! and no overwrite or rename of a shared key (an object store such as S3
+//! has neither atomic rename nor locks). A crash between writing the bytes
+//! and recording the row, or between forgetting a row and deleting its
+//! key, leaves an orphan key that nothing reads. A reader that found a
+//! row just before a collection may find its key gone: that is a digest
+//! being deleted, answered as not stored. (Before this, uploads took
+//! leases in the database, three writes per upload; before that, 64
+//! in-process mutexes that could not hold across processes.)
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
@@ -44,25 +55,6 @@ pub use cairn_types::digest::{b64_of, hex_of};
 /// whole and stored in one step; larger ones stream.
 pub const SMALL_BLOB: u64 = 4 << 20;
 
-/// The lease holder a collection takes (upload holders are random ids,
-/// never this).
-pub const COLLECTION_LEASE: &str = "collection";
-
-/// How long a collection's lease lives: deleting one blob's bytes takes far
-/// less; after a crash the digest is free again this much later.
-pub const COLLECTION_LEASE_SECS: i64 = 5 * 60;
-
-/// How long an upload's lease lives without a refresh.
-pub const UPLOAD_LEASE_SECS: i64 = 30 * 60;
-
-/// How often a streaming upload refreshes its lease.
-const LEASE_REFRESH: Duration = Duration::from_secs(5 * 60);
-
-/// How often, and how many times, an upload asks again for a lease held by
-/// a collection (which deletes one file and lets go).
-const LEASE_RETRY: Duration = Duration::from_millis(20);
-const LEASE_ATTEMPTS: usize = 250;
-
 /// Content-addressed artifact bytes. Cheap to clone.
 #[derive(Clone)]
 pub struct ContentStore {
@@ -70,96 +62,105 @@ pub struct ContentStore {
     store: Arc<dyn Store>,
 }
 
+/// A stored digest, found through its row: its size and where its bytes
+/// are. Looked up once per download ([`ContentStore::find`]), then opened
+/// ([`ContentStore::open`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredContent {
+    md5: String,
+    size: u64,
+    key: String,
+}
+
+impl StoredContent {
+    /// Bytes.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The blob key holding the bytes.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+}
+
 impl ContentStore {
-    /// Keep artifact bytes in `blobs`, their rows and leases in `store`.
+    /// Keep artifact bytes in `blobs`, their rows in `store`.
     pub(crate) fn new(store: Arc<dyn Store>, blobs: Arc<dyn BlobStore>) -> Self {
         ContentStore { blobs, store }
     }
 
-    /// The blob key of a digest (base64 MD5).
+    /// A digest's (base64 MD5) name in the blob store, `cas/<2 hex>/<32
+    /// hex>`: where blobs stored before unique keys are, the stem of every
+    /// upload's own key, and the `storagePath` clients are shown.
     pub fn key(md5_b64: &str) -> Option<String> {
         let hex = hex_of(md5_b64)?;
         Some(format!("cas/{}/{hex}", &hex[..2]))
     }
 
-    fn key_or_error(md5_b64: &str) -> CoreResult<String> {
-        Self::key(md5_b64)
-            .ok_or_else(|| CoreError::InvalidInput(format!("{md5_b64:?} is not an MD5 digest.")))
+    /// A key no other upload writes: the digest's name and 64 random bits.
+    fn fresh_key(md5_b64: &str) -> CoreResult<String> {
+        let stem = Self::key(md5_b64)
+            .ok_or_else(|| CoreError::InvalidInput(format!("{md5_b64:?} is not an MD5 digest.")))?;
+        let mut random = [0u8; 8];
+        getrandom::fill(&mut random)
+            .map_err(|e| CoreError::Internal(format!("no randomness: {e}")))?;
+        Ok(format!("{stem}.{:016x}", u64::from_le_bytes(random)))
     }
 
     /// Take `body` in as the content of `md5_b64`; `len` is its declared
     /// length, if known. Bytes whose MD5 differs are discarded with an
-    /// error; content already stored is accepted (and written again,
-    /// identical, rather than paying a look-up each). Returns the size.
-    pub async fn put(&self, md5_b64: &str, body: ByteStream, len: Option<u64>) -> CoreResult<i64> {
-        let key = Self::key_or_error(md5_b64)?;
-        if len.is_some_and(|n| n <= SMALL_BLOB) {
+    /// error; content already stored is accepted (written, then dropped
+    /// when its row is found to exist, rather than paying a look-up
+    /// first). Returns the size.
+    ///
+    /// `proving` names the artifact whose upload URL this is: the bytes,
+    /// once checked, prove its staged entries with this digest (the
+    /// uploader has them; the URL's signature is the authorization). The
+    /// proof is written with the blob's row, in one round trip.
+    pub async fn put(
+        &self,
+        md5_b64: &str,
+        body: ByteStream,
+        len: Option<u64>,
+        proving: Option<i64>,
+    ) -> CoreResult<i64> {
+        let key = Self::fresh_key(md5_b64)?;
+        let stored = if len.is_some_and(|n| n <= SMALL_BLOB) {
             let bytes = read_whole(body, SMALL_BLOB).await?;
-            return self.put_leased(md5_b64, &key, Payload::Whole(bytes)).await;
-        }
-        self.put_leased(md5_b64, &key, Payload::Stream(body)).await
+            self.blobs.put_bytes(&key, bytes, Some(md5_b64)).await?
+        } else {
+            self.blobs.put(&key, body, Some(md5_b64)).await?
+        };
+        self.record(md5_b64, stored.size, key, proving).await
     }
 
     /// [`ContentStore::put`] for bytes in memory (manifests the server
     /// writes).
     pub async fn put_bytes(&self, md5_b64: &str, bytes: Bytes) -> CoreResult<i64> {
-        let key = Self::key_or_error(md5_b64)?;
-        self.put_leased(md5_b64, &key, Payload::Whole(bytes)).await
+        let key = Self::fresh_key(md5_b64)?;
+        let stored = self.blobs.put_bytes(&key, bytes, Some(md5_b64)).await?;
+        self.record(md5_b64, stored.size, key, None).await
     }
 
-    async fn put_leased(&self, md5: &str, key: &str, payload: Payload) -> CoreResult<i64> {
-        let lease = self.lease(md5).await?;
-        let stored = match payload {
-            Payload::Whole(bytes) => self.blobs.put_bytes(key, bytes, Some(md5)).await?,
-            Payload::Stream(body) => {
-                let _refresh = AbortOnDrop(
-                    tokio::spawn(refresh_lease(
-                        self.store.clone(),
-                        md5.to_string(),
-                        lease.holder.clone(),
-                    ))
-                    .abort_handle(),
-                );
-                self.blobs.put(key, body, Some(md5)).await?
-            }
-        };
-        let size = stored.size as i64;
-        let recorded = self
-            .store
-            .insert_leased_blob(md5, size, &lease.holder)
-            .await?;
-        lease.released();
-        if !recorded {
-            return Err(CoreError::Unavailable(format!(
-                "The upload of {md5} took too long to be recorded; upload it again."
-            )));
+    /// Record the bytes just stored at `key` as the content of `md5`, or,
+    /// if the digest has a row already, drop them (see the module doc).
+    async fn record(
+        &self,
+        md5: &str,
+        size: u64,
+        key: String,
+        proving: Option<i64>,
+    ) -> CoreResult<i64> {
+        let size = size as i64;
+        // On an error the row may or may not have been written, so the
+        // bytes stay (at worst an orphan nothing reads).
+        if !self.store.insert_blob(md5, size, &key, proving).await?
+            && let Err(e) = self.blobs.delete(&key).await
+        {
+            tracing::warn!(key, error = %e, "could not delete a duplicate blob");
         }
         Ok(size)
-    }
-
-    /// A fresh lease on `md5`, waiting out a collection of it.
-    async fn lease(&self, md5: &str) -> CoreResult<Lease> {
-        let mut random = [0u8; 12];
-        getrandom::fill(&mut random)
-            .map_err(|e| CoreError::Internal(format!("no randomness: {e}")))?;
-        let holder = cairn_types::digest::b64(&random);
-        for _ in 0..LEASE_ATTEMPTS {
-            if self
-                .store
-                .lease_blob(md5, &holder, UPLOAD_LEASE_SECS)
-                .await?
-            {
-                return Ok(Lease {
-                    store: Some(self.store.clone()),
-                    md5: md5.to_string(),
-                    holder,
-                });
-            }
-            tokio::time::sleep(LEASE_RETRY).await;
-        }
-        Err(CoreError::Unavailable(format!(
-            "The blob {md5} is being deleted; upload it again in a moment."
-        )))
     }
 
     /// Store one part of multipart upload `upload_id`; returns its base64
@@ -177,11 +178,13 @@ impl ContentStore {
 
     /// Join the parts of upload `upload_id` (in the order given) into the
     /// content of `md5_b64`, then delete the parts. Returns the size.
+    /// `proving` as for [`ContentStore::put`].
     pub async fn put_parts(
         &self,
         md5_b64: &str,
         upload_id: &str,
         parts: &[i64],
+        proving: Option<i64>,
     ) -> CoreResult<i64> {
         let mut streams = Vec::with_capacity(parts.len());
         for &part in parts {
@@ -196,7 +199,7 @@ impl ContentStore {
             }
         }
         let body = futures_util::stream::iter(streams).flatten().boxed();
-        let stored = self.put(md5_b64, body, None).await;
+        let stored = self.put(md5_b64, body, None, proving).await;
         if let Err(e) = self
             .blobs
             .delete_prefix(&format!("uploads/{upload_id}"))
@@ -207,30 +210,47 @@ impl ContentStore {
         stored
     }
 
-    /// The size of a stored digest, if stored.
-    pub async fn size(&self, md5_b64: &str) -> CoreResult<Option<u64>> {
-        Ok(self.store.blob_size(md5_b64).await?.map(|n| n as u64))
+    /// Where a stored digest's bytes are, and their size; `None` if the
+    /// digest is not stored. One row read.
+    pub async fn find(&self, md5_b64: &str) -> CoreResult<Option<StoredContent>> {
+        let Some(row) = self.store.blob(md5_b64).await? else {
+            return Ok(None);
+        };
+        let Some(key) = row.key.or_else(|| Self::key(md5_b64)) else {
+            return Ok(None);
+        };
+        Ok(Some(StoredContent {
+            md5: md5_b64.to_string(),
+            size: u64::try_from(row.size).unwrap_or(0),
+            key,
+        }))
     }
 
-    /// A stored digest's bytes, or `len` of them from `offset`.
-    pub async fn open(&self, md5_b64: &str, range: Option<(u64, u64)>) -> CoreResult<ByteStream> {
-        let key = Self::key_or_error(md5_b64)?;
+    /// The bytes of a digest [`ContentStore::find`] found, or `len` of them
+    /// from `offset`.
+    pub async fn open(
+        &self,
+        found: &StoredContent,
+        range: Option<(u64, u64)>,
+    ) -> CoreResult<ByteStream> {
         let opened = match range {
-            None => self.blobs.get(&key).await,
-            Some((offset, len)) => self.blobs.get_range(&key, offset, len).await,
+            None => self.blobs.get(&found.key).await,
+            Some((offset, len)) => self.blobs.get_range(&found.key, offset, len).await,
         };
         opened.map_err(|e| match e {
-            BlobError::NotFound(_) => {
-                CoreError::NotFound(format!("No file with digest {md5_b64} is stored."))
-            }
+            BlobError::NotFound(_) => not_stored(&found.md5),
             other => other.into(),
         })
     }
 
     /// A stored digest's bytes, whole (manifests).
     pub async fn read(&self, md5_b64: &str) -> CoreResult<Vec<u8>> {
-        let mut stream = self.open(md5_b64, None).await?;
-        let mut bytes = Vec::new();
+        let found = self
+            .find(md5_b64)
+            .await?
+            .ok_or_else(|| not_stored(md5_b64))?;
+        let mut stream = self.open(&found, None).await?;
+        let mut bytes = Vec::with_capacity(usize::try_from(found.size).unwrap_or(0));
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|e| CoreError::from(BlobError::Io(e)))?;
             bytes.extend_from_slice(&chunk);
@@ -239,19 +259,17 @@ impl ContentStore {
     }
 
     /// Delete the bytes of every digest in `digests` that nothing references
-    /// (and no upload is writing) any more. Returns how many blobs went.
+    /// any more. Returns how many blobs went.
     pub async fn collect(&self, digests: &[String]) -> CoreResult<usize> {
         let mut removed = 0;
         for md5 in digests {
-            let Some(key) = Self::key(md5) else { continue };
-            if !self.store.forget_blob_if_unreferenced(md5).await? {
+            let Some(name) = Self::key(md5) else { continue };
+            let Some(row) = self.store.forget_blob_if_unreferenced(md5).await? else {
                 continue;
-            }
-            let deleted = self.blobs.delete(&key).await;
-            // Released even if the delete failed: the row is gone, so the
-            // bytes are an orphan a new upload simply replaces.
-            self.store.release_blob_lease(md5, COLLECTION_LEASE).await?;
-            deleted?;
+            };
+            // If this fails the row is gone already: the bytes are an
+            // orphan nothing reads.
+            self.blobs.delete(&row.key.unwrap_or(name)).await?;
             removed += 1;
         }
         if removed > 0 {
@@ -261,66 +279,19 @@ impl ContentStore {
     }
 }
 
-/// An upload's lease on a digest. Dropped before [`Lease::released`] (the
-/// upload failed, or its request was cancelled), it is released in the
-/// background so a collection need not wait for it to expire.
-struct Lease {
-    store: Option<Arc<dyn Store>>,
-    md5: String,
-    holder: String,
-}
-
-impl Lease {
-    /// The lease was released with the blob's row.
-    fn released(mut self) {
-        self.store = None;
-    }
-}
-
-impl Drop for Lease {
-    fn drop(&mut self) {
-        let Some(store) = self.store.take() else {
-            return;
-        };
-        let (md5, holder) = (
-            std::mem::take(&mut self.md5),
-            std::mem::take(&mut self.holder),
-        );
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            runtime.spawn(async move {
-                if let Err(e) = store.release_blob_lease(&md5, &holder).await {
-                    tracing::warn!(error = %e, "could not release a blob lease");
-                }
-            });
-        }
-    }
-}
-
-/// Aborts a background task when dropped.
-struct AbortOnDrop(tokio::task::AbortHandle);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-/// What [`ContentStore::put_leased`] stores.
-enum Payload {
-    Whole(Bytes),
-    Stream(ByteStream),
+/// The answer for a digest with no row, or whose bytes went meanwhile.
+fn not_stored(md5_b64: &str) -> CoreError {
+    CoreError::NotFound(format!("No file with digest {md5_b64} is stored."))
 }
 
 /// The blob key of one part of a multipart upload, if `upload_id` is one
 /// the server could have handed out.
 fn part_key(upload_id: &str, part: i64) -> CoreResult<String> {
-    let ours = !upload_id.is_empty()
-        && upload_id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if !ours || part < 0 {
+    crate::multipart::check_upload_id(upload_id)?;
+    if !(1..=crate::multipart::MAX_PARTS).contains(&part) {
         return Err(CoreError::InvalidInput(format!(
-            "{upload_id:?} part {part} is not a part of an upload of ours."
+            "Part number {part} is out of range; parts are numbered 1 to {}.",
+            crate::multipart::MAX_PARTS
         )));
     }
     Ok(format!("uploads/{upload_id}/{part:06}"))
@@ -352,17 +323,6 @@ async fn read_whole(mut body: ByteStream, max: u64) -> CoreResult<Bytes> {
     Ok(whole.freeze())
 }
 
-/// Keep an upload's lease alive while its bytes stream (aborted when the
-/// upload ends).
-async fn refresh_lease(store: Arc<dyn Store>, md5: String, holder: String) {
-    loop {
-        tokio::time::sleep(LEASE_REFRESH).await;
-        if let Err(e) = store.lease_blob(&md5, &holder, UPLOAD_LEASE_SECS).await {
-            tracing::warn!(error = %e, "could not refresh a blob lease");
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -374,6 +334,14 @@ mod tests {
         assert_eq!(hex, "5eb63bbbe01eeed093cb22bb8f5acdc3");
         assert_eq!(b64_of(&hex).unwrap(), b64);
         assert_eq!(ContentStore::key(b64).unwrap(), format!("cas/5e/{hex}"));
+        let (one, two) = (
+            ContentStore::fresh_key(b64).unwrap(),
+            ContentStore::fresh_key(b64).unwrap(),
+        );
+        assert_ne!(one, two, "every upload writes a key of its own");
+        let suffix = one.strip_prefix(&format!("cas/5e/{hex}.")).unwrap();
+        assert!(suffix.len() == 16 && suffix.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert!(ContentStore::fresh_key("nope").is_err());
         assert!(hex_of("nope").is_none());
         assert!(b64_of("zz").is_none());
         assert_eq!(part_key("ab-C_1", 3).unwrap(), "uploads/ab-C_1/000003");

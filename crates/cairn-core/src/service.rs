@@ -51,7 +51,7 @@ pub struct Cairn {
 
 impl Cairn {
     /// The content-addressed store of artifact bytes in `blobs`, with its
-    /// rows and leases in this service's store.
+    /// rows in this service's store.
     pub fn content_store(
         &self,
         blobs: Arc<dyn crate::blob::BlobStore>,

@@ -462,26 +462,36 @@ pub trait EntryStore: Send + Sync {
     /// Whether some proven entry of an artifact in `project_ids` has this
     /// digest.
     async fn digest_in_projects(&self, md5: &str, project_ids: &[i64]) -> StoreResult<bool>;
-    /// Whether a blob is stored; its size if so.
-    async fn blob_size(&self, md5: &str) -> StoreResult<Option<i64>>;
-    /// Record a durably stored blob.
-    async fn insert_blob(&self, md5: &str, size: i64) -> StoreResult<()>;
-    /// Forget a blob if nothing references it and no upload holds a live
-    /// lease on it, taking [`crate::content::COLLECTION_LEASE`] on it in the
-    /// same transaction; true if forgotten (the caller then deletes the
-    /// bytes and releases that lease).
-    async fn forget_blob_if_unreferenced(&self, md5: &str) -> StoreResult<bool>;
-    /// Take (or refresh) `holder`'s lease on a blob digest, live for
-    /// `ttl_secs`: no collection forgets a blob while an upload's lease on
-    /// it lives. False, and nothing taken, while a collection holds the
-    /// digest's lease (see `content.rs`).
-    async fn lease_blob(&self, md5: &str, holder: &str, ttl_secs: i64) -> StoreResult<bool>;
-    /// Record a durably stored blob if `holder`'s lease on it still lives,
-    /// then release the lease. False, and nothing recorded, if the lease had
-    /// expired (a collection may have deleted the bytes meanwhile).
-    async fn insert_leased_blob(&self, md5: &str, size: i64, holder: &str) -> StoreResult<bool>;
-    /// Release `holder`'s lease on a blob digest; none is fine.
-    async fn release_blob_lease(&self, md5: &str, holder: &str) -> StoreResult<()>;
+    /// A stored blob's row: its size and key. Read on the pool, not the
+    /// writer (downloads look it up once each).
+    async fn blob(&self, md5: &str) -> StoreResult<Option<BlobRow>>;
+    /// Record a durably stored blob whose bytes are at `key`, in one
+    /// statement, unless the digest has a row already. True if this call
+    /// recorded it; false if the row existed (the caller then deletes
+    /// `key`: nothing will name it). With `proving`, then also mark that
+    /// artifact's staged entries with this digest proven (as
+    /// [`EntryStore::prove_entries`]), in the same round trip.
+    async fn insert_blob(
+        &self,
+        md5: &str,
+        size: i64,
+        key: &str,
+        proving: Option<i64>,
+    ) -> StoreResult<bool>;
+    /// Forget a blob if nothing references it (an entry, staged or
+    /// committed, or a manifest), in one transaction; the forgotten row if
+    /// so, whose key the caller then deletes (see `content.rs`).
+    async fn forget_blob_if_unreferenced(&self, md5: &str) -> StoreResult<Option<BlobRow>>;
+}
+
+/// A blob's row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobRow {
+    /// Bytes.
+    pub size: i64,
+    /// Where the bytes are; `None` for blobs stored before unique keys,
+    /// which are at `content::ContentStore::key` of their digest.
+    pub key: Option<String>,
 }
 
 /// Which runs logged and used which artifacts.

@@ -65,9 +65,7 @@ pub async fn upload_blob(
         check_signature(&state, request.method(), request.uri(), &signature)?;
         let md5 = digest_of(&hex)?;
         let (bytes, len) = body::into_stream(request.into_body());
-        let size = state.content.put(&md5, bytes, len).await?;
-        state.cairn.prove_upload(artifact_id, &md5).await?;
-        Ok(size)
+        state.content.put(&md5, bytes, len, Some(artifact_id)).await
     };
     match stored.await {
         Ok(size) => {
@@ -95,7 +93,7 @@ pub async fn upload_manifest(
             .await?
             .ok_or_else(|| CoreError::NotFound(format!("No artifact {artifact_id} exists.")))?;
         let (bytes, len) = body::into_stream(request.into_body());
-        state.content.put(&md5, bytes, len).await?;
+        state.content.put(&md5, bytes, len, None).await?;
         cairn_core::manifest::receive(&state.cairn, &state.content, &artifact, &md5).await
     };
     match stored.await {
@@ -209,7 +207,8 @@ async fn fallback(
 /// The bytes of a stored digest, whole or the one `Range` asked for.
 async fn serve(state: &AppState, md5: &str, headers: &HeaderMap) -> Result<Response, CoreError> {
     let missing = || CoreError::NotFound(format!("No file with digest {md5} is stored."));
-    let size = state.content.size(md5).await?.ok_or_else(missing)?;
+    let found = state.content.find(md5).await?.ok_or_else(missing)?;
+    let size = found.size();
     let range = headers
         .get(header::RANGE)
         .and_then(|v| v.to_str().ok())
@@ -228,7 +227,7 @@ async fn serve(state: &AppState, md5: &str, headers: &HeaderMap) -> Result<Respo
     let whole = status == StatusCode::OK;
     let bytes = state
         .content
-        .open(md5, (!whole).then_some((start, len)))
+        .open(&found, (!whole).then_some((start, len)))
         .await?;
     let mut response = (status, body::from_stream(bytes)).into_response();
     let h = response.headers_mut();

@@ -10,8 +10,9 @@
 //! domain from validated names; [`LocalBlobs`] checks them again so that no
 //! key can step outside the store.
 //!
-//! Reads stream the file in 256 KiB chunks (a `Range` seeks first), so a
-//! download is never read whole into memory. Small puts
+//! Reads of up to 1 MiB are read whole in the blocking step that opens the
+//! file; larger ones stream in 256 KiB chunks (a `Range` seeks first), so a
+//! large download is never read whole into memory. Small puts
 //! ([`BlobStore::put_bytes`]) hash, write, fsync and rename in one blocking
 //! step: each async file operation is a hand-off to a blocking thread that
 //! would cost more than the write itself.
@@ -26,12 +27,18 @@ use cairn_core::blob::{BlobError, BlobResult, BlobStore, ByteStream, StoredBlob}
 use futures_util::StreamExt;
 use md5::{Digest, Md5};
 use tokio::fs;
-use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufWriter};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
 
 use crate::private;
 
 /// Bytes per chunk of a streamed read.
 const READ_CHUNK: usize = 256 * 1024;
+
+/// Reads of at most this many bytes are done whole, in the blocking step
+/// that opens the file: a small download then costs one hand-off to a
+/// blocking thread, not three (open, read, and the read that finds the
+/// end).
+const WHOLE_READ: u64 = 1 << 20;
 
 /// Directories temporary files are spread over.
 const TMP_SHARDS: usize = 16;
@@ -47,6 +54,12 @@ const WRITE_BUFFER: usize = 1 << 20;
 #[derive(Debug, Clone)]
 pub struct LocalBlobs {
     root: PathBuf,
+}
+
+/// A blob opened for reading: read already, or to stream `.1` bytes of.
+enum Opened {
+    Whole(Bytes),
+    File(std::fs::File, u64),
 }
 
 /// A blob being written.
@@ -174,12 +187,38 @@ impl LocalBlobs {
             .map_err(|_| BlobError::InvalidKey(key.to_string()))
     }
 
-    /// Open `key` for reading.
-    async fn open_file(&self, key: &str) -> BlobResult<fs::File> {
+    /// Up to `len` bytes of `key` from `offset`. Opening, sizing, seeking
+    /// and (for at most [`WHOLE_READ`] bytes) reading are one blocking
+    /// step; larger reads then stream in [`READ_CHUNK`]s, and end at the
+    /// length found rather than with one more read that finds nothing.
+    async fn read(&self, key: &str, offset: u64, len: u64) -> BlobResult<ByteStream> {
         let path = self.file_of(key)?;
-        fs::File::open(&path).await.map_err(|e| match e.kind() {
+        let opened = tokio::task::spawn_blocking(move || {
+            let mut file = std::fs::File::open(&path)?;
+            let wanted = file.metadata()?.len().saturating_sub(offset).min(len);
+            if offset > 0 {
+                io::Seek::seek(&mut file, io::SeekFrom::Start(offset))?;
+            }
+            if wanted > WHOLE_READ {
+                return Ok(Opened::File(file, wanted));
+            }
+            let mut bytes = Vec::with_capacity(wanted as usize);
+            io::Read::read_to_end(&mut io::Read::take(file, wanted), &mut bytes)?;
+            Ok(Opened::Whole(Bytes::from(bytes)))
+        })
+        .await
+        .map_err(|e| BlobError::Io(io::Error::other(e)))?
+        .map_err(|e: io::Error| match e.kind() {
             io::ErrorKind::NotFound => BlobError::NotFound(key.to_string()),
             _ => BlobError::Io(e),
+        })?;
+        Ok(match opened {
+            Opened::Whole(bytes) if bytes.is_empty() => futures_util::stream::empty().boxed(),
+            Opened::Whole(bytes) => futures_util::stream::once(async { Ok(bytes) }).boxed(),
+            Opened::File(file, wanted) => {
+                let file = fs::File::from_std(file).take(wanted);
+                tokio_util::io::ReaderStream::with_capacity(file, READ_CHUNK).boxed()
+            }
         })
     }
 }
@@ -235,18 +274,11 @@ impl BlobStore for LocalBlobs {
     }
 
     async fn get(&self, key: &str) -> BlobResult<ByteStream> {
-        let file = self.open_file(key).await?;
-        Ok(tokio_util::io::ReaderStream::with_capacity(file, READ_CHUNK).boxed())
+        self.read(key, 0, u64::MAX).await
     }
 
     async fn get_range(&self, key: &str, offset: u64, len: u64) -> BlobResult<ByteStream> {
-        let mut file = self.open_file(key).await?;
-        if offset > 0 {
-            file.seek(io::SeekFrom::Start(offset))
-                .await
-                .map_err(BlobError::Io)?;
-        }
-        Ok(tokio_util::io::ReaderStream::with_capacity(file.take(len), READ_CHUNK).boxed())
+        self.read(key, offset, len).await
     }
 
     async fn head(&self, key: &str) -> BlobResult<Option<u64>> {
@@ -449,6 +481,29 @@ mod tests {
         assert_eq!(
             read(blobs.get_range("k/v", 8, 100).await.unwrap()).await,
             b"89"
+        );
+        assert!(
+            read(blobs.get_range("k/v", 20, 5).await.unwrap())
+                .await
+                .is_empty()
+        );
+        // Larger than one whole read: streamed, in order, to the end.
+        let big: Vec<u8> = (0..3 * WHOLE_READ as usize + 7).map(|i| i as u8).collect();
+        blobs
+            .put_bytes("k/big", Bytes::from(big.clone()), None)
+            .await
+            .unwrap();
+        assert_eq!(read(blobs.get("k/big").await.unwrap()).await, big);
+        let (offset, len) = (WHOLE_READ as usize - 3, 2 * WHOLE_READ as usize);
+        assert_eq!(
+            read(
+                blobs
+                    .get_range("k/big", offset as u64, len as u64)
+                    .await
+                    .unwrap()
+            )
+            .await,
+            &big[offset..offset + len]
         );
     }
 

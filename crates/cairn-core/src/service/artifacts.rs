@@ -12,8 +12,8 @@
 //!
 //! Blob bytes are not handled here: this layer decides which digests a
 //! caller may upload, prove and read, and `content.rs` stores and collects
-//! the bytes (with the database leases that keep a blob from being
-//! deleted while an upload of the same bytes is being recorded).
+//! the bytes (each upload under a key of its own, so that a collection
+//! never deletes bytes an upload of the same digest is recording).
 
 use crate::artifact::{
     Artifact, ArtifactPatch, ArtifactType, Collection, CollectionKind, Entry, LATEST, Membership,
@@ -429,7 +429,8 @@ impl Cairn {
     /// the caller can already read an entry with that digest: one in the
     /// artifact's own project, or in another project they may read.
     /// Otherwise they upload, the bytes are checked against the digest as
-    /// they arrive, and only then is the entry proven ([`Cairn::prove_upload`]).
+    /// they arrive, and only then is the entry proven (`proving` in
+    /// [`crate::content::ContentStore::put`]).
     /// The answer is the same whether or not someone else stored the bytes.
     pub async fn stage_artifact_files(
         &self,
@@ -472,16 +473,6 @@ impl Cairn {
             .collect();
         self.store.prove_entries(artifact.id, &reused).await?;
         Ok(skip)
-    }
-
-    /// Bytes for `md5` arrived through an upload URL handed out for this
-    /// artifact and matched the digest: its entries with that digest are
-    /// proven. The URL's signature is the authorization.
-    pub async fn prove_upload(&self, artifact_id: i64, md5: &str) -> CoreResult<()> {
-        Ok(self
-            .store
-            .prove_entries(artifact_id, &[md5.to_string()])
-            .await?)
     }
 
     /// Which of `md5s` the caller may read in some project (other than the

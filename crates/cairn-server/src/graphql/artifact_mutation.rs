@@ -600,10 +600,9 @@ impl ArtifactMutation {
         let parts =
             multipart::part_order(input.completed_parts.iter().map(|p| p.part_number.0)).gql()?;
         content(ctx)
-            .put_parts(&md5, &input.upload_id, &parts)
+            .put_parts(&md5, &input.upload_id, &parts, Some(artifact.id))
             .await
             .gql()?;
-        cairn(ctx).prove_upload(artifact.id, &md5).await.gql()?;
         Ok(CompleteMultipartUploadArtifactPayload { digest: Some(md5) })
     }
 

@@ -30,7 +30,6 @@ macro_rules! bind_each {
 mod collections;
 mod entries;
 mod filter;
-mod leases;
 mod lineage;
 mod members;
 mod memberships;

@@ -9,7 +9,6 @@ use std::sync::{Arc, Mutex};
 
 use cairn_client::{Error, NewArtifact, Progress};
 use cairn_test_support::{ADMIN_KEY, TestServer};
-use md5::Digest as _;
 use serde_json::{Value, json};
 
 /// A server whose data directory the test can inspect.
@@ -222,8 +221,7 @@ async fn bytes_that_do_not_match_the_manifest_are_refused_and_not_kept() {
         .await
         .unwrap();
     // Rot the stored blob behind the server's back (same length).
-    let hex = format!("{:x}", md5::Md5::digest(b"original bytes"));
-    let blob = data_dir.join("blobs/data/cas").join(&hex[..2]).join(&hex);
+    let blob = crate::digests::blob_file(&data_dir, b"original bytes").unwrap();
     std::fs::write(&blob, b"rotten   bytes").unwrap();
     let out = tempfile::tempdir().unwrap();
     let error = logged.download(out.path()).await.unwrap_err();

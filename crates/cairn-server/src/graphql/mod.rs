@@ -32,6 +32,7 @@ use crate::signing::UrlSigner;
 pub struct Mutation(
     mutation::AccountMutation,
     run_mutation::RunMutation,
+    artifact_mutation::ArtifactUploadMutation,
     artifact_mutation::ArtifactMutation,
     registry_mutation::RegistryMutation,
 );

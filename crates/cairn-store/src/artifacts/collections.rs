@@ -2,6 +2,7 @@
 //! and deleting them, and the helpers that create a type or a collection
 //! on first use (logging and linking both need them).
 
+use crate::filter::bind_each;
 use async_trait::async_trait;
 use cairn_core::artifact::{ArtifactType, Collection, CollectionKind};
 use cairn_core::store::{CollectionStore, StoreResult};
@@ -9,7 +10,7 @@ use sqlx::SqliteConnection;
 
 use super::compile;
 use super::entries::digests_where;
-use super::filter::{self, Scope};
+use super::filter::Scope;
 use super::rows::{COLLECTION_SELECT, CollectionRow, TypeRow};
 use crate::{SqliteStore, backend, now};
 

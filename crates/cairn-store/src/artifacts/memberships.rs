@@ -4,6 +4,7 @@
 //! An alias names one membership per collection at a time, so giving it
 //! to a version takes it from whichever held it ([`give_aliases`]).
 
+use crate::filter::bind_each;
 use async_trait::async_trait;
 use cairn_core::artifact::{
     Membership, VersionOrder, VersionPage, link_aliases, take_version_index,
@@ -13,7 +14,7 @@ use sqlx::SqliteConnection;
 
 use super::collections::{ensure_type, insert_collection, touch_collection};
 use super::compile;
-use super::filter::{self, Scope};
+use super::filter::Scope;
 use super::rows::{MEMBERSHIP_SELECT, MembershipRow};
 use crate::{SqliteStore, backend, now};
 

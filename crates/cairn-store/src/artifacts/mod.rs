@@ -11,22 +11,6 @@
 //! one `BEGIN IMMEDIATE` transaction on the writer connection, so concurrent
 //! commits to one collection serialize instead of racing for an index.
 
-/// Bind a compiled filter's values, in order, onto any sqlx query shape.
-macro_rules! bind_each {
-    ($query:expr, $binds:expr) => {{
-        let mut query = $query;
-        for bind in $binds {
-            query = match bind {
-                filter::Bind::Int(i) => query.bind(*i),
-                filter::Bind::Real(f) => query.bind(*f),
-                filter::Bind::Text(s) => query.bind(s.as_str()),
-                filter::Bind::Bool(b) => query.bind(i64::from(*b)),
-            };
-        }
-        query
-    }};
-}
-
 mod collections;
 mod entries;
 mod filter;

@@ -9,6 +9,7 @@
 //! statement and pages by row id, so the database does the filtering
 //! however many registries, collections and versions exist.
 
+use crate::filter::bind_each;
 use async_trait::async_trait;
 use cairn_core::registry::{REGISTRY_PREFIX, Visibility};
 use cairn_core::store::{RegistrySearch, RegistryStore, StoreResult};

@@ -35,9 +35,6 @@ use std::fmt;
 
 use cairn_core::filter::{FieldRef, Filter};
 use cairn_core::store::StoreError;
-use sqlx::Sqlite;
-use sqlx::query::Query;
-use sqlx::sqlite::SqliteArguments;
 
 /// A filter or order the listing cannot compile, or a bad cursor; shown to
 /// the user as it is.
@@ -97,21 +94,26 @@ impl Sql {
     }
 }
 
-/// `query` with `binds` bound in order.
-pub(crate) fn bind_all<'q>(
-    mut query: Query<'q, Sqlite, SqliteArguments<'q>>,
-    binds: &'q [Bind],
-) -> Query<'q, Sqlite, SqliteArguments<'q>> {
-    for bind in binds {
-        query = match bind {
-            Bind::Int(i) => query.bind(*i),
-            Bind::Real(f) => query.bind(*f),
-            Bind::Text(t) => query.bind(t.as_str()),
-            Bind::Bool(b) => query.bind(vec![u8::from(*b)]),
-        };
-    }
-    query
+/// Bind a compiled filter's values, in order, onto any sqlx query shape
+/// (`query`, `query_as`, `query_scalar`): the one place a [`Bind`] becomes
+/// an SQL value. Booleans bind as the one-byte blobs `runs/fields.rs`
+/// stores them as, so that they never equal the numbers 0 and 1.
+macro_rules! bind_each {
+    ($query:expr, $binds:expr) => {{
+        let mut query = $query;
+        for bind in $binds {
+            query = match bind {
+                $crate::filter::Bind::Int(i) => query.bind(*i),
+                $crate::filter::Bind::Real(f) => query.bind(*f),
+                $crate::filter::Bind::Text(t) => query.bind(t.as_str()),
+                $crate::filter::Bind::Bool(b) => query.bind(vec![u8::from(*b)]),
+            };
+        }
+        query
+    }};
 }
+
+pub(crate) use bind_each;
 
 /// How a listing maps the fields of its schema to SQL; `None` for a field
 /// it does not have.

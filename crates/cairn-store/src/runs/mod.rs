@@ -19,7 +19,7 @@ use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 use time::OffsetDateTime;
 
-use crate::filter::bind_all;
+use crate::filter::bind_each;
 use crate::filter::cursor::cursor_of;
 use crate::{SqliteStore, backend};
 
@@ -244,7 +244,7 @@ impl RunStore for SqliteStore {
         limit: i64,
     ) -> StoreResult<RunPage> {
         let sql = search::page_sql(project_id, search, RUN_COLUMNS, cursor, limit + 1)?;
-        let rows = bind_all(sqlx::query(&sql.text), &sql.binds)
+        let rows = bind_each!(sqlx::query(&sql.text), &sql.binds)
             .fetch_all(&self.pool)
             .await
             .map_err(backend)?;
@@ -276,7 +276,7 @@ impl RunStore for SqliteStore {
             return Ok(count);
         }
         let generation = self.counts.generation(project_id);
-        let count = bind_all(sqlx::query(&sql.text), &sql.binds)
+        let count = bind_each!(sqlx::query(&sql.text), &sql.binds)
             .fetch_one(&self.pool)
             .await
             .and_then(|row| row.try_get(0))

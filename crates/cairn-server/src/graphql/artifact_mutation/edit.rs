@@ -188,6 +188,24 @@ async fn set_aliases(
     })
 }
 
+/// Rename or describe a collection of either kind.
+async fn update_collection(
+    ctx: &Context<'_>,
+    id: &ID,
+    name: Option<&str>,
+    description: Option<&str>,
+    client_mutation_id: Option<String>,
+) -> async_graphql::Result<ArtifactCollectionPayload> {
+    let collection = cairn(ctx)
+        .update_collection(actor(ctx), collection_id(id)?, name, description)
+        .await
+        .gql()?;
+    Ok(ArtifactCollectionPayload {
+        artifact_collection: Some(collection.into()),
+        client_mutation_id,
+    })
+}
+
 async fn delete_collection(
     ctx: &Context<'_>,
     id: &ID,
@@ -394,19 +412,14 @@ impl ArtifactMutation {
         ctx: &Context<'_>,
         input: UpdateArtifactSequenceInput,
     ) -> async_graphql::Result<ArtifactCollectionPayload> {
-        let collection = cairn(ctx)
-            .update_collection(
-                actor(ctx),
-                collection_id(&input.artifact_sequence_id)?,
-                input.name.as_deref(),
-                input.description.as_deref(),
-            )
-            .await
-            .gql()?;
-        Ok(ArtifactCollectionPayload {
-            artifact_collection: Some(collection.into()),
-            client_mutation_id: input.client_mutation_id,
-        })
+        update_collection(
+            ctx,
+            &input.artifact_sequence_id,
+            input.name.as_deref(),
+            input.description.as_deref(),
+            input.client_mutation_id,
+        )
+        .await
     }
 
     /// Rename or describe a portfolio.
@@ -415,19 +428,14 @@ impl ArtifactMutation {
         ctx: &Context<'_>,
         input: UpdateArtifactPortfolioInput,
     ) -> async_graphql::Result<ArtifactCollectionPayload> {
-        let collection = cairn(ctx)
-            .update_collection(
-                actor(ctx),
-                collection_id(&input.artifact_portfolio_id)?,
-                input.name.as_deref(),
-                input.description.as_deref(),
-            )
-            .await
-            .gql()?;
-        Ok(ArtifactCollectionPayload {
-            artifact_collection: Some(collection.into()),
-            client_mutation_id: input.client_mutation_id,
-        })
+        update_collection(
+            ctx,
+            &input.artifact_portfolio_id,
+            input.name.as_deref(),
+            input.description.as_deref(),
+            input.client_mutation_id,
+        )
+        .await
     }
 
     /// Move a sequence to another artifact type.

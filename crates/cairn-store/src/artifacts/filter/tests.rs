@@ -166,16 +166,7 @@ async fn ids(pool: &SqlitePool, scope: Scope, filter: Value) -> Vec<i64> {
         }
     };
     let text = format!("{statement} ({}) ORDER BY 1", condition.sql);
-    let mut query = sqlx::query_scalar(&text);
-    for bind in &condition.binds {
-        query = match bind {
-            Bind::Int(i) => query.bind(*i),
-            Bind::Real(f) => query.bind(*f),
-            Bind::Text(s) => query.bind(s.as_str()),
-            Bind::Bool(b) => query.bind(i64::from(*b)),
-        };
-    }
-    query
+    crate::filter::bind_each!(sqlx::query_scalar(&text), &condition.binds)
         .fetch_all(pool)
         .await
         .unwrap_or_else(|e| panic!("{filter}: {e}\n{text}"))

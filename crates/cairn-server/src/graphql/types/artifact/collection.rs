@@ -69,21 +69,24 @@ impl Kind for Portfolio {
 
 /// A collection of either kind.
 pub struct CollectionObject<K> {
-    /// The record.
-    pub collection: Collection,
-    /// The proof that the caller may read it; `None` for a collection seen
-    /// only as the source of a version linked into one they may read: its
-    /// name shows, its versions and aliases do not.
-    readable: Option<Readable<Collection>>,
+    seen: Seen,
     kind: PhantomData<K>,
+}
+
+/// How the caller may see a collection.
+enum Seen {
+    /// Wholly: it is readable.
+    Readable(Readable<Collection>),
+    /// Only as the source of a version linked into one they may read: its
+    /// name shows, its versions and aliases do not.
+    NameOnly(Collection),
 }
 
 impl<K> CollectionObject<K> {
     /// Wrap a readable collection.
     pub fn new(collection: Readable<Collection>) -> Self {
         CollectionObject {
-            collection: (*collection).clone(),
-            readable: Some(collection),
+            seen: Seen::Readable(collection),
             kind: PhantomData,
         }
     }
@@ -91,9 +94,24 @@ impl<K> CollectionObject<K> {
     /// Wrap the sequence of an artifact readable only through a link.
     pub(super) fn name_only(collection: Collection) -> Self {
         CollectionObject {
-            collection,
-            readable: None,
+            seen: Seen::NameOnly(collection),
             kind: PhantomData,
+        }
+    }
+
+    /// The record, however it is seen.
+    fn collection(&self) -> &Collection {
+        match &self.seen {
+            Seen::Readable(c) => c,
+            Seen::NameOnly(c) => c,
+        }
+    }
+
+    /// The proof that the caller may read it, if they may.
+    fn readable(&self) -> Option<&Readable<Collection>> {
+        match &self.seen {
+            Seen::Readable(c) => Some(c),
+            Seen::NameOnly(_) => None,
         }
     }
 }
@@ -107,23 +125,23 @@ impl<K: Kind> TypeName for CollectionObject<K> {
 #[Object(name_type)]
 impl<K: Kind> CollectionObject<K> {
     async fn id(&self) -> ID {
-        ids::encode("ArtifactCollection", self.collection.id)
+        ids::encode("ArtifactCollection", self.collection().id)
     }
 
     async fn name(&self) -> &str {
-        &self.collection.name
+        &self.collection().name
     }
 
     async fn description(&self) -> Option<&str> {
-        self.collection.description.as_deref()
+        self.collection().description.as_deref()
     }
 
     async fn created_at(&self) -> DateTime {
-        DateTime(self.collection.created_at)
+        DateTime(self.collection().created_at)
     }
 
     async fn updated_at(&self) -> DateTime {
-        DateTime(self.collection.updated_at)
+        DateTime(self.collection().updated_at)
     }
 
     /// Collections are deleted outright, so every one that answers is ready.
@@ -137,7 +155,7 @@ impl<K: Kind> CollectionObject<K> {
 
     async fn project(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ProjectObject>> {
         let project = cairn(ctx)
-            .readable_project_by_id(actor(ctx), self.collection.project_id)
+            .readable_project_by_id(actor(ctx), self.collection().project_id)
             .await
             .gql()?;
         Ok(project.map(ProjectObject))
@@ -148,14 +166,14 @@ impl<K: Kind> CollectionObject<K> {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<ArtifactTypeObject>> {
         let Some(project) = cairn(ctx)
-            .readable_project_by_id(actor(ctx), self.collection.project_id)
+            .readable_project_by_id(actor(ctx), self.collection().project_id)
             .await
             .gql()?
         else {
             return Ok(None);
         };
         let found = cairn(ctx)
-            .artifact_type(&project, &self.collection.type_name)
+            .artifact_type(&project, &self.collection().type_name)
             .await
             .gql()?;
         Ok(found.map(ArtifactTypeObject))
@@ -165,7 +183,7 @@ impl<K: Kind> CollectionObject<K> {
         TagConnection {
             page_info: PageInfo::default(),
             edges: self
-                .collection
+                .collection()
                 .tags
                 .iter()
                 .cloned()
@@ -185,7 +203,7 @@ impl<K: Kind> CollectionObject<K> {
         let cairn = cairn(ctx);
         let mut aliases = Vec::new();
         let mut cursor_at = None;
-        while let Some(collection) = &self.readable {
+        while let Some(collection) = self.readable() {
             let page = cairn
                 .versions(collection, None, VersionOrder::NewestFirst, cursor_at, 1000)
                 .await
@@ -214,7 +232,7 @@ impl<K: Kind> CollectionObject<K> {
         ctx: &Context<'_>,
         alias_name: String,
     ) -> async_graphql::Result<Option<MembershipObject>> {
-        let Some(collection) = &self.readable else {
+        let Some(collection) = self.readable() else {
             return Ok(None);
         };
         let found = cairn(ctx).membership(collection, &alias_name).await.gql()?;
@@ -227,7 +245,7 @@ impl<K: Kind> CollectionObject<K> {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<ArtifactObject>> {
         let cairn = cairn(ctx);
-        let Some(collection) = &self.readable else {
+        let Some(collection) = self.readable() else {
             return Ok(None);
         };
         let Some(m) = cairn.membership(collection, LATEST).await.gql()? else {
@@ -251,7 +269,7 @@ impl<K: Kind> CollectionObject<K> {
         filters: Option<JsonString>,
     ) -> async_graphql::Result<VersionConnection> {
         let order = VersionOrder::parse(order.as_deref()).gql()?;
-        let Some(collection) = &self.readable else {
+        let Some(collection) = self.readable() else {
             return Ok(VersionConnection {
                 total_count: 0,
                 edges: Vec::new(),
@@ -269,7 +287,7 @@ impl<K: Kind> CollectionObject<K> {
         after: Option<String>,
         first: Option<i32>,
     ) -> async_graphql::Result<MembershipConnection> {
-        let Some(collection) = &self.readable else {
+        let Some(collection) = self.readable() else {
             return Ok(MembershipConnection {
                 edges: Vec::new(),
                 page_info: PageInfo::default(),

@@ -13,7 +13,7 @@ use sqlx::{Row, SqlitePool};
 
 use super::{count_sql, page_sql};
 use crate::filter::cursor::cursor_of;
-use crate::filter::{Sql, bind_all};
+use crate::filter::{Sql, bind_each};
 
 const SCHEMA: &str = "
     CREATE TABLE users (id INTEGER PRIMARY KEY, username TEXT NOT NULL UNIQUE);
@@ -341,7 +341,7 @@ async fn search_names(pool: &SqlitePool, project: i64, search: &RunSearch) -> Ve
 
 async fn fetch(pool: &SqlitePool, sql: &Sql) -> Vec<SqliteRow> {
     assert_eq!(sql.text.matches('?').count(), sql.binds.len(), "{sql:?}");
-    bind_all(sqlx::query(&sql.text), &sql.binds)
+    bind_each!(sqlx::query(&sql.text), &sql.binds)
         .fetch_all(pool)
         .await
         .unwrap_or_else(|e| panic!("{e}: {sql:?}"))

@@ -48,6 +48,11 @@ pub struct ServeArgs {
     /// upload counts as abandoned and is deleted.
     #[arg(long, env = "CAIRN_UPLOAD_TIMEOUT", default_value_t = 24 * 60 * 60)]
     upload_timeout: u64,
+    /// Seconds a sweep run handed to an agent may take to start (its
+    /// `wandb.init` to reach the server) before the sweep gives its
+    /// parameters to another agent.
+    #[arg(long, env = "CAIRN_SWEEP_RUN_START_TIMEOUT", default_value_t = 600)]
+    sweep_run_start_timeout: u64,
 }
 
 /// Run the server until SIGTERM or Ctrl-C.
@@ -59,6 +64,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     config.max_run_file_bytes = args.max_run_file_bytes;
     config.run_timeout = std::time::Duration::from_secs(args.run_timeout.max(1));
     config.upload_timeout = std::time::Duration::from_secs(args.upload_timeout.max(1));
+    config.sweep_run_start_timeout =
+        std::time::Duration::from_secs(args.sweep_run_start_timeout.max(1));
     let server = cairn_server::Server::start(&config).await?;
     let listener = TcpListener::bind(args.listen)
         .await

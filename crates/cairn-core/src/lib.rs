@@ -27,6 +27,7 @@ pub mod run;
 mod service;
 pub mod store;
 pub mod stream;
+pub mod sweep;
 
 pub use authz::{Actor, Admin, ProjectAction};
 pub use error::{CoreError, CoreResult};
@@ -35,3 +36,4 @@ pub use service::{
     Bootstrap, Cairn, DEFAULT_PROJECT, MAX_PAGE, MAX_SAMPLES, MemberRef, MemberView,
     NewServiceAccount, ProjectPage, RunTarget,
 };
+pub use service::{MAX_AGENTS, SweepInProject, SweepSpec};

@@ -119,6 +119,19 @@ pub fn username_from_email(email: &str) -> String {
     name
 }
 
+/// A fresh 8-character id of lowercase letters and digits, W&B's shape for
+/// the ids the server picks: run ids of unnamed runs, sweep and agent ids.
+pub fn random_id() -> Result<String, CoreError> {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| CoreError::Internal(format!("no randomness for an id: {e}")))?;
+    Ok(bytes
+        .iter()
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,8 +21,10 @@ mod access;
 mod artifacts;
 mod organizations;
 mod runs;
+mod sweeps;
 pub use artifacts::{AliasTarget, REGISTRY_PREFIX, RESTRICTED, check_md5};
 pub use runs::{DEFAULT_PROJECT, MAX_PAGE, MAX_SAMPLES, RunTarget};
+pub use sweeps::{MAX_AGENTS, SweepInProject, SweepSpec};
 
 /// Name of the organization created on first start.
 pub const DEFAULT_ORGANIZATION: &str = "cairn";

@@ -26,6 +26,9 @@ use crate::model::{
 };
 use crate::run::{HistoryKey, LogLine, Run, RunFile, RunPage, RunPatch, RunSearch};
 use crate::stream::{StreamBatch, StreamOutcome};
+use crate::sweep::records::{
+    Assignment, ControllerView, NewSweep, Sweep, SweepAgent, SweepPatch, SweepState, TrialRow,
+};
 
 pub use crate::error::{BackendError, StoreError, StoreResult};
 
@@ -597,6 +600,77 @@ pub trait RegistryMemberStore: Send + Sync {
     ) -> StoreResult<Vec<RegistryRole>>;
 }
 
+/// Sweeps, their agents and the runs their controllers hand out.
+#[async_trait]
+pub trait SweepStore: Send + Sync {
+    /// Create a sweep; a [`StoreError::Conflict`] when its name is taken in
+    /// the project.
+    async fn create_sweep(&self, sweep: &NewSweep) -> StoreResult<Sweep>;
+    /// A sweep by project and name.
+    async fn sweep_by_name(&self, project_id: i64, name: &str) -> StoreResult<Option<Sweep>>;
+    /// A sweep by id.
+    async fn sweep_by_id(&self, id: i64) -> StoreResult<Option<Sweep>>;
+    /// A page of a project's sweeps, newest first, after the sweep with id
+    /// `before_id`.
+    async fn sweeps(
+        &self,
+        project_id: i64,
+        before_id: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Vec<Sweep>>;
+    /// How many sweeps a project has.
+    async fn sweep_count(&self, project_id: i64) -> StoreResult<i64>;
+    /// Apply `patch` to a sweep.
+    async fn update_sweep(&self, id: i64, patch: &SweepPatch) -> StoreResult<Option<Sweep>>;
+    /// Move a sweep from `from` to `to`, only if it is still in `from`.
+    async fn finish_sweep(&self, id: i64, from: SweepState, to: SweepState) -> StoreResult<bool>;
+    /// Register an agent.
+    async fn create_agent(
+        &self,
+        sweep_id: i64,
+        name: &str,
+        host: &str,
+        user_id: UserId,
+    ) -> StoreResult<SweepAgent>;
+    /// An agent by id.
+    async fn agent_by_id(&self, id: i64) -> StoreResult<Option<SweepAgent>>;
+    /// An agent of a sweep by name.
+    async fn agent_by_name(&self, sweep_id: i64, name: &str) -> StoreResult<Option<SweepAgent>>;
+    /// A sweep's agents, oldest first (at most `limit`).
+    async fn agents(&self, sweep_id: i64, limit: i64) -> StoreResult<Vec<SweepAgent>>;
+    /// The run ids handed to an agent, oldest first.
+    async fn agent_run_names(&self, agent_id: i64, limit: i64) -> StoreResult<Vec<String>>;
+    /// Record an agent's heartbeat, in one transaction: note its time and
+    /// state, mark the runs it reports (and runs that exist) as started, let
+    /// runs handed out before `expire_before_ms` that never started expire,
+    /// and read what the controller needs.
+    async fn agent_heartbeat(
+        &self,
+        agent_id: i64,
+        running: &[String],
+        expire_before_ms: i64,
+    ) -> StoreResult<ControllerView>;
+    /// Hand a run out, unless `cap` runs are live already or its grid point
+    /// is taken. Returns whether it was handed out.
+    async fn assign_run(&self, assignment: &Assignment, cap: Option<i64>) -> StoreResult<bool>;
+    /// Every run the sweep handed out that did not expire, with its metric
+    /// (at the sweep's metric path), oldest first, at most `limit`.
+    async fn sweep_trials(&self, sweep_id: i64, limit: i64) -> StoreResult<Vec<TrialRow>>;
+    /// The values of `key` in the history of the sweep's runs, in logging
+    /// order, at most `per_run` values a run.
+    async fn sweep_metric_histories(
+        &self,
+        sweep_id: i64,
+        key: &str,
+        per_run: i64,
+    ) -> StoreResult<Vec<(String, Vec<f64>)>>;
+    /// Mark handed-out runs as to be stopped (their agents are told on
+    /// their next heartbeats); all live ones when `run_names` is `None`.
+    async fn stop_sweep_runs(&self, sweep_id: i64, run_names: Option<&[String]>) -> StoreResult<()>;
+    /// Mark an agent as told to exit.
+    async fn finish_agent(&self, agent_id: i64) -> StoreResult<()>;
+}
+
 /// Everything the domain needs from storage.
 pub trait Store:
     UserStore
@@ -612,6 +686,7 @@ pub trait Store:
     + LineageStore
     + RegistryStore
     + RegistryMemberStore
+    + SweepStore
 {
 }
 
@@ -628,7 +703,8 @@ impl<
         + EntryStore
         + LineageStore
         + RegistryStore
-        + RegistryMemberStore,
+        + RegistryMemberStore
+        + SweepStore,
 > Store for T
 {
 }

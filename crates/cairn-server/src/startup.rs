@@ -91,6 +91,9 @@ impl Server {
                     signer.clone(),
                     blobs.clone(),
                     content.clone(),
+                    graphql::SweepSettings {
+                        run_start_timeout: config.sweep_run_start_timeout,
+                    },
                 ),
                 content,
                 cairn,

@@ -63,6 +63,7 @@ mod readers;
 mod rows;
 mod runs;
 mod secrets;
+mod sweeps;
 mod users;
 
 use std::path::Path;

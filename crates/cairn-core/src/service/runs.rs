@@ -63,7 +63,7 @@ impl Cairn {
             .unwrap_or_else(|| DEFAULT_PROJECT.to_string());
         let name = match target.name {
             Some(name) => name,
-            None => generate_run_name()?,
+            None => names::random_id()?,
         };
         names::validate_run_id(&name)?;
         let project = self
@@ -470,14 +470,3 @@ fn check_patch(patch: &RunPatch) -> CoreResult<()> {
     Ok(())
 }
 
-/// A fresh 8-character run id from `[a-z0-9]`, as W&B makes them.
-fn generate_run_name() -> CoreResult<String> {
-    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-    let mut bytes = [0u8; 8];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| CoreError::Internal(format!("no randomness for a run id: {e}")))?;
-    Ok(bytes
-        .iter()
-        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
-        .collect())
-}

@@ -15,6 +15,7 @@ mod query;
 mod registry_mutation;
 mod run_mutation;
 mod scalars;
+mod sweep_mutation;
 mod types;
 
 use std::sync::Arc;
@@ -35,6 +36,7 @@ pub struct Mutation(
     artifact_mutation::ArtifactUploadMutation,
     artifact_mutation::ArtifactMutation,
     registry_mutation::RegistryMutation,
+    sweep_mutation::SweepMutation,
 );
 pub use query::Query;
 
@@ -49,9 +51,11 @@ pub fn schema(
     signer: UrlSigner,
     blobs: Arc<dyn BlobStore>,
     content: ContentStore,
+    sweeps: SweepSettings,
 ) -> CairnSchema {
     Schema::build(Query, Mutation::default(), EmptySubscription)
         .data(cairn)
+        .data(sweeps)
         .data(signer)
         .data(blobs)
         .data(content)
@@ -79,6 +83,14 @@ fn schema_without_data() -> CairnSchema {
         .register_output_type::<scalars::Duration>()
         .register_output_type::<scalars::Json>()
         .finish()
+}
+
+/// How the sweep controller behaves (from the server's configuration).
+#[derive(Debug, Clone, Copy)]
+pub struct SweepSettings {
+    /// How long a handed-out run may take to start before its parameters
+    /// go to another agent.
+    pub run_start_timeout: std::time::Duration,
 }
 
 /// The caller of the current request.

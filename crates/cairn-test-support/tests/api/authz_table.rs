@@ -260,6 +260,8 @@ const OPEN: &str = "wandb-registry-open";
 const SECRET: &str = "wandb-registry-secret";
 /// The restricted registry's description, which only its admins may see.
 const SECRET_DESCRIPTION: &str = "only-for-registry-admins-7f3a";
+/// A small sweep configuration (YAML).
+const SWEEP_CONFIG: &str = "method: random\nparameters:\n  x:\n    values: [1, 2, 3]\n";
 /// An id no row of any table has.
 const NO_SUCH_ROW: i64 = 987_654_321;
 
@@ -720,6 +722,29 @@ impl Fx {
             )
             .await;
         data["project"]["run"].clone()
+    }
+
+    /// A new sweep of ml/p made by the owner: (name, id).
+    async fn new_sweep(&self) -> (String, String) {
+        let data = self
+            .as_owner(
+                "mutation($c: String) { upsertSweep(input: {entityName: \"ml\", projectName: \"p\", config: $c}) { sweep { id name } } }",
+                json!({ "c": SWEEP_CONFIG }),
+            )
+            .await;
+        let sweep = &data["upsertSweep"]["sweep"];
+        (text(&sweep["name"]), text(&sweep["id"]))
+    }
+
+    /// A sweep of ml/p as the admin sees it.
+    async fn sweep(&self, name: &Value) -> Value {
+        let data = self
+            .as_admin(
+                "query($n: String!) { project(entityName: \"ml\", name: \"p\") { sweep(sweepName: $n) { state agents { edges { node { id totalRuns } } } } } }",
+                json!({ "n": name }),
+            )
+            .await;
+        data["project"]["sweep"].clone()
     }
 
     async fn artifact(&self, id: &Value) -> Value {
@@ -1688,6 +1713,80 @@ fn rows() -> Vec<Row> {
                 })
             },
             judge: Effect(|fx, name| fut(async move { fx.run(&name).await.is_null() })),
+        },
+        // ----- sweeps -----
+        Row {
+            key: "upsertSweep",
+            expect: MEMBERS,
+            doc: "mutation($c: String, $d: String) { upsertSweep(input: {entityName: \"ml\", projectName: \"p\", config: $c, displayName: $d}) { sweep { name } } }",
+            setup: |fx, _| {
+                fut(async move {
+                    let display = fx.fresh("sweep");
+                    Target::new(json!({ "c": SWEEP_CONFIG, "d": display })).probe(json!(display))
+                })
+            },
+            judge: Effect(|fx, display| {
+                fut(async move {
+                    let data = fx
+                        .as_admin(
+                            "{ project(entityName: \"ml\", name: \"p\") { sweeps(first: 1000) { edges { node { displayName } } } } }",
+                            json!({}),
+                        )
+                        .await;
+                    edge_values(&data["project"]["sweeps"], "displayName")
+                        .contains(&text(&display))
+                })
+            }),
+        },
+        Row {
+            key: "upsertSweep/state",
+            expect: MEMBERS,
+            doc: "mutation($id: ID) { upsertSweep(input: {id: $id, state: \"PAUSED\"}) { sweep { name } } }",
+            setup: |fx, _| {
+                fut(async move {
+                    let (name, id) = fx.new_sweep().await;
+                    Target::new(json!({ "id": id })).probe(json!(name))
+                })
+            },
+            judge: Effect(|fx, name| fut(async move { fx.sweep(&name).await["state"] == "PAUSED" })),
+        },
+        Row {
+            key: "createAgent",
+            expect: MEMBERS,
+            doc: "mutation($s: String!, $h: String!) { createAgent(input: {entityName: \"ml\", projectName: \"p\", sweep: $s, host: $h}) { agent { id } } }",
+            setup: |fx, _| {
+                fut(async move {
+                    let (name, _) = fx.new_sweep().await;
+                    let host = fx.fresh("host");
+                    Target::new(json!({ "s": name, "h": host })).probe(json!(name))
+                })
+            },
+            judge: Effect(|fx, name| {
+                fut(async move { fx.sweep(&name).await["agents"]["edges"].as_array().is_some_and(|a| !a.is_empty()) })
+            }),
+        },
+        Row {
+            key: "agentHeartbeat",
+            expect: MEMBERS,
+            doc: "mutation($id: ID!) { agentHeartbeat(input: {id: $id, runState: \"{}\"}) { commands } }",
+            setup: |fx, _| {
+                fut(async move {
+                    let (name, _) = fx.new_sweep().await;
+                    let data = fx
+                        .as_owner(
+                            "mutation($s: String!) { createAgent(input: {entityName: \"ml\", projectName: \"p\", sweep: $s, host: \"h\"}) { agent { id } } }",
+                            json!({ "s": name }),
+                        )
+                        .await;
+                    Target::new(json!({ "id": text(&data["createAgent"]["agent"]["id"]) }))
+                        .probe(json!(name))
+                })
+            },
+            judge: Effect(|fx, name| {
+                fut(async move {
+                    fx.sweep(&name).await["agents"]["edges"][0]["node"]["totalRuns"] == 1
+                })
+            }),
         },
         Row {
             key: "deleteFiles",

@@ -1,6 +1,7 @@
 //! `Project` and its connection.
 
 use async_graphql::{Context, ID, Object, SimpleObject};
+use cairn_core::CoreError;
 use cairn_core::authz::Readable;
 use cairn_core::model::Project;
 use cairn_core::run::RunQuery;
@@ -16,7 +17,7 @@ use crate::graphql::types::entity::EntityObject;
 use crate::graphql::types::page::{PageInfo, cursor, decode_cursor};
 use crate::graphql::types::registry_member::{ProjectMemberObject, ProjectTeamMemberObject};
 use crate::graphql::types::run::{RunConnection, RunEdge, RunObject};
-use crate::graphql::types::sweep::{SweepConnection, SweepObject};
+use crate::graphql::types::sweep::{SweepConnection, SweepEdge, SweepObject};
 use crate::graphql::types::user::UserObject;
 use crate::graphql::{actor, cairn, ids};
 
@@ -136,46 +137,74 @@ impl ProjectObject {
         after: Option<String>,
         first: Option<i32>,
     ) -> async_graphql::Result<RunConnection> {
-        let query = run_query(filters, order);
+        run_connection(ctx, &self.0, &run_query(filters, order), after, first).await
+    }
+
+    /// A sweep by its id.
+    async fn sweep(
+        &self,
+        ctx: &Context<'_>,
+        sweep_name: String,
+    ) -> async_graphql::Result<Option<SweepObject>> {
+        let sweep = cairn(ctx).sweep(&self.0, &sweep_name).await.gql()?;
+        Ok(sweep.map(|sweep| SweepObject {
+            sweep,
+            project: self.0.clone(),
+        }))
+    }
+
+    /// The project's sweeps, newest first. `filters` is accepted (newer
+    /// clients always send it) and must be a JSON object; only the empty
+    /// filter is supported.
+    async fn sweeps(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        first: Option<i32>,
+        filters: Option<JsonString>,
+    ) -> async_graphql::Result<SweepConnection> {
+        if let Some(filters) = filters.filter(|f| !f.0.trim().is_empty()) {
+            match serde_json::from_str::<serde_json::Value>(&filters.0) {
+                Ok(serde_json::Value::Object(map)) if map.is_empty() => {}
+                Ok(serde_json::Value::Null) => {}
+                _ => {
+                    return Err(CoreError::InvalidInput(format!(
+                        "filters: sweeps can only be listed whole; {} is not supported.",
+                        filters.0
+                    )))
+                    .gql();
+                }
+            }
+        }
         let first = i64::from(first.unwrap_or(DEFAULT_RUNS));
-        let after = after.filter(|a| !a.is_empty());
-        let page = cairn(ctx)
-            .runs(&self.0, &query, after.as_deref(), first)
-            .await
-            .gql()?;
-        Ok(RunConnection {
+        let before = decode_cursor(after.as_deref()).gql()?;
+        let sweeps = cairn(ctx).sweeps(&self.0, before, first + 1).await.gql()?;
+        let has_next_page = sweeps.len() as i64 > first;
+        let edges: Vec<SweepEdge> = sweeps
+            .into_iter()
+            .take(usize::try_from(first).unwrap_or(0))
+            .map(|sweep| SweepEdge {
+                cursor: cursor(sweep.id),
+                node: SweepObject {
+                    sweep,
+                    project: self.0.clone(),
+                },
+            })
+            .collect();
+        Ok(SweepConnection {
             page_info: PageInfo {
-                end_cursor: page.runs.last().map(|(_, c)| c.clone()),
-                start_cursor: page.runs.first().map(|(_, c)| c.clone()),
-                has_next_page: page.has_next_page,
+                end_cursor: edges.last().map(|e| e.cursor.clone()),
+                start_cursor: edges.first().map(|e| e.cursor.clone()),
+                has_next_page,
                 ..PageInfo::default()
             },
-            edges: page
-                .runs
-                .into_iter()
-                .map(|(run, cursor)| RunEdge {
-                    node: RunObject(run),
-                    cursor,
-                })
-                .collect(),
+            edges,
         })
     }
 
-    /// A sweep by its id: always `null`, no sweep exists yet (see `sweep.rs`).
-    async fn sweep(&self, sweep_name: String) -> Option<SweepObject> {
-        let _ = sweep_name;
-        None
-    }
-
-    /// The project's sweeps: none yet (see `sweep.rs`).
-    async fn sweeps(&self, after: Option<String>, first: Option<i32>) -> SweepConnection {
-        let _ = (after, first);
-        SweepConnection::default()
-    }
-
-    /// How many sweeps the project has: none yet (see `sweep.rs`).
-    async fn total_sweeps(&self) -> i32 {
-        0
+    /// How many sweeps the project has.
+    async fn total_sweeps(&self, ctx: &Context<'_>) -> async_graphql::Result<i64> {
+        cairn(ctx).sweep_count(&self.0).await.gql()
     }
 
     /// How many runs match a filter.
@@ -325,6 +354,39 @@ impl ProjectObject {
 
 /// Runs when the client names no page size.
 const DEFAULT_RUNS: i32 = 50;
+
+/// A page of a readable project's runs as a `RunConnection` (the project's
+/// own runs, a sweep's, an agent's).
+pub(crate) async fn run_connection(
+    ctx: &Context<'_>,
+    project: &Readable<Project>,
+    query: &RunQuery,
+    after: Option<String>,
+    first: Option<i32>,
+) -> async_graphql::Result<RunConnection> {
+    let first = i64::from(first.unwrap_or(DEFAULT_RUNS));
+    let after = after.filter(|a| !a.is_empty());
+    let page = cairn(ctx)
+        .runs(project, query, after.as_deref(), first)
+        .await
+        .gql()?;
+    Ok(RunConnection {
+        page_info: PageInfo {
+            end_cursor: page.runs.last().map(|(_, c)| c.clone()),
+            start_cursor: page.runs.first().map(|(_, c)| c.clone()),
+            has_next_page: page.has_next_page,
+            ..PageInfo::default()
+        },
+        edges: page
+            .runs
+            .into_iter()
+            .map(|(run, cursor)| RunEdge {
+                node: RunObject(run),
+                cursor,
+            })
+            .collect(),
+    })
+}
 
 /// The search a `runs`/`runCount` call describes. Sweep runs are always
 /// included: the official client's `include_sweeps` only decides whether

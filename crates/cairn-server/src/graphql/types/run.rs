@@ -77,10 +77,20 @@ impl RunObject {
         self.0.sweep_name.as_deref()
     }
 
-    /// The sweep that started the run: always `null`, no sweep exists yet
-    /// (see `sweep.rs`); `sweepName` still carries the name a client gave.
-    async fn sweep(&self) -> Option<SweepObject> {
-        None
+    /// The sweep the run belongs to, if its project has one of that name.
+    async fn sweep(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<SweepObject>> {
+        let Some(name) = self.0.sweep_name.as_deref() else {
+            return Ok(None);
+        };
+        let Some(project) = cairn(ctx)
+            .readable_project_by_id(actor(ctx), self.0.project_id)
+            .await
+            .gql()?
+        else {
+            return Ok(None);
+        };
+        let sweep = cairn(ctx).sweep(&project, name).await.gql()?;
+        Ok(sweep.map(|sweep| SweepObject { sweep, project }))
     }
 
     async fn commit(&self) -> Option<&str> {
@@ -106,6 +116,21 @@ impl RunObject {
     /// Whether a stop was requested.
     async fn stopped(&self) -> bool {
         self.0.stop_requested
+    }
+
+    /// Whether a stop was requested (the sweep controller's name for it).
+    async fn should_stop(&self) -> bool {
+        self.0.stop_requested
+    }
+
+    /// Whether the run is still running.
+    async fn running(&self) -> bool {
+        self.0.state == "running"
+    }
+
+    /// Whether the run ended in failure (failed or crashed).
+    async fn failed(&self) -> bool {
+        matches!(self.0.state.as_str(), "failed" | "crashed")
     }
 
     async fn created_at(&self) -> DateTime {

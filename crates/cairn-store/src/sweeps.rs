@@ -34,7 +34,15 @@ const SWEEP_COLUMNS: &str = "s.id, s.project_id, s.name, s.display_name, s.descr
        FROM runs r JOIN run_fields f ON f.run_id = r.id AND f.path = s.metric_path \
       WHERE r.project_id = s.project_id AND r.sweep_name = s.name \
         AND typeof(f.val) IN ('integer', 'real')) AS best_loss, \
-    (SELECT MAX(a.heartbeat_at) FROM sweep_agents a WHERE a.sweep_id = s.id) AS heartbeat_at";
+    (SELECT MAX(a.heartbeat_at) FROM sweep_agents a WHERE a.sweep_id = s.id) AS heartbeat_at, \
+    (s.expected_runs IS NOT NULL \
+     AND (SELECT COUNT(*) FROM sweep_runs sr WHERE sr.sweep_id = s.id AND sr.state <> 'expired') \
+         >= s.expected_runs \
+     AND NOT EXISTS (SELECT 1 FROM sweep_runs sr \
+                     LEFT JOIN runs r ON r.project_id = s.project_id AND r.name = sr.run_name \
+                     WHERE sr.sweep_id = s.id AND sr.state <> 'expired' \
+                       AND (r.id IS NULL OR r.state IN ('running', 'pending', 'preempting')))) \
+        AS exhausted";
 
 /// Columns of an agent `a`.
 const AGENT_COLUMNS: &str = "a.id, a.sweep_id, a.name, a.host, a.user_id, a.state, \
@@ -66,6 +74,7 @@ fn sweep_from_row(row: &SqliteRow) -> Result<Sweep, sqlx::Error> {
         run_count: row.try_get("run_count")?,
         best_loss: row.try_get("best_loss")?,
         heartbeat_at: row.try_get::<Option<i64>, _>("heartbeat_at")?.map(from_ms),
+        exhausted: row.try_get("exhausted")?,
     })
 }
 

@@ -159,8 +159,10 @@ impl Cairn {
         project: &Readable<Project>,
         name: &str,
     ) -> CoreResult<Option<Readable<Sweep>>> {
-        let sweep = self.store.sweep_by_name(project.id, name).await?;
-        Ok(sweep.map(|s| project.part(s)))
+        let Some(sweep) = self.store.sweep_by_name(project.id, name).await? else {
+            return Ok(None);
+        };
+        Ok(Some(project.part(self.settle(sweep).await?)))
     }
 
     /// A page of a readable project's sweeps, newest first.
@@ -176,8 +178,11 @@ impl Cairn {
                 crate::MAX_PAGE
             )));
         }
-        let sweeps = self.store.sweeps(project.id, before_id, first).await?;
-        Ok(sweeps.into_iter().map(|s| project.part(s)).collect())
+        let mut out = Vec::new();
+        for sweep in self.store.sweeps(project.id, before_id, first).await? {
+            out.push(project.part(self.settle(sweep).await?));
+        }
+        Ok(out)
     }
 
     /// How many sweeps a readable project has.
@@ -408,7 +413,20 @@ impl Cairn {
         id: i64,
     ) -> CoreResult<(Readable<Sweep>, Readable<Project>)> {
         let (sweep, project) = self.sweep_for(actor, id, ProjectAction::Read).await?;
-        Ok((project.part(sweep), project))
+        Ok((project.part(self.settle(sweep).await?), project))
+    }
+
+    /// A running sweep whose every run has been handed out and has ended is
+    /// finished, whether or not an agent was there to see the last one end
+    /// (the agents may all have left): mark it so as it is read.
+    async fn settle(&self, mut sweep: Sweep) -> CoreResult<Sweep> {
+        if sweep.state == SweepState::Running && sweep.exhausted {
+            self.store
+                .finish_sweep(sweep.id, SweepState::Running, SweepState::Finished)
+                .await?;
+            sweep.state = SweepState::Finished;
+        }
+        Ok(sweep)
     }
 
     /// A sweep by row id and its project, if the caller may do `action`.

@@ -85,6 +85,9 @@ pub struct Sweep {
     pub best_loss: Option<f64>,
     /// The latest heartbeat of any of its agents.
     pub heartbeat_at: Option<OffsetDateTime>,
+    /// Whether it has handed out every run it will (run cap, grid) and all
+    /// of them have ended.
+    pub exhausted: bool,
 }
 
 /// A sweep to create.

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use cairn_core::model::{AccountType, NewProject, NewUser};
 use cairn_core::run::{RunPatch, RunQuery, RunSearch};
 use cairn_core::store::{Store, StoreError};
+use cairn_core::sweep::records::{Assignment, NewSweep, SweepState};
 
 /// One `#[tokio::test]` per backend for each `async fn name(store) { … }`.
 macro_rules! backend_tests {
@@ -110,10 +111,102 @@ backend_tests! {
         assert!(!store.delete_run(run.id).await.unwrap());
     }
 
+    async fn sweep_grid_points_and_run_caps_hold_under_concurrency(store) {
+        let (project, ada) = project_of_ada(&store).await;
+        let sweep = store.create_sweep(&new_sweep(project, ada, Some(3))).await.unwrap();
+        let again = store.create_sweep(&new_sweep(project, ada, Some(3))).await;
+        assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+        let agent = store.create_agent(sweep.id, "ag1", "host", ada).await.unwrap();
+        // Eight attempts at grid point 0 at once: one wins.
+        let mut tasks = Vec::new();
+        for i in 0..8 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                store.assign_run(&assignment(sweep.id, agent.id, i, Some(0)), Some(3)).await.unwrap()
+            }));
+        }
+        let mut won = 0;
+        for task in tasks {
+            won += usize::from(task.await.unwrap());
+        }
+        assert_eq!(won, 1);
+        // The cap: two more fit, the next does not.
+        assert!(store.assign_run(&assignment(sweep.id, agent.id, 10, Some(1)), Some(3)).await.unwrap());
+        assert!(store.assign_run(&assignment(sweep.id, agent.id, 11, Some(2)), Some(3)).await.unwrap());
+        assert!(!store.assign_run(&assignment(sweep.id, agent.id, 12, None), Some(3)).await.unwrap());
+        let trials = store.sweep_trials(sweep.id, 100).await.unwrap();
+        let mut points: Vec<_> = trials.iter().map(|t| t.grid_index).collect();
+        points.sort();
+        assert_eq!(points, [Some(0), Some(1), Some(2)]);
+        assert!(trials.iter().all(|t| !t.finished && t.metric.is_none()));
+        let found = store.sweep_by_name(project, "sw1").await.unwrap().unwrap();
+        assert_eq!((found.run_count, found.exhausted), (0, false));
+    }
+
+    async fn sweep_runs_that_never_start_expire_and_free_their_point(store) {
+        let (project, ada) = project_of_ada(&store).await;
+        let sweep = store.create_sweep(&new_sweep(project, ada, None)).await.unwrap();
+        let agent = store.create_agent(sweep.id, "ag1", "host", ada).await.unwrap();
+        assert!(store.assign_run(&assignment(sweep.id, agent.id, 0, Some(0)), None).await.unwrap());
+        assert!(store.assign_run(&assignment(sweep.id, agent.id, 1, Some(1)), None).await.unwrap());
+        // Run 1 starts (its run exists); run 0 never does.
+        store.upsert_run(project, "run1", &RunPatch::default(), ada).await.unwrap();
+        let view = store.agent_heartbeat(agent.id, &[], i64::MAX).await.unwrap();
+        assert_eq!(view.live, 1);
+        assert!(store.assign_run(&assignment(sweep.id, agent.id, 2, Some(0)), None).await.unwrap());
+        assert!(!store.assign_run(&assignment(sweep.id, agent.id, 3, Some(1)), None).await.unwrap());
+        // A run the agent reports is started, even before its run exists.
+        let view = store.agent_heartbeat(agent.id, &["run2".into()], i64::MAX).await.unwrap();
+        assert_eq!(view.live, 2);
+    }
+
     async fn a_secret_is_created_once(store) {
         let first = store.secret_or_insert("k", vec![1, 2, 3]).await.unwrap();
         let second = store.secret_or_insert("k", vec![9, 9, 9]).await.unwrap();
         assert_eq!(first, vec![1, 2, 3]);
         assert_eq!(second, first);
+    }
+}
+
+async fn project_of_ada(store: &Arc<dyn Store>) -> (i64, cairn_core::model::UserId) {
+    let org = store.ensure_default_organization("org").await.unwrap();
+    let ada = store.create_user(person("ada"), org).await.unwrap();
+    let entity = store.entity_by_name("ada").await.unwrap().unwrap();
+    let project = store
+        .create_project(NewProject {
+            entity_id: entity.id,
+            name: "p".into(),
+            description: None,
+            access: "PRIVATE".into(),
+            created_by: ada.id,
+        })
+        .await
+        .unwrap();
+    (project.id, ada.id)
+}
+
+fn new_sweep(project_id: i64, creator: cairn_core::model::UserId, cap: Option<i64>) -> NewSweep {
+    NewSweep {
+        project_id,
+        name: "sw1".into(),
+        display_name: None,
+        description: None,
+        method: "grid".into(),
+        state: SweepState::Running,
+        config: "method: grid".into(),
+        metric_path: Some("summary_metrics.loss".into()),
+        maximize: false,
+        expected_runs: cap,
+        created_by: creator,
+    }
+}
+
+fn assignment(sweep_id: i64, agent_id: i64, n: usize, grid_index: Option<i64>) -> Assignment {
+    Assignment {
+        sweep_id,
+        run_name: format!("run{n}"),
+        agent_id,
+        params: "{}".into(),
+        grid_index,
     }
 }

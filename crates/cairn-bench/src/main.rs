@@ -27,6 +27,7 @@ mod runs_query;
 mod server;
 mod soak;
 mod stats;
+mod sweeps;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -91,6 +92,12 @@ struct Args {
     /// File size in the many-small-files artifact, KiB [default: 64].
     #[arg(long)]
     small_file_kib: Option<u64>,
+    /// Finished runs in the bayes sweep whose suggestions are timed [default: 1000; quick: 100].
+    #[arg(long)]
+    bayes_runs: Option<usize>,
+    /// Rounds of 64 agents heartbeating at once [default: 10; quick: 2].
+    #[arg(long)]
+    heartbeat_rounds: Option<usize>,
     /// Run only these workload groups (idle and final memory always run).
     #[arg(long, value_enum, value_delimiter = ',')]
     only: Vec<Group>,
@@ -168,6 +175,8 @@ enum Group {
     Runs,
     /// Artifact upload, download and incremental versions.
     Artifacts,
+    /// The sweep controller (heartbeats, bayes suggestions) and search quality.
+    Sweeps,
 }
 
 /// Validated workload sizes.
@@ -184,6 +193,8 @@ struct Params {
     samples: usize,
     artifact_mib: u64,
     small_file_kib: u64,
+    bayes_runs: usize,
+    heartbeat_rounds: usize,
     groups: Vec<Group>,
 }
 
@@ -202,8 +213,10 @@ impl Params {
             samples: a.samples.unwrap_or(500),
             artifact_mib: a.artifact_mib.unwrap_or(if q { 32 } else { 1024 }),
             small_file_kib: a.small_file_kib.unwrap_or(64),
+            bayes_runs: a.bayes_runs.unwrap_or(if q { 100 } else { BAYES_RUNS }),
+            heartbeat_rounds: a.heartbeat_rounds.unwrap_or(if q { 2 } else { 10 }),
             groups: if a.only.is_empty() {
-                vec![Group::Runs, Group::Artifacts]
+                vec![Group::Runs, Group::Artifacts, Group::Sweeps]
             } else {
                 a.only.clone()
             },
@@ -220,6 +233,8 @@ impl Params {
             ("--samples", p.samples),
             ("--artifact-mib", p.artifact_mib as usize),
             ("--small-file-kib", p.small_file_kib as usize),
+            ("--bayes-runs", p.bayes_runs),
+            ("--heartbeat-rounds", p.heartbeat_rounds),
         ];
         for (flag, v) in positive {
             if v == 0 {
@@ -252,6 +267,14 @@ const TRANSFER_TARGET_SHARE: f64 = 0.7;
 /// A version sharing 99% of its files: at most this share of the time the
 /// whole artifact's first upload took (1% of the bytes plus fixed costs).
 const INCREMENTAL_TARGET_SHARE: f64 = 0.1;
+/// A random (or grid) suggestion, one idle agent's heartbeat.
+const RANDOM_SUGGESTION_TARGET_MS: f64 = 2.0;
+/// A bayes suggestion with 1,000 finished runs in the sweep.
+const BAYES_SUGGESTION_TARGET_MS: f64 = 50.0;
+/// Agents heartbeating at once on one sweep.
+const SWEEP_AGENTS: usize = 64;
+/// Finished runs in the sweep when bayes suggestions are timed.
+const BAYES_RUNS: usize = 1_000;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> std::process::ExitCode {
@@ -415,6 +438,10 @@ impl Bench {
         }
         if self.params.groups.contains(&Group::Artifacts) {
             self.artifacts(server).await?;
+            server.check_alive()?;
+        }
+        if self.params.groups.contains(&Group::Sweeps) {
+            self.sweeps(server).await?;
             server.check_alive()?;
         }
 
@@ -647,7 +674,7 @@ impl Bench {
             ["history.sampled.p50", "history.sampled.p95"],
             &format!("sampledHistory({})", p.samples),
             lat,
-            SAMPLED_TARGET_MS,
+            Some(Target::at_most(SAMPLED_TARGET_MS)),
             format!("{rows} rows, keys _step and m0"),
         );
 
@@ -659,7 +686,7 @@ impl Bench {
             ["history.full_sampled.p50", "history.full_sampled.p95"],
             &format!("history(samples: {})", p.samples),
             lat,
-            SAMPLED_TARGET_MS,
+            Some(Target::at_most(SAMPLED_TARGET_MS)),
             format!("{rows} rows, all keys"),
         );
         Ok(())
@@ -671,7 +698,7 @@ impl Bench {
         [p50_id, p95_id]: [&'static str; 2],
         name: &str,
         lat: Latency,
-        target_ms: f64,
+        target: Option<Target>,
         what: String,
     ) {
         let warmup = lat
@@ -686,7 +713,7 @@ impl Bench {
             format!("{name}, p50"),
             lat.p50_ms,
             "ms",
-            Some(Target::at_most(target_ms)),
+            target,
             detail,
         ));
         self.figures.push(Figure::new(
@@ -697,6 +724,67 @@ impl Bench {
             None,
             String::new(),
         ));
+    }
+
+    /// The sweep controller and search quality.
+    async fn sweeps(&mut self, server: &ServerProcess) -> anyhow::Result<()> {
+        let repeats = self.params.repeats;
+        let phase = self.begin(server, "sweep heartbeats");
+        let serial = sweeps::random_serial(&self.client, ENTITY, repeats).await?;
+        let rounds = self.params.heartbeat_rounds;
+        let (idle, busy) = sweeps::heartbeats(&self.client, ENTITY, SWEEP_AGENTS, rounds).await?;
+        self.end(server, phase);
+        self.latency_figures(
+            ["sweep.random.p50", "sweep.random.p95"],
+            "random suggestion (one idle agent's heartbeat)",
+            serial,
+            Some(Target::at_most(RANDOM_SUGGESTION_TARGET_MS)),
+            "random sweep, 2 parameters".into(),
+        );
+        self.latency_figures(
+            ["sweep.heartbeat.idle.p50", "sweep.heartbeat.idle.p95"],
+            &format!("{SWEEP_AGENTS} idle agents heartbeating at once (each gets a run)"),
+            idle,
+            None,
+            format!("random sweep, {rounds} rounds"),
+        );
+        self.latency_figures(
+            ["sweep.heartbeat.busy.p50", "sweep.heartbeat.busy.p95"],
+            &format!("{SWEEP_AGENTS} busy agents heartbeating at once"),
+            busy,
+            None,
+            format!("random sweep, {rounds} rounds"),
+        );
+
+        let finished = self.params.bayes_runs;
+        let phase = self.begin(server, format!("bayes sweep with {finished} finished runs"));
+        let (bayes, filled) = sweeps::bayes(&self.client, ENTITY, finished, repeats).await?;
+        self.end(server, phase);
+        self.latency_figures(
+            ["sweep.bayes.p50", "sweep.bayes.p95"],
+            &format!(
+                "bayes suggestion with {} finished runs (filling the sweep took {:.1} s)",
+                number(finished as f64),
+                filled.as_secs_f64()
+            ),
+            bayes,
+            Some(Target::at_most(BAYES_SUGGESTION_TARGET_MS)),
+            "2 continuous parameters, Branin metric".into(),
+        );
+
+        let (budget, seeds) = (30, 20);
+        for (id, method) in [("sweep.quality.bayes", "bayes"), ("sweep.quality.random", "random")] {
+            let value = sweeps::quality(method, budget, seeds)?;
+            self.figures.push(Figure::new(
+                id,
+                format!("{method}: median best Branin value after {budget} runs"),
+                value,
+                "",
+                None,
+                format!("{seeds} seeds; the global minimum is 0.398"),
+            ));
+        }
+        Ok(())
     }
 
     /// Workload b.
@@ -743,7 +831,7 @@ impl Bench {
             ["runs.query.p50", "runs.query.p95"],
             &name,
             with.latency,
-            RUNS_QUERY_TARGET_MS,
+            Some(Target::at_most(RUNS_QUERY_TARGET_MS)),
             format!(
                 "filter + order, first {} with runCount",
                 runs_query::PER_PAGE
@@ -767,7 +855,7 @@ impl Bench {
             ["runs.query_no_count.p50", "runs.query_no_count.p95"],
             &format!("{name}, no runCount"),
             without.latency,
-            RUNS_QUERY_TARGET_MS,
+            Some(Target::at_most(RUNS_QUERY_TARGET_MS)),
             format!(
                 "filter + order, first {} without runCount",
                 runs_query::PER_PAGE

@@ -215,8 +215,12 @@ TRAIN_PY = textwrap.dedent(
 
 
 def _cli_env(server, tmp_path: Path) -> dict:
+    # The agent starts runs with `python` (W&B's `${interpreter}`): this
+    # interpreter, the one with the client installed.
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     return dict(
         os.environ,
+        PATH=path,
         WANDB_BASE_URL=server.url,
         WANDB_API_KEY=ADMIN_KEY,
         WANDB_SILENT="true",

@@ -30,7 +30,7 @@ const SWEEP_COLUMNS: &str = "s.id, s.project_id, s.name, s.display_name, s.descr
     s.method, s.state, s.config, s.expected_runs, s.created_by, s.created_at, s.updated_at, \
     (SELECT COUNT(*) FROM runs r WHERE r.project_id = s.project_id AND r.sweep_name = s.name) \
         AS run_count, \
-    (SELECT CASE WHEN s.maximize THEN MAX(f.val) ELSE MIN(f.val) END \
+    (SELECT CAST(CASE WHEN s.maximize THEN MAX(f.val) ELSE MIN(f.val) END AS REAL) \
        FROM runs r JOIN run_fields f ON f.run_id = r.id AND f.path = s.metric_path \
       WHERE r.project_id = s.project_id AND r.sweep_name = s.name \
         AND typeof(f.val) IN ('integer', 'real')) AS best_loss, \
@@ -401,7 +401,7 @@ impl SweepStore for SqliteStore {
     async fn sweep_trials(&self, sweep_id: i64, limit: i64) -> StoreResult<Vec<TrialRow>> {
         let rows = sqlx::query(&format!(
             "SELECT sr.run_name, sr.params, sr.grid_index, \
-                    (SELECT f.val FROM run_fields f WHERE f.run_id = r.id AND f.path = s.metric_path \
+                    (SELECT CAST(f.val AS REAL) FROM run_fields f WHERE f.run_id = r.id AND f.path = s.metric_path \
                         AND typeof(f.val) IN ('integer', 'real')) AS metric, \
                     (r.id IS NOT NULL AND r.state NOT IN {LIVE_RUN_STATES}) AS finished \
                FROM sweep_runs sr JOIN sweeps s ON s.id = sr.sweep_id \
@@ -437,7 +437,7 @@ impl SweepStore for SqliteStore {
         let rows = sqlx::query(
             "SELECT name, value FROM ( \
                SELECT r.id, r.name, h.line, \
-                      CASE WHEN json_valid(h.row) THEN json_extract(h.row, ?) END AS value, \
+                      CAST(CASE WHEN json_valid(h.row) THEN json_extract(h.row, ?) END AS REAL) AS value, \
                       ROW_NUMBER() OVER (PARTITION BY r.id ORDER BY h.line) AS nth \
                  FROM sweeps s JOIN runs r ON r.project_id = s.project_id AND r.sweep_name = s.name \
                  JOIN run_history h ON h.run_id = r.id \

@@ -523,11 +523,13 @@ mod accounts;
 mod artifacts;
 mod registries;
 mod runs;
+mod sweeps;
 
 pub use accounts::*;
 pub use artifacts::*;
 pub use registries::*;
 pub use runs::*;
+pub use sweeps::*;
 
 #[cfg(test)]
 mod tests;

@@ -71,6 +71,12 @@ const DOCUMENTS: &[(&str, &str)] = named![
     CREATE_ARTIFACT_MANIFEST,
     CREATE_ARTIFACT_FILES,
     COMMIT_ARTIFACT,
+    GET_SWEEP,
+    GET_SWEEPS,
+    UPSERT_SWEEP,
+    UPSERT_SWEEP_STATE,
+    CREATE_AGENT,
+    HEARTBEAT,
 ];
 
 /// The fragment names `text` spreads (`...Name`, not `... on Type`).

@@ -35,9 +35,10 @@ const MAX_TRIALS: i64 = 5_000;
 /// Most history values a run contributes to early termination.
 const MAX_HISTORY_PER_RUN: i64 = 10_000;
 
-/// How often the controller tries to hand out a run before giving up on
-/// this heartbeat (another agent took each point it picked).
-const ASSIGN_ATTEMPTS: usize = 8;
+/// How often the controller tries to hand out a grid point before giving
+/// up on this heartbeat (another agent took each point it picked; the agent
+/// asks again at its next heartbeat).
+const ASSIGN_ATTEMPTS: usize = 1_000;
 
 /// Most agents or agent runs one listing returns.
 pub const MAX_AGENTS: i64 = 1_000;
@@ -349,9 +350,16 @@ impl Cairn {
         agent: &SweepAgent,
     ) -> CoreResult<Vec<Command>> {
         let cap = sweep.expected_runs;
-        for _ in 0..ASSIGN_ATTEMPTS {
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            if attempts > ASSIGN_ATTEMPTS {
+                // Lost every race: ask again at the next heartbeat.
+                return Ok(Vec::new());
+            }
             // Read afresh each attempt: another agent may have taken what
-            // the last attempt picked.
+            // the last attempt picked. Each lost race means another agent
+            // got a run, so this ends once the sweep has none left.
             let trials = self.store.sweep_trials(sweep.id, MAX_TRIALS).await?;
             if cap.is_some_and(|cap| trials.len() as i64 >= cap) {
                 break;
@@ -388,6 +396,10 @@ impl Cairn {
                     program: config.program().map(str::to_string),
                     params,
                 }]);
+            }
+            if grid_index.is_none() {
+                // Only the cap refuses a random or bayes run.
+                break;
             }
         }
         // Nothing left to hand out. The sweep is done once every run it

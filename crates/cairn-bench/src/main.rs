@@ -773,7 +773,10 @@ impl Bench {
         );
 
         let (budget, seeds) = (30, 20);
-        for (id, method) in [("sweep.quality.bayes", "bayes"), ("sweep.quality.random", "random")] {
+        for (id, method) in [
+            ("sweep.quality.bayes", "bayes"),
+            ("sweep.quality.random", "random"),
+        ] {
             let value = sweeps::quality(method, budget, seeds)?;
             self.figures.push(Figure::new(
                 id,

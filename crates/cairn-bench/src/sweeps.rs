@@ -41,7 +41,12 @@ struct Swarm {
     agents: Vec<String>,
 }
 
-async fn swarm(client: &Client, entity: &str, config: &str, agents: usize) -> anyhow::Result<Swarm> {
+async fn swarm(
+    client: &Client,
+    entity: &str,
+    config: &str,
+    agents: usize,
+) -> anyhow::Result<Swarm> {
     let data = client
         .gql(CREATE, json!({ "c": config, "p": PROJECT, "e": entity }))
         .await?;
@@ -65,12 +70,21 @@ async fn swarm(client: &Client, entity: &str, config: &str, agents: usize) -> an
 }
 
 /// One heartbeat: its commands and how long it took.
-async fn heartbeat(client: &Client, agent: &str, running: &[String]) -> anyhow::Result<(Vec<Value>, Duration)> {
-    let state: serde_json::Map<String, Value> =
-        running.iter().map(|r| (r.clone(), Value::Bool(true))).collect();
+async fn heartbeat(
+    client: &Client,
+    agent: &str,
+    running: &[String],
+) -> anyhow::Result<(Vec<Value>, Duration)> {
+    let state: serde_json::Map<String, Value> = running
+        .iter()
+        .map(|r| (r.clone(), Value::Bool(true)))
+        .collect();
     let started = Instant::now();
     let data = client
-        .gql(HEARTBEAT, json!({ "id": agent, "rs": Value::Object(state).to_string() }))
+        .gql(
+            HEARTBEAT,
+            json!({ "id": agent, "rs": Value::Object(state).to_string() }),
+        )
         .await?;
     let took = started.elapsed();
     let commands: Vec<Value> = serde_json::from_str(
@@ -136,7 +150,11 @@ pub async fn heartbeats(
 /// Latency of one idle agent's heartbeats of a random sweep, one at a
 /// time: the controller's cost for a random suggestion, with nothing else
 /// running.
-pub async fn random_serial(client: &Client, entity: &str, repeats: usize) -> anyhow::Result<Latency> {
+pub async fn random_serial(
+    client: &Client,
+    entity: &str,
+    repeats: usize,
+) -> anyhow::Result<Latency> {
     let config = "method: random\nparameters:\n  lr: {distribution: log_uniform_values, min: 1.0e-05, max: 0.1}\n  \
                   batch: {values: [16, 32, 64]}\n";
     let swarm = swarm(client, entity, config, 1).await?;

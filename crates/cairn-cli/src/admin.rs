@@ -24,6 +24,11 @@ pub struct Connection {
 }
 
 impl Connection {
+    /// The API key given (flag or `WANDB_API_KEY`), for child processes.
+    pub(crate) fn api_key(&self) -> Option<&str> {
+        self.api_key.as_deref()
+    }
+
     pub(crate) fn api(&self) -> anyhow::Result<Api> {
         let key = self
             .api_key

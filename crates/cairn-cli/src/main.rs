@@ -1,9 +1,11 @@
 //! The `cairn` command: run the server, and day-to-day admin tasks.
 
 mod admin;
+mod agent;
 mod artifacts;
 mod runs;
 mod serve;
+mod sweeps;
 
 use clap::{Parser, Subcommand};
 
@@ -70,6 +72,20 @@ enum Command {
         #[command(subcommand)]
         cmd: artifacts::ArtifactCommand,
     },
+    /// Create, list, show and control hyperparameter sweeps.
+    Sweep {
+        #[command(flatten)]
+        conn: admin::Connection,
+        #[command(subcommand)]
+        cmd: sweeps::SweepCommand,
+    },
+    /// Run a sweep agent: start the runs a sweep hands out, as `wandb agent`.
+    Agent {
+        #[command(flatten)]
+        conn: admin::Connection,
+        #[command(flatten)]
+        args: agent::AgentArgs,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -95,6 +111,8 @@ fn main() -> std::process::ExitCode {
             Command::Project { conn, cmd } => admin::project(&conn, cmd).await,
             Command::Run { conn, cmd } => runs::run(&conn, cmd).await,
             Command::Artifact { conn, cmd } => artifacts::artifact(&conn, cmd).await,
+            Command::Sweep { conn, cmd } => sweeps::sweep(&conn, cmd).await,
+            Command::Agent { conn, args } => agent::agent(&conn, args).await,
         }
     });
     match result {

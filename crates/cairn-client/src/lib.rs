@@ -82,8 +82,10 @@ pub use filters::{Field, Filter};
 pub use history::{HistoryRow, HistoryScan, MAX_HISTORY_PAGE};
 pub use pager::Pager;
 pub use projects::{Project, Projects};
-pub use sweeps::{AgentCommand, CreatedSweep, SWEEP_STATES, Sweep, SweepConfigText, SweepPages, Sweeps};
 pub use registries::{Registries, Registry, RegistryCollections, RegistryVersions};
 pub use runs::{Run, Runs};
+pub use sweeps::{
+    AgentCommand, CreatedSweep, SWEEP_STATES, Sweep, SweepConfigText, SweepPages, Sweeps,
+};
 pub use teams::{Member, Team};
 pub use users::User;

@@ -289,7 +289,11 @@ impl Api {
     /// default entity) from a configuration: YAML or JSON text, or a
     /// [`Value`]. Bad configurations are refused by the server with an
     /// error naming the field; nothing is created.
-    pub async fn create_sweep(&self, project: &str, config: impl Into<SweepConfigText>) -> Result<CreatedSweep> {
+    pub async fn create_sweep(
+        &self,
+        project: &str,
+        config: impl Into<SweepConfigText>,
+    ) -> Result<CreatedSweep> {
         #[derive(Deserialize)]
         #[serde(rename_all = "camelCase")]
         struct Payload {
@@ -340,7 +344,9 @@ impl Api {
             None => (entity, project),
         };
         Ok(CreatedSweep {
-            sweep: self.sweep(&format!("{entity}/{project}/{}", named.name)).await?,
+            sweep: self
+                .sweep(&format!("{entity}/{project}/{}", named.name))
+                .await?,
             warnings: upserted.config_validation_warnings,
         })
     }
@@ -379,9 +385,15 @@ impl Api {
 
     /// An agent's heartbeat: the ids of the runs it is running in, what it
     /// should do next out.
-    pub async fn agent_heartbeat(&self, agent_id: &str, running: &[String]) -> Result<Vec<AgentCommand>> {
-        let run_state: Map<String, Value> =
-            running.iter().map(|r| (r.clone(), Value::Bool(true))).collect();
+    pub async fn agent_heartbeat(
+        &self,
+        agent_id: &str,
+        running: &[String],
+    ) -> Result<Vec<AgentCommand>> {
+        let run_state: Map<String, Value> = running
+            .iter()
+            .map(|r| (r.clone(), Value::Bool(true)))
+            .collect();
         let data: Value = self
             .transport
             .execute(
@@ -454,7 +466,9 @@ impl AgentCommand {
                     .as_object()
                     .map(|args| {
                         args.iter()
-                            .map(|(k, v)| (k.clone(), v.get("value").cloned().unwrap_or(Value::Null)))
+                            .map(|(k, v)| {
+                                (k.clone(), v.get("value").cloned().unwrap_or(Value::Null))
+                            })
                             .collect()
                     })
                     .unwrap_or_default(),
@@ -522,8 +536,14 @@ mod tests {
     #[test]
     fn sweep_paths_in_every_form() {
         let p = |s: &str| parse_sweep_path(s).unwrap();
-        assert_eq!(p("e/p/abc"), (Some("e".into()), Some("p".into()), "abc".into()));
-        assert_eq!(p("e/p/sweeps/abc"), (Some("e".into()), Some("p".into()), "abc".into()));
+        assert_eq!(
+            p("e/p/abc"),
+            (Some("e".into()), Some("p".into()), "abc".into())
+        );
+        assert_eq!(
+            p("e/p/sweeps/abc"),
+            (Some("e".into()), Some("p".into()), "abc".into())
+        );
         assert_eq!(p("p/abc"), (None, Some("p".into()), "abc".into()));
         assert_eq!(p("abc"), (None, None, "abc".into()));
         assert!(parse_sweep_path("a/b/c/d/e").is_err());
@@ -539,14 +559,26 @@ mod tests {
         args.insert("lr".into(), json!(0.1));
         assert_eq!(
             run,
-            AgentCommand::Run { run_id: "r1".into(), program: Some("t.py".into()), args }
+            AgentCommand::Run {
+                run_id: "r1".into(),
+                program: Some("t.py".into()),
+                args
+            }
         );
         assert_eq!(
             AgentCommand::from_json(json!({"type": "stop", "run_id": "r1"})),
-            AgentCommand::Stop { run_id: "r1".into() }
+            AgentCommand::Stop {
+                run_id: "r1".into()
+            }
         );
-        assert_eq!(AgentCommand::from_json(json!({"type": "exit"})), AgentCommand::Exit);
+        assert_eq!(
+            AgentCommand::from_json(json!({"type": "exit"})),
+            AgentCommand::Exit
+        );
         let odd = json!({"type": "dance"});
-        assert_eq!(AgentCommand::from_json(odd.clone()), AgentCommand::Other(odd));
+        assert_eq!(
+            AgentCommand::from_json(odd.clone()),
+            AgentCommand::Other(odd)
+        );
     }
 }

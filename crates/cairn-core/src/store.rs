@@ -666,7 +666,8 @@ pub trait SweepStore: Send + Sync {
     ) -> StoreResult<Vec<(String, Vec<f64>)>>;
     /// Mark handed-out runs as to be stopped (their agents are told on
     /// their next heartbeats); all live ones when `run_names` is `None`.
-    async fn stop_sweep_runs(&self, sweep_id: i64, run_names: Option<&[String]>) -> StoreResult<()>;
+    async fn stop_sweep_runs(&self, sweep_id: i64, run_names: Option<&[String]>)
+    -> StoreResult<()>;
     /// Mark an agent as told to exit.
     async fn finish_agent(&self, agent_id: i64) -> StoreResult<()>;
 }

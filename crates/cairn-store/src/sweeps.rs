@@ -93,24 +93,38 @@ fn agent_from_row(row: &SqliteRow) -> Result<SweepAgent, sqlx::Error> {
 }
 
 impl SqliteStore {
-    async fn fetch_sweep(&self, condition: &str, binds: (i64, Option<&str>)) -> StoreResult<Option<Sweep>> {
+    async fn fetch_sweep(
+        &self,
+        condition: &str,
+        binds: (i64, Option<&str>),
+    ) -> StoreResult<Option<Sweep>> {
         let sql = format!("SELECT {SWEEP_COLUMNS} FROM sweeps s WHERE {condition}");
         let mut query = sqlx::query(&sql).bind(binds.0);
         if let Some(name) = binds.1 {
             query = query.bind(name);
         }
         let row = query.fetch_optional(&self.pool).await.map_err(backend)?;
-        row.as_ref().map(sweep_from_row).transpose().map_err(backend)
+        row.as_ref()
+            .map(sweep_from_row)
+            .transpose()
+            .map_err(backend)
     }
 
-    async fn fetch_agent(&self, condition: &str, binds: (i64, Option<&str>)) -> StoreResult<Option<SweepAgent>> {
+    async fn fetch_agent(
+        &self,
+        condition: &str,
+        binds: (i64, Option<&str>),
+    ) -> StoreResult<Option<SweepAgent>> {
         let sql = format!("SELECT {AGENT_COLUMNS} FROM sweep_agents a WHERE {condition}");
         let mut query = sqlx::query(&sql).bind(binds.0);
         if let Some(name) = binds.1 {
             query = query.bind(name);
         }
         let row = query.fetch_optional(&self.pool).await.map_err(backend)?;
-        row.as_ref().map(agent_from_row).transpose().map_err(backend)
+        row.as_ref()
+            .map(agent_from_row)
+            .transpose()
+            .map_err(backend)
     }
 }
 
@@ -140,7 +154,9 @@ impl SweepStore for SqliteStore {
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| {
-            conflict_or_backend(e, || format!("A sweep named {} already exists here.", sweep.name))
+            conflict_or_backend(e, || {
+                format!("A sweep named {} already exists here.", sweep.name)
+            })
         })?;
         tx.commit().await.map_err(backend)?;
         self.sweep_by_id(id)
@@ -228,15 +244,16 @@ impl SweepStore for SqliteStore {
 
     async fn finish_sweep(&self, id: i64, from: SweepState, to: SweepState) -> StoreResult<bool> {
         let mut tx = self.write_tx().await?;
-        let changed = sqlx::query("UPDATE sweeps SET state = ?, updated_at = ? WHERE id = ? AND state = ?")
-            .bind(to.as_str())
-            .bind(now_ms())
-            .bind(id)
-            .bind(from.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?
-            .rows_affected();
+        let changed =
+            sqlx::query("UPDATE sweeps SET state = ?, updated_at = ? WHERE id = ? AND state = ?")
+                .bind(to.as_str())
+                .bind(now_ms())
+                .bind(id)
+                .bind(from.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?
+                .rows_affected();
         tx.commit().await.map_err(backend)?;
         Ok(changed > 0)
     }
@@ -465,8 +482,15 @@ impl SweepStore for SqliteStore {
         Ok(out)
     }
 
-    async fn stop_sweep_runs(&self, sweep_id: i64, run_names: Option<&[String]>) -> StoreResult<()> {
-        let names = run_names.map(serde_json::to_string).transpose().map_err(backend)?;
+    async fn stop_sweep_runs(
+        &self,
+        sweep_id: i64,
+        run_names: Option<&[String]>,
+    ) -> StoreResult<()> {
+        let names = run_names
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(backend)?;
         let mut tx = self.write_tx().await?;
         sqlx::query(
             "UPDATE sweep_runs SET stop = 1 WHERE sweep_id = ? AND state <> 'expired' \

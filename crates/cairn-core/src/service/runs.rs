@@ -469,4 +469,3 @@ fn check_patch(patch: &RunPatch) -> CoreResult<()> {
     }
     Ok(())
 }
-

@@ -215,9 +215,7 @@ impl Cairn {
                 ))
             })?;
         if host.len() > 1024 {
-            return Err(CoreError::InvalidInput(
-                "host: at most 1024 bytes.".into(),
-            ));
+            return Err(CoreError::InvalidInput("host: at most 1024 bytes.".into()));
         }
         Ok(self
             .store
@@ -272,7 +270,8 @@ impl Cairn {
         running: Vec<String>,
         start_timeout: Duration,
     ) -> CoreResult<(SweepAgent, Vec<Value>)> {
-        let not_found = || CoreError::NotFound(format!("No sweep agent with id {agent_id} exists."));
+        let not_found =
+            || CoreError::NotFound(format!("No sweep agent with id {agent_id} exists."));
         let agent = self
             .store
             .agent_by_id(agent_id)
@@ -318,7 +317,9 @@ impl Cairn {
         let per_run = hyperband
             .milestones()
             .last()
-            .map_or(MAX_HISTORY_PER_RUN, |m| (*m as i64).clamp(1, MAX_HISTORY_PER_RUN));
+            .map_or(MAX_HISTORY_PER_RUN, |m| {
+                (*m as i64).clamp(1, MAX_HISTORY_PER_RUN)
+            });
         let histories = self
             .store
             .sweep_metric_histories(sweep.id, &metric.name, per_run)

@@ -37,9 +37,16 @@ const BEST: usize = 4;
 
 /// The next values, or `None` while there are too few finished runs to
 /// fit a model (the caller draws at random).
-pub fn suggest(config: &SweepConfig, trials: &[Trial], goal: Goal, rng: &mut StdRng) -> Option<Params> {
+pub fn suggest(
+    config: &SweepConfig,
+    trials: &[Trial],
+    goal: Goal,
+    rng: &mut StdRng,
+) -> Option<Params> {
     let leaves = search::leaves(&config.parameters);
-    let inputs: Vec<usize> = (0..leaves.len()).filter(|i| leaves[*i].1.is_input()).collect();
+    let inputs: Vec<usize> = (0..leaves.len())
+        .filter(|i| leaves[*i].1.is_input())
+        .collect();
     if inputs.is_empty() {
         return None;
     }
@@ -79,7 +86,12 @@ pub fn suggest(config: &SweepConfig, trials: &[Trial], goal: Goal, rng: &mut Std
     // Standardise: mean 0, spread 1; running runs score the mean.
     let n = finished.len() as f64;
     let mean = finished.iter().map(|(_, y)| y).sum::<f64>() / n;
-    let spread = (finished.iter().map(|(_, y)| (y - mean).powi(2)).sum::<f64>() / n).sqrt();
+    let spread = (finished
+        .iter()
+        .map(|(_, y)| (y - mean).powi(2))
+        .sum::<f64>()
+        / n)
+        .sqrt();
     let spread = if spread > 1e-12 { spread } else { 1.0 };
     let mut xs: Vec<Vec<f64>> = finished.iter().map(|(x, _)| x.clone()).collect();
     let mut ys: Vec<f64> = finished.iter().map(|(_, y)| (y - mean) / spread).collect();
@@ -237,7 +249,11 @@ impl Gp {
     /// Predicted mean and standard deviation at `x`.
     fn predict(&self, x: &[f64]) -> (f64, f64) {
         let n = self.xs.len();
-        let k: Vec<f64> = self.xs.iter().map(|xi| matern52(xi, x, self.length)).collect();
+        let k: Vec<f64> = self
+            .xs
+            .iter()
+            .map(|xi| matern52(xi, x, self.length))
+            .collect();
         let mean: f64 = k.iter().zip(&self.alpha).map(|(a, b)| a * b).sum();
         let v = forward(&self.chol, n, &k);
         let var = (1.0 - v.iter().map(|x| x * x).sum::<f64>()).max(1e-12);

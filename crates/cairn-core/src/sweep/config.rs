@@ -151,7 +151,9 @@ impl SweepConfig {
                 if let Some(t) = m.get("target").filter(|t| !t.is_null())
                     && !t.is_number()
                 {
-                    return Err(invalid(format!("metric: target: expected a number, got {t}")));
+                    return Err(invalid(format!(
+                        "metric: target: expected a number, got {t}"
+                    )));
                 }
                 Some(Metric { name, goal })
             }
@@ -167,17 +169,25 @@ impl SweepConfig {
                 .map(|(k, v)| Ok((k.clone(), Param::parse(&format!("parameters.{k}"), v)?)))
                 .collect::<CoreResult<Vec<_>>>()?,
             Some(Value::Object(_)) | None => {
-                return Err(invalid("parameters: a sweep needs at least one parameter".into()));
+                return Err(invalid(
+                    "parameters: a sweep needs at least one parameter".into(),
+                ));
             }
             Some(other) => {
-                return Err(invalid(format!("parameters: expected a mapping, got {other}")));
+                return Err(invalid(format!(
+                    "parameters: expected a mapping, got {other}"
+                )));
             }
         };
         let run_cap = match map.get("run_cap") {
             None | Some(Value::Null) => None,
             Some(v) => match v.as_u64() {
                 Some(n) if n > 0 => Some(n),
-                _ => return Err(invalid(format!("run_cap: expected a positive integer, got {v}"))),
+                _ => {
+                    return Err(invalid(format!(
+                        "run_cap: expected a positive integer, got {v}"
+                    )));
+                }
             },
         };
         let hyperband = match map.get("early_terminate") {

@@ -211,7 +211,10 @@ mod tests {
                    "args": {"lr": {"value": 0.1}}})
         );
         assert_eq!(
-            Command::Stop { run_id: "r1".into() }.to_json(),
+            Command::Stop {
+                run_id: "r1".into()
+            }
+            .to_json(),
             json!({"type": "stop", "run_id": "r1"})
         );
         assert_eq!(Command::Exit.to_json(), json!({"type": "exit"}));

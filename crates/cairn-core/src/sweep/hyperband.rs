@@ -50,7 +50,9 @@ impl Hyperband {
                 None | Some(Value::Null) => Ok(None),
                 Some(v) => match v.as_u64() {
                     Some(n) if n > 0 => Ok(Some(n)),
-                    _ => Err(invalid(format!("{key}: expected a positive integer, got {v}"))),
+                    _ => Err(invalid(format!(
+                        "{key}: expected a positive integer, got {v}"
+                    ))),
                 },
             }
         };
@@ -75,7 +77,8 @@ impl Hyperband {
                 .map(|k| (min_iter as f64 * eta.powi(k)).round() as u64)
                 .collect(),
             (None, Some(max_iter)) => {
-                let s = s.ok_or_else(|| invalid("s: max_iter needs s, the number of brackets".into()))?;
+                let s =
+                    s.ok_or_else(|| invalid("s: max_iter needs s, the number of brackets".into()))?;
                 (1..=s as i32)
                     .rev()
                     .map(|k| (max_iter as f64 / eta.powi(k)).floor() as u64)
@@ -89,9 +92,15 @@ impl Hyperband {
         let mut milestones = milestones;
         milestones.dedup();
         if milestones.is_empty() {
-            return Err(invalid("max_iter is too small for s brackets at this eta".into()));
+            return Err(invalid(
+                "max_iter is too small for s brackets at this eta".into(),
+            ));
         }
-        Ok(Hyperband { milestones, eta, strict })
+        Ok(Hyperband {
+            milestones,
+            eta,
+            strict,
+        })
     }
 
     /// The iteration counts at which runs are judged, ascending.
@@ -171,7 +180,10 @@ mod tests {
 
     #[test]
     fn milestones_from_min_iter_or_max_iter() {
-        assert_eq!(band(json!({"type": "hyperband", "min_iter": 3})).milestones(), [3, 9, 27]);
+        assert_eq!(
+            band(json!({"type": "hyperband", "min_iter": 3})).milestones(),
+            [3, 9, 27]
+        );
         assert_eq!(
             band(json!({"type": "hyperband", "min_iter": 2, "eta": 2, "s": 4})).milestones(),
             [2, 4, 8, 16]
@@ -190,7 +202,10 @@ mod tests {
             (json!({"type": "hyperband", "max_iter": 27}), "s"),
             (json!({"type": "hyperband", "min_iter": 3, "eta": 1}), "eta"),
             (json!({"type": "hyperband", "min_iter": -1}), "min_iter"),
-            (json!({"type": "hyperband", "min_iter": 3, "strict": "yes"}), "strict"),
+            (
+                json!({"type": "hyperband", "min_iter": 3, "strict": "yes"}),
+                "strict",
+            ),
         ] {
             let err = Hyperband::parse(&spec).unwrap_err().to_string();
             assert!(err.contains(field), "{spec}: {err}");
@@ -228,6 +243,9 @@ mod tests {
     fn a_lone_run_is_never_stopped() {
         let hb = band(json!({"type": "hyperband", "min_iter": 1}));
         let a = [100.0, 100.0];
-        assert!(hb.to_stop(Goal::Minimize, &[("a", &a[..])], &["a"]).is_empty());
+        assert!(
+            hb.to_stop(Goal::Minimize, &[("a", &a[..])], &["a"])
+                .is_empty()
+        );
     }
 }

@@ -149,7 +149,9 @@ impl Param {
                 return Err(bad("parameters: expected a mapping of parameters".into()));
             };
             if children.is_empty() {
-                return Err(bad("parameters: at least one nested parameter is needed".into()));
+                return Err(bad(
+                    "parameters: at least one nested parameter is needed".into()
+                ));
             }
             return children
                 .iter()
@@ -191,7 +193,11 @@ impl Param {
         };
         let q = || -> CoreResult<f64> {
             let q = num("q")?.unwrap_or(1.0);
-            if q > 0.0 { Ok(q) } else { Err(bad(format!("q: must be positive, got {q}"))) }
+            if q > 0.0 {
+                Ok(q)
+            } else {
+                Err(bad(format!("q: must be positive, got {q}")))
+            }
         };
         let sigma = || -> CoreResult<(f64, f64)> {
             let mu = num("mu")?.unwrap_or(0.0);
@@ -222,13 +228,18 @@ impl Param {
             }
         };
         let integral_q = |q: f64, keys: &[&str]| q.fract() == 0.0 && keys.iter().all(|k| is_int(k));
-        let continuous = |dist: Dist, q: Option<f64>, integral: bool| Param::Continuous { dist, q, integral };
+        let continuous =
+            |dist: Dist, q: Option<f64>, integral: bool| Param::Continuous { dist, q, integral };
         let inferred = match distribution {
             Some(d) => d,
             None if spec.contains_key("value") => "constant",
             None if spec.contains_key("values") => "categorical",
             None if spec.contains_key("min") && spec.contains_key("max") => {
-                if is_int("min") && is_int("max") { "int_uniform" } else { "uniform" }
+                if is_int("min") && is_int("max") {
+                    "int_uniform"
+                } else {
+                    "uniform"
+                }
             }
             None if spec.contains_key("mu") || spec.contains_key("sigma") => "normal",
             None => {
@@ -274,7 +285,10 @@ impl Param {
                         return Err(bad(format!("probabilities: expected a list, got {other}")));
                     }
                 };
-                Param::Categorical { values: values.clone(), probabilities }
+                Param::Categorical {
+                    values: values.clone(),
+                    probabilities,
+                }
             }
             "int_uniform" => {
                 let (lo, hi) = (need("min")?, need("max")?);
@@ -284,7 +298,10 @@ impl Param {
                 if lo > hi {
                     return Err(bad(format!("min ({lo}) must not be more than max ({hi})")));
                 }
-                Param::IntUniform { min: lo as i64, max: hi as i64 }
+                Param::IntUniform {
+                    min: lo as i64,
+                    max: hi as i64,
+                }
             }
             "uniform" => {
                 let (lo, hi) = (need("min")?, need("max")?);
@@ -294,7 +311,11 @@ impl Param {
             "q_uniform" => {
                 let (lo, hi, q) = (need("min")?, need("max")?, q()?);
                 range(lo, hi)?;
-                continuous(Dist::Uniform(lo, hi), Some(q), integral_q(q, &["min", "max"]))
+                continuous(
+                    Dist::Uniform(lo, hi),
+                    Some(q),
+                    integral_q(q, &["min", "max"]),
+                )
             }
             "log_uniform" => {
                 let (lo, hi) = (need("min")?, need("max")?);
@@ -312,7 +333,11 @@ impl Param {
             }
             "q_log_uniform_values" => {
                 let ((lo, hi), q) = (positive_range()?, q()?);
-                continuous(Dist::LogUniform(lo.ln(), hi.ln()), Some(q), integral_q(q, &["min", "max"]))
+                continuous(
+                    Dist::LogUniform(lo.ln(), hi.ln()),
+                    Some(q),
+                    integral_q(q, &["min", "max"]),
+                )
             }
             "inv_log_uniform" => {
                 let (lo, hi) = (need("min")?, need("max")?);
@@ -364,7 +389,10 @@ impl Param {
     pub fn sample(&self, rng: &mut impl Rng) -> Value {
         match self {
             Param::Constant(v) => v.clone(),
-            Param::Categorical { values, probabilities } => {
+            Param::Categorical {
+                values,
+                probabilities,
+            } => {
                 let index = match probabilities {
                     None => rng.gen_range(0..values.len()),
                     Some(p) => {
@@ -409,13 +437,18 @@ impl Param {
             Param::Constant(v) => Ok(vec![v.clone()]),
             Param::Categorical { values, .. } => Ok(values.clone()),
             Param::IntUniform { min, max } => {
-                let count = u64::try_from(i128::from(*max) - i128::from(*min) + 1).unwrap_or(u64::MAX);
+                let count =
+                    u64::try_from(i128::from(*max) - i128::from(*min) + 1).unwrap_or(u64::MAX);
                 if count > MAX_GRID_VALUES {
                     return Err(too_many());
                 }
                 Ok((*min..=*max).map(Value::from).collect())
             }
-            Param::Continuous { dist: Dist::Uniform(lo, hi), q: Some(q), integral } => {
+            Param::Continuous {
+                dist: Dist::Uniform(lo, hi),
+                q: Some(q),
+                integral,
+            } => {
                 let first = (lo / q).ceil();
                 let last = (hi / q).floor();
                 if last - first + 1.0 > MAX_GRID_VALUES as f64 {
@@ -445,11 +478,19 @@ impl Param {
             Param::Constant(_) | Param::Nested(_) => None,
             Param::Categorical { values, .. } => {
                 let i = values.iter().position(|v| v == value)?;
-                Some(if values.len() > 1 { i as f64 / (values.len() - 1) as f64 } else { 0.5 })
+                Some(if values.len() > 1 {
+                    i as f64 / (values.len() - 1) as f64
+                } else {
+                    0.5
+                })
             }
             Param::IntUniform { min, max } => {
                 let x = value.as_f64()?;
-                Some(if max > min { (x - *min as f64) / (*max - *min) as f64 } else { 0.5 })
+                Some(if max > min {
+                    (x - *min as f64) / (*max - *min) as f64
+                } else {
+                    0.5
+                })
             }
             Param::Continuous { dist, .. } => Some(dist.to_unit(value.as_f64()?)),
         }

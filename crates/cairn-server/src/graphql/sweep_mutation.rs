@@ -88,10 +88,12 @@ struct AgentHeartbeatPayload {
 fn is_unset(value: &Option<JsonString>) -> bool {
     match value {
         None => true,
-        Some(JsonString(text)) => matches!(
-            serde_json::from_str::<serde_json::Value>(text),
-            Ok(serde_json::Value::Null)
-        ) || matches!(text.trim(), "" | "{}" | "[]" | "\"\""),
+        Some(JsonString(text)) => {
+            matches!(
+                serde_json::from_str::<serde_json::Value>(text),
+                Ok(serde_json::Value::Null)
+            ) || matches!(text.trim(), "" | "{}" | "[]" | "\"\"")
+        }
     }
 }
 

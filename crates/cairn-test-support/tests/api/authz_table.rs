@@ -1733,8 +1733,7 @@ fn rows() -> Vec<Row> {
                             json!({}),
                         )
                         .await;
-                    edge_values(&data["project"]["sweeps"], "displayName")
-                        .contains(&text(&display))
+                    edge_values(&data["project"]["sweeps"], "displayName").contains(&text(&display))
                 })
             }),
         },
@@ -1748,7 +1747,9 @@ fn rows() -> Vec<Row> {
                     Target::new(json!({ "id": id })).probe(json!(name))
                 })
             },
-            judge: Effect(|fx, name| fut(async move { fx.sweep(&name).await["state"] == "PAUSED" })),
+            judge: Effect(|fx, name| {
+                fut(async move { fx.sweep(&name).await["state"] == "PAUSED" })
+            }),
         },
         Row {
             key: "createAgent",
@@ -1762,7 +1763,11 @@ fn rows() -> Vec<Row> {
                 })
             },
             judge: Effect(|fx, name| {
-                fut(async move { fx.sweep(&name).await["agents"]["edges"].as_array().is_some_and(|a| !a.is_empty()) })
+                fut(async move {
+                    fx.sweep(&name).await["agents"]["edges"]
+                        .as_array()
+                        .is_some_and(|a| !a.is_empty())
+                })
             }),
         },
         Row {
@@ -1783,9 +1788,9 @@ fn rows() -> Vec<Row> {
                 })
             },
             judge: Effect(|fx, name| {
-                fut(async move {
-                    fx.sweep(&name).await["agents"]["edges"][0]["node"]["totalRuns"] == 1
-                })
+                fut(
+                    async move { fx.sweep(&name).await["agents"]["edges"][0]["node"]["totalRuns"] == 1 },
+                )
             }),
         },
         Row {

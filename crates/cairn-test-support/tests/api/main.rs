@@ -17,5 +17,6 @@ mod projects;
 mod registry_access;
 mod run_logging;
 mod runs;
+mod sweeps;
 mod teams;
 mod users;

@@ -252,8 +252,7 @@ impl AgentObject {
             .gql()?;
         let query = RunQuery {
             filters: Some(
-                json!({"$and": [{"sweep": self.sweep.name}, {"name": {"$in": names}}]})
-                    .to_string(),
+                json!({"$and": [{"sweep": self.sweep.name}, {"name": {"$in": names}}]}).to_string(),
             ),
             order: order.filter(|o| !o.is_empty()),
             include_sweeps: true,

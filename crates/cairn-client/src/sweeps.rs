@@ -15,7 +15,9 @@ use crate::runs::{Run, Runs};
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct SweepData {
-    id: String,
+    /// The opaque GraphQL id (`Sweep.id` on the wire).
+    #[serde(rename = "id")]
+    gid: String,
     name: String,
     display_name: Option<String>,
     method: Option<String>,
@@ -58,7 +60,7 @@ impl Sweep {
 
     /// The opaque GraphQL id.
     pub fn graphql_id(&self) -> &str {
-        &self.data.id
+        &self.data.gid
     }
 
     /// The name shown for it: its display name, else the configuration's
@@ -191,7 +193,7 @@ impl Sweep {
             .transport
             .execute::<Value>(
                 queries::UPSERT_SWEEP_STATE,
-                json!({"id": self.data.id, "state": state, "entityName": self.entity, "projectName": self.project}),
+                json!({"id": self.data.gid, "state": state, "entityName": self.entity, "projectName": self.project}),
             )
             .await?;
         self.reload().await

@@ -132,7 +132,7 @@ pub fn suggest(
     let mut params = search::random(config, rng);
     for (k, i) in inputs.iter().enumerate() {
         let (path, param) = &leaves[*i];
-        search::set(&mut params, path, param.from_unit(chosen[k]));
+        search::set(&mut params, path, param.at_unit(chosen[k]));
     }
     Some(params)
 }

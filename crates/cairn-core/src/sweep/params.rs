@@ -97,8 +97,8 @@ impl Dist {
         }
     }
 
-    /// The inverse of [`Dist::to_unit`].
-    fn from_unit(self, u: f64) -> f64 {
+    /// The value at `u`: the inverse of [`Dist::to_unit`].
+    fn at_unit(self, u: f64) -> f64 {
         let u = u.clamp(0.0, 1.0);
         let lerp = |lo: f64, hi: f64| lo + u * (hi - lo);
         match self {
@@ -498,7 +498,7 @@ impl Param {
 
     /// The value at `u` in [0, 1]: the inverse of [`Param::to_unit`], with
     /// integers rounded and steps quantised.
-    pub fn from_unit(&self, u: f64) -> Value {
+    pub fn at_unit(&self, u: f64) -> Value {
         let u = u.clamp(0.0, 1.0);
         match self {
             Param::Categorical { values, .. } => {
@@ -509,7 +509,7 @@ impl Param {
                 Value::from(*min + (u * (*max - *min) as f64).round() as i64)
             }
             Param::Continuous { dist, q, integral } => {
-                let x = dist.from_unit(u);
+                let x = dist.at_unit(u);
                 match q {
                     Some(q) => number(quantise(x, *q), *integral),
                     None => number(x, false),

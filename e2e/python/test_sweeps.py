@@ -461,9 +461,16 @@ def test_public_api_reads_sweeps(server, tmp_path):
     assert by_path.id == sweep_id
     listed = list(api.project(project, entity=ENTITY).sweeps())
     assert [s.id for s in listed] == [sweep_id]
-    # A run knows its sweep.
+    # A run knows its sweep, and listings can load it.
     run = api.run(f"{ENTITY}/{project}/{runs[0].id}")
     assert run.sweep is not None and run.sweep.id == sweep_id
+    with_sweeps = list(api.runs(f"{ENTITY}/{project}", include_sweeps=True))
+    assert {r.sweep.id for r in with_sweeps} == {sweep_id}
+    # The agent that ran them, and its runs.
+    [agent] = sweep.agents()
+    assert agent.state == "FINISHED" and agent.totalRuns == 2
+    assert sorted(r.id for r in agent.runs()) == sorted(r.id for r in runs)
+    assert sweep.agent(agent.name).id == agent.id
     # A missing sweep is an error, not a crash.
     with pytest.raises(Exception):
         api.sweep(f"{ENTITY}/{project}/nosuchsw")

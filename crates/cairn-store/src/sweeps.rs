@@ -22,11 +22,17 @@ use time::OffsetDateTime;
 use crate::runs::now_ms;
 use crate::{SqliteStore, backend, conflict_or_backend};
 
-/// Run states after which a run does nothing more.
-const LIVE_RUN_STATES: &str = "('running', 'pending', 'preempting')";
+/// The run states in which a run is still going, as an SQL list (a macro,
+/// so the constant SQL below can `concat!` it).
+macro_rules! live_run_states {
+    () => {
+        "('running', 'pending', 'preempting')"
+    };
+}
 
 /// Columns of a sweep `s`, with the figures computed from its runs.
-const SWEEP_COLUMNS: &str = "s.id, s.project_id, s.name, s.display_name, s.description, \
+const SWEEP_COLUMNS: &str = concat!(
+    "s.id, s.project_id, s.name, s.display_name, s.description, \
     s.method, s.state, s.config, s.expected_runs, s.created_by, s.created_at, s.updated_at, \
     (SELECT COUNT(*) FROM runs r WHERE r.project_id = s.project_id AND r.sweep_name = s.name) \
         AS run_count, \
@@ -41,8 +47,11 @@ const SWEEP_COLUMNS: &str = "s.id, s.project_id, s.name, s.display_name, s.descr
      AND NOT EXISTS (SELECT 1 FROM sweep_runs sr \
                      LEFT JOIN runs r ON r.project_id = s.project_id AND r.name = sr.run_name \
                      WHERE sr.sweep_id = s.id AND sr.state <> 'expired' \
-                       AND (r.id IS NULL OR r.state IN ('running', 'pending', 'preempting')))) \
-        AS exhausted";
+                       AND (r.id IS NULL OR r.state IN ",
+    live_run_states!(),
+    "))) \
+        AS exhausted"
+);
 
 /// Columns of an agent `a`.
 const AGENT_COLUMNS: &str = "a.id, a.sweep_id, a.name, a.host, a.user_id, a.state, \
@@ -360,18 +369,6 @@ impl SweepStore for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(backend)?;
-        let counts = sqlx::query(&format!(
-            "SELECT COUNT(*) AS live, \
-                    COALESCE(SUM(CASE WHEN r.id IS NULL OR r.state IN {LIVE_RUN_STATES} \
-                                      THEN 1 ELSE 0 END), 0) AS unfinished \
-               FROM sweep_runs sr JOIN sweeps s ON s.id = sr.sweep_id \
-               LEFT JOIN runs r ON r.project_id = s.project_id AND r.name = sr.run_name \
-              WHERE sr.sweep_id = ? AND sr.state <> 'expired'"
-        ))
-        .bind(sweep_id)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(backend)?;
         let stopping: Vec<String> = sqlx::query_scalar(
             "SELECT run_name FROM sweep_runs WHERE agent_id = ? AND stop AND state <> 'expired' \
              AND run_name IN (SELECT value FROM json_each(?)) ORDER BY id",
@@ -382,11 +379,7 @@ impl SweepStore for SqliteStore {
         .await
         .map_err(backend)?;
         tx.commit().await.map_err(backend)?;
-        Ok(ControllerView {
-            live: counts.try_get("live").map_err(backend)?,
-            unfinished: counts.try_get("unfinished").map_err(backend)?,
-            stopping,
-        })
+        Ok(ControllerView { stopping })
     }
 
     async fn assign_run(&self, assignment: &Assignment, cap: Option<i64>) -> StoreResult<bool> {
@@ -420,10 +413,11 @@ impl SweepStore for SqliteStore {
             "SELECT sr.run_name, sr.params, sr.grid_index, \
                     (SELECT CAST(f.val AS REAL) FROM run_fields f WHERE f.run_id = r.id AND f.path = s.metric_path \
                         AND typeof(f.val) IN ('integer', 'real')) AS metric, \
-                    (r.id IS NOT NULL AND r.state NOT IN {LIVE_RUN_STATES}) AS finished \
+                    (r.id IS NOT NULL AND r.state NOT IN {live}) AS finished \
                FROM sweep_runs sr JOIN sweeps s ON s.id = sr.sweep_id \
                LEFT JOIN runs r ON r.project_id = s.project_id AND r.name = sr.run_name \
-              WHERE sr.sweep_id = ? AND sr.state <> 'expired' ORDER BY sr.id LIMIT ?"
+              WHERE sr.sweep_id = ? AND sr.state <> 'expired' ORDER BY sr.id LIMIT ?",
+            live = live_run_states!()
         ))
         .bind(sweep_id)
         .bind(limit)

@@ -151,13 +151,13 @@ backend_tests! {
         assert!(store.assign_run(&assignment(sweep.id, agent.id, 1, Some(1)), None).await.unwrap());
         // Run 1 starts (its run exists); run 0 never does.
         store.upsert_run(project, "run1", &RunPatch::default(), ada).await.unwrap();
-        let view = store.agent_heartbeat(agent.id, &[], i64::MAX).await.unwrap();
-        assert_eq!(view.live, 1);
+        store.agent_heartbeat(agent.id, &[], i64::MAX).await.unwrap();
+        assert_eq!(store.sweep_trials(sweep.id, 10).await.unwrap().len(), 1);
         assert!(store.assign_run(&assignment(sweep.id, agent.id, 2, Some(0)), None).await.unwrap());
         assert!(!store.assign_run(&assignment(sweep.id, agent.id, 3, Some(1)), None).await.unwrap());
         // A run the agent reports is started, even before its run exists.
-        let view = store.agent_heartbeat(agent.id, &["run2".into()], i64::MAX).await.unwrap();
-        assert_eq!(view.live, 2);
+        store.agent_heartbeat(agent.id, &["run2".into()], i64::MAX).await.unwrap();
+        assert_eq!(store.sweep_trials(sweep.id, 10).await.unwrap().len(), 2);
     }
 
     async fn a_secret_is_created_once(store) {

@@ -127,8 +127,6 @@ mod tests {
 
     fn view(stopping: &[&str]) -> ControllerView {
         ControllerView {
-            live: 0,
-            unfinished: 0,
             stopping: stopping.iter().map(|s| s.to_string()).collect(),
         }
     }

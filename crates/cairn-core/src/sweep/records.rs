@@ -168,14 +168,12 @@ pub struct Assignment {
     pub grid_index: Option<i64>,
 }
 
-/// What a heartbeat needs to know about a sweep, read (and brought up to
-/// date) in one go.
+/// What a heartbeat needs to know before it decides, read in the
+/// transaction that brings the sweep's handed-out runs up to date. (What
+/// the search needs is read after, by `sweep_trials`, once it is known that
+/// a run is to be handed out.)
 #[derive(Debug, Clone)]
 pub struct ControllerView {
-    /// Handed-out runs that did not expire.
-    pub live: i64,
-    /// Of those, the ones whose run has not ended (or not started yet).
-    pub unfinished: i64,
     /// This agent's handed-out runs the controller wants stopped.
     pub stopping: Vec<String>,
 }

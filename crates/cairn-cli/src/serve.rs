@@ -53,6 +53,11 @@ pub struct ServeArgs {
     /// parameters to another agent.
     #[arg(long, env = "CAIRN_SWEEP_RUN_START_TIMEOUT", default_value_t = 600)]
     sweep_run_start_timeout: u64,
+    /// Seconds a run queue item popped by a launch agent stays leased
+    /// without being acknowledged, while its agent is silent, before it is
+    /// pending again for another agent.
+    #[arg(long, env = "CAIRN_LAUNCH_LEASE_TIMEOUT", default_value_t = 300)]
+    launch_lease_timeout: u64,
 }
 
 /// Run the server until SIGTERM or Ctrl-C.
@@ -66,6 +71,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     config.upload_timeout = std::time::Duration::from_secs(args.upload_timeout.max(1));
     config.sweep_run_start_timeout =
         std::time::Duration::from_secs(args.sweep_run_start_timeout.max(1));
+    config.launch_lease_timeout = std::time::Duration::from_secs(args.launch_lease_timeout.max(1));
     let server = cairn_server::Server::start(&config).await?;
     let listener = TcpListener::bind(args.listen)
         .await

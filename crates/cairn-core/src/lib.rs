@@ -18,6 +18,7 @@ pub mod blob;
 pub mod content;
 pub mod error;
 pub mod filter;
+pub mod launch;
 pub mod manifest;
 pub mod model;
 pub mod multipart;
@@ -37,3 +38,4 @@ pub use service::{
     NewServiceAccount, ProjectPage, RunTarget,
 };
 pub use service::{MAX_AGENTS, SweepInProject, SweepSpec};
+pub use service::{MAX_QUEUE_LISTING, PushSpec, QueueInProject, QueueSpec};

@@ -19,10 +19,12 @@ use crate::store::{Store, StoreError};
 
 mod access;
 mod artifacts;
+mod launch;
 mod organizations;
 mod runs;
 mod sweeps;
 pub use artifacts::{AliasTarget, REGISTRY_PREFIX, RESTRICTED, check_md5};
+pub use launch::{MAX_QUEUE_LISTING, PushSpec, QueueInProject, QueueSpec};
 pub use runs::{DEFAULT_PROJECT, MAX_PAGE, MAX_SAMPLES, RunTarget};
 pub use sweeps::{MAX_AGENTS, SweepInProject, SweepSpec};
 

@@ -20,6 +20,10 @@ use crate::artifact::{
     NewArtifact, RegistryMemberRef, RegistryRole, StagedFile, StagedState, VersionPage,
 };
 use crate::filter::Filter;
+use crate::launch::records::{
+    ItemReport, LaunchAgent, NewLaunchAgent, NewQueueItem, NewResourceConfig, NewRunQueue,
+    Prioritization, QueueItem, ResourceConfig, RunQueue,
+};
 use crate::model::{
     ApiKey, Entity, EntityId, Invite, Member, NewProject, NewUser, Organization, Project, User,
     UserId, UserUpdate,
@@ -672,6 +676,84 @@ pub trait SweepStore: Send + Sync {
     async fn finish_agent(&self, agent_id: i64) -> StoreResult<()>;
 }
 
+/// Launch: run queues, their default resource configurations, the items
+/// pushed onto them and the agents that pop them.
+#[async_trait]
+pub trait LaunchStore: Send + Sync {
+    /// Store a default resource configuration.
+    async fn create_resource_config(&self, new: &NewResourceConfig) -> StoreResult<ResourceConfig>;
+    /// A default resource configuration by id.
+    async fn resource_config(&self, id: i64) -> StoreResult<Option<ResourceConfig>>;
+    /// Create a queue; a [`StoreError::Conflict`] when its name is taken in
+    /// the project.
+    async fn create_run_queue(&self, new: &NewRunQueue) -> StoreResult<RunQueue>;
+    /// Create a queue with a new configuration, or give an existing queue
+    /// of that name the new configuration, mode and links, in one
+    /// transaction.
+    async fn upsert_run_queue(
+        &self,
+        queue: &NewRunQueue,
+        config: &NewResourceConfig,
+    ) -> StoreResult<RunQueue>;
+    /// A queue by project and name.
+    async fn run_queue_by_name(&self, project_id: i64, name: &str)
+    -> StoreResult<Option<RunQueue>>;
+    /// A queue by id.
+    async fn run_queue_by_id(&self, id: i64) -> StoreResult<Option<RunQueue>>;
+    /// A project's queues, oldest first (at most `limit`).
+    async fn run_queues(&self, project_id: i64, limit: i64) -> StoreResult<Vec<RunQueue>>;
+    /// Delete a queue and its items.
+    async fn delete_run_queue(&self, id: i64) -> StoreResult<bool>;
+    /// Push an item; durable when this returns.
+    async fn push_item(&self, item: &NewQueueItem) -> StoreResult<QueueItem>;
+    /// An item by id (with the state its run gives it).
+    async fn queue_item(&self, id: i64) -> StoreResult<Option<QueueItem>>;
+    /// A queue's items in the order they would be popped (pending first),
+    /// at most `limit`.
+    async fn queue_items(
+        &self,
+        queue_id: i64,
+        prioritization: Prioritization,
+        limit: i64,
+    ) -> StoreResult<Vec<QueueItem>>;
+    /// Let leases taken before `expire_before_ms` whose agent has not been
+    /// heard of since go back to pending; then lease the next pending item
+    /// to `agent_id` (noting the agent's heartbeat), all in one
+    /// transaction, so each item is handed to exactly one caller.
+    async fn pop_item(
+        &self,
+        queue_id: i64,
+        prioritization: Prioritization,
+        agent_id: Option<i64>,
+        expire_before_ms: i64,
+    ) -> StoreResult<Option<QueueItem>>;
+    /// The lease expiry of [`LaunchStore::pop_item`] alone (so reads show
+    /// an expired lease as pending).
+    async fn expire_leases(&self, queue_id: i64, expire_before_ms: i64) -> StoreResult<u64>;
+    /// Claim a leased item for `run_name`; false unless it was leased.
+    async fn ack_item(&self, id: i64, run_name: &str) -> StoreResult<bool>;
+    /// Mark an item failed with `report`.
+    async fn fail_item(&self, id: i64, report: &ItemReport) -> StoreResult<bool>;
+    /// Add a warning to an item.
+    async fn warn_item(&self, id: i64, report: &ItemReport) -> StoreResult<bool>;
+    /// Remove an item from its queue.
+    async fn delete_item(&self, queue_id: i64, id: i64) -> StoreResult<bool>;
+    /// Register a launch agent.
+    async fn create_launch_agent(&self, new: &NewLaunchAgent) -> StoreResult<LaunchAgent>;
+    /// A launch agent by id.
+    async fn launch_agent(&self, id: i64) -> StoreResult<Option<LaunchAgent>>;
+    /// An entity's launch agents, newest first (at most `limit`).
+    async fn launch_agents(&self, entity_id: i64, limit: i64) -> StoreResult<Vec<LaunchAgent>>;
+    /// Note an agent's status (and whether it should stop polling), and
+    /// that it is alive.
+    async fn update_launch_agent(
+        &self,
+        id: i64,
+        status: Option<&str>,
+        stop_polling: Option<bool>,
+    ) -> StoreResult<bool>;
+}
+
 /// Everything the domain needs from storage.
 pub trait Store:
     UserStore
@@ -688,6 +770,7 @@ pub trait Store:
     + RegistryStore
     + RegistryMemberStore
     + SweepStore
+    + LaunchStore
 {
 }
 
@@ -705,7 +788,8 @@ impl<
         + LineageStore
         + RegistryStore
         + RegistryMemberStore
-        + SweepStore,
+        + SweepStore
+        + LaunchStore,
 > Store for T
 {
 }

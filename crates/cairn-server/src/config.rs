@@ -33,6 +33,10 @@ pub struct Config {
     /// How long a run a sweep handed to an agent may take to start before
     /// the sweep hands its parameters to another agent.
     pub sweep_run_start_timeout: std::time::Duration,
+    /// How long a run queue item popped by a launch agent stays leased
+    /// without being acknowledged, while its agent is silent, before it is
+    /// pending again for another agent.
+    pub launch_lease_timeout: std::time::Duration,
 }
 
 /// Default [`Config::max_run_file_bytes`]: 10 GiB. Run files include model
@@ -58,6 +62,7 @@ impl Config {
             run_timeout: std::time::Duration::from_secs(300),
             upload_timeout: std::time::Duration::from_secs(24 * 60 * 60),
             sweep_run_start_timeout: std::time::Duration::from_secs(600),
+            launch_lease_timeout: std::time::Duration::from_secs(300),
         }
     }
 }
@@ -78,6 +83,7 @@ impl std::fmt::Debug for Config {
             .field("run_timeout", &self.run_timeout)
             .field("upload_timeout", &self.upload_timeout)
             .field("sweep_run_start_timeout", &self.sweep_run_start_timeout)
+            .field("launch_lease_timeout", &self.launch_lease_timeout)
             .finish()
     }
 }

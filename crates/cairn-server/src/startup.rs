@@ -91,8 +91,9 @@ impl Server {
                     signer.clone(),
                     blobs.clone(),
                     content.clone(),
-                    graphql::SweepSettings {
+                    graphql::Settings {
                         run_start_timeout: config.sweep_run_start_timeout,
+                        launch_lease_timeout: config.launch_lease_timeout,
                     },
                 ),
                 content,

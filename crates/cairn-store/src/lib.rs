@@ -57,6 +57,7 @@ mod dialect;
 mod entities;
 mod filter;
 mod keys;
+mod launch;
 mod private;
 mod projects;
 mod readers;

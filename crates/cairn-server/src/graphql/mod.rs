@@ -10,6 +10,7 @@
 mod artifact_mutation;
 pub mod bounds;
 mod ids;
+mod launch_mutation;
 mod mutation;
 mod query;
 mod registry_mutation;
@@ -37,6 +38,7 @@ pub struct Mutation(
     artifact_mutation::ArtifactMutation,
     registry_mutation::RegistryMutation,
     sweep_mutation::SweepMutation,
+    launch_mutation::LaunchMutation,
 );
 pub use query::Query;
 
@@ -51,11 +53,11 @@ pub fn schema(
     signer: UrlSigner,
     blobs: Arc<dyn BlobStore>,
     content: ContentStore,
-    sweeps: SweepSettings,
+    settings: Settings,
 ) -> CairnSchema {
     Schema::build(Query, Mutation::default(), EmptySubscription)
         .data(cairn)
-        .data(sweeps)
+        .data(settings)
         .data(signer)
         .data(blobs)
         .data(content)
@@ -85,12 +87,16 @@ fn schema_without_data() -> CairnSchema {
         .finish()
 }
 
-/// How the sweep controller behaves (from the server's configuration).
+/// How the sweep controller and the run queues behave (from the server's
+/// configuration).
 #[derive(Debug, Clone, Copy)]
-pub struct SweepSettings {
-    /// How long a handed-out run may take to start before its parameters
-    /// go to another agent.
+pub struct Settings {
+    /// How long a handed-out sweep run may take to start before its
+    /// parameters go to another agent.
     pub run_start_timeout: std::time::Duration,
+    /// How long a popped run queue item stays leased to an agent that has
+    /// neither acknowledged it nor been heard of, before it is pending again.
+    pub launch_lease_timeout: std::time::Duration,
 }
 
 /// The caller of the current request.

@@ -33,6 +33,17 @@ impl Query {
         Some(UserObject(actor(ctx).user().clone()))
     }
 
+    /// A launch agent, if the caller may see its queues.
+    async fn launch_agent(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<crate::graphql::types::launch::LaunchAgentObject>> {
+        let id = ids::decode("LaunchAgent", &id).gql()?;
+        let agent = cairn(ctx).launch_agent(actor(ctx), id).await.gql()?;
+        Ok(agent.map(crate::graphql::types::launch::LaunchAgentObject))
+    }
+
     /// Users whose username, email or name contains `query` (instance admins only).
     async fn users(
         &self,
@@ -146,9 +157,10 @@ impl Query {
         #[graphql(desc = "Defaults to the caller's own entity.")] entity_name: Option<String>,
     ) -> async_graphql::Result<Option<ProjectObject>> {
         let caller = actor(ctx);
-        let Some(name) = name else {
-            return Ok(None);
-        };
+        // `api.queued_run(entity, project, queue, id)` asks for its queue's
+        // project with no name: the official client leaves the queue
+        // project unset there, meaning the entity's launch project.
+        let name = name.unwrap_or_else(|| cairn_core::launch::QUEUE_PROJECT.to_string());
         let entity = entity_name.unwrap_or_else(|| caller.user().username.clone());
         let project = cairn(ctx).project(caller, &entity, &name).await.gql()?;
         Ok(project.map(ProjectObject))

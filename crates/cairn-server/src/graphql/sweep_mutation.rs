@@ -14,7 +14,7 @@ use cairn_core::{CoreError, SweepSpec};
 use crate::error::GqlResultExt;
 use crate::graphql::scalars::JsonString;
 use crate::graphql::types::sweep::{AgentObject, SweepObject};
-use crate::graphql::{SweepSettings, actor, cairn, ids};
+use crate::graphql::{Settings, actor, cairn, ids};
 
 /// Mutations on sweeps.
 #[derive(Default)]
@@ -183,7 +183,7 @@ impl SweepMutation {
             None => Vec::new(),
             Some(JsonString(text)) => running_runs(&text).gql()?,
         };
-        let settings = ctx.data_unchecked::<SweepSettings>();
+        let settings = ctx.data_unchecked::<Settings>();
         let (agent, commands) = cairn(ctx)
             .agent_heartbeat(actor(ctx), id, running, settings.run_start_timeout)
             .await

@@ -9,6 +9,7 @@ use crate::graphql::scalars::{DateTime, Int64, JsonString};
 use crate::graphql::types::artifact::{
     ArtifactCollectionType, CollectionConnection, MembershipConnection, collections_page,
 };
+use crate::graphql::types::launch::{DefaultResourceConfigObject, LaunchAgentObject};
 use crate::graphql::types::organization::{self, OrganizationObject};
 use crate::graphql::types::{PageInfo, ProjectConnection, ProjectEdge, ProjectObject, UserObject};
 use crate::graphql::{actor, cairn, ids};
@@ -37,6 +38,32 @@ impl EntityObject {
             return "organization";
         }
         if self.0.is_team { "TEAM" } else { "USER" }
+    }
+
+    /// A default resource configuration of this entity's run queues.
+    async fn default_resource_config(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<DefaultResourceConfigObject>> {
+        let id = ids::decode("DefaultResourceConfig", &id).gql()?;
+        let config = cairn(ctx)
+            .resource_config(actor(ctx), &self.0.name, id)
+            .await
+            .gql()?;
+        Ok(config.map(DefaultResourceConfigObject))
+    }
+
+    /// The launch agents serving this entity's queues, newest first.
+    async fn launch_agents(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<LaunchAgentObject>> {
+        let agents = cairn(ctx)
+            .launch_agents(actor(ctx), &self.0.name)
+            .await
+            .gql()?;
+        Ok(agents.into_iter().map(LaunchAgentObject).collect())
     }
 
     /// Always true for an existing entity (W&B uses it for name checks).

@@ -14,6 +14,7 @@ use crate::graphql::types::artifact::{
     collection_connection, kinds_of, page_size, resolve_membership,
 };
 use crate::graphql::types::entity::EntityObject;
+use crate::graphql::types::launch::RunQueueObject;
 use crate::graphql::types::page::{PageInfo, cursor, decode_cursor};
 use crate::graphql::types::registry_member::{ProjectMemberObject, ProjectTeamMemberObject};
 use crate::graphql::types::run::{RunConnection, RunEdge, RunObject};
@@ -151,6 +152,32 @@ impl ProjectObject {
             sweep,
             project: self.0.clone(),
         }))
+    }
+
+    /// A run queue of this project by name (W&B keeps an entity's queues
+    /// in its `model-registry` project).
+    async fn run_queue(
+        &self,
+        ctx: &Context<'_>,
+        name: String,
+    ) -> async_graphql::Result<Option<RunQueueObject>> {
+        let queue = cairn(ctx).run_queue(&self.0, &name).await.gql()?;
+        Ok(queue.map(|queue| RunQueueObject {
+            queue,
+            project: self.0.clone(),
+        }))
+    }
+
+    /// The project's run queues, oldest first.
+    async fn run_queues(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<RunQueueObject>> {
+        let queues = cairn(ctx).run_queues(&self.0).await.gql()?;
+        Ok(queues
+            .into_iter()
+            .map(|queue| RunQueueObject {
+                queue,
+                project: self.0.clone(),
+            })
+            .collect())
     }
 
     /// The project's sweeps, newest first. `filters` is accepted (newer

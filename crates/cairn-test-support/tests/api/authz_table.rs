@@ -747,6 +747,62 @@ impl Fx {
         data["project"]["sweep"].clone()
     }
 
+    /// A new run queue of team `ml` made by the owner: (name, id).
+    async fn new_queue(&self) -> (String, String) {
+        let name = self.fresh("queue");
+        let data = self
+            .as_owner(
+                "mutation($q: String!) { createRunQueue(input: {entityName: \"ml\", projectName: \"model-registry\", queueName: $q, access: PROJECT}) { queueID } }",
+                json!({ "q": name }),
+            )
+            .await;
+        (name, text(&data["createRunQueue"]["queueID"]))
+    }
+
+    /// A new queue with one item pushed by the owner, popped by the owner
+    /// when `popped`: (queue name, queue id, item id).
+    async fn new_item(&self, popped: bool) -> (String, String, String) {
+        let (name, id) = self.new_queue().await;
+        let data = self
+            .as_owner(
+                "mutation($q: String!) { pushToRunQueueByName(input: {entityName: \"ml\", projectName: \"model-registry\", queueName: $q, runSpec: \"{}\"}) { runQueueItemId } }",
+                json!({ "q": name }),
+            )
+            .await;
+        let item = text(&data["pushToRunQueueByName"]["runQueueItemId"]);
+        if popped {
+            self.as_owner(
+                "mutation($q: String!) { popFromRunQueue(input: {entityName: \"ml\", projectName: \"model-registry\", queueName: $q}) { runQueueItemId } }",
+                json!({ "q": name }),
+            )
+            .await;
+        }
+        (name, id, item)
+    }
+
+    /// A queue of team `ml` as the admin sees it (null when gone).
+    async fn queue(&self, name: &Value) -> Value {
+        let data = self
+            .as_admin(
+                "query($q: String!) { project(entityName: \"ml\", name: \"model-registry\") { runQueue(name: $q) { id runQueueItems { edges { node { id state warnings } } } } } }",
+                json!({ "q": name }),
+            )
+            .await;
+        data["project"]["runQueue"].clone()
+    }
+
+    /// A new launch agent of team `ml` started by the owner: its id.
+    async fn new_launch_agent(&self) -> String {
+        let (_, queue) = self.new_queue().await;
+        let data = self
+            .as_owner(
+                "mutation($q: ID!) { createLaunchAgent(input: {entityName: \"ml\", projectName: \"model-registry\", runQueues: [$q], hostname: \"h\"}) { launchAgentId } }",
+                json!({ "q": queue }),
+            )
+            .await;
+        text(&data["createLaunchAgent"]["launchAgentId"])
+    }
+
     async fn artifact(&self, id: &Value) -> Value {
         let data = self
             .as_admin(
@@ -1791,6 +1847,227 @@ fn rows() -> Vec<Row> {
                 fut(
                     async move { fx.sweep(&name).await["agents"]["edges"][0]["node"]["totalRuns"] == 1 },
                 )
+            }),
+        },
+        // ----- launch -----
+        Row {
+            key: "launchAgent",
+            expect: READERS,
+            doc: "query($id: ID!) { launchAgent(id: $id) { id hostname } }",
+            setup: |fx, _| {
+                fut(async move { Target::new(json!({ "id": fx.new_launch_agent().await })) })
+            },
+            judge: Shows(|_, d| Ok(!d["launchAgent"].is_null())),
+        },
+        Row {
+            key: "createDefaultResourceConfig",
+            expect: MEMBERS,
+            doc: "mutation { createDefaultResourceConfig(input: {entityName: \"ml\", resource: \"local-process\", config: \"{}\"}) { defaultResourceConfigID } }",
+            setup: |fx, _| {
+                fut(async move {
+                    fx.new_queue().await;
+                    Target::new(json!({}))
+                })
+            },
+            judge: Answers,
+        },
+        Row {
+            key: "createRunQueue",
+            expect: MEMBERS,
+            doc: "mutation($q: String!) { createRunQueue(input: {entityName: \"ml\", projectName: \"model-registry\", queueName: $q, access: PROJECT}) { queueID } }",
+            setup: |fx, _| {
+                fut(async move {
+                    fx.new_queue().await;
+                    let name = fx.fresh("queue");
+                    Target::new(json!({ "q": name })).probe(json!(name))
+                })
+            },
+            judge: Effect(|fx, name| fut(async move { !fx.queue(&name).await.is_null() })),
+        },
+        Row {
+            key: "upsertRunQueue",
+            expect: MEMBERS,
+            doc: "mutation($q: String!) { upsertRunQueue(input: {entityName: \"ml\", projectName: \"model-registry\", queueName: $q, resourceType: \"local-process\", resourceConfig: \"{}\"}) { success } }",
+            setup: |fx, _| {
+                fut(async move {
+                    fx.new_queue().await;
+                    let name = fx.fresh("queue");
+                    Target::new(json!({ "q": name })).probe(json!(name))
+                })
+            },
+            judge: Effect(|fx, name| fut(async move { !fx.queue(&name).await.is_null() })),
+        },
+        Row {
+            key: "deleteRunQueues",
+            expect: MEMBERS,
+            doc: "mutation($id: ID!) { deleteRunQueues(input: {queueIDs: [$id]}) { success } }",
+            setup: |fx, _| {
+                fut(async move {
+                    let (name, id) = fx.new_queue().await;
+                    Target::new(json!({ "id": id })).probe(json!(name))
+                })
+            },
+            judge: Effect(|fx, name| fut(async move { fx.queue(&name).await.is_null() })),
+        },
+        Row {
+            key: "pushToRunQueueByName",
+            expect: MEMBERS,
+            doc: "mutation($q: String!) { pushToRunQueueByName(input: {entityName: \"ml\", projectName: \"model-registry\", queueName: $q, runSpec: \"{}\"}) { runQueueItemId } }",
+            setup: |fx, _| {
+                fut(async move {
+                    let (name, _) = fx.new_queue().await;
+                    Target::new(json!({ "q": name })).probe(json!(name))
+                })
+            },
+            judge: Effect(|fx, name| {
+                fut(
+                    async move { edge_values(&fx.queue(&name).await["runQueueItems"], "id").len() == 1 },
+                )
+            }),
+        },
+        Row {
+            key: "pushToRunQueue",
+            expect: MEMBERS,
+            doc: "mutation($id: ID!) { pushToRunQueue(input: {queueID: $id, runSpec: \"{}\"}) { runQueueItemId } }",
+            setup: |fx, _| {
+                fut(async move {
+                    let (name, id) = fx.new_queue().await;
+                    Target::new(json!({ "id": id })).probe(json!(name))
+                })
+            },
+            judge: Effect(|fx, name| {
+                fut(
+                    async move { edge_values(&fx.queue(&name).await["runQueueItems"], "id").len() == 1 },
+                )
+            }),
+        },
+        Row {
+            key: "popFromRunQueue",
+            expect: MEMBERS,
+            doc: "mutation($q: String!) { popFromRunQueue(input: {entityName: \"ml\", projectName: \"model-registry\", queueName: $q}) { runQueueItemId } }",
+            setup: |fx, _| {
+                fut(async move {
+                    let (name, _, _) = fx.new_item(false).await;
+                    Target::new(json!({ "q": name })).probe(json!(name))
+                })
+            },
+            judge: Effect(|fx, name| {
+                fut(async move {
+                    edge_values(&fx.queue(&name).await["runQueueItems"], "state") == ["LEASED"]
+                })
+            }),
+        },
+        Row {
+            key: "ackRunQueueItem",
+            expect: MEMBERS,
+            doc: "mutation($id: ID!) { ackRunQueueItem(input: {runQueueItemId: $id, runName: \"r1\"}) { success } }",
+            setup: |fx, _| {
+                fut(async move {
+                    let (name, _, item) = fx.new_item(true).await;
+                    Target::new(json!({ "id": item })).probe(json!(name))
+                })
+            },
+            judge: Effect(|fx, name| {
+                fut(async move {
+                    edge_values(&fx.queue(&name).await["runQueueItems"], "state") == ["CLAIMED"]
+                })
+            }),
+        },
+        Row {
+            key: "failRunQueueItem",
+            expect: MEMBERS,
+            doc: "mutation($id: ID!) { failRunQueueItem(input: {runQueueItemId: $id, message: \"m\", stage: \"agent\"}) { success } }",
+            setup: |fx, _| {
+                fut(async move {
+                    let (name, _, item) = fx.new_item(true).await;
+                    Target::new(json!({ "id": item })).probe(json!(name))
+                })
+            },
+            judge: Effect(|fx, name| {
+                fut(async move {
+                    edge_values(&fx.queue(&name).await["runQueueItems"], "state") == ["FAILED"]
+                })
+            }),
+        },
+        Row {
+            key: "updateRunQueueItemWarning",
+            expect: MEMBERS,
+            doc: "mutation($id: ID!) { updateRunQueueItemWarning(input: {runQueueItemId: $id, message: \"m\", stage: \"agent\"}) { success } }",
+            setup: |fx, _| {
+                fut(async move {
+                    let (name, _, item) = fx.new_item(true).await;
+                    Target::new(json!({ "id": item })).probe(json!(name))
+                })
+            },
+            judge: Effect(|fx, name| {
+                fut(async move {
+                    !fx.queue(&name).await["runQueueItems"]["edges"][0]["node"]["warnings"]
+                        .is_null()
+                })
+            }),
+        },
+        Row {
+            key: "deleteFromRunQueue",
+            expect: MEMBERS,
+            doc: "mutation($q: ID!, $id: ID!) { deleteFromRunQueue(input: {queueID: $q, runQueueItemId: $id}) { success } }",
+            setup: |fx, _| {
+                fut(async move {
+                    let (name, queue, item) = fx.new_item(false).await;
+                    Target::new(json!({ "q": queue, "id": item })).probe(json!(name))
+                })
+            },
+            judge: Effect(|fx, name| {
+                fut(
+                    async move { edge_values(&fx.queue(&name).await["runQueueItems"], "id").is_empty() },
+                )
+            }),
+        },
+        Row {
+            key: "createLaunchAgent",
+            expect: MEMBERS,
+            doc: "mutation($q: ID!, $h: String!) { createLaunchAgent(input: {entityName: \"ml\", projectName: \"model-registry\", runQueues: [$q], hostname: $h}) { launchAgentId } }",
+            setup: |fx, _| {
+                fut(async move {
+                    let (_, queue) = fx.new_queue().await;
+                    let host = fx.fresh("host");
+                    Target::new(json!({ "q": queue, "h": host })).probe(json!(host))
+                })
+            },
+            judge: Effect(|fx, host| {
+                fut(async move {
+                    let data = fx
+                        .as_admin(
+                            "{ entity(name: \"ml\") { launchAgents { hostname } } }",
+                            json!({}),
+                        )
+                        .await;
+                    data["entity"]["launchAgents"]
+                        .as_array()
+                        .is_some_and(|a| a.iter().any(|x| x["hostname"] == host))
+                })
+            }),
+        },
+        Row {
+            key: "updateLaunchAgent",
+            expect: MEMBERS,
+            doc: "mutation($id: ID!, $s: String) { updateLaunchAgent(input: {launchAgentId: $id, agentStatus: $s}) { success } }",
+            setup: |fx, _| {
+                fut(async move {
+                    let id = fx.new_launch_agent().await;
+                    let status = fx.fresh("STATUS");
+                    Target::new(json!({ "id": id, "s": status })).probe(json!([id, status]))
+                })
+            },
+            judge: Effect(|fx, probe| {
+                fut(async move {
+                    let data = fx
+                        .as_admin(
+                            "query($id: ID!) { launchAgent(id: $id) { agentStatus } }",
+                            json!({ "id": probe[0] }),
+                        )
+                        .await;
+                    data["launchAgent"]["agentStatus"] == probe[1]
+                })
             }),
         },
         Row {

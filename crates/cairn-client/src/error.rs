@@ -21,6 +21,10 @@ pub enum Error {
         /// Its name.
         name: String,
     },
+    /// Waiting for something (a queued run to start or finish) took longer
+    /// than the caller allowed.
+    #[error("timed out: {0}")]
+    Timeout(String),
     /// The server answered with an unexpected HTTP status.
     #[error("HTTP {status}: {body}")]
     Http {

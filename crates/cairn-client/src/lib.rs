@@ -55,6 +55,7 @@ mod error;
 mod files;
 mod filters;
 mod history;
+mod launch;
 mod pager;
 mod projects;
 pub mod queries;
@@ -80,6 +81,9 @@ pub use error::{Error, Result};
 pub use files::{File, Files};
 pub use filters::{Field, Filter};
 pub use history::{HistoryRow, HistoryScan, MAX_HISTORY_PAGE};
+pub use launch::{
+    Job, JobVersion, LaunchOptions, PoppedItem, QUEUE_PROJECT, QueuedRun, RESOURCES, RunQueue,
+};
 pub use pager::Pager;
 pub use projects::{Project, Projects};
 pub use registries::{Registries, Registry, RegistryCollections, RegistryVersions};

@@ -521,12 +521,14 @@ macro_rules! artifact_membership_fragments {
 // is visible only below its definition.
 mod accounts;
 mod artifacts;
+mod launch;
 mod registries;
 mod runs;
 mod sweeps;
 
 pub use accounts::*;
 pub use artifacts::*;
+pub use launch::*;
 pub use registries::*;
 pub use runs::*;
 pub use sweeps::*;

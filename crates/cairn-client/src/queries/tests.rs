@@ -77,6 +77,20 @@ const DOCUMENTS: &[(&str, &str)] = named![
     UPSERT_SWEEP_STATE,
     CREATE_AGENT,
     HEARTBEAT,
+    CREATE_DEFAULT_RESOURCE_CONFIG,
+    CREATE_RUN_QUEUE,
+    UPSERT_RUN_QUEUE,
+    GET_RUN_QUEUE,
+    PROJECT_RUN_QUEUES,
+    GET_RUN_QUEUE_ITEMS,
+    GET_RUN_QUEUE_ITEM,
+    DELETE_RUN_QUEUE,
+    DELETE_FROM_RUN_QUEUE,
+    PUSH_TO_RUN_QUEUE_BY_NAME,
+    POP_FROM_RUN_QUEUE,
+    ACK_RUN_QUEUE_ITEM,
+    FAIL_RUN_QUEUE_ITEM,
+    ARTIFACT_OF_TYPE,
 ];
 
 /// The fragment names `text` spreads (`...Name`, not `... on Type`).

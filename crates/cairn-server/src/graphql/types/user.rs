@@ -57,9 +57,11 @@ impl UserObject {
         Ok(entity.map(EntityObject))
     }
 
-    /// Feature flags, as a JSON string; none are set.
+    /// Feature flags, as a JSON string: `{}`, none are set. Not null:
+    /// clients before 0.27 parse it unconditionally when they log in (the
+    /// launch agent's jobs failed on that).
     async fn flags(&self) -> Option<JsonString> {
-        None
+        Some(JsonString("{}".into()))
     }
 
     /// Organizations the user belongs to, the default first. Others than

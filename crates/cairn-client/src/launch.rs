@@ -292,7 +292,10 @@ impl QueuedRun {
 
     /// Read it again.
     pub async fn reload(&mut self) -> Result<()> {
-        *self = self.api.queued_run(&self.entity, &self.queue, &self.data.id).await?;
+        *self = self
+            .api
+            .queued_run(&self.entity, &self.queue, &self.data.id)
+            .await?;
         Ok(())
     }
 
@@ -321,7 +324,8 @@ impl QueuedRun {
                 return Err(Error::Api(format!(
                     "queued run {} failed: {}",
                     self.data.id,
-                    self.error().map_or_else(|| "no reason given".into(), Value::to_string)
+                    self.error()
+                        .map_or_else(|| "no reason given".into(), Value::to_string)
                 )));
             }
             if started.elapsed() > timeout {
@@ -434,7 +438,9 @@ impl Job {
 
     /// The code artifact it runs, for `artifact` jobs.
     pub fn source_artifact(&self) -> Option<&str> {
-        self.info.pointer("/source/artifact").and_then(Value::as_str)
+        self.info
+            .pointer("/source/artifact")
+            .and_then(Value::as_str)
     }
 
     /// The type of its inputs (its run config), as W&B writes it.
@@ -652,11 +658,9 @@ impl Api {
     ) -> Result<QueuedRun> {
         let entity = self.resolve_entity(options.entity.as_deref()).await?;
         let job_project = job.split('/').nth(1).map(str::to_string);
-        let project = options
-            .project
-            .clone()
-            .or(job_project)
-            .ok_or_else(|| Error::Config(format!("job {job:?}: expected entity/project/name:alias")))?;
+        let project = options.project.clone().or(job_project).ok_or_else(|| {
+            Error::Config(format!("job {job:?}: expected entity/project/name:alias"))
+        })?;
         let mut overrides = serde_json::Map::new();
         if let Some(config) = options.config {
             overrides.insert("run_config".into(), config);
@@ -688,7 +692,9 @@ impl Api {
             .await?;
         let id = data["pushToRunQueueByName"]["runQueueItemId"]
             .as_str()
-            .ok_or_else(|| Error::Decode("no item id in the answer to pushToRunQueueByName".into()))?;
+            .ok_or_else(|| {
+                Error::Decode("no item id in the answer to pushToRunQueueByName".into())
+            })?;
         self.queued_run(&entity, queue, id).await
     }
 

@@ -12,6 +12,7 @@ mod digest_access;
 mod digests;
 mod graphql_bounds;
 mod keys;
+mod launch;
 mod organizations;
 mod projects;
 mod registry_access;

@@ -29,6 +29,11 @@ impl Connection {
         self.api_key.as_deref()
     }
 
+    /// The entity given (flag or `WANDB_ENTITY`).
+    pub(crate) fn entity(&self) -> Option<&str> {
+        self.entity.as_deref()
+    }
+
     pub(crate) fn api(&self) -> anyhow::Result<Api> {
         let key = self
             .api_key

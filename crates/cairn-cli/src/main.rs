@@ -3,6 +3,7 @@
 mod admin;
 mod agent;
 mod artifacts;
+mod launch;
 mod runs;
 mod serve;
 mod sweeps;
@@ -79,6 +80,27 @@ enum Command {
         #[command(subcommand)]
         cmd: sweeps::SweepCommand,
     },
+    /// Create, list, show and delete launch run queues.
+    Queue {
+        #[command(flatten)]
+        conn: admin::Connection,
+        #[command(subcommand)]
+        cmd: launch::QueueCommand,
+    },
+    /// List and show launch jobs.
+    Job {
+        #[command(flatten)]
+        conn: admin::Connection,
+        #[command(subcommand)]
+        cmd: launch::JobCommand,
+    },
+    /// Push a job onto a run queue, for a launch agent to run.
+    Launch {
+        #[command(flatten)]
+        conn: admin::Connection,
+        #[command(flatten)]
+        args: launch::LaunchArgs,
+    },
     /// Run a sweep agent: start the runs a sweep hands out, as `wandb agent`.
     Agent {
         #[command(flatten)]
@@ -113,6 +135,9 @@ fn main() -> std::process::ExitCode {
             Command::Artifact { conn, cmd } => artifacts::artifact(&conn, cmd).await,
             Command::Sweep { conn, cmd } => sweeps::sweep(&conn, cmd).await,
             Command::Agent { conn, args } => agent::agent(&conn, args).await,
+            Command::Queue { conn, cmd } => launch::queue(&conn, cmd).await,
+            Command::Job { conn, cmd } => launch::job(&conn, cmd).await,
+            Command::Launch { conn, args } => launch::launch(&conn, args).await,
         }
     });
     match result {

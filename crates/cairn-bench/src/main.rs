@@ -22,6 +22,7 @@ mod client;
 mod corpus;
 mod history;
 mod ingest;
+mod launch;
 mod report;
 mod runs_query;
 mod server;
@@ -98,6 +99,9 @@ struct Args {
     /// Rounds of 64 agents heartbeating at once [default: 10; quick: 2].
     #[arg(long)]
     heartbeat_rounds: Option<usize>,
+    /// Items pushed and popped by the run queue workload [default: 10000; quick: 1000].
+    #[arg(long)]
+    queue_items: Option<usize>,
     /// Run only these workload groups (idle and final memory always run).
     #[arg(long, value_enum, value_delimiter = ',')]
     only: Vec<Group>,
@@ -177,6 +181,8 @@ enum Group {
     Artifacts,
     /// The sweep controller (heartbeats, bayes suggestions) and search quality.
     Sweeps,
+    /// Run queues: concurrent pushes and pops, each item handed out once.
+    Launch,
 }
 
 /// Validated workload sizes.
@@ -195,6 +201,7 @@ struct Params {
     small_file_kib: u64,
     bayes_runs: usize,
     heartbeat_rounds: usize,
+    queue_items: usize,
     groups: Vec<Group>,
 }
 
@@ -215,8 +222,9 @@ impl Params {
             small_file_kib: a.small_file_kib.unwrap_or(64),
             bayes_runs: a.bayes_runs.unwrap_or(if q { 100 } else { BAYES_RUNS }),
             heartbeat_rounds: a.heartbeat_rounds.unwrap_or(if q { 2 } else { 10 }),
+            queue_items: a.queue_items.unwrap_or(if q { 1_000 } else { 10_000 }),
             groups: if a.only.is_empty() {
-                vec![Group::Runs, Group::Artifacts, Group::Sweeps]
+                vec![Group::Runs, Group::Artifacts, Group::Sweeps, Group::Launch]
             } else {
                 a.only.clone()
             },
@@ -442,6 +450,10 @@ impl Bench {
         }
         if self.params.groups.contains(&Group::Sweeps) {
             self.sweeps(server).await?;
+            server.check_alive()?;
+        }
+        if self.params.groups.contains(&Group::Launch) {
+            self.launch(server).await?;
             server.check_alive()?;
         }
 
@@ -724,6 +736,43 @@ impl Bench {
             None,
             String::new(),
         ));
+    }
+
+    /// Run queues: pushes and pops at load.
+    async fn launch(&mut self, server: &ServerProcess) -> anyhow::Result<()> {
+        let items = self.params.queue_items;
+        let phase = self.begin(server, format!("run queue: {items} pushes and pops"));
+        let m = launch::push_pop(&self.client, ENTITY, items).await?;
+        self.end(server, phase);
+        let workers = launch::WORKERS;
+        self.figures.push(Figure::new(
+            "launch.push.rate",
+            format!("pushes per second, {workers} pushers"),
+            m.items as f64 / m.push_wall.as_secs_f64(),
+            "items/s",
+            None,
+            format!("{} items, priorities 0-3", number(m.items as f64)),
+        ));
+        self.figures.push(Figure::new(
+            "launch.pop.rate",
+            format!("pops per second, {workers} agents popping at once"),
+            m.items as f64 / m.pop_wall.as_secs_f64(),
+            "items/s",
+            None,
+            "every item popped exactly once (counted)",
+        ));
+        self.latency_figures(
+            ["launch.pop.p50", "launch.pop.p95"],
+            &format!("one pop, {workers} agents popping at once"),
+            Latency::of(&m.pops),
+            None,
+            format!("{} items in a V0 queue", number(m.items as f64)),
+        );
+        self.checks.push(format!(
+            "run queue: {} items pushed, each popped exactly once",
+            m.items
+        ));
+        Ok(())
     }
 
     /// The sweep controller and search quality.

@@ -81,3 +81,6 @@ CREATE TABLE run_queue_items (
 CREATE INDEX run_queue_items_pending
     ON run_queue_items (queue_id, priority, id) WHERE state = 'PENDING';
 CREATE INDEX run_queue_items_by_queue ON run_queue_items (queue_id, id);
+-- Lease expiry looks only at leased items.
+CREATE INDEX run_queue_items_leased
+    ON run_queue_items (queue_id, leased_at) WHERE state = 'LEASED';

@@ -9,6 +9,7 @@
 
 use std::sync::Arc;
 
+use cairn_core::launch::records::{ItemState, NewQueueItem, NewRunQueue, Prioritization};
 use cairn_core::model::{AccountType, NewProject, NewUser};
 use cairn_core::run::{RunPatch, RunQuery, RunSearch};
 use cairn_core::store::{Store, StoreError};
@@ -158,6 +159,69 @@ backend_tests! {
         // A run the agent reports is started, even before its run exists.
         store.agent_heartbeat(agent.id, &["run2".into()], i64::MAX).await.unwrap();
         assert_eq!(store.sweep_trials(sweep.id, 10).await.unwrap().len(), 2);
+    }
+
+    async fn queue_items_pop_once_in_priority_order_and_leases_expire(store) {
+        let (project, ada) = project_of_ada(&store).await;
+        let new_queue = |name: &str, prioritization| NewRunQueue {
+            project_id: project,
+            name: name.into(),
+            access: "PROJECT".into(),
+            prioritization,
+            resource_config_id: None,
+            external_links: "{}".into(),
+            created_by: ada,
+        };
+        let queue = store.create_run_queue(&new_queue("q", Prioritization::V0)).await.unwrap();
+        let again = store.create_run_queue(&new_queue("q", Prioritization::V0)).await;
+        assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+        let mut pushed = Vec::new();
+        for priority in [3, 1, 2, 1, 0] {
+            let item = NewQueueItem {
+                queue_id: queue.id,
+                run_spec: "{}".into(),
+                template_variable_values: None,
+                priority,
+                run_entity: Some("ada".into()),
+                run_project: Some("p".into()),
+                created_by: ada,
+            };
+            pushed.push((store.push_item(&item).await.unwrap().id, priority));
+        }
+        pushed.sort_by_key(|&(id, priority)| (priority, id));
+        // Eight poppers at once: each item goes to exactly one of them.
+        let mut tasks = Vec::new();
+        for _ in 0..8 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                store.pop_item(queue.id, Prioritization::V0, None, 0).await.unwrap().map(|i| i.id)
+            }));
+        }
+        let mut popped: Vec<i64> = Vec::new();
+        for task in tasks {
+            popped.extend(task.await.unwrap());
+        }
+        popped.sort();
+        let mut expected: Vec<i64> = pushed.iter().map(|p| p.0).collect();
+        expected.sort();
+        assert_eq!(popped, expected);
+        // In order, one at a time, after letting every lease expire.
+        assert_eq!(store.expire_leases(queue.id, i64::MAX).await.unwrap(), 5);
+        let mut order = Vec::new();
+        while let Some(item) = store.pop_item(queue.id, Prioritization::V0, None, 0).await.unwrap() {
+            assert_eq!(item.state, ItemState::Leased);
+            order.push(item.id);
+        }
+        assert_eq!(order, pushed.iter().map(|p| p.0).collect::<Vec<_>>());
+        // A claimed item reads as its run: claimed, then finished.
+        assert!(store.ack_item(order[0], "run1").await.unwrap());
+        assert!(!store.ack_item(order[0], "run2").await.unwrap());
+        assert_eq!(store.queue_item(order[0]).await.unwrap().unwrap().state, ItemState::Claimed);
+        let finished = RunPatch { state: Some("finished".into()), ..RunPatch::default() };
+        store.upsert_run(project, "run1", &finished, ada).await.unwrap();
+        assert_eq!(store.queue_item(order[0]).await.unwrap().unwrap().state, ItemState::Finished);
+        assert!(store.delete_run_queue(queue.id).await.unwrap());
+        assert!(store.queue_item(order[1]).await.unwrap().is_none());
     }
 
     async fn a_secret_is_created_once(store) {

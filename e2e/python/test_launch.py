@@ -122,6 +122,10 @@ def job(server, tmp_path) -> str:
     (src / "requirements.txt").write_text("wandb\n")
     project = _name("jobs")
     with wandb_env(server, tmp_path):
+        # `create_job` starts a run with the process's global wandb settings,
+        # which keep the API key of whatever run came before (another
+        # user's, in the full suite): start them afresh from this env.
+        wandb.teardown()
         artifact = create_job(
             path=str(src), job_type="code", entity=ENTITY, project=project, name="trainer", entrypoint="python train.py"
         )

@@ -29,6 +29,7 @@ mod service;
 pub mod store;
 pub mod stream;
 pub mod sweep;
+pub mod view;
 
 pub use authz::{Actor, Admin, ProjectAction};
 pub use error::{CoreError, CoreResult};
@@ -39,3 +40,4 @@ pub use service::{
 };
 pub use service::{MAX_AGENTS, SweepInProject, SweepSpec};
 pub use service::{MAX_QUEUE_LISTING, PushSpec, QueueInProject, QueueSpec};
+pub use service::{ViewDeletion, ViewFilter, ViewInProject, ViewUpsert};

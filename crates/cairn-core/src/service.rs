@@ -23,10 +23,12 @@ mod launch;
 mod organizations;
 mod runs;
 mod sweeps;
+mod views;
 pub use artifacts::{AliasTarget, REGISTRY_PREFIX, RESTRICTED, check_md5};
 pub use launch::{MAX_QUEUE_LISTING, PushSpec, QueueInProject, QueueSpec};
 pub use runs::{DEFAULT_PROJECT, MAX_PAGE, MAX_SAMPLES, RunTarget};
 pub use sweeps::{MAX_AGENTS, SweepInProject, SweepSpec};
+pub use views::{ViewDeletion, ViewFilter, ViewInProject, ViewUpsert};
 
 /// Name of the organization created on first start.
 pub const DEFAULT_ORGANIZATION: &str = "cairn";

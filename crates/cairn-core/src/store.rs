@@ -33,6 +33,7 @@ use crate::stream::{StreamBatch, StreamOutcome};
 use crate::sweep::records::{
     Assignment, ControllerView, NewSweep, Sweep, SweepAgent, SweepPatch, SweepState, TrialRow,
 };
+use crate::view::{NewView, View, ViewChange, ViewQuery};
 
 pub use crate::error::{BackendError, StoreError, StoreResult};
 
@@ -754,6 +755,33 @@ pub trait LaunchStore: Send + Sync {
     ) -> StoreResult<bool>;
 }
 
+/// Views: reports and saved workspaces (see [`crate::view`]).
+#[async_trait]
+pub trait ViewStore: Send + Sync {
+    /// Insert a view; a [`StoreError::Conflict`] when the project already
+    /// has one of that type and name.
+    async fn create_view(&self, new: &NewView) -> StoreResult<View>;
+    /// A view by id.
+    async fn view_by_id(&self, id: i64) -> StoreResult<Option<View>>;
+    /// A view by project, type and name.
+    async fn view_by_name(
+        &self,
+        project_id: i64,
+        kind: &str,
+        name: &str,
+    ) -> StoreResult<Option<View>>;
+    /// Change a view's fields (those given), touching `updated_at`; the
+    /// view after the change, `None` when it is gone.
+    async fn update_view(&self, id: i64, change: &ViewChange) -> StoreResult<Option<View>>;
+    /// A page of a project's views, newest first, after the view with id
+    /// `before_id`.
+    async fn views(&self, query: &ViewQuery) -> StoreResult<Vec<View>>;
+    /// How many drafts belong to a view.
+    async fn view_draft_count(&self, id: i64) -> StoreResult<i64>;
+    /// Delete a view and the drafts that belong to it; whether it existed.
+    async fn delete_view(&self, id: i64) -> StoreResult<bool>;
+}
+
 /// Everything the domain needs from storage.
 pub trait Store:
     UserStore
@@ -771,6 +799,7 @@ pub trait Store:
     + RegistryMemberStore
     + SweepStore
     + LaunchStore
+    + ViewStore
 {
 }
 
@@ -789,7 +818,8 @@ impl<
         + RegistryStore
         + RegistryMemberStore
         + SweepStore
-        + LaunchStore,
+        + LaunchStore
+        + ViewStore,
 > Store for T
 {
 }

@@ -8,6 +8,7 @@
 //! names the concrete storage backends (database and blob store); every
 //! other module reaches bytes through `cairn_core::blob::BlobStore`.
 
+mod app_links;
 mod artifact_files;
 mod auth;
 mod auth_limit;

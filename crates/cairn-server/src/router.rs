@@ -25,7 +25,7 @@ use crate::auth;
 use crate::auth_limit::limit_failed_authentications;
 use crate::graphql::{BaseUrl, bounds};
 use crate::state::AppState;
-use crate::{artifact_files, file_stream, history_export, run_files};
+use crate::{app_links, artifact_files, file_stream, history_export, run_files};
 
 /// Build the router.
 pub fn router(state: AppState, max_body_bytes: usize) -> Router {
@@ -76,6 +76,9 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
             "/artifactsV2/{region}/{entity}/{project}/{collection}/{*rest}",
             get(artifact_files::download_v2),
         )
+        // The app URLs the clients print, answered in JSON until the web UI.
+        .route("/{entity}/{project}", get(app_links::project))
+        .route("/{entity}/{project}/reports/{slug}", get(app_links::report))
         .layer(DefaultBodyLimit::max(max_body_bytes))
         // Around every route, so none can skip it.
         .layer(axum::middleware::from_fn_with_state(

@@ -66,6 +66,7 @@ mod runs;
 mod secrets;
 mod sweeps;
 mod users;
+mod views;
 
 use std::path::Path;
 use std::str::FromStr;

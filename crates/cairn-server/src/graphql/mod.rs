@@ -18,6 +18,7 @@ mod run_mutation;
 mod scalars;
 mod sweep_mutation;
 mod types;
+mod view_mutation;
 
 use std::sync::Arc;
 
@@ -39,8 +40,15 @@ pub struct Mutation(
     registry_mutation::RegistryMutation,
     sweep_mutation::SweepMutation,
     launch_mutation::LaunchMutation,
+    view_mutation::ViewMutation,
 );
 pub use query::Query;
+pub(crate) use types::view::decode_view_id;
+
+/// A view's GraphQL id as text (`base64("View:<n>")`), for the app links.
+pub(crate) fn view_id_string(id: i64) -> String {
+    types::view::view_id(id).0
+}
 
 /// The executable schema.
 pub type CairnSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -6,6 +6,7 @@ use crate::error::GqlResultExt;
 use crate::graphql::types::artifact::{ArtifactObject, CollectionIface};
 use crate::graphql::types::organization::OrganizationObject;
 use crate::graphql::types::page::{cursor, decode_cursor};
+use crate::graphql::types::view::{ViewObject, decode_view_id};
 use crate::graphql::types::{
     EntityObject, PageInfo, ProjectConnection, ProjectObject, ServerInfo, UserConnection,
     UserObject,
@@ -42,6 +43,17 @@ impl Query {
         let id = ids::decode("LaunchAgent", &id).gql()?;
         let agent = cairn(ctx).launch_agent(actor(ctx), id).await.gql()?;
         Ok(agent.map(crate::graphql::types::launch::LaunchAgentObject))
+    }
+
+    /// A report or saved workspace by id, if the caller may see it. The id
+    /// may come without its `=` padding, as report URLs carry it.
+    async fn view(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<ViewObject>> {
+        let id = decode_view_id(&id).gql()?;
+        let view = cairn(ctx).view(actor(ctx), id).await.gql()?;
+        Ok(view.map(|v| ViewObject {
+            view: v.view,
+            project: v.project,
+        }))
     }
 
     /// Users whose username, email or name contains `query` (instance admins only).

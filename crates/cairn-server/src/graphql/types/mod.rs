@@ -12,6 +12,7 @@ pub(crate) mod run;
 mod server_info;
 pub(crate) mod sweep;
 mod user;
+pub(crate) mod view;
 
 pub use entity::{EntityObject, InviteObject};
 pub use page::PageInfo;

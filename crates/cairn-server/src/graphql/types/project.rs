@@ -1,10 +1,10 @@
 //! `Project` and its connection.
 
 use async_graphql::{Context, ID, Object, SimpleObject};
-use cairn_core::CoreError;
 use cairn_core::authz::Readable;
 use cairn_core::model::Project;
 use cairn_core::run::RunQuery;
+use cairn_core::{CoreError, ViewFilter};
 
 use crate::error::GqlResultExt;
 use crate::graphql::scalars::{DateTime, JsonString};
@@ -20,6 +20,7 @@ use crate::graphql::types::registry_member::{ProjectMemberObject, ProjectTeamMem
 use crate::graphql::types::run::{RunConnection, RunEdge, RunObject};
 use crate::graphql::types::sweep::{SweepConnection, SweepEdge, SweepObject};
 use crate::graphql::types::user::UserObject;
+use crate::graphql::types::view::{ViewConnection, ViewEdge, ViewObject};
 use crate::graphql::{actor, cairn, ids};
 
 /// A project.
@@ -219,6 +220,52 @@ impl ProjectObject {
             })
             .collect();
         Ok(SweepConnection {
+            page_info: PageInfo {
+                end_cursor: edges.last().map(|e| e.cursor.clone()),
+                start_cursor: edges.first().map(|e| e.cursor.clone()),
+                has_next_page,
+                ..PageInfo::default()
+            },
+            edges,
+        })
+    }
+
+    /// The project's views (reports, saved workspaces), newest first:
+    /// those of type `viewType`, named `viewName`, by `userName`. Drafts
+    /// are listed only to their author.
+    async fn all_views(
+        &self,
+        ctx: &Context<'_>,
+        view_type: Option<String>,
+        view_name: Option<String>,
+        user_name: Option<String>,
+        after: Option<String>,
+        first: Option<i32>,
+    ) -> async_graphql::Result<ViewConnection> {
+        let first = i64::from(first.unwrap_or(DEFAULT_RUNS));
+        let before = decode_cursor(after.as_deref()).gql()?;
+        let filter = ViewFilter {
+            kind: view_type,
+            name: view_name,
+            username: user_name,
+        };
+        let views = cairn(ctx)
+            .views(actor(ctx), &self.0, filter, before, first + 1)
+            .await
+            .gql()?;
+        let has_next_page = views.len() as i64 > first;
+        let edges: Vec<ViewEdge> = views
+            .into_iter()
+            .take(usize::try_from(first).unwrap_or(0))
+            .map(|view| ViewEdge {
+                cursor: cursor(view.id),
+                node: ViewObject {
+                    view,
+                    project: self.0.clone(),
+                },
+            })
+            .collect();
+        Ok(ViewConnection {
             page_info: PageInfo {
                 end_cursor: edges.last().map(|e| e.cursor.clone()),
                 start_cursor: edges.first().map(|e| e.cursor.clone()),

@@ -791,6 +791,29 @@ impl Fx {
         data["project"]["runQueue"].clone()
     }
 
+    /// A new report in `ml/p` saved by the owner: its id.
+    async fn new_view(&self) -> String {
+        let name = self.fresh("report");
+        let data = self
+            .as_owner(
+                "mutation($n: String) { upsertView(input: {entityName: \"ml\", projectName: \"p\", type: \"runs\", name: $n, spec: \"{}\"}) { view { id } } }",
+                json!({ "n": name }),
+            )
+            .await;
+        text(&data["upsertView"]["view"]["id"])
+    }
+
+    /// A view as the admin sees it (null when gone).
+    async fn view(&self, id: &Value) -> Value {
+        let data = self
+            .as_admin(
+                "query($id: ID!) { view(id: $id) { id name displayName } }",
+                json!({ "id": id }),
+            )
+            .await;
+        data["view"].clone()
+    }
+
     /// A new launch agent of team `ml` started by the owner: its id.
     async fn new_launch_agent(&self) -> String {
         let (_, queue) = self.new_queue().await;
@@ -2069,6 +2092,62 @@ fn rows() -> Vec<Row> {
                     data["launchAgent"]["agentStatus"] == probe[1]
                 })
             }),
+        },
+        Row {
+            key: "view",
+            expect: READERS,
+            doc: "query($id: ID!) { view(id: $id) { id spec } }",
+            setup: |fx, _| fut(async move { Target::new(json!({ "id": fx.new_view().await })) }),
+            judge: Shows(|_, d| Ok(!d["view"].is_null())),
+        },
+        Row {
+            key: "upsertView",
+            expect: MEMBERS,
+            doc: "mutation($id: ID, $t: String) { upsertView(input: {id: $id, displayName: $t}) { view { id } } }",
+            setup: |fx, _| {
+                fut(async move {
+                    let id = fx.new_view().await;
+                    let title = fx.fresh("title");
+                    Target::new(json!({ "id": id, "t": title })).probe(json!([id, title]))
+                })
+            },
+            judge: Effect(|fx, probe| {
+                fut(async move { fx.view(&probe[0]).await["displayName"] == probe[1] })
+            }),
+        },
+        Row {
+            key: "upsertView/create",
+            expect: MEMBERS,
+            doc: "mutation($n: String) { upsertView(input: {entityName: \"ml\", projectName: \"p\", name: $n, spec: \"{}\"}) { view { id } } }",
+            setup: |fx, _| {
+                fut(async move {
+                    let name = fx.fresh("report");
+                    Target::new(json!({ "n": name })).probe(json!(name))
+                })
+            },
+            judge: Effect(|fx, name| {
+                fut(async move {
+                    let data = fx
+                        .as_admin(
+                            "query($n: String) { project(entityName: \"ml\", name: \"p\") { allViews(viewName: $n) { edges { node { id } } } } }",
+                            json!({ "n": name }),
+                        )
+                        .await;
+                    edge_values(&data["project"]["allViews"], "id").len() == 1
+                })
+            }),
+        },
+        Row {
+            key: "deleteView",
+            expect: MEMBERS,
+            doc: "mutation($id: ID!) { deleteView(input: {id: $id, deleteDrafts: true}) { success } }",
+            setup: |fx, _| {
+                fut(async move {
+                    let id = fx.new_view().await;
+                    Target::new(json!({ "id": id })).probe(json!(id))
+                })
+            },
+            judge: Effect(|fx, id| fut(async move { fx.view(&id).await.is_null() })),
         },
         Row {
             key: "deleteFiles",

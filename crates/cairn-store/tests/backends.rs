@@ -14,6 +14,7 @@ use cairn_core::model::{AccountType, NewProject, NewUser};
 use cairn_core::run::{RunPatch, RunQuery, RunSearch};
 use cairn_core::store::{Store, StoreError};
 use cairn_core::sweep::records::{Assignment, NewSweep, SweepState};
+use cairn_core::view::{NewView, ViewChange, ViewQuery};
 
 /// One `#[tokio::test]` per backend for each `async fn name(store) { … }`.
 macro_rules! backend_tests {
@@ -222,6 +223,73 @@ backend_tests! {
         assert_eq!(store.queue_item(order[0]).await.unwrap().unwrap().state, ItemState::Finished);
         assert!(store.delete_run_queue(queue.id).await.unwrap());
         assert!(store.queue_item(order[1]).await.unwrap().is_none());
+    }
+
+    async fn views_keep_their_spec_page_newest_first_and_hide_others_drafts(store) {
+        let (project, ada) = project_of_ada(&store).await;
+        let org = store.ensure_default_organization("org").await.unwrap();
+        let bob = store.create_user(person("bob"), org).await.unwrap();
+        let view = |kind: &str, name: &str, user_id, parent_id| NewView {
+            project_id: project,
+            user_id,
+            kind: kind.into(),
+            name: name.into(),
+            display_name: name.to_uppercase(),
+            description: String::new(),
+            spec: format!("{{ \"name\" :  \"{name}\" }}"),
+            parent_id,
+            created_using: Some("WANDB_SDK".into()),
+        };
+        let a = store.create_view(&view("runs", "a", ada, None)).await.unwrap();
+        assert_eq!(a.spec, "{ \"name\" :  \"a\" }");
+        assert_eq!(a.username.as_deref(), Some("ada"));
+        let again = store.create_view(&view("runs", "a", ada, None)).await;
+        assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+        let b = store.create_view(&view("runs", "b", bob.id, None)).await.unwrap();
+        let draft = store.create_view(&view("runs/draft", "a", bob.id, Some(a.id))).await.unwrap();
+        store.create_view(&view("project-view", "w", ada, None)).await.unwrap();
+
+        let list = |kind: Option<&str>, viewer_id, before_id, limit| ViewQuery {
+            project_id: project,
+            kind: kind.map(str::to_string),
+            viewer_id,
+            before_id,
+            limit,
+            ..ViewQuery::default()
+        };
+        let names = |views: Vec<cairn_core::view::View>| {
+            views.into_iter().map(|v| format!("{}:{}", v.kind, v.name)).collect::<Vec<_>>()
+        };
+        // Newest first; ada does not see bob's draft, bob does.
+        assert_eq!(
+            names(store.views(&list(None, Some(ada), None, 10)).await.unwrap()),
+            ["project-view:w", "runs:b", "runs:a"]
+        );
+        assert_eq!(
+            names(store.views(&list(Some("runs/draft"), Some(bob.id), None, 10)).await.unwrap()),
+            ["runs/draft:a"]
+        );
+        assert_eq!(
+            names(store.views(&list(Some("runs"), None, Some(b.id), 10)).await.unwrap()),
+            ["runs:a"]
+        );
+
+        let change = ViewChange {
+            display_name: Some("Renamed".into()),
+            spec: Some("[]".into()),
+            ..ViewChange::default()
+        };
+        let changed = store.update_view(a.id, &change).await.unwrap().unwrap();
+        assert_eq!((changed.display_name.as_str(), changed.spec.as_str(), changed.name.as_str()), ("Renamed", "[]", "a"));
+        let clash = ViewChange { name: Some("b".into()), ..ViewChange::default() };
+        assert!(matches!(store.update_view(a.id, &clash).await, Err(StoreError::Conflict(_))));
+
+        // A view goes with its drafts.
+        assert_eq!(store.view_draft_count(a.id).await.unwrap(), 1);
+        assert!(store.delete_view(a.id).await.unwrap());
+        assert!(store.view_by_id(draft.id).await.unwrap().is_none());
+        assert!(!store.delete_view(a.id).await.unwrap());
+        assert!(store.update_view(a.id, &change).await.unwrap().is_none());
     }
 
     async fn a_secret_is_created_once(store) {

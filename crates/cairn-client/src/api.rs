@@ -500,9 +500,16 @@ impl Api {
             [_, _, kind, _] if kind.starts_with("run") => {
                 Ok(FromPath::Run(Box::new(self.run(trimmed).await?)))
             }
+            [_, _, "reports", slug] => match self.report(slug).await? {
+                Some(report) => Ok(FromPath::Report(Box::new(report))),
+                None => Err(Error::NotFound {
+                    what: "report",
+                    name: trimmed.to_string(),
+                }),
+            },
             _ => Err(Error::Config(format!(
-                "invalid path {path:?}: use ENTITY/PROJECT or ENTITY/PROJECT/runs/ID \
-                 (sweeps and reports are not supported yet)"
+                "invalid path {path:?}: use ENTITY/PROJECT, ENTITY/PROJECT/runs/ID or \
+                 ENTITY/PROJECT/reports/TITLE--ID (sweeps are not supported yet)"
             ))),
         }
     }
@@ -539,6 +546,8 @@ pub enum FromPath {
     Project(Project),
     /// A run.
     Run(Box<Run>),
+    /// A report (`entity/project/reports/Title--ID`).
+    Report(Box<crate::Report>),
 }
 
 /// A fresh 8-character run id from `[a-z0-9]`, as W&B makes them. Std's

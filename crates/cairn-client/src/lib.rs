@@ -60,6 +60,7 @@ mod pager;
 mod projects;
 pub mod queries;
 mod registries;
+mod reports;
 mod runs;
 mod sweeps;
 mod teams;
@@ -87,6 +88,7 @@ pub use launch::{
 pub use pager::Pager;
 pub use projects::{Project, Projects};
 pub use registries::{Registries, Registry, RegistryCollections, RegistryVersions};
+pub use reports::{NewReport, REPORT_TYPE, Report, ReportPages, Reports};
 pub use runs::{Run, Runs};
 pub use sweeps::{
     AgentCommand, CreatedSweep, SWEEP_STATES, Sweep, SweepConfigText, SweepPages, Sweeps,

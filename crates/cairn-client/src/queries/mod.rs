@@ -525,6 +525,7 @@ mod launch;
 mod registries;
 mod runs;
 mod sweeps;
+mod views;
 
 pub use accounts::*;
 pub use artifacts::*;
@@ -532,6 +533,7 @@ pub use launch::*;
 pub use registries::*;
 pub use runs::*;
 pub use sweeps::*;
+pub use views::*;
 
 #[cfg(test)]
 mod tests;

@@ -91,6 +91,10 @@ const DOCUMENTS: &[(&str, &str)] = named![
     ACK_RUN_QUEUE_ITEM,
     FAIL_RUN_QUEUE_ITEM,
     ARTIFACT_OF_TYPE,
+    PROJECT_VIEWS,
+    VIEW,
+    UPSERT_VIEW,
+    DELETE_VIEW,
 ];
 
 /// The fragment names `text` spreads (`...Name`, not `... on Type`).

@@ -16,6 +16,7 @@ mod launch;
 mod organizations;
 mod projects;
 mod registry_access;
+mod reports;
 mod run_logging;
 mod runs;
 mod sweeps;

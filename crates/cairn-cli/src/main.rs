@@ -4,6 +4,7 @@ mod admin;
 mod agent;
 mod artifacts;
 mod launch;
+mod reports;
 mod runs;
 mod serve;
 mod sweeps;
@@ -101,6 +102,13 @@ enum Command {
         #[command(flatten)]
         args: launch::LaunchArgs,
     },
+    /// List, show and delete reports.
+    Report {
+        #[command(flatten)]
+        conn: admin::Connection,
+        #[command(subcommand)]
+        cmd: reports::ReportCommand,
+    },
     /// Run a sweep agent: start the runs a sweep hands out, as `wandb agent`.
     Agent {
         #[command(flatten)]
@@ -138,6 +146,7 @@ fn main() -> std::process::ExitCode {
             Command::Queue { conn, cmd } => launch::queue(&conn, cmd).await,
             Command::Job { conn, cmd } => launch::job(&conn, cmd).await,
             Command::Launch { conn, args } => launch::launch(&conn, args).await,
+            Command::Report { conn, cmd } => reports::report(&conn, cmd).await,
         }
     });
     match result {

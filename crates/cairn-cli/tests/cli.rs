@@ -1,4 +1,4 @@
-//! The `cairn` binary's admin and run commands against a real server.
+//! The `cairn` binary's admin, run and report commands against a real server.
 
 use std::process::{Command, Output};
 
@@ -402,4 +402,63 @@ async fn the_server_refuses_a_predictable_admin_key_without_printing_it() {
         "{err}"
     );
     assert!(!err.contains(&weak), "the key is never printed: {err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reports_are_listed_shown_and_deleted() {
+    use cairn_client::NewReport;
+    use serde_json::json;
+
+    let server = TestServer::start().await;
+    server.api.create_run("p", None, Some("r1")).await.unwrap();
+    let report = server
+        .api
+        .create_report(
+            "admin/p",
+            &NewReport {
+                title: "Weekly".into(),
+                description: "numbers".into(),
+                spec: json!({"blocks": [{"type": "paragraph"}]}),
+                draft: false,
+            },
+        )
+        .await
+        .unwrap();
+
+    let listed = stdout(&cairn(
+        &server,
+        &server.admin_key,
+        &["report", "ls", "admin/p"],
+    ));
+    assert!(
+        listed.contains("Weekly") && listed.contains(report.id()),
+        "{listed}"
+    );
+
+    let shown = stdout(&cairn(
+        &server,
+        &server.admin_key,
+        &["report", "show", &report.url(), "--spec"],
+    ));
+    assert!(shown.starts_with("Weekly\n"), "{shown}");
+    assert!(
+        shown.contains("numbers") && shown.contains("\"paragraph\""),
+        "{shown}"
+    );
+
+    let removed = stdout(&cairn(
+        &server,
+        &server.admin_key,
+        &["report", "rm", report.id()],
+    ));
+    assert!(removed.contains("Deleted report \"Weekly\""), "{removed}");
+    let gone = cairn(&server, &server.admin_key, &["report", "show", report.id()]);
+    assert!(!gone.status.success());
+    assert!(String::from_utf8_lossy(&gone.stderr).contains("no report"));
+    let empty = stdout(&cairn(
+        &server,
+        &server.admin_key,
+        &["report", "ls", "admin/p"],
+    ));
+    assert!(!empty.contains("Weekly"), "{empty}");
 }

@@ -11,7 +11,6 @@
 
 use async_graphql::{Context, ID, Object, SimpleObject};
 use cairn_core::authz::Readable;
-use cairn_core::model::{AccountType, User};
 use cairn_core::run::Run;
 use cairn_core::stream::parse_relaxed;
 use cairn_core::{CoreError, MAX_PAGE};
@@ -230,17 +229,7 @@ impl RunObject {
     /// Who created the run (name and username only).
     async fn user(&self) -> Option<UserObject> {
         let (id, username) = (self.0.user_id?, self.0.username.clone()?);
-        Some(UserObject(User {
-            id,
-            name: username.clone(),
-            username,
-            email: None,
-            admin: false,
-            account_type: AccountType::User,
-            photo_url: None,
-            default_entity: None,
-            created_at: self.0.created_at,
-        }))
+        Some(UserObject::author(id, username, self.0.created_at))
     }
 
     /// `{"lastStep": n, "keys": {"loss": {"typeCounts": [{"type": "number", "count": n}]}}}`;

@@ -12,6 +12,24 @@ use crate::graphql::{actor, cairn, ids};
 /// A user account.
 pub struct UserObject(pub User);
 
+impl UserObject {
+    /// The author of something a reader sees (a run, a report): the
+    /// username and nothing else of the account.
+    pub fn author(id: i64, username: String, created_at: time::OffsetDateTime) -> UserObject {
+        UserObject(User {
+            id,
+            name: username.clone(),
+            username,
+            email: None,
+            admin: false,
+            account_type: cairn_core::model::AccountType::User,
+            photo_url: None,
+            default_entity: None,
+            created_at,
+        })
+    }
+}
+
 #[Object(name = "User")]
 impl UserObject {
     async fn id(&self) -> ID {

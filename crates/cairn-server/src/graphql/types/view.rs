@@ -4,7 +4,7 @@
 
 use async_graphql::{ID, Object, SimpleObject};
 use cairn_core::authz::Readable;
-use cairn_core::model::{AccountType, Project, User};
+use cairn_core::model::Project;
 use cairn_core::view::View;
 
 use crate::graphql::ids;
@@ -83,17 +83,7 @@ impl ViewObject {
     /// authors of its runs.
     async fn user(&self) -> Option<UserObject> {
         let (id, username) = (self.view.user_id?, self.view.username.clone()?);
-        Some(UserObject(User {
-            id,
-            name: username.clone(),
-            username,
-            email: None,
-            admin: false,
-            account_type: AccountType::User,
-            photo_url: None,
-            default_entity: None,
-            created_at: self.view.created_at,
-        }))
+        Some(UserObject::author(id, username, self.view.created_at))
     }
 
     /// The published view a draft belongs to.

@@ -10,6 +10,7 @@ pub const PROJECT_VIEWS: &str = r#"query ProjectViews($project: String!, $entity
     }
   }
 }
+
 fragment ViewFields on View {
   id name displayName description type spec createdAt updatedAt
   user { username }

@@ -63,6 +63,7 @@ mod registries;
 mod runs;
 mod sweeps;
 mod teams;
+pub mod tensorboard;
 mod transport;
 mod users;
 
@@ -92,4 +93,5 @@ pub use sweeps::{
     AgentCommand, CreatedSweep, SWEEP_STATES, Sweep, SweepConfigText, SweepPages, Sweeps,
 };
 pub use teams::{Member, Team};
+pub use tensorboard::{Damage, ImportedRun, SyncReport};
 pub use users::User;

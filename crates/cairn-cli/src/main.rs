@@ -7,6 +7,7 @@ mod launch;
 mod runs;
 mod serve;
 mod sweeps;
+mod tensorboard;
 
 use clap::{Parser, Subcommand};
 
@@ -101,6 +102,14 @@ enum Command {
         #[command(flatten)]
         args: launch::LaunchArgs,
     },
+    /// Import TensorBoard logs (tfevents files) as runs: one run per
+    /// directory holding event files; importing again updates the same runs.
+    SyncTensorboard {
+        #[command(flatten)]
+        conn: admin::Connection,
+        #[command(flatten)]
+        args: tensorboard::SyncArgs,
+    },
     /// Run a sweep agent: start the runs a sweep hands out, as `wandb agent`.
     Agent {
         #[command(flatten)]
@@ -138,6 +147,7 @@ fn main() -> std::process::ExitCode {
             Command::Queue { conn, cmd } => launch::queue(&conn, cmd).await,
             Command::Job { conn, cmd } => launch::job(&conn, cmd).await,
             Command::Launch { conn, args } => launch::launch(&conn, args).await,
+            Command::SyncTensorboard { conn, args } => tensorboard::sync(&conn, args).await,
         }
     });
     match result {

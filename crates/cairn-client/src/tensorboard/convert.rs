@@ -123,6 +123,7 @@ pub(crate) struct RunEvents {
 }
 
 /// The history and summary of one run, as `file_stream` lines.
+#[cfg(test)]
 #[derive(Debug, Default)]
 pub(crate) struct Converted {
     /// `wandb-history.jsonl` lines, by step.
@@ -268,7 +269,17 @@ impl RunEvents {
     }
 
     /// History rows (one per step, by step, then wall time) and summary.
-    pub(crate) fn convert(mut self) -> Converted {
+    #[cfg(test)]
+    pub(crate) fn convert(self) -> Converted {
+        let mut history = Vec::new();
+        let summary = self.convert_each(|line| history.push(line));
+        Converted { history, summary }
+    }
+
+    /// History rows (one per step, by step, then wall time) handed to
+    /// `emit` in order as they are built, so they can be sent while the
+    /// rest are built; returns the summary line.
+    pub(crate) fn convert_each(mut self, mut emit: impl FnMut(String)) -> String {
         // Stable: values of equal step and time keep file order, so the
         // last one written wins in a row.
         self.points.sort_by(|a, b| {
@@ -284,7 +295,7 @@ impl RunEvents {
             .collect();
         let mut last: Vec<Option<&Value>> = vec![None; self.keys.len()];
         let mut in_row: Vec<usize> = vec![usize::MAX; self.keys.len()];
-        let mut history = Vec::new();
+        let mut rows = 0usize;
         let mut row: Vec<(u32, &Value)> = Vec::new();
         let (mut last_step, mut last_time) = (0, first);
         let mut i = 0;
@@ -296,12 +307,12 @@ impl RunEvents {
                 let point = &self.points[i];
                 wall_time = wall_time.max(point.wall_time);
                 let k = point.key as usize;
-                if in_row[k] == history.len() {
+                if in_row[k] == rows {
                     if let Some(slot) = row.iter_mut().find(|(key, _)| *key == point.key) {
                         slot.1 = &point.value;
                     }
                 } else {
-                    in_row[k] = history.len();
+                    in_row[k] = rows;
                     row.push((point.key, &point.value));
                 }
                 i += 1;
@@ -316,7 +327,8 @@ impl RunEvents {
                 last[key as usize] = Some(value);
             }
             line.push('}');
-            history.push(line);
+            emit(line);
+            rows += 1;
             (last_step, last_time) = (step, wall_time);
         }
         let mut summary = String::new();
@@ -330,7 +342,7 @@ impl RunEvents {
             }
         }
         summary.push('}');
-        Converted { history, summary }
+        summary
     }
 }
 

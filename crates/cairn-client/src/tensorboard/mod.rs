@@ -120,7 +120,10 @@ struct RunDir {
 
 /// A run directory read and converted.
 struct DecodedRun {
-    events: convert::Converted,
+    /// History rows handed out.
+    rows: usize,
+    /// The summary line.
+    summary: String,
     media: Vec<convert::Media>,
     damage: Vec<Damage>,
     skipped: Vec<(String, u64)>,
@@ -181,27 +184,53 @@ impl Api {
             };
             let id =
                 run_id.map_or_else(|| derived_run_id(&dir.relative, &root_name), str::to_string);
-            let files = dir.files.clone();
-            let relative = dir.relative.clone();
-            let decoded = tokio::task::spawn_blocking(move || decode_dir(&dir))
-                .await
-                .map_err(|e| Error::Decode(format!("the decoder stopped: {e}")))??;
             let run = upload::upsert_run(self, &entity, &project, &id, &display_name).await?;
-            let mut uploads: Vec<(String, Source)> = decoded
+            let event_files: Vec<(String, Source)> = dir
+                .files
+                .iter()
+                .filter_map(|file| {
+                    let name = file.file_name()?.to_str()?.to_string();
+                    Some((name, Source::Path(file.clone())))
+                })
+                .collect();
+            let relative = dir.relative.clone();
+            // Decoding, sending history as it is built, and uploading the
+            // event files all overlap: a large import is bound by the
+            // slowest of them, not their sum.
+            let (bodies, received) = tokio::sync::mpsc::channel(2);
+            let decoder = tokio::task::spawn_blocking(move || {
+                let mut packer = upload::HistoryBodies::default();
+                let decoded = decode_dir(&dir, |line| {
+                    if let Some(body) = packer.push(line) {
+                        // A closed channel means sending failed; that
+                        // error is the one reported.
+                        let _ = bodies.blocking_send(body);
+                    }
+                });
+                if let (Ok(_), Some(body)) = (&decoded, packer.finish()) {
+                    let _ = bodies.blocking_send(body);
+                }
+                decoded
+            });
+            let (decoded, _, event_files) = tokio::try_join!(
+                async {
+                    decoder
+                        .await
+                        .map_err(|e| Error::Decode(format!("the decoder stopped: {e}")))?
+                },
+                upload::post_bodies(self, &run, received),
+                upload::upload_files(self, &run, event_files),
+            )?;
+            // Media before the final request, as the official client
+            // uploads files before it reports the run complete.
+            let media: Vec<(String, Source)> = decoded
                 .media
                 .into_iter()
                 .map(|m| (m.name, Source::Bytes(m.bytes)))
                 .collect();
-            for file in files {
-                if let Some(name) = file.file_name().and_then(|n| n.to_str()) {
-                    uploads.push((name.to_string(), Source::Path(file.clone())));
-                }
-            }
-            let rows = decoded.events.history.len();
-            let (uploaded, _) = tokio::try_join!(
-                upload::upload_files(self, &run, uploads),
-                upload::stream_history(self, &run, &decoded.events.history, decoded.events.summary),
-            )?;
+            let media = upload::upload_files(self, &run, media).await?;
+            upload::post(self, &run, upload::final_body(decoded.summary)).await?;
+            let rows = decoded.rows;
             report.damage.extend(decoded.damage);
             report.runs.push(ImportedRun {
                 dir: relative,
@@ -210,7 +239,7 @@ impl Api {
                 rows,
                 values: decoded.values,
                 scalars: decoded.scalars,
-                files: uploaded,
+                files: event_files + media,
                 skipped: decoded.skipped,
             });
         }
@@ -225,19 +254,20 @@ pub fn decode_logdir(root: impl AsRef<Path>) -> Result<DecodeStats> {
     for dir in find_run_dirs(root.as_ref())? {
         stats.runs += 1;
         stats.files += dir.files.len();
-        let decoded = decode_dir(&dir)?;
+        let decoded = decode_dir(&dir, |_| {})?;
         stats.bytes += decoded.bytes;
         stats.values += decoded.values;
         stats.scalars += decoded.scalars;
-        stats.rows += decoded.events.history.len();
+        stats.rows += decoded.rows;
         stats.damage.extend(decoded.damage);
     }
     Ok(stats)
 }
 
 /// Read a run directory's files in name order (their names start with the
-/// creation time) and convert them.
-fn decode_dir(dir: &RunDir) -> Result<DecodedRun> {
+/// creation time) and convert them, handing each history line to `emit`
+/// as soon as it is built.
+fn decode_dir(dir: &RunDir, mut emit: impl FnMut(String)) -> Result<DecodedRun> {
     let mut events = RunEvents::default();
     let mut bytes = 0;
     for file in &dir.files {
@@ -250,8 +280,14 @@ fn decode_dir(dir: &RunDir) -> Result<DecodedRun> {
     let mut skipped: Vec<(String, u64)> = std::mem::take(&mut events.skipped).into_iter().collect();
     skipped.sort();
     let (values, scalars) = (events.values, events.scalars);
+    let mut rows = 0;
+    let summary = events.convert_each(|line| {
+        rows += 1;
+        emit(line);
+    });
     Ok(DecodedRun {
-        events: events.convert(),
+        rows,
+        summary,
         media,
         damage,
         skipped,

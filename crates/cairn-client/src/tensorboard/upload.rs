@@ -128,14 +128,89 @@ struct FileChunk<'a> {
     content: &'a [String],
 }
 
-/// Send `history` from offset 0 in bounded requests, then the summary with
-/// `complete: true` and exit code 0, which marks the run finished.
-pub(crate) async fn stream_history(
+/// Packs history lines, in order from offset 0, into `file_stream` bodies
+/// of at most [`MAX_REQUEST_BYTES`] (a single longer line goes alone).
+#[derive(Debug, Default)]
+pub(crate) struct HistoryBodies {
+    offset: usize,
+    lines: Vec<String>,
+    size: usize,
+}
+
+impl HistoryBodies {
+    /// Add the next line; a full body when one is ready to send.
+    pub(crate) fn push(&mut self, line: String) -> Option<Vec<u8>> {
+        // JSON quoting adds a little to each line; count it generously.
+        let cost = line.len() + line.len() / 8 + 8;
+        let full =
+            (!self.lines.is_empty() && self.size + cost > MAX_REQUEST_BYTES).then(|| self.take());
+        self.size += cost;
+        self.lines.push(line);
+        full
+    }
+
+    /// The last, partly filled body, if any lines are left.
+    pub(crate) fn finish(mut self) -> Option<Vec<u8>> {
+        (!self.lines.is_empty()).then(|| self.take())
+    }
+
+    fn take(&mut self) -> Vec<u8> {
+        let body = encode(&StreamBody {
+            files: StreamFiles {
+                history: Some(FileChunk {
+                    offset: self.offset,
+                    content: &self.lines,
+                }),
+                summary: None,
+            },
+            complete: None,
+            exitcode: None,
+        });
+        self.offset += self.lines.len();
+        self.lines.clear();
+        self.size = 0;
+        body
+    }
+}
+
+/// The last body: the whole summary, `complete: true` and exit code 0,
+/// which marks the run finished.
+pub(crate) fn final_body(summary: String) -> Vec<u8> {
+    encode(&StreamBody {
+        files: StreamFiles {
+            history: None,
+            summary: Some(FileChunk {
+                offset: 0,
+                content: &[summary],
+            }),
+        },
+        complete: Some(true),
+        exitcode: Some(0),
+    })
+}
+
+fn encode(body: &StreamBody<'_>) -> Vec<u8> {
+    // Strings and integers only: serializing cannot fail.
+    serde_json::to_vec(body).unwrap_or_default()
+}
+
+/// POST each body from `bodies` to the run's `file_stream`, one after
+/// another in the order received; returns how many were sent.
+pub(crate) async fn post_bodies(
     api: &Api,
     run: &RunPath,
-    history: &[String],
-    summary: String,
+    mut bodies: tokio::sync::mpsc::Receiver<Vec<u8>>,
 ) -> Result<usize> {
+    let mut sent = 0;
+    while let Some(body) = bodies.recv().await {
+        post(api, run, body).await?;
+        sent += 1;
+    }
+    Ok(sent)
+}
+
+/// POST one body to the run's `file_stream`.
+pub(crate) async fn post(api: &Api, run: &RunPath, body: Vec<u8>) -> Result<()> {
     let url = format!(
         "{}/files/{}/{}/{}/file_stream",
         api.transport.base_url,
@@ -143,58 +218,13 @@ pub(crate) async fn stream_history(
         segment(&run.project),
         segment(&run.name)
     );
-    let mut requests = 0;
-    let mut start = 0;
-    while start < history.len() {
-        // JSON quoting adds a little to each line; count it generously.
-        let mut end = start;
-        let mut size = 0;
-        while end < history.len()
-            && (end == start || size + history[end].len() + 16 < MAX_REQUEST_BYTES)
-        {
-            size += history[end].len() + 16;
-            end += 1;
-        }
-        let body = StreamBody {
-            files: StreamFiles {
-                history: Some(FileChunk {
-                    offset: start,
-                    content: &history[start..end],
-                }),
-                summary: None,
-            },
-            complete: None,
-            exitcode: None,
-        };
-        post(api, &url, &body).await?;
-        requests += 1;
-        start = end;
-    }
-    let summary = [summary];
-    let body = StreamBody {
-        files: StreamFiles {
-            history: None,
-            summary: Some(FileChunk {
-                offset: 0,
-                content: &summary,
-            }),
-        },
-        complete: Some(true),
-        exitcode: Some(0),
-    };
-    post(api, &url, &body).await?;
-    Ok(requests + 1)
-}
-
-async fn post(api: &Api, url: &str, body: &StreamBody<'_>) -> Result<()> {
-    let bytes = serde_json::to_vec(body).map_err(|e| Error::Decode(e.to_string()))?;
     let response = api
         .transport
         .http
         .post(url)
         .header("Authorization", api.transport.basic_auth())
         .header("Content-Type", "application/json")
-        .body(bytes)
+        .body(body)
         .send()
         .await?;
     check_status(response).await?;
@@ -304,4 +334,40 @@ async fn put(api: &Api, url: &str, headers: &[String], source: Source) -> Result
     }
     check_status(request.send().await?).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_bodies_are_bounded_and_consecutive() {
+        let mut bodies = HistoryBodies::default();
+        let line = format!("{{\"_step\":0,\"x\":\"{}\"}}", "a".repeat(100_000));
+        let mut out = Vec::new();
+        for _ in 0..100 {
+            out.extend(bodies.push(line.clone()));
+        }
+        out.extend(bodies.finish());
+        assert!(out.len() >= 3, "{}", out.len());
+        let mut next = 0;
+        for body in &out {
+            assert!(body.len() <= MAX_REQUEST_BYTES, "{}", body.len());
+            let v: serde_json::Value = serde_json::from_slice(body).unwrap();
+            let chunk = &v["files"]["wandb-history.jsonl"];
+            assert_eq!(chunk["offset"], next);
+            next += chunk["content"].as_array().unwrap().len();
+            assert!(v.get("complete").is_none());
+        }
+        assert_eq!(next, 100);
+        let last: serde_json::Value =
+            serde_json::from_slice(&final_body("{\"_step\":99}".into())).unwrap();
+        assert_eq!(last["complete"], true);
+        assert_eq!(last["exitcode"], 0);
+        assert_eq!(last["files"]["wandb-summary.json"]["offset"], 0);
+        assert_eq!(
+            last["files"]["wandb-summary.json"]["content"][0],
+            "{\"_step\":99}"
+        );
+    }
 }

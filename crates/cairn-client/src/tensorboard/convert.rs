@@ -457,7 +457,7 @@ fn tensor_histogram(t: &TensorProto) -> Result<String, String> {
             .collect(),
         other => return Err(format!("histogram tensor of data type {other}")),
     };
-    if values.is_empty() || values.len() % 3 != 0 {
+    if values.is_empty() || !values.len().is_multiple_of(3) {
         return Err("histogram tensor not of shape [k, 3]".to_string());
     }
     let rows: Vec<&[f64]> = values.chunks_exact(3).collect();

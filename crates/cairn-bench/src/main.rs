@@ -29,6 +29,7 @@ mod server;
 mod soak;
 mod stats;
 mod sweeps;
+mod tensorboard;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -183,6 +184,8 @@ enum Group {
     Sweeps,
     /// Run queues: concurrent pushes and pops, each item handed out once.
     Launch,
+    /// The TensorBoard import of a generated log directory.
+    Tensorboard,
 }
 
 /// Validated workload sizes.
@@ -224,7 +227,13 @@ impl Params {
             heartbeat_rounds: a.heartbeat_rounds.unwrap_or(if q { 2 } else { 10 }),
             queue_items: a.queue_items.unwrap_or(if q { 1_000 } else { 10_000 }),
             groups: if a.only.is_empty() {
-                vec![Group::Runs, Group::Artifacts, Group::Sweeps, Group::Launch]
+                vec![
+                    Group::Runs,
+                    Group::Artifacts,
+                    Group::Sweeps,
+                    Group::Launch,
+                    Group::Tensorboard,
+                ]
             } else {
                 a.only.clone()
             },
@@ -263,9 +272,12 @@ const ENTITY: &str = "admin";
 const INGEST_PROJECT: &str = "bench";
 const RUNS_PROJECT: &str = "runs-bench";
 const ARTIFACTS_PROJECT: &str = "admin/artifacts-bench";
+const TENSORBOARD_PROJECT: &str = "tensorboard-bench";
 
 /// Figures' targets.
 const INGEST_TARGET: f64 = 1_000_000.0;
+/// Scalar events imported per second from local TensorBoard files.
+const TENSORBOARD_TARGET: f64 = 1_000_000.0;
 const RUNS_QUERY_TARGET_MS: f64 = 20.0;
 const SCAN_TARGET: f64 = 2_000_000.0;
 const SAMPLED_TARGET_MS: f64 = 20.0;
@@ -454,6 +466,10 @@ impl Bench {
         }
         if self.params.groups.contains(&Group::Launch) {
             self.launch(server).await?;
+            server.check_alive()?;
+        }
+        if self.params.groups.contains(&Group::Tensorboard) {
+            self.tensorboard(server).await?;
             server.check_alive()?;
         }
 
@@ -736,6 +752,57 @@ impl Bench {
             None,
             String::new(),
         ));
+    }
+
+    /// The TensorBoard import: `steps` × `metrics` scalars, decoded alone
+    /// and imported end to end.
+    async fn tensorboard(&mut self, server: &ServerProcess) -> anyhow::Result<()> {
+        let (steps, tags) = (self.params.steps, self.params.metrics);
+        let dir = tempfile::tempdir()?;
+        let api = cairn_client::Api::builder()
+            .base_url(&server.base_url)
+            .api_key(&server.admin_key)
+            .timeout(Duration::from_secs(120))
+            .build()?;
+        let phase = self.begin(
+            server,
+            format!(
+                "TensorBoard import: {} scalar events",
+                number((steps * tags as u64) as f64)
+            ),
+        );
+        let root = dir.path().to_path_buf();
+        let m = artifacts::on_client(&api, move |api| async move {
+            tensorboard::run(&api, &root, ENTITY, TENSORBOARD_PROJECT, steps, tags).await
+        })
+        .await?;
+        self.end(server, phase);
+        let detail = format!(
+            "{} steps x {tags} tags, one {:.0} MB tfevents file",
+            number(steps as f64),
+            m.bytes as f64 / 1e6
+        );
+        self.figures.push(Figure::new(
+            "tensorboard.decode.rate",
+            "TensorBoard decode: read, check CRCs, decode, build history rows",
+            m.events as f64 / m.decode.as_secs_f64(),
+            "events/s",
+            None,
+            detail.clone(),
+        ));
+        self.figures.push(Figure::new(
+            "tensorboard.import.rate",
+            "TensorBoard import end to end (decode, history, summary, event file upload)",
+            m.events as f64 / m.import.as_secs_f64(),
+            "events/s",
+            Some(Target::at_least(TENSORBOARD_TARGET)),
+            detail,
+        ));
+        self.checks.push(format!(
+            "TensorBoard import: {} scalars decoded and imported, {} history rows on the server",
+            m.events, steps
+        ));
+        Ok(())
     }
 
     /// Run queues: pushes and pops at load.

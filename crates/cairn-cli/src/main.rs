@@ -8,6 +8,7 @@ mod reports;
 mod runs;
 mod serve;
 mod sweeps;
+mod tensorboard;
 
 use clap::{Parser, Subcommand};
 
@@ -109,6 +110,14 @@ enum Command {
         #[command(subcommand)]
         cmd: reports::ReportCommand,
     },
+    /// Import TensorBoard logs (tfevents files) as runs: one run per
+    /// directory holding event files; importing again updates the same runs.
+    SyncTensorboard {
+        #[command(flatten)]
+        conn: admin::Connection,
+        #[command(flatten)]
+        args: tensorboard::SyncArgs,
+    },
     /// Run a sweep agent: start the runs a sweep hands out, as `wandb agent`.
     Agent {
         #[command(flatten)]
@@ -147,6 +156,7 @@ fn main() -> std::process::ExitCode {
             Command::Job { conn, cmd } => launch::job(&conn, cmd).await,
             Command::Launch { conn, args } => launch::launch(&conn, args).await,
             Command::Report { conn, cmd } => reports::report(&conn, cmd).await,
+            Command::SyncTensorboard { conn, args } => tensorboard::sync(&conn, args).await,
         }
     });
     match result {

@@ -64,6 +64,7 @@ mod reports;
 mod runs;
 mod sweeps;
 mod teams;
+pub mod tensorboard;
 mod transport;
 mod users;
 
@@ -94,4 +95,5 @@ pub use sweeps::{
     AgentCommand, CreatedSweep, SWEEP_STATES, Sweep, SweepConfigText, SweepPages, Sweeps,
 };
 pub use teams::{Member, Team};
+pub use tensorboard::{Damage, ImportedRun, SyncReport};
 pub use users::User;

@@ -7,6 +7,8 @@
 //! key checks than that on one server raises `auth_failure_limit` through
 //! [`TestServer::start_with`].
 
+pub mod tfevents;
+
 use std::path::{Path, PathBuf};
 
 use cairn_client::Api;

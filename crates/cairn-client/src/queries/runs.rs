@@ -57,6 +57,28 @@ pub const CREATE_RUN: &str = r#"mutation UpsertBucket($project: String, $entity:
   }
 }"#;
 
+/// `UpsertBucket` as the TensorBoard import sends it: the sidecar's
+/// variables for a fresh run (`name`, `project`, `entity`, `displayName`,
+/// `state`), selecting what it needs.
+pub const IMPORT_RUN: &str = r#"mutation UpsertBucket($name: String!, $project: String, $entity: String, $displayName: String, $state: String) {
+  upsertBucket(
+    input: {name: $name, modelName: $project, entityName: $entity, displayName: $displayName, state: $state}
+  ) {
+    bucket {
+      id
+      name
+      displayName
+      project {
+        name
+        entity {
+          name
+        }
+      }
+    }
+    inserted
+  }
+}"#;
+
 /// `UpsertBucket` as `run.update()` sends it. The variable is
 /// `display_name`, the input field `displayName`, as in Python.
 pub const UPDATE_RUN: &str = document!(

@@ -32,6 +32,7 @@ const DOCUMENTS: &[(&str, &str)] = named![
     RUNS,
     RUN,
     CREATE_RUN,
+    IMPORT_RUN,
     UPDATE_RUN,
     UPDATE_RUN_SUMMARY,
     UPDATE_RUN_STATE,

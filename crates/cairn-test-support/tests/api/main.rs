@@ -21,4 +21,5 @@ mod run_logging;
 mod runs;
 mod sweeps;
 mod teams;
+mod tensorboard;
 mod users;

@@ -165,14 +165,24 @@ pub trait ProjectStore: Send + Sync {
 #[async_trait]
 pub trait RunStore: Send + Sync {
     /// Create the run `name` in a project or apply `patch` to it. Returns the
-    /// run and whether it was created.
+    /// run and whether it was created. A run created without a display name
+    /// gets `fresh_display_name(n)`, `n` the project's run count with it,
+    /// in the same transaction; a name another run of the project already
+    /// has is drawn again (a few times).
     async fn upsert_run(
         &self,
         project_id: i64,
         name: &str,
         patch: &RunPatch,
         user_id: UserId,
+        fresh_display_name: &(dyn Fn(i64) -> String + Send + Sync),
     ) -> StoreResult<(Run, bool)>;
+    /// Give the new run `run_id` the history of `source_id` up to and
+    /// including `step` (forking), in one transaction.
+    async fn fork_history(&self, run_id: i64, source_id: i64, step: i64) -> StoreResult<()>;
+    /// Drop a run's history after `step` (rewinding), rebuilding its key
+    /// counts, summary and counters from what remains, in one transaction.
+    async fn rewind_history(&self, run_id: i64, step: i64) -> StoreResult<Option<Run>>;
     /// Apply `patch` to a run by id.
     async fn update_run(&self, id: i64, patch: &RunPatch) -> StoreResult<Option<Run>>;
     /// A run by project and name.

@@ -95,13 +95,44 @@ backend_tests! {
             config: Some(r#"{"lr": 0.1}"#.into()),
             ..RunPatch::default()
         };
-        let (run, created) = store.upsert_run(project.id, "r1", &patch, ada.id).await.unwrap();
+        let (run, created) = store.upsert_run(project.id, "r1", &patch, ada.id, &cairn_core::run_names::fresh_display_name).await.unwrap();
         assert!(created);
         let (same, created) = store
-            .upsert_run(project.id, "r1", &RunPatch::default(), ada.id)
+            .upsert_run(
+                project.id,
+                "r1",
+                &RunPatch::default(),
+                ada.id,
+                &cairn_core::run_names::fresh_display_name,
+            )
             .await
             .unwrap();
         assert_eq!((same.id, created), (run.id, false));
+        // The first run of the project, unnamed, is numbered 1; a resume keeps it.
+        let generated = run.display_name.clone().unwrap();
+        assert!(generated.ends_with("-1"), "{generated}");
+        assert_eq!(same.display_name.as_deref(), Some(generated.as_str()));
+        // Names drawn again while taken: a rule that always draws the same
+        // words still gives the second run its own number.
+        let (second, _) = store
+            .upsert_run(project.id, "r2", &RunPatch::default(), ada.id, &|n| {
+                format!("{generated}-{n}")
+            })
+            .await
+            .unwrap();
+        assert_eq!(second.display_name, Some(format!("{generated}-2")));
+        // A name the client gives is kept.
+        let named = RunPatch {
+            display_name: Some("mine".into()),
+            ..RunPatch::default()
+        };
+        let (third, _) = store
+            .upsert_run(project.id, "r3", &named, ada.id, &|_| unreachable!())
+            .await
+            .unwrap();
+        assert_eq!(third.display_name.as_deref(), Some("mine"));
+        store.delete_run(second.id).await.unwrap();
+        store.delete_run(third.id).await.unwrap();
         let query = RunSearch::parse(&RunQuery::default()).unwrap();
         assert_eq!(store.count_runs(project.id, &query).await.unwrap(), 1);
         let page = store.search_runs(project.id, &query, None, 10).await.unwrap();
@@ -151,7 +182,7 @@ backend_tests! {
         assert!(store.assign_run(&assignment(sweep.id, agent.id, 0, Some(0)), None).await.unwrap());
         assert!(store.assign_run(&assignment(sweep.id, agent.id, 1, Some(1)), None).await.unwrap());
         // Run 1 starts (its run exists); run 0 never does.
-        store.upsert_run(project, "run1", &RunPatch::default(), ada).await.unwrap();
+        store.upsert_run(project, "run1", &RunPatch::default(), ada, &cairn_core::run_names::fresh_display_name).await.unwrap();
         store.agent_heartbeat(agent.id, &[], i64::MAX).await.unwrap();
         assert_eq!(store.sweep_trials(sweep.id, 10).await.unwrap().len(), 1);
         assert!(store.assign_run(&assignment(sweep.id, agent.id, 2, Some(0)), None).await.unwrap());
@@ -218,7 +249,7 @@ backend_tests! {
         assert!(!store.ack_item(order[0], "run2").await.unwrap());
         assert_eq!(store.queue_item(order[0]).await.unwrap().unwrap().state, ItemState::Claimed);
         let finished = RunPatch { state: Some("finished".into()), ..RunPatch::default() };
-        store.upsert_run(project, "run1", &finished, ada).await.unwrap();
+        store.upsert_run(project, "run1", &finished, ada, &cairn_core::run_names::fresh_display_name).await.unwrap();
         assert_eq!(store.queue_item(order[0]).await.unwrap().unwrap().state, ItemState::Finished);
         assert!(store.delete_run_queue(queue.id).await.unwrap());
         assert!(store.queue_item(order[1]).await.unwrap().is_none());

@@ -1,0 +1,158 @@
+//! Branching a run's history: forking (a new run starts with another run's
+//! history up to a step) and rewinding (a run's history after a step is
+//! dropped). Both run as a few set-based statements in one transaction, so
+//! a long history is never read into the server and a failure leaves the
+//! run as it was.
+//!
+//! Line numbers. `line` is the offset the client's `file_stream` writes
+//! at, and a forked run's client starts writing at offset 0 (W&B keeps the
+//! parent's rows apart and its client never learns of them). The copied
+//! rows therefore take the negative lines just below 0, in their original
+//! order, so they read back first and never collide with the fork's own
+//! lines; `history_line_count` stays the count of the client's own lines,
+//! which is the offset a resume or a rewind hands back to the client.
+//!
+//! Key counts (`run_history_keys`) and, on rewind, the summary are rebuilt
+//! from the rows that remain with SQLite's JSON functions, which read the
+//! bare `NaN`/`Infinity` the client writes (JSON5).
+
+use cairn_core::store::StoreResult;
+use sqlx::{Sqlite, SqlitePool, Transaction};
+
+use super::fields::{self, Source};
+use super::now_ms;
+use crate::backend;
+
+/// W&B's type name of a JSON value as SQLite's `json_each.type` (and its
+/// value, for the strings the client writes for non-finite numbers) gives
+/// it; the same names `cairn_core::stream` gives keys as lines arrive.
+const KEY_TYPE: &str = "CASE j.type WHEN 'null' THEN 'nil' WHEN 'true' THEN 'bool' \
+    WHEN 'false' THEN 'bool' WHEN 'integer' THEN 'number' WHEN 'real' THEN 'number' \
+    WHEN 'array' THEN 'list' WHEN 'object' THEN 'map' \
+    ELSE CASE WHEN j.atom IN ('NaN', 'Infinity', '-Infinity') THEN 'number' ELSE 'string' END END";
+
+/// Give the (new) run `run_id` the history of `source_id` up to and
+/// including `step`.
+pub(super) async fn fork(
+    pool: &SqlitePool,
+    run_id: i64,
+    source_id: i64,
+    step: i64,
+) -> StoreResult<()> {
+    let mut tx = pool.begin().await.map_err(backend)?;
+    // Take the write lock first.
+    sqlx::query("UPDATE runs SET updated_at = ? WHERE id = ?")
+        .bind(now_ms())
+        .bind(run_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+    // Copied lines end at -1: line - (last copied line + 1).
+    sqlx::query(
+        "INSERT OR IGNORE INTO run_history (run_id, line, step, row) \
+         SELECT ?1, h.line - (SELECT MAX(line) + 1 FROM run_history \
+                              WHERE run_id = ?2 AND step <= ?3), h.step, h.row \
+         FROM run_history h WHERE h.run_id = ?2 AND h.step <= ?3",
+    )
+    .bind(run_id)
+    .bind(source_id)
+    .bind(step)
+    .execute(&mut *tx)
+    .await
+    .map_err(backend)?;
+    recount_keys(&mut tx, run_id).await?;
+    sqlx::query(
+        "UPDATE runs SET last_step = (SELECT MAX(step) FROM run_history WHERE run_id = ?1) \
+         WHERE id = ?1",
+    )
+    .bind(run_id)
+    .execute(&mut *tx)
+    .await
+    .map_err(backend)?;
+    tx.commit().await.map_err(backend)?;
+    Ok(())
+}
+
+/// Drop the history of `run_id` after `step`; rebuild its key counts and
+/// summary from what remains and set its counters. Returns the project.
+pub(super) async fn rewind(pool: &SqlitePool, run_id: i64, step: i64) -> StoreResult<i64> {
+    let mut tx = pool.begin().await.map_err(backend)?;
+    let project_id: i64 =
+        sqlx::query_scalar("UPDATE runs SET updated_at = ? WHERE id = ? RETURNING project_id")
+            .bind(now_ms())
+            .bind(run_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
+    sqlx::query("DELETE FROM run_history WHERE run_id = ? AND step > ?")
+        .bind(run_id)
+        .bind(step)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+    // The summary: entries that never came from history (set through
+    // `run.summary`, `_wandb`) stay; history keys take their last value in
+    // the rows that remain, and keys logged only after `step` go. Uses the
+    // key table from before the rewind to tell the two apart.
+    let summary: String = sqlx::query_scalar(
+        "WITH last AS ( \
+             SELECT j.key AS k, j.value AS v, j.type AS t, \
+                    ROW_NUMBER() OVER (PARTITION BY j.key ORDER BY h.line DESC) AS n \
+             FROM run_history h, json_each(h.row) j WHERE h.run_id = ?1), \
+         kept AS ( \
+             SELECT s.key AS k, s.value AS v, s.type AS t \
+             FROM runs r, json_each(r.summary) s WHERE r.id = ?1 \
+             AND s.key NOT IN (SELECT key FROM run_history_keys WHERE run_id = ?1)) \
+         SELECT COALESCE(json_group_object(k, CASE t WHEN 'true' THEN json('true') \
+                    WHEN 'false' THEN json('false') WHEN 'object' THEN json(v) \
+                    WHEN 'array' THEN json(v) ELSE v END), '{}') \
+         FROM (SELECT k, v, t FROM kept UNION ALL SELECT k, v, t FROM last WHERE n = 1)",
+    )
+    .bind(run_id)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(backend)?;
+    sqlx::query("UPDATE runs SET summary = ? WHERE id = ?")
+        .bind(&summary)
+        .bind(run_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+    fields::replace(&mut tx, run_id, project_id, Source::Summary, &summary).await?;
+    recount_keys(&mut tx, run_id).await?;
+    // The client continues at offset `history_line_count`: one past the
+    // last of its own lines that remain (copied lines of a fork are < 0).
+    sqlx::query(
+        "UPDATE runs SET \
+         history_line_count = (SELECT COALESCE(MAX(line) + 1, 0) FROM run_history \
+                               WHERE run_id = ?1 AND line >= 0), \
+         last_step = (SELECT MAX(step) FROM run_history WHERE run_id = ?1) \
+         WHERE id = ?1",
+    )
+    .bind(run_id)
+    .execute(&mut *tx)
+    .await
+    .map_err(backend)?;
+    tx.commit().await.map_err(backend)?;
+    Ok(project_id)
+}
+
+/// Rebuild a run's key counts from its history rows.
+async fn recount_keys(tx: &mut Transaction<'_, Sqlite>, run_id: i64) -> StoreResult<()> {
+    sqlx::query("DELETE FROM run_history_keys WHERE run_id = ?")
+        .bind(run_id)
+        .execute(&mut **tx)
+        .await
+        .map_err(backend)?;
+    sqlx::query(&format!(
+        "INSERT INTO run_history_keys (run_id, key, value_type, count) \
+         SELECT ?1, j.key, {KEY_TYPE}, COUNT(*) \
+         FROM run_history h, json_each(h.row) j WHERE h.run_id = ?1 \
+         GROUP BY j.key, {KEY_TYPE}"
+    ))
+    .bind(run_id)
+    .execute(&mut **tx)
+    .await
+    .map_err(backend)?;
+    Ok(())
+}

@@ -362,6 +362,9 @@ pub trait VersionStore: Send + Sync {
     async fn create_artifact(&self, new: &NewArtifact) -> StoreResult<(Artifact, bool)>;
     /// Pending artifacts not touched since `before` (UNIX seconds).
     async fn stale_pending_artifacts(&self, before: i64) -> StoreResult<Vec<i64>>;
+    /// Up to `limit` committed artifacts whose TTL has run out by `now`
+    /// (UNIX seconds; `created_at + ttl_seconds <= now`), oldest expiry first.
+    async fn expired_artifacts(&self, now: i64, limit: i64) -> StoreResult<Vec<i64>>;
     /// An artifact by id.
     async fn artifact_by_id(&self, id: i64) -> StoreResult<Option<Artifact>>;
     /// The server id of the artifact a client id names.

@@ -268,10 +268,26 @@ pub struct RegistryQuery {
     pub collection_filter: Option<serde_json::Value>,
     /// MongoDB-style filter over versions.
     pub version_filter: Option<serde_json::Value>,
-    /// Last id of the previous page.
-    pub after: Option<i64>,
+    /// What is listed, which decides what `order` may name.
+    pub listing: RegistryListing,
+    /// W&B's `order` (`+name`, `-created_at`, …); `None` lists by id.
+    pub order: Option<String>,
+    /// The cursor of the previous page's last row (opaque, from the store).
+    pub after: Option<String>,
     /// Page size.
     pub first: i64,
+}
+
+/// Which level of the registries an organization-wide listing lists.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RegistryListing {
+    /// Registries (`api.registries()`).
+    #[default]
+    Registries,
+    /// Their collections (`.collections()`).
+    Collections,
+    /// Their versions (`.versions()`).
+    Versions,
 }
 
 /// A [`RegistryQuery`] ready for the store: the organization and viewer
@@ -290,8 +306,10 @@ pub struct RegistrySearch {
     pub collection_filter: Option<Filter>,
     /// Filter over versions.
     pub version_filter: Option<Filter>,
-    /// Last id of the previous page.
-    pub after: Option<i64>,
+    /// The order of the listed level; `None` is by id.
+    pub order: Option<crate::filter::Order>,
+    /// The cursor of the previous page's last row, in `order`.
+    pub after: Option<String>,
     /// Page size.
     pub first: i64,
 }
@@ -559,13 +577,19 @@ pub trait RegistryStore: Send + Sync {
         types: &[String],
     ) -> StoreResult<()>;
     /// Registries (project ids) matching a query, id order.
-    async fn registry_ids(&self, query: &RegistrySearch) -> StoreResult<Vec<i64>>;
+    async fn registry_ids(&self, query: &RegistrySearch) -> StoreResult<Vec<(i64, String)>>;
     /// Registry collections (ids) matching a query, id order.
-    async fn registry_collection_ids(&self, query: &RegistrySearch) -> StoreResult<Vec<i64>>;
+    async fn registry_collection_ids(
+        &self,
+        query: &RegistrySearch,
+    ) -> StoreResult<Vec<(i64, String)>>;
     /// How many registry collections match.
     async fn registry_collection_count(&self, query: &RegistrySearch) -> StoreResult<i64>;
     /// Registry versions (membership ids) matching a query, id order.
-    async fn registry_membership_ids(&self, query: &RegistrySearch) -> StoreResult<Vec<i64>>;
+    async fn registry_membership_ids(
+        &self,
+        query: &RegistrySearch,
+    ) -> StoreResult<Vec<(i64, String)>>;
     /// Delete a project (a registry) with everything in it. Returns the blob
     /// digests that lost references.
     async fn delete_project(&self, project_id: i64) -> StoreResult<Vec<String>>;

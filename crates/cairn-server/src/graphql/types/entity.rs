@@ -158,10 +158,11 @@ impl EntityObject {
         first: Option<i32>,
         order: Option<String>,
     ) -> async_graphql::Result<ProjectConnection> {
-        let _ = order;
         if cairn(ctx).org_of_entity(self.0.id).is_some() {
-            return organization::registries(ctx, self.0.id, filters, after, first).await;
+            return organization::registries(ctx, self.0.id, filters, order, after, first).await;
         }
+        // Projects of other entities come in creation order.
+        let _ = order;
         let after_id = crate::graphql::types::page::decode_cursor(after.as_deref()).gql()?;
         let page = cairn(ctx)
             .projects(
@@ -203,7 +204,6 @@ impl EntityObject {
         first: Option<i32>,
         order: Option<String>,
     ) -> async_graphql::Result<CollectionConnection> {
-        let _ = order;
         if cairn(ctx).org_of_entity(self.0.id).is_none() {
             return Ok(collections_page(Vec::new(), false, 0));
         }
@@ -213,6 +213,7 @@ impl EntityObject {
             project_filters,
             filters,
             collection_types,
+            order,
             after,
             first,
         )
@@ -231,7 +232,6 @@ impl EntityObject {
         first: Option<i32>,
         order: Option<String>,
     ) -> async_graphql::Result<MembershipConnection> {
-        let _ = order;
         if cairn(ctx).org_of_entity(self.0.id).is_none() {
             return Ok(MembershipConnection {
                 edges: Vec::new(),
@@ -244,6 +244,7 @@ impl EntityObject {
             project_filters,
             collection_filters,
             filters,
+            order,
             after,
             first,
         )

@@ -10,7 +10,7 @@ use crate::graphql::types::artifact::{
     ArtifactCollectionType, CollectionConnection, MembershipConnection, collections_page,
 };
 use crate::graphql::types::launch::{DefaultResourceConfigObject, LaunchAgentObject};
-use crate::graphql::types::organization::{self, OrganizationObject};
+use crate::graphql::types::organization::{self, ListingPage, OrganizationObject};
 use crate::graphql::types::{PageInfo, ProjectConnection, ProjectEdge, ProjectObject, UserObject};
 use crate::graphql::{actor, cairn, ids};
 
@@ -159,7 +159,12 @@ impl EntityObject {
         order: Option<String>,
     ) -> async_graphql::Result<ProjectConnection> {
         if cairn(ctx).org_of_entity(self.0.id).is_some() {
-            return organization::registries(ctx, self.0.id, filters, order, after, first).await;
+            let page = ListingPage {
+                order,
+                after,
+                first,
+            };
+            return organization::registries(ctx, self.0.id, filters, page).await;
         }
         // Projects of other entities come in creation order.
         let _ = order;
@@ -213,9 +218,11 @@ impl EntityObject {
             project_filters,
             filters,
             collection_types,
-            order,
-            after,
-            first,
+            ListingPage {
+                order,
+                after,
+                first,
+            },
         )
         .await
     }
@@ -244,9 +251,11 @@ impl EntityObject {
             project_filters,
             collection_filters,
             filters,
-            order,
-            after,
-            first,
+            ListingPage {
+                order,
+                after,
+                first,
+            },
         )
         .await
     }

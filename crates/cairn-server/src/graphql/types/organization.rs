@@ -80,16 +80,27 @@ pub struct FeatureFlag {
     pub is_enabled: bool,
 }
 
+/// Where a page of an organization-wide listing starts, how long it is and
+/// in which order (W&B's `order` string), as the GraphQL arguments give them.
+pub(crate) struct ListingPage {
+    pub order: Option<String>,
+    pub after: Option<String>,
+    pub first: Option<i32>,
+}
+
 /// Registries of the organization whose entity is `org_entity_id`
 /// matching `filters`, in `order` (creation order when none).
 pub(crate) async fn registries(
     ctx: &Context<'_>,
     org_entity_id: i64,
     filters: Option<JsonString>,
-    order: Option<String>,
-    after: Option<String>,
-    first: Option<i32>,
+    page: ListingPage,
 ) -> async_graphql::Result<ProjectConnection> {
+    let ListingPage {
+        order,
+        after,
+        first,
+    } = page;
     let first = page_size(first);
     let query = RegistryQuery {
         registry_filter: parse_filter(filters.as_ref())?,
@@ -134,11 +145,14 @@ pub(crate) async fn registry_collections(
     project_filters: Option<JsonString>,
     filters: Option<JsonString>,
     collection_types: Option<Vec<ArtifactCollectionType>>,
-    order: Option<String>,
-    after: Option<String>,
-    first: Option<i32>,
+    page: ListingPage,
 ) -> async_graphql::Result<CollectionConnection> {
     let _ = collection_types;
+    let ListingPage {
+        order,
+        after,
+        first,
+    } = page;
     let first = page_size(first);
     let query = RegistryQuery {
         registry_filter: parse_filter(project_filters.as_ref())?,
@@ -178,10 +192,13 @@ pub(crate) async fn registry_versions(
     project_filters: Option<JsonString>,
     collection_filters: Option<JsonString>,
     filters: Option<JsonString>,
-    order: Option<String>,
-    after: Option<String>,
-    first: Option<i32>,
+    page: ListingPage,
 ) -> async_graphql::Result<MembershipConnection> {
+    let ListingPage {
+        order,
+        after,
+        first,
+    } = page;
     let first = page_size(first);
     let query = RegistryQuery {
         registry_filter: parse_filter(project_filters.as_ref())?,

@@ -40,7 +40,7 @@ def log_steps(server, tmp_path, project, run_id, values, **init):
 
 def steps_and_x(api, project, run_id):
     run = api.run(f"{ENTITY}/{project}/{run_id}")
-    return [(row["_step"], row["x"]) for row in run.scan_history(keys=["x"])], run
+    return [(row["_step"], row["x"]) for row in run.scan_history(keys=["_step", "x"])], run
 
 
 def test_an_unnamed_run_gets_a_readable_name_that_resume_keeps(server, tmp_path, unique):

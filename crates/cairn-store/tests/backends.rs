@@ -13,6 +13,7 @@ use cairn_core::launch::records::{ItemState, NewQueueItem, NewRunQueue, Prioriti
 use cairn_core::model::{AccountType, NewProject, NewUser};
 use cairn_core::run::{RunPatch, RunQuery, RunSearch};
 use cairn_core::store::{Store, StoreError};
+use cairn_core::stream::{Chunk, StreamBatch, history_line};
 use cairn_core::sweep::records::{Assignment, NewSweep, SweepState};
 
 /// One `#[tokio::test]` per backend for each `async fn name(store) { … }`.
@@ -75,6 +76,89 @@ backend_tests! {
         assert_eq!((found.id, found.description.as_deref()), (project.id, Some("digits")));
         let again = store.create_project(new()).await;
         assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    }
+
+    async fn forks_copy_and_rewinds_truncate_history(store) {
+        let org = store.ensure_default_organization("org").await.unwrap();
+        let ada = store.create_user(person("ada"), org).await.unwrap();
+        let entity = store.entity_by_name("ada").await.unwrap().unwrap();
+        let project = store
+            .create_project(NewProject {
+                entity_id: entity.id,
+                name: "p".into(),
+                description: None,
+                access: "PRIVATE".into(),
+                created_by: ada.id,
+            })
+            .await
+            .unwrap()
+            .id;
+        let named = &cairn_core::run_names::fresh_display_name;
+        let log = |run: i64, offset: i64, rows: Vec<String>| {
+            let store = store.clone();
+            async move {
+                let lines = rows
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, raw)| history_line(offset + i as i64, raw).unwrap())
+                    .collect();
+                let batch = StreamBatch {
+                    history: Some(Chunk { offset, lines }),
+                    summary: Some(r#"{"x": 9, "late": "z", "best": 1}"#.into()),
+                    ..StreamBatch::default()
+                };
+                store.append_stream(run, &batch).await.unwrap();
+            }
+        };
+        let rows = |steps: std::ops::Range<i64>| -> Vec<String> {
+            steps
+                .map(|s| format!(r#"{{"_step": {s}, "x": {s}, "nan": NaN}}"#))
+                .collect()
+        };
+        let steps = |store: Arc<dyn Store>, run: i64| async move {
+            let rows = store.history(run, i64::MIN, i64::MAX, 100).await.unwrap();
+            rows.into_iter().map(|(step, _)| step).collect::<Vec<_>>()
+        };
+        let (src, _) = store.upsert_run(project, "src", &RunPatch::default(), ada.id, named).await.unwrap();
+        let mut src_rows = rows(0..10);
+        src_rows.push(r#"{"_step": 10, "late": "z"}"#.into());
+        log(src.id, 0, src_rows).await;
+
+        // A fork takes steps 0..=4 below line 0 and logs its own from line 0.
+        let (fork, _) = store.upsert_run(project, "fork", &RunPatch::default(), ada.id, named).await.unwrap();
+        store.fork_history(fork.id, src.id, 4).await.unwrap();
+        log(fork.id, 0, rows(5..7)).await;
+        assert_eq!(steps(store.clone(), fork.id).await, vec![0, 1, 2, 3, 4, 5, 6]);
+        let fork = store.run_by_id(fork.id).await.unwrap().unwrap();
+        assert_eq!((fork.history_line_count, fork.last_step), (2, Some(6)));
+        let keys = store.history_keys(fork.id).await.unwrap();
+        let count = |key: &str, ty: &str| {
+            keys.iter()
+                .find(|k| k.key == key && k.value_type == ty)
+                .map(|k| k.count)
+        };
+        assert_eq!(count("x", "number"), Some(7));
+        assert_eq!(count("nan", "number"), Some(7), "bare NaN counts as a number");
+        assert_eq!(count("late", "string"), None);
+        assert_eq!(steps(store.clone(), src.id).await, (0..=10).collect::<Vec<_>>());
+
+        // Rewinding the parent to step 6: lines 0..=6 stay, the client
+        // continues at offset 7; keys and summary follow.
+        let rewound = store.rewind_history(src.id, 6).await.unwrap().unwrap();
+        assert_eq!(steps(store.clone(), src.id).await, (0..=6).collect::<Vec<_>>());
+        assert_eq!((rewound.history_line_count, rewound.last_step), (7, Some(6)));
+        let summary: serde_json::Value = serde_json::from_str(&rewound.summary).unwrap();
+        assert_eq!(summary["x"], 6);
+        assert_eq!(summary["best"], 1, "entries not from history stay");
+        assert!(summary.get("late").is_none(), "{summary}");
+        let keys = store.history_keys(src.id).await.unwrap();
+        assert!(keys.iter().all(|k| k.key != "late"), "{keys:?}");
+        assert!(keys.iter().any(|k| k.key == "x" && k.count == 7), "{keys:?}");
+
+        // Rewinding a fork into its copied part leaves the client at 0.
+        let fork = store.rewind_history(fork.id, 2).await.unwrap().unwrap();
+        assert_eq!(steps(store.clone(), fork.id).await, vec![0, 1, 2]);
+        assert_eq!((fork.history_line_count, fork.last_step), (0, Some(2)));
     }
 
     async fn runs_upsert_count_and_delete(store) {

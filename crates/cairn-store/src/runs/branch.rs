@@ -12,24 +12,23 @@
 //! lines; `history_line_count` stays the count of the client's own lines,
 //! which is the offset a resume or a rewind hands back to the client.
 //!
-//! Key counts (`run_history_keys`) and, on rewind, the summary are rebuilt
-//! from the rows that remain with SQLite's JSON functions, which read the
-//! bare `NaN`/`Infinity` the client writes (JSON5).
+//! On rewind the summary is rebuilt from the rows that remain with
+//! SQLite's JSON functions, which read the bare `NaN`/`Infinity` the client
+//! writes (JSON5; a `NaN` reads as null). Key counts (`run_history_keys`)
+//! are recounted with the ingest rule, reading rows in bounded batches.
+
+use std::collections::BTreeMap;
 
 use cairn_core::store::StoreResult;
+use cairn_core::stream;
 use sqlx::{Sqlite, SqlitePool, Transaction};
 
 use super::fields::{self, Source};
 use super::now_ms;
 use crate::backend;
 
-/// W&B's type name of a JSON value as SQLite's `json_each.type` (and its
-/// value, for the strings the client writes for non-finite numbers) gives
-/// it; the same names `cairn_core::stream` gives keys as lines arrive.
-const KEY_TYPE: &str = "CASE j.type WHEN 'null' THEN 'nil' WHEN 'true' THEN 'bool' \
-    WHEN 'false' THEN 'bool' WHEN 'integer' THEN 'number' WHEN 'real' THEN 'number' \
-    WHEN 'array' THEN 'list' WHEN 'object' THEN 'map' \
-    ELSE CASE WHEN j.atom IN ('NaN', 'Infinity', '-Infinity') THEN 'number' ELSE 'string' END END";
+/// History rows read per batch while recounting keys.
+const RECOUNT_BATCH: i64 = 1000;
 
 /// Give the (new) run `run_id` the history of `source_id` up to and
 /// including `step`.
@@ -137,22 +136,56 @@ pub(super) async fn rewind(pool: &SqlitePool, run_id: i64, step: i64) -> StoreRe
     Ok(project_id)
 }
 
-/// Rebuild a run's key counts from its history rows.
+/// Rebuild a run's key counts from its history rows, with the same rule
+/// that counts them as lines arrive (`cairn_core::stream`): SQLite's JSON
+/// functions read a bare `NaN` as null, which would count it as `nil`.
+/// Rows are read in batches of [`RECOUNT_BATCH`] by line; only the counts
+/// (one entry per key and type) are held.
 async fn recount_keys(tx: &mut Transaction<'_, Sqlite>, run_id: i64) -> StoreResult<()> {
     sqlx::query("DELETE FROM run_history_keys WHERE run_id = ?")
         .bind(run_id)
         .execute(&mut **tx)
         .await
         .map_err(backend)?;
-    sqlx::query(&format!(
-        "INSERT INTO run_history_keys (run_id, key, value_type, count) \
-         SELECT ?1, j.key, {KEY_TYPE}, COUNT(*) \
-         FROM run_history h, json_each(h.row) j WHERE h.run_id = ?1 \
-         GROUP BY j.key, {KEY_TYPE}"
-    ))
-    .bind(run_id)
-    .execute(&mut **tx)
-    .await
-    .map_err(backend)?;
+    let mut counts: BTreeMap<(String, &'static str), i64> = BTreeMap::new();
+    let mut after = i64::MIN;
+    loop {
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT line, row FROM run_history WHERE run_id = ? AND line > ? \
+             ORDER BY line LIMIT ?",
+        )
+        .bind(run_id)
+        .bind(after)
+        .bind(RECOUNT_BATCH)
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(backend)?;
+        let Some((last, _)) = rows.last() else { break };
+        after = *last;
+        let full = rows.len() as i64 == RECOUNT_BATCH;
+        let lines: Vec<_> = rows
+            .into_iter()
+            // Stored rows passed this check when they arrived.
+            .filter_map(|(line, raw)| stream::history_line(line, raw).ok())
+            .collect();
+        for (key, n) in stream::key_counts(&lines) {
+            *counts.entry(key).or_insert(0) += n;
+        }
+        if !full {
+            break;
+        }
+    }
+    for ((key, value_type), count) in counts {
+        sqlx::query(
+            "INSERT INTO run_history_keys (run_id, key, value_type, count) VALUES (?, ?, ?, ?)",
+        )
+        .bind(run_id)
+        .bind(key)
+        .bind(value_type)
+        .bind(count)
+        .execute(&mut **tx)
+        .await
+        .map_err(backend)?;
+    }
     Ok(())
 }

@@ -48,6 +48,10 @@ pub struct ServeArgs {
     /// upload counts as abandoned and is deleted.
     #[arg(long, env = "CAIRN_UPLOAD_TIMEOUT", default_value_t = 24 * 60 * 60)]
     upload_timeout: u64,
+    /// Seconds between sweeps for artifact versions whose TTL has run out
+    /// (they are deleted, with blobs nothing else references).
+    #[arg(long, env = "CAIRN_ARTIFACT_TTL_SWEEP_INTERVAL", default_value_t = 5 * 60)]
+    artifact_ttl_sweep_interval: u64,
     /// Seconds a sweep run handed to an agent may take to start (its
     /// `wandb.init` to reach the server) before the sweep gives its
     /// parameters to another agent.
@@ -69,6 +73,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     config.max_run_file_bytes = args.max_run_file_bytes;
     config.run_timeout = std::time::Duration::from_secs(args.run_timeout.max(1));
     config.upload_timeout = std::time::Duration::from_secs(args.upload_timeout.max(1));
+    config.artifact_ttl_sweep_interval =
+        std::time::Duration::from_secs(args.artifact_ttl_sweep_interval.max(1));
     config.sweep_run_start_timeout =
         std::time::Duration::from_secs(args.sweep_run_start_timeout.max(1));
     config.launch_lease_timeout = std::time::Duration::from_secs(args.launch_lease_timeout.max(1));

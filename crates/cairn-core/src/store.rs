@@ -166,14 +166,24 @@ pub trait ProjectStore: Send + Sync {
 #[async_trait]
 pub trait RunStore: Send + Sync {
     /// Create the run `name` in a project or apply `patch` to it. Returns the
-    /// run and whether it was created.
+    /// run and whether it was created. A run created without a display name
+    /// gets `fresh_display_name(n)`, `n` the project's run count with it,
+    /// in the same transaction; a name another run of the project already
+    /// has is drawn again (a few times).
     async fn upsert_run(
         &self,
         project_id: i64,
         name: &str,
         patch: &RunPatch,
         user_id: UserId,
+        fresh_display_name: &(dyn Fn(i64) -> String + Send + Sync),
     ) -> StoreResult<(Run, bool)>;
+    /// Give the new run `run_id` the history of `source_id` up to and
+    /// including `step` (forking), in one transaction.
+    async fn fork_history(&self, run_id: i64, source_id: i64, step: i64) -> StoreResult<()>;
+    /// Drop a run's history after `step` (rewinding), rebuilding its key
+    /// counts, summary and counters from what remains, in one transaction.
+    async fn rewind_history(&self, run_id: i64, step: i64) -> StoreResult<Option<Run>>;
     /// Apply `patch` to a run by id.
     async fn update_run(&self, id: i64, patch: &RunPatch) -> StoreResult<Option<Run>>;
     /// A run by project and name.
@@ -259,10 +269,26 @@ pub struct RegistryQuery {
     pub collection_filter: Option<serde_json::Value>,
     /// MongoDB-style filter over versions.
     pub version_filter: Option<serde_json::Value>,
-    /// Last id of the previous page.
-    pub after: Option<i64>,
+    /// What is listed, which decides what `order` may name.
+    pub listing: RegistryListing,
+    /// W&B's `order` (`+name`, `-created_at`, …); `None` lists by id.
+    pub order: Option<String>,
+    /// The cursor of the previous page's last row (opaque, from the store).
+    pub after: Option<String>,
     /// Page size.
     pub first: i64,
+}
+
+/// Which level of the registries an organization-wide listing lists.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RegistryListing {
+    /// Registries (`api.registries()`).
+    #[default]
+    Registries,
+    /// Their collections (`.collections()`).
+    Collections,
+    /// Their versions (`.versions()`).
+    Versions,
 }
 
 /// A [`RegistryQuery`] ready for the store: the organization and viewer
@@ -281,8 +307,10 @@ pub struct RegistrySearch {
     pub collection_filter: Option<Filter>,
     /// Filter over versions.
     pub version_filter: Option<Filter>,
-    /// Last id of the previous page.
-    pub after: Option<i64>,
+    /// The order of the listed level; `None` is by id.
+    pub order: Option<crate::filter::Order>,
+    /// The cursor of the previous page's last row, in `order`.
+    pub after: Option<String>,
     /// Page size.
     pub first: i64,
 }
@@ -353,6 +381,9 @@ pub trait VersionStore: Send + Sync {
     async fn create_artifact(&self, new: &NewArtifact) -> StoreResult<(Artifact, bool)>;
     /// Pending artifacts not touched since `before` (UNIX seconds).
     async fn stale_pending_artifacts(&self, before: i64) -> StoreResult<Vec<i64>>;
+    /// Up to `limit` committed artifacts whose TTL has run out by `now`
+    /// (UNIX seconds; `created_at + ttl_seconds <= now`), oldest expiry first.
+    async fn expired_artifacts(&self, now: i64, limit: i64) -> StoreResult<Vec<i64>>;
     /// An artifact by id.
     async fn artifact_by_id(&self, id: i64) -> StoreResult<Option<Artifact>>;
     /// The server id of the artifact a client id names.
@@ -547,13 +578,19 @@ pub trait RegistryStore: Send + Sync {
         types: &[String],
     ) -> StoreResult<()>;
     /// Registries (project ids) matching a query, id order.
-    async fn registry_ids(&self, query: &RegistrySearch) -> StoreResult<Vec<i64>>;
+    async fn registry_ids(&self, query: &RegistrySearch) -> StoreResult<Vec<(i64, String)>>;
     /// Registry collections (ids) matching a query, id order.
-    async fn registry_collection_ids(&self, query: &RegistrySearch) -> StoreResult<Vec<i64>>;
+    async fn registry_collection_ids(
+        &self,
+        query: &RegistrySearch,
+    ) -> StoreResult<Vec<(i64, String)>>;
     /// How many registry collections match.
     async fn registry_collection_count(&self, query: &RegistrySearch) -> StoreResult<i64>;
     /// Registry versions (membership ids) matching a query, id order.
-    async fn registry_membership_ids(&self, query: &RegistrySearch) -> StoreResult<Vec<i64>>;
+    async fn registry_membership_ids(
+        &self,
+        query: &RegistrySearch,
+    ) -> StoreResult<Vec<(i64, String)>>;
     /// Delete a project (a registry) with everything in it. Returns the blob
     /// digests that lost references.
     async fn delete_project(&self, project_id: i64) -> StoreResult<Vec<String>>;

@@ -30,6 +30,9 @@ pub struct Config {
     /// How long an artifact may stay pending and untouched before its
     /// upload counts as abandoned and is deleted (with blobs only it used).
     pub upload_timeout: std::time::Duration,
+    /// How often the background sweep looks for artifact versions whose
+    /// TTL has run out (and deletes them); it runs at least this often.
+    pub artifact_ttl_sweep_interval: std::time::Duration,
     /// How long a run a sweep handed to an agent may take to start before
     /// the sweep hands its parameters to another agent.
     pub sweep_run_start_timeout: std::time::Duration,
@@ -61,6 +64,7 @@ impl Config {
             auth_failure_limit: DEFAULT_AUTH_FAILURE_LIMIT,
             run_timeout: std::time::Duration::from_secs(300),
             upload_timeout: std::time::Duration::from_secs(24 * 60 * 60),
+            artifact_ttl_sweep_interval: std::time::Duration::from_secs(5 * 60),
             sweep_run_start_timeout: std::time::Duration::from_secs(600),
             launch_lease_timeout: std::time::Duration::from_secs(300),
         }
@@ -82,6 +86,10 @@ impl std::fmt::Debug for Config {
             .field("auth_failure_limit", &self.auth_failure_limit)
             .field("run_timeout", &self.run_timeout)
             .field("upload_timeout", &self.upload_timeout)
+            .field(
+                "artifact_ttl_sweep_interval",
+                &self.artifact_ttl_sweep_interval,
+            )
             .field("sweep_run_start_timeout", &self.sweep_run_start_timeout)
             .field("launch_lease_timeout", &self.launch_lease_timeout)
             .finish()

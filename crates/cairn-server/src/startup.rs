@@ -27,6 +27,7 @@ pub struct Server {
     max_body_bytes: usize,
     run_timeout: std::time::Duration,
     upload_timeout: std::time::Duration,
+    artifact_ttl_sweep_interval: std::time::Duration,
     /// The admin API key generated on this start, if this start created the
     /// instance and no key was supplied. Show it once.
     pub generated_admin_key: Option<String>,
@@ -107,6 +108,7 @@ impl Server {
             max_body_bytes: config.max_body_bytes,
             run_timeout: config.run_timeout,
             upload_timeout: config.upload_timeout,
+            artifact_ttl_sweep_interval: config.artifact_ttl_sweep_interval,
             generated_admin_key: bootstrap.and_then(|b| b.generated_key),
         })
     }
@@ -125,6 +127,7 @@ impl Server {
             self.state.cairn.clone(),
             self.state.content.clone(),
             self.upload_timeout,
+            self.artifact_ttl_sweep_interval,
         ));
         let app = router(self.state, self.max_body_bytes);
         // Without TCP_NODELAY a response whose headers and body go out in
@@ -195,17 +198,23 @@ async fn watch_for_crashes(cairn: Cairn, timeout: std::time::Duration) {
 }
 
 /// Delete artifacts whose upload was abandoned (pending and untouched for
-/// `timeout`) and collect the blobs only they referenced; checked every
-/// hour, or more often for short timeouts.
+/// `timeout`) and artifact versions whose TTL has run out, and collect the
+/// blobs only they referenced. Abandoned uploads are checked every hour, or
+/// more often for short timeouts; expired versions every
+/// `ttl_interval`, in batches of [`TTL_BATCH`] until none is left, so one
+/// sweep never holds the writer for long.
 async fn sweep_abandoned_uploads(
     cairn: Cairn,
     content: ContentStore,
     timeout: std::time::Duration,
+    ttl_interval: std::time::Duration,
 ) {
-    let period = (timeout / 2).clamp(
-        std::time::Duration::from_millis(100),
-        std::time::Duration::from_secs(60 * 60),
-    );
+    let period = (timeout / 2)
+        .clamp(
+            std::time::Duration::from_millis(100),
+            std::time::Duration::from_secs(60 * 60),
+        )
+        .min(ttl_interval);
     let mut tick = tokio::time::interval(period);
     loop {
         tick.tick().await;
@@ -213,12 +222,36 @@ async fn sweep_abandoned_uploads(
             Ok((0, _)) => {}
             Ok((n, digests)) => {
                 tracing::info!(artifacts = n, "deleted abandoned artifact uploads");
-                if let Err(e) = content.collect(&digests).await {
-                    tracing::warn!(error = %e, "could not collect abandoned blobs");
-                }
+                collect(&content, &digests).await;
             }
             Err(e) => tracing::warn!(error = %e, "could not sweep abandoned uploads"),
         }
+        loop {
+            match cairn.sweep_expired_artifacts(TTL_BATCH).await {
+                Ok((0, _)) => break,
+                Ok((n, digests)) => {
+                    tracing::info!(artifacts = n, "deleted artifact versions whose TTL ran out");
+                    collect(&content, &digests).await;
+                    if (n as i64) < TTL_BATCH {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not sweep expired artifacts");
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// Expired artifact versions deleted per batch of the background sweep.
+const TTL_BATCH: i64 = 100;
+
+/// Delete the blobs among `digests` that nothing references any more.
+async fn collect(content: &ContentStore, digests: &[String]) {
+    if let Err(e) = content.collect(digests).await {
+        tracing::warn!(error = %e, "could not collect unreferenced blobs");
     }
 }
 

@@ -13,6 +13,7 @@ use cairn_core::launch::records::{ItemState, NewQueueItem, NewRunQueue, Prioriti
 use cairn_core::model::{AccountType, NewProject, NewUser};
 use cairn_core::run::{RunPatch, RunQuery, RunSearch};
 use cairn_core::store::{Store, StoreError};
+use cairn_core::stream::{Chunk, StreamBatch, history_line};
 use cairn_core::sweep::records::{Assignment, NewSweep, SweepState};
 use cairn_core::view::{NewView, ViewChange, ViewQuery};
 
@@ -78,6 +79,89 @@ backend_tests! {
         assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
     }
 
+    async fn forks_copy_and_rewinds_truncate_history(store) {
+        let org = store.ensure_default_organization("org").await.unwrap();
+        let ada = store.create_user(person("ada"), org).await.unwrap();
+        let entity = store.entity_by_name("ada").await.unwrap().unwrap();
+        let project = store
+            .create_project(NewProject {
+                entity_id: entity.id,
+                name: "p".into(),
+                description: None,
+                access: "PRIVATE".into(),
+                created_by: ada.id,
+            })
+            .await
+            .unwrap()
+            .id;
+        let named = &cairn_core::run_names::fresh_display_name;
+        let log = |run: i64, offset: i64, rows: Vec<String>| {
+            let store = store.clone();
+            async move {
+                let lines = rows
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, raw)| history_line(offset + i as i64, raw).unwrap())
+                    .collect();
+                let batch = StreamBatch {
+                    history: Some(Chunk { offset, lines }),
+                    summary: Some(r#"{"x": 9, "late": "z", "best": 1}"#.into()),
+                    ..StreamBatch::default()
+                };
+                store.append_stream(run, &batch).await.unwrap();
+            }
+        };
+        let rows = |steps: std::ops::Range<i64>| -> Vec<String> {
+            steps
+                .map(|s| format!(r#"{{"_step": {s}, "x": {s}, "nan": NaN}}"#))
+                .collect()
+        };
+        let steps = |store: Arc<dyn Store>, run: i64| async move {
+            let rows = store.history(run, i64::MIN, i64::MAX, 100).await.unwrap();
+            rows.into_iter().map(|(step, _)| step).collect::<Vec<_>>()
+        };
+        let (src, _) = store.upsert_run(project, "src", &RunPatch::default(), ada.id, named).await.unwrap();
+        let mut src_rows = rows(0..10);
+        src_rows.push(r#"{"_step": 10, "late": "z"}"#.into());
+        log(src.id, 0, src_rows).await;
+
+        // A fork takes steps 0..=4 below line 0 and logs its own from line 0.
+        let (fork, _) = store.upsert_run(project, "fork", &RunPatch::default(), ada.id, named).await.unwrap();
+        store.fork_history(fork.id, src.id, 4).await.unwrap();
+        log(fork.id, 0, rows(5..7)).await;
+        assert_eq!(steps(store.clone(), fork.id).await, vec![0, 1, 2, 3, 4, 5, 6]);
+        let fork = store.run_by_id(fork.id).await.unwrap().unwrap();
+        assert_eq!((fork.history_line_count, fork.last_step), (2, Some(6)));
+        let keys = store.history_keys(fork.id).await.unwrap();
+        let count = |key: &str, ty: &str| {
+            keys.iter()
+                .find(|k| k.key == key && k.value_type == ty)
+                .map(|k| k.count)
+        };
+        assert_eq!(count("x", "number"), Some(7));
+        assert_eq!(count("nan", "number"), Some(7), "bare NaN counts as a number");
+        assert_eq!(count("late", "string"), None);
+        assert_eq!(steps(store.clone(), src.id).await, (0..=10).collect::<Vec<_>>());
+
+        // Rewinding the parent to step 6: lines 0..=6 stay, the client
+        // continues at offset 7; keys and summary follow.
+        let rewound = store.rewind_history(src.id, 6).await.unwrap().unwrap();
+        assert_eq!(steps(store.clone(), src.id).await, (0..=6).collect::<Vec<_>>());
+        assert_eq!((rewound.history_line_count, rewound.last_step), (7, Some(6)));
+        let summary: serde_json::Value = serde_json::from_str(&rewound.summary).unwrap();
+        assert_eq!(summary["x"], 6);
+        assert_eq!(summary["best"], 1, "entries not from history stay");
+        assert!(summary.get("late").is_none(), "{summary}");
+        let keys = store.history_keys(src.id).await.unwrap();
+        assert!(keys.iter().all(|k| k.key != "late"), "{keys:?}");
+        assert!(keys.iter().any(|k| k.key == "x" && k.count == 7), "{keys:?}");
+
+        // Rewinding a fork into its copied part leaves the client at 0.
+        let fork = store.rewind_history(fork.id, 2).await.unwrap().unwrap();
+        assert_eq!(steps(store.clone(), fork.id).await, vec![0, 1, 2]);
+        assert_eq!((fork.history_line_count, fork.last_step), (0, Some(2)));
+    }
+
     async fn runs_upsert_count_and_delete(store) {
         let org = store.ensure_default_organization("org").await.unwrap();
         let ada = store.create_user(person("ada"), org).await.unwrap();
@@ -96,13 +180,44 @@ backend_tests! {
             config: Some(r#"{"lr": 0.1}"#.into()),
             ..RunPatch::default()
         };
-        let (run, created) = store.upsert_run(project.id, "r1", &patch, ada.id).await.unwrap();
+        let (run, created) = store.upsert_run(project.id, "r1", &patch, ada.id, &cairn_core::run_names::fresh_display_name).await.unwrap();
         assert!(created);
         let (same, created) = store
-            .upsert_run(project.id, "r1", &RunPatch::default(), ada.id)
+            .upsert_run(
+                project.id,
+                "r1",
+                &RunPatch::default(),
+                ada.id,
+                &cairn_core::run_names::fresh_display_name,
+            )
             .await
             .unwrap();
         assert_eq!((same.id, created), (run.id, false));
+        // The first run of the project, unnamed, is numbered 1; a resume keeps it.
+        let generated = run.display_name.clone().unwrap();
+        assert!(generated.ends_with("-1"), "{generated}");
+        assert_eq!(same.display_name.as_deref(), Some(generated.as_str()));
+        // Names drawn again while taken: a rule that always draws the same
+        // words still gives the second run its own number.
+        let (second, _) = store
+            .upsert_run(project.id, "r2", &RunPatch::default(), ada.id, &|n| {
+                format!("{generated}-{n}")
+            })
+            .await
+            .unwrap();
+        assert_eq!(second.display_name, Some(format!("{generated}-2")));
+        // A name the client gives is kept.
+        let named = RunPatch {
+            display_name: Some("mine".into()),
+            ..RunPatch::default()
+        };
+        let (third, _) = store
+            .upsert_run(project.id, "r3", &named, ada.id, &|_| unreachable!())
+            .await
+            .unwrap();
+        assert_eq!(third.display_name.as_deref(), Some("mine"));
+        store.delete_run(second.id).await.unwrap();
+        store.delete_run(third.id).await.unwrap();
         let query = RunSearch::parse(&RunQuery::default()).unwrap();
         assert_eq!(store.count_runs(project.id, &query).await.unwrap(), 1);
         let page = store.search_runs(project.id, &query, None, 10).await.unwrap();
@@ -152,7 +267,7 @@ backend_tests! {
         assert!(store.assign_run(&assignment(sweep.id, agent.id, 0, Some(0)), None).await.unwrap());
         assert!(store.assign_run(&assignment(sweep.id, agent.id, 1, Some(1)), None).await.unwrap());
         // Run 1 starts (its run exists); run 0 never does.
-        store.upsert_run(project, "run1", &RunPatch::default(), ada).await.unwrap();
+        store.upsert_run(project, "run1", &RunPatch::default(), ada, &cairn_core::run_names::fresh_display_name).await.unwrap();
         store.agent_heartbeat(agent.id, &[], i64::MAX).await.unwrap();
         assert_eq!(store.sweep_trials(sweep.id, 10).await.unwrap().len(), 1);
         assert!(store.assign_run(&assignment(sweep.id, agent.id, 2, Some(0)), None).await.unwrap());
@@ -219,7 +334,7 @@ backend_tests! {
         assert!(!store.ack_item(order[0], "run2").await.unwrap());
         assert_eq!(store.queue_item(order[0]).await.unwrap().unwrap().state, ItemState::Claimed);
         let finished = RunPatch { state: Some("finished".into()), ..RunPatch::default() };
-        store.upsert_run(project, "run1", &finished, ada).await.unwrap();
+        store.upsert_run(project, "run1", &finished, ada, &cairn_core::run_names::fresh_display_name).await.unwrap();
         assert_eq!(store.queue_item(order[0]).await.unwrap().unwrap().state, ItemState::Finished);
         assert!(store.delete_run_queue(queue.id).await.unwrap());
         assert!(store.queue_item(order[1]).await.unwrap().is_none());

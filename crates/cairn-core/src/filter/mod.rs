@@ -214,4 +214,16 @@ impl Order {
     pub fn parse_runs(order: Option<&str>) -> CoreResult<Order> {
         schema::run_order(order).map_err(CoreError::InvalidInput)
     }
+
+    /// The order of another listing (registries, collections, versions) by
+    /// one of `schema`'s fields: `+field`, `-field` or `field`; `None` or
+    /// `""` leave the listing in its own order. An order the listing cannot
+    /// take is an error naming it; `what` names the listing.
+    pub fn parse_for(
+        schema: &Schema,
+        what: &str,
+        order: Option<&str>,
+    ) -> CoreResult<Option<Order>> {
+        schema::order_for(schema, what, order).map_err(CoreError::InvalidInput)
+    }
 }

@@ -275,3 +275,27 @@ pub(super) fn run_order(order: Option<&str>) -> Result<Order, String> {
         )),
     }
 }
+
+/// A listing's order, `+field`, `-field` or `field`, over `schema`'s fixed
+/// fields and documents; blank is `None` (the listing's own order). `what`
+/// names the listing in the message about an order it cannot take.
+pub(super) fn order_for(
+    schema: &Schema,
+    what: &str,
+    order: Option<&str>,
+) -> Result<Option<Order>, String> {
+    let Some(order) = order.map(str::trim).filter(|o| !o.is_empty()) else {
+        return Ok(None);
+    };
+    let (descending, field) = match order.strip_prefix('-') {
+        Some(field) => (true, field),
+        None => (false, order.strip_prefix('+').unwrap_or(order)),
+    };
+    match schema.resolve(field.trim()) {
+        Ok(Some((field, kind))) if kind != Kind::Labels => Ok(Some(Order { field, descending })),
+        _ => Err(format!(
+            "cannot order {what} by {order:?}; write +field or -field with one of: {}",
+            schema.known
+        )),
+    }
+}

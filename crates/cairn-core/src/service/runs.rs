@@ -8,6 +8,7 @@
 //! take a [`Writable`] one.
 
 use crate::authz::{Actor, ProjectAction, Readable, Writable};
+use crate::branch::{BranchPoint, branch_point, rewind_step};
 use crate::error::{CoreError, CoreResult};
 use crate::model::Project;
 use crate::run::{
@@ -69,11 +70,74 @@ impl Cairn {
         let project = self
             .ensure_project(actor, &entity, &project, ProjectAction::LogRuns)
             .await?;
-        let (run, created) = self
+        // A fork (a new run whose config names another run as its branch
+        // point) starts with that run's history; its parent must exist.
+        let fork = match patch.config.as_deref().and_then(branch_point) {
+            Some(point) if point.run_id != name => {
+                match self.store.run_by_name(project.id, &name).await? {
+                    Some(_) => None,
+                    None => Some((self.fork_parent(&project, &point).await?, point.step)),
+                }
+            }
+            _ => None,
+        };
+        let (mut run, created) = self
             .store
-            .upsert_run(project.id, &name, &patch, actor.user().id)
+            .upsert_run(
+                project.id,
+                &name,
+                &patch,
+                actor.user().id,
+                &crate::run_names::fresh_display_name,
+            )
             .await?;
+        if let Some((parent, step)) = fork
+            && created
+        {
+            self.store.fork_history(run.id, parent, step).await?;
+            run = self.store.run_by_id(run.id).await?.unwrap_or(run);
+        }
         Ok((Writable::grant(run), created))
+    }
+
+    /// The row id of the run a fork in `project` branches from.
+    async fn fork_parent(
+        &self,
+        project: &Readable<Project>,
+        point: &BranchPoint,
+    ) -> CoreResult<i64> {
+        let parent = self.store.run_by_name(project.id, &point.run_id).await?;
+        parent.map(|r| r.id).ok_or_else(|| {
+            CoreError::NotFound(format!(
+                "Cannot fork from run {}: no run with that id exists in project {}.",
+                point.run_id, project.name
+            ))
+        })
+    }
+
+    /// Rewind a run (W&B's `rewindRun`, `wandb.init(resume_from=...)`):
+    /// drop its history after a step, so that it continues from the next.
+    /// The run keeps its id, name and config; its summary and counters
+    /// follow the history that remains.
+    pub async fn rewind_run(
+        &self,
+        actor: &Actor,
+        entity: Option<&str>,
+        project: Option<&str>,
+        name: &str,
+        metric_name: &str,
+        metric_value: f64,
+    ) -> CoreResult<Writable<Run>> {
+        let step = rewind_step(metric_name, metric_value)?;
+        let entity = entity.unwrap_or_else(|| actor.user().default_entity_name());
+        let project = project.unwrap_or(DEFAULT_PROJECT);
+        let run = self
+            .writable_run_by_name(actor, entity, project, name)
+            .await?;
+        let rewound = self.store.rewind_history(run.id, step).await?;
+        rewound
+            .map(Writable::grant)
+            .ok_or_else(|| CoreError::NotFound(format!("No run with id {} exists.", run.id)))
     }
 
     /// A run the caller may read; `None` when unknown or hidden.

@@ -54,6 +54,27 @@ struct UpsertBucketPayload {
 }
 
 #[derive(InputObject)]
+struct RewindRunInput {
+    /// The run id (`abc123`).
+    run_name: String,
+    /// The run's entity; the caller's own when absent.
+    entity_name: Option<String>,
+    /// The run's project; `uncategorized` when absent.
+    project_name: Option<String>,
+    /// The metric to rewind on; only `_step` is supported (as on W&B).
+    metric_name: String,
+    /// The last value of the metric to keep.
+    metric_value: f64,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(SimpleObject)]
+struct RewindRunPayload {
+    rewound_run: Option<RunObject>,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(InputObject)]
 struct CreateRunFilesInput {
     entity_name: String,
     project_name: String,
@@ -227,6 +248,31 @@ impl RunMutation {
         Ok(UpsertBucketPayload {
             bucket: Some(RunObject(run.readable())),
             inserted,
+            client_mutation_id: input.client_mutation_id,
+        })
+    }
+
+    /// Rewind a run (`wandb.init(resume_from="run?_step=N")`): drop its
+    /// history after step N; the client then resumes it at the answered
+    /// `historyLineCount`.
+    async fn rewind_run(
+        &self,
+        ctx: &Context<'_>,
+        input: RewindRunInput,
+    ) -> async_graphql::Result<RewindRunPayload> {
+        let run = cairn(ctx)
+            .rewind_run(
+                actor(ctx),
+                input.entity_name.as_deref(),
+                input.project_name.as_deref(),
+                &input.run_name,
+                &input.metric_name,
+                input.metric_value,
+            )
+            .await
+            .gql()?;
+        Ok(RewindRunPayload {
+            rewound_run: Some(RunObject(run.readable())),
             client_mutation_id: input.client_mutation_id,
         })
     }

@@ -15,9 +15,11 @@
 //! operands but not to regexes, so `"model"` and `"^model$"` both find the
 //! registry `wandb-registry-model`.
 
-use cairn_core::filter::{Doc, FieldRef, Filter};
+use cairn_core::filter::{Doc, FieldRef, Filter, Order};
 
 pub(crate) use crate::filter::Bind;
+use crate::filter::cursor::Cursor;
+use crate::filter::order::Sort;
 use crate::filter::{ColumnMap, Invalid, Labels, Sql, Target, json_path};
 
 /// Which listing a filter applies to.
@@ -58,6 +60,58 @@ pub(crate) fn compile(scope: Scope, filter: Option<&Filter>) -> Result<Condition
     Ok(Condition {
         sql: q.text,
         binds: q.binds,
+    })
+}
+
+/// How a listing of `scope` pages in an order: the same [`Sort`] and
+/// keyset [`Cursor`] as the run search, over the scope's columns.
+pub(crate) struct Paging {
+    /// The sort key as SQL (it binds nothing), to select `AS sort_key`.
+    pub key: String,
+    /// Rows strictly after the cursor (`1` on the first page).
+    pub after: Condition,
+    /// `ORDER BY` terms.
+    pub order_by: String,
+}
+
+/// Paging for `scope` in `order` (by `id`, the row id column, when none)
+/// after the cursor `after`. Orders by a metadata key are refused: their
+/// key would need binds before the filter's.
+pub(crate) fn paging(
+    scope: Scope,
+    order: Option<&Order>,
+    id: &'static str,
+    after: Option<&str>,
+) -> Result<Paging, Invalid> {
+    let sort = match order {
+        Some(order) => Sort::new(order, scope.columns(), id)?,
+        None => Sort {
+            key: Target::Number(id),
+            descending: false,
+            id,
+        },
+    };
+    let mut key = Sql::default();
+    sort.push_value(&mut key);
+    if !key.binds.is_empty() {
+        return Err(Invalid(
+            "registry listings cannot be ordered by a metadata key".into(),
+        ));
+    }
+    let mut condition = Sql::default();
+    match after {
+        None => condition.push("1"),
+        Some(text) => sort.push_after(&mut condition, &Cursor::decode(text)?),
+    }
+    let mut order_by = Sql::default();
+    sort.push_order_by(&mut order_by);
+    Ok(Paging {
+        key: key.text,
+        after: Condition {
+            sql: condition.text,
+            binds: condition.binds,
+        },
+        order_by: order_by.text,
     })
 }
 

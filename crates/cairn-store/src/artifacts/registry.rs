@@ -13,7 +13,10 @@ use crate::filter::bind_each;
 use async_trait::async_trait;
 use cairn_core::registry::{REGISTRY_PREFIX, Visibility};
 use cairn_core::store::{RegistrySearch, RegistryStore, StoreResult};
-use sqlx::SqlitePool;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqlitePool};
+
+use crate::filter::cursor::cursor_of;
 
 use super::entries::digests_where;
 use super::filter::{self, Scope};
@@ -53,32 +56,52 @@ fn compile(query: &RegistrySearch) -> StoreResult<Filters> {
 pub(super) async fn registry_ids(
     pool: &SqlitePool,
     query: &RegistrySearch,
-) -> StoreResult<Vec<i64>> {
+) -> StoreResult<Vec<(i64, String)>> {
     let f = compile(query)?;
+    let page = filter::paging(
+        Scope::Registry,
+        query.order.as_ref(),
+        "p.id",
+        query.after.as_deref(),
+    )?;
     let sql = format!(
-        "SELECT p.id FROM projects p WHERE {REGISTRY_SCOPE} AND ({}) AND p.id > ? \
-         ORDER BY p.id LIMIT ?",
-        f.registry.sql
+        "SELECT {} AS sort_key, p.id AS cursor_id FROM projects p \
+         WHERE {REGISTRY_SCOPE} AND ({}) AND ({}) ORDER BY {} LIMIT ?",
+        page.key, f.registry.sql, page.after.sql, page.order_by
     );
-    let q = bind_scope!(sqlx::query_scalar(&sql), query);
-    bind_each!(q, &f.registry.binds)
-        .bind(query.after.unwrap_or(0))
+    let q = bind_scope!(sqlx::query(&sql), query);
+    let q = bind_each!(q, &f.registry.binds);
+    let rows = bind_each!(q, &page.after.binds)
         .bind(query.first)
         .fetch_all(pool)
         .await
+        .map_err(backend)?;
+    with_cursors(&rows)
+}
+
+/// Each row's id and the cursor just after it.
+fn with_cursors(rows: &[SqliteRow]) -> StoreResult<Vec<(i64, String)>> {
+    rows.iter()
+        .map(|row| {
+            let id: i64 = row.try_get("cursor_id")?;
+            Ok((id, cursor_of(row)?))
+        })
+        .collect::<Result<_, sqlx::Error>>()
         .map_err(backend)
 }
 
-fn collections_sql(f: &Filters, select: &str, page: bool) -> String {
+fn collections_sql(f: &Filters, select: &str, page: Option<&filter::Paging>) -> String {
     format!(
         "SELECT {select} FROM artifact_collections c JOIN projects p ON p.id = c.project_id \
          WHERE {REGISTRY_SCOPE} AND c.kind = 'PORTFOLIO' AND ({}) AND ({}){}",
         f.registry.sql,
         f.collection.sql,
-        if page {
-            " AND c.id > ? ORDER BY c.id LIMIT ?"
-        } else {
-            ""
+        match page {
+            Some(page) => format!(
+                " AND ({}) ORDER BY {} LIMIT ?",
+                page.after.sql, page.order_by
+            ),
+            None => String::new(),
         }
     )
 }
@@ -86,17 +109,25 @@ fn collections_sql(f: &Filters, select: &str, page: bool) -> String {
 pub(super) async fn collection_ids(
     pool: &SqlitePool,
     query: &RegistrySearch,
-) -> StoreResult<Vec<i64>> {
+) -> StoreResult<Vec<(i64, String)>> {
     let f = compile(query)?;
-    let sql = collections_sql(&f, "c.id", true);
-    let q = bind_scope!(sqlx::query_scalar(&sql), query);
+    let page = filter::paging(
+        Scope::Collection,
+        query.order.as_ref(),
+        "c.id",
+        query.after.as_deref(),
+    )?;
+    let select = format!("{} AS sort_key, c.id AS cursor_id", page.key);
+    let sql = collections_sql(&f, &select, Some(&page));
+    let q = bind_scope!(sqlx::query(&sql), query);
     let q = bind_each!(q, &f.registry.binds);
-    bind_each!(q, &f.collection.binds)
-        .bind(query.after.unwrap_or(0))
+    let q = bind_each!(q, &f.collection.binds);
+    let rows = bind_each!(q, &page.after.binds)
         .bind(query.first)
         .fetch_all(pool)
         .await
-        .map_err(backend)
+        .map_err(backend)?;
+    with_cursors(&rows)
 }
 
 pub(super) async fn collection_count(
@@ -104,7 +135,7 @@ pub(super) async fn collection_count(
     query: &RegistrySearch,
 ) -> StoreResult<i64> {
     let f = compile(query)?;
-    let sql = collections_sql(&f, "COUNT(*)", false);
+    let sql = collections_sql(&f, "COUNT(*)", None);
     let q = bind_scope!(sqlx::query_scalar(&sql), query);
     let q = bind_each!(q, &f.registry.binds);
     bind_each!(q, &f.collection.binds)
@@ -116,25 +147,33 @@ pub(super) async fn collection_count(
 pub(super) async fn membership_ids(
     pool: &SqlitePool,
     query: &RegistrySearch,
-) -> StoreResult<Vec<i64>> {
+) -> StoreResult<Vec<(i64, String)>> {
     let f = compile(query)?;
+    let page = filter::paging(
+        Scope::Version,
+        query.order.as_ref(),
+        "m.id",
+        query.after.as_deref(),
+    )?;
     let sql = format!(
-        "SELECT m.id FROM artifact_memberships m JOIN artifacts a ON a.id = m.artifact_id \
+        "SELECT {} AS sort_key, m.id AS cursor_id \
+         FROM artifact_memberships m JOIN artifacts a ON a.id = m.artifact_id \
          JOIN artifact_collections c ON c.id = m.collection_id \
          JOIN projects p ON p.id = c.project_id \
          WHERE {REGISTRY_SCOPE} AND c.kind = 'PORTFOLIO' AND ({}) AND ({}) AND ({}) \
-         AND m.id > ? ORDER BY m.id LIMIT ?",
-        f.registry.sql, f.collection.sql, f.version.sql
+         AND ({}) ORDER BY {} LIMIT ?",
+        page.key, f.registry.sql, f.collection.sql, f.version.sql, page.after.sql, page.order_by
     );
-    let q = bind_scope!(sqlx::query_scalar(&sql), query);
+    let q = bind_scope!(sqlx::query(&sql), query);
     let q = bind_each!(q, &f.registry.binds);
     let q = bind_each!(q, &f.collection.binds);
-    bind_each!(q, &f.version.binds)
-        .bind(query.after.unwrap_or(0))
+    let q = bind_each!(q, &f.version.binds);
+    let rows = bind_each!(q, &page.after.binds)
         .bind(query.first)
         .fetch_all(pool)
         .await
-        .map_err(backend)
+        .map_err(backend)?;
+    with_cursors(&rows)
 }
 
 #[async_trait]
@@ -238,11 +277,14 @@ impl RegistryStore for SqliteStore {
         tx.commit().await.map_err(backend)
     }
 
-    async fn registry_ids(&self, query: &RegistrySearch) -> StoreResult<Vec<i64>> {
+    async fn registry_ids(&self, query: &RegistrySearch) -> StoreResult<Vec<(i64, String)>> {
         registry_ids(&self.pool, query).await
     }
 
-    async fn registry_collection_ids(&self, query: &RegistrySearch) -> StoreResult<Vec<i64>> {
+    async fn registry_collection_ids(
+        &self,
+        query: &RegistrySearch,
+    ) -> StoreResult<Vec<(i64, String)>> {
         collection_ids(&self.pool, query).await
     }
 
@@ -250,7 +292,10 @@ impl RegistryStore for SqliteStore {
         collection_count(&self.pool, query).await
     }
 
-    async fn registry_membership_ids(&self, query: &RegistrySearch) -> StoreResult<Vec<i64>> {
+    async fn registry_membership_ids(
+        &self,
+        query: &RegistrySearch,
+    ) -> StoreResult<Vec<(i64, String)>> {
         membership_ids(&self.pool, query).await
     }
 

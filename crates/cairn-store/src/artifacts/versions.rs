@@ -106,6 +106,19 @@ impl VersionStore for SqliteStore {
         .map_err(backend)
     }
 
+    async fn expired_artifacts(&self, now: i64, limit: i64) -> StoreResult<Vec<i64>> {
+        sqlx::query_scalar(
+            "SELECT id FROM artifacts WHERE ttl_seconds IS NOT NULL \
+             AND created_at + ttl_seconds <= ? AND ttl_seconds >= 0 AND state = 'COMMITTED' \
+             ORDER BY created_at + ttl_seconds, id LIMIT ?",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)
+    }
+
     async fn artifact_by_id(&self, id: i64) -> StoreResult<Option<Artifact>> {
         let sql = format!("{ARTIFACT_SELECT} WHERE a.id = ?");
         let row: Option<ArtifactRow> = sqlx::query_as(&sql)

@@ -1,6 +1,7 @@
 //! Runs: the run records themselves, search (in [`search`]), and what a run
 //! logs — history, events, console lines (in [`stream`]) and files.
 
+mod branch;
 mod counts;
 mod fields;
 mod files;
@@ -126,6 +127,45 @@ async fn apply_patch(
     Ok(())
 }
 
+/// Give a run just created without a display name one from
+/// `fresh_display_name`, numbered by the project's run count (W&B's rule),
+/// drawing again while another run of the project has it.
+async fn name_new_run(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    id: i64,
+    project_id: i64,
+    fresh_display_name: &(dyn Fn(i64) -> String + Send + Sync),
+) -> StoreResult<()> {
+    const DRAWS: usize = 16;
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM runs WHERE project_id = ?")
+        .bind(project_id)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(backend)?;
+    let mut name = fresh_display_name(count);
+    for _ in 1..DRAWS {
+        let taken: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM runs WHERE project_id = ? AND display_name = ?)",
+        )
+        .bind(project_id)
+        .bind(&name)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(backend)?;
+        if !taken {
+            break;
+        }
+        name = fresh_display_name(count);
+    }
+    sqlx::query("UPDATE runs SET display_name = ? WHERE id = ? AND display_name IS NULL")
+        .bind(&name)
+        .bind(id)
+        .execute(&mut **tx)
+        .await
+        .map_err(backend)?;
+    Ok(())
+}
+
 /// Refresh the searchable leaves of whichever documents `patch` replaces.
 async fn write_fields(
     tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
@@ -167,6 +207,7 @@ impl RunStore for SqliteStore {
         name: &str,
         patch: &RunPatch,
         user_id: UserId,
+        fresh_display_name: &(dyn Fn(i64) -> String + Send + Sync),
     ) -> StoreResult<(Run, bool)> {
         let now = now_ms();
         let mut tx = self.write_tx().await?;
@@ -200,6 +241,9 @@ impl RunStore for SqliteStore {
         };
         apply_patch(&mut tx, id, patch).await?;
         write_fields(&mut tx, id, project_id, patch).await?;
+        if created && patch.display_name.is_none() {
+            name_new_run(&mut tx, id, project_id, fresh_display_name).await?;
+        }
         tx.commit().await.map_err(backend)?;
         self.counts.bump(project_id);
         let run = self
@@ -207,6 +251,16 @@ impl RunStore for SqliteStore {
             .await?
             .ok_or_else(|| StoreError::backend("a run vanished while being written"))?;
         Ok((run, created))
+    }
+
+    async fn fork_history(&self, run_id: i64, source_id: i64, step: i64) -> StoreResult<()> {
+        branch::fork(&self.writer, run_id, source_id, step).await
+    }
+
+    async fn rewind_history(&self, run_id: i64, step: i64) -> StoreResult<Option<Run>> {
+        let project_id = branch::rewind(&self.writer, run_id, step).await?;
+        self.counts.bump(project_id);
+        self.run_by_id(run_id).await
     }
 
     async fn update_run(&self, id: i64, patch: &RunPatch) -> StoreResult<Option<Run>> {

@@ -1775,6 +1775,13 @@ fn rows() -> Vec<Row> {
             judge: Effect(|fx, name| fut(async move { fx.run(&name).await["stopped"] == true })),
         },
         Row {
+            key: "rewindRun",
+            expect: MEMBERS,
+            doc: "mutation($r: String!) { rewindRun(input: {entityName: \"ml\", projectName: \"p\", runName: $r, metricName: \"_step\", metricValue: 0}) { rewoundRun { name historyLineCount } } }",
+            setup: |fx, _| fut(async move { Target::new(json!({ "r": fx.new_run().await.0 })) }),
+            judge: Answers,
+        },
+        Row {
             key: "notifyScriptableRunAlert",
             expect: MEMBERS,
             doc: "mutation($r: String!) { notifyScriptableRunAlert(input: {entityName: \"ml\", projectName: \"p\", runName: $r, title: \"t\", text: \"x\"}) { success } }",

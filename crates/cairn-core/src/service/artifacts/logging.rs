@@ -312,4 +312,18 @@ impl Cairn {
         }
         Ok((stale.len(), digests))
     }
+
+    /// Delete up to `batch` artifact versions whose TTL has run out, as
+    /// W&B does: a version with `ttl` set goes (with its aliases and
+    /// links) once its creation is `ttl` ago. Returns how many went and the
+    /// digests that lost references, for the blob collector.
+    pub async fn sweep_expired_artifacts(&self, batch: i64) -> CoreResult<(usize, Vec<String>)> {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let expired = self.store.expired_artifacts(now, batch).await?;
+        let mut digests = Vec::new();
+        for id in &expired {
+            digests.extend(self.store.delete_artifact(*id).await?);
+        }
+        Ok((expired.len(), digests))
+    }
 }

@@ -21,10 +21,10 @@ use crate::artifact::{
 };
 use crate::authz::{Actor, ProjectAction, Readable, Writable};
 use crate::error::{CoreError, CoreResult};
-use crate::filter::{COLLECTIONS, Filter, REGISTRIES, VERSIONS};
+use crate::filter::{COLLECTIONS, Filter, Order, REGISTRIES, VERSIONS};
 use crate::model::{Entity, Project, User};
 use crate::run::Run;
-use crate::store::{RegistryQuery, RegistrySearch};
+use crate::store::{RegistryListing, RegistryQuery, RegistrySearch};
 use crate::{Cairn, names};
 
 pub use crate::registry::{REGISTRY_PREFIX, RESTRICTED};

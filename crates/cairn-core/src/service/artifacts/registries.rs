@@ -119,18 +119,33 @@ impl Cairn {
             registry_filter: parse(&query.registry_filter, &REGISTRIES)?,
             collection_filter: parse(&query.collection_filter, &COLLECTIONS)?,
             version_filter: parse(&query.version_filter, &VERSIONS)?,
+            order: match query.listing {
+                RegistryListing::Registries => {
+                    Order::parse_for(&REGISTRIES, "registries", query.order.as_deref())?
+                }
+                RegistryListing::Collections => {
+                    Order::parse_for(&COLLECTIONS, "collections", query.order.as_deref())?
+                }
+                RegistryListing::Versions => {
+                    Order::parse_for(&VERSIONS, "versions", query.order.as_deref())?
+                }
+            },
             after: query.after,
             first: query.first,
         })
     }
 
-    /// Registry project ids matching a prepared query.
-    pub async fn registry_ids(&self, query: &RegistrySearch) -> CoreResult<Vec<i64>> {
+    /// Registry project ids matching a prepared query, in its order, each
+    /// with the cursor of the page that follows it.
+    pub async fn registry_ids(&self, query: &RegistrySearch) -> CoreResult<Vec<(i64, String)>> {
         Ok(self.store.registry_ids(query).await?)
     }
 
     /// Registry collection ids matching a prepared query.
-    pub async fn registry_collection_ids(&self, query: &RegistrySearch) -> CoreResult<Vec<i64>> {
+    pub async fn registry_collection_ids(
+        &self,
+        query: &RegistrySearch,
+    ) -> CoreResult<Vec<(i64, String)>> {
         Ok(self.store.registry_collection_ids(query).await?)
     }
 
@@ -140,7 +155,10 @@ impl Cairn {
     }
 
     /// Registry version (membership) ids matching a prepared query.
-    pub async fn registry_membership_ids(&self, query: &RegistrySearch) -> CoreResult<Vec<i64>> {
+    pub async fn registry_membership_ids(
+        &self,
+        query: &RegistrySearch,
+    ) -> CoreResult<Vec<(i64, String)>> {
         Ok(self.store.registry_membership_ids(query).await?)
     }
 

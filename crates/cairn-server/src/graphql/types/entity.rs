@@ -10,7 +10,7 @@ use crate::graphql::types::artifact::{
     ArtifactCollectionType, CollectionConnection, MembershipConnection, collections_page,
 };
 use crate::graphql::types::launch::{DefaultResourceConfigObject, LaunchAgentObject};
-use crate::graphql::types::organization::{self, OrganizationObject};
+use crate::graphql::types::organization::{self, ListingPage, OrganizationObject};
 use crate::graphql::types::{PageInfo, ProjectConnection, ProjectEdge, ProjectObject, UserObject};
 use crate::graphql::{actor, cairn, ids};
 
@@ -158,10 +158,16 @@ impl EntityObject {
         first: Option<i32>,
         order: Option<String>,
     ) -> async_graphql::Result<ProjectConnection> {
-        let _ = order;
         if cairn(ctx).org_of_entity(self.0.id).is_some() {
-            return organization::registries(ctx, self.0.id, filters, after, first).await;
+            let page = ListingPage {
+                order,
+                after,
+                first,
+            };
+            return organization::registries(ctx, self.0.id, filters, page).await;
         }
+        // Projects of other entities come in creation order.
+        let _ = order;
         let after_id = crate::graphql::types::page::decode_cursor(after.as_deref()).gql()?;
         let page = cairn(ctx)
             .projects(
@@ -203,7 +209,6 @@ impl EntityObject {
         first: Option<i32>,
         order: Option<String>,
     ) -> async_graphql::Result<CollectionConnection> {
-        let _ = order;
         if cairn(ctx).org_of_entity(self.0.id).is_none() {
             return Ok(collections_page(Vec::new(), false, 0));
         }
@@ -213,8 +218,11 @@ impl EntityObject {
             project_filters,
             filters,
             collection_types,
-            after,
-            first,
+            ListingPage {
+                order,
+                after,
+                first,
+            },
         )
         .await
     }
@@ -231,7 +239,6 @@ impl EntityObject {
         first: Option<i32>,
         order: Option<String>,
     ) -> async_graphql::Result<MembershipConnection> {
-        let _ = order;
         if cairn(ctx).org_of_entity(self.0.id).is_none() {
             return Ok(MembershipConnection {
                 edges: Vec::new(),
@@ -244,8 +251,11 @@ impl EntityObject {
             project_filters,
             collection_filters,
             filters,
-            after,
-            first,
+            ListingPage {
+                order,
+                after,
+                first,
+            },
         )
         .await
     }

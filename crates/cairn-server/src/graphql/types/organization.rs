@@ -11,15 +11,15 @@
 
 use async_graphql::{Context, ID, Object, SimpleObject};
 use cairn_core::model::Organization;
-use cairn_core::store::RegistryQuery;
+use cairn_core::store::{RegistryListing, RegistryQuery};
 
 use crate::error::GqlResultExt;
 use crate::graphql::scalars::JsonString;
 use crate::graphql::types::artifact::{
     ArtifactCollectionType, CollectionConnection, MembershipConnection, MembershipEdge,
-    MembershipObject, collections_page, page_size, parse_filter,
+    MembershipObject, collections_page_with_cursors, page_size, parse_filter,
 };
-use crate::graphql::types::page::{PageInfo, cursor, decode_cursor};
+use crate::graphql::types::page::PageInfo;
 use crate::graphql::types::{EntityObject, ProjectConnection, ProjectEdge, ProjectObject};
 use crate::graphql::{actor, cairn, ids};
 
@@ -80,19 +80,33 @@ pub struct FeatureFlag {
     pub is_enabled: bool,
 }
 
+/// Where a page of an organization-wide listing starts, how long it is and
+/// in which order (W&B's `order` string), as the GraphQL arguments give them.
+pub(crate) struct ListingPage {
+    pub order: Option<String>,
+    pub after: Option<String>,
+    pub first: Option<i32>,
+}
+
 /// Registries of the organization whose entity is `org_entity_id`
-/// matching `filters`, in creation order.
+/// matching `filters`, in `order` (creation order when none).
 pub(crate) async fn registries(
     ctx: &Context<'_>,
     org_entity_id: i64,
     filters: Option<JsonString>,
-    after: Option<String>,
-    first: Option<i32>,
+    page: ListingPage,
 ) -> async_graphql::Result<ProjectConnection> {
+    let ListingPage {
+        order,
+        after,
+        first,
+    } = page;
     let first = page_size(first);
     let query = RegistryQuery {
         registry_filter: parse_filter(filters.as_ref())?,
-        after: decode_cursor(after.as_deref()).gql()?,
+        listing: RegistryListing::Registries,
+        order,
+        after,
         first: first + 1,
         ..RegistryQuery::default()
     };
@@ -105,10 +119,10 @@ pub(crate) async fn registries(
     let has_next_page = ids.len() as i64 > first;
     ids.truncate(first as usize);
     let mut edges = Vec::with_capacity(ids.len());
-    for id in ids {
+    for (id, cursor) in ids {
         if let Some(project) = cairn.readable_project_by_id(actor(ctx), id).await.gql()? {
             edges.push(ProjectEdge {
-                cursor: cursor(project.id),
+                cursor,
                 node: Some(ProjectObject(project)),
             });
         }
@@ -131,15 +145,21 @@ pub(crate) async fn registry_collections(
     project_filters: Option<JsonString>,
     filters: Option<JsonString>,
     collection_types: Option<Vec<ArtifactCollectionType>>,
-    after: Option<String>,
-    first: Option<i32>,
+    page: ListingPage,
 ) -> async_graphql::Result<CollectionConnection> {
     let _ = collection_types;
+    let ListingPage {
+        order,
+        after,
+        first,
+    } = page;
     let first = page_size(first);
     let query = RegistryQuery {
         registry_filter: parse_filter(project_filters.as_ref())?,
         collection_filter: parse_filter(filters.as_ref())?,
-        after: decode_cursor(after.as_deref()).gql()?,
+        listing: RegistryListing::Collections,
+        order,
+        after,
         first: first + 1,
         ..RegistryQuery::default()
     };
@@ -153,12 +173,16 @@ pub(crate) async fn registry_collections(
     ids.truncate(first as usize);
     let total = cairn.registry_collection_count(&query).await.gql()?;
     let mut collections = Vec::with_capacity(ids.len());
-    for id in ids {
+    for (id, cursor) in ids {
         if let Some(c) = cairn.collection_by_id(actor(ctx), id).await.gql()? {
-            collections.push(c);
+            collections.push((c, cursor));
         }
     }
-    Ok(collections_page(collections, has_next_page, total))
+    Ok(collections_page_with_cursors(
+        collections,
+        has_next_page,
+        total,
+    ))
 }
 
 /// Registry versions matching the registry, collection and version filters.
@@ -168,15 +192,21 @@ pub(crate) async fn registry_versions(
     project_filters: Option<JsonString>,
     collection_filters: Option<JsonString>,
     filters: Option<JsonString>,
-    after: Option<String>,
-    first: Option<i32>,
+    page: ListingPage,
 ) -> async_graphql::Result<MembershipConnection> {
+    let ListingPage {
+        order,
+        after,
+        first,
+    } = page;
     let first = page_size(first);
     let query = RegistryQuery {
         registry_filter: parse_filter(project_filters.as_ref())?,
         collection_filter: parse_filter(collection_filters.as_ref())?,
         version_filter: parse_filter(filters.as_ref())?,
-        after: decode_cursor(after.as_deref()).gql()?,
+        listing: RegistryListing::Versions,
+        order,
+        after,
         first: first + 1,
     };
     let cairn = cairn(ctx);
@@ -188,10 +218,10 @@ pub(crate) async fn registry_versions(
     let has_next_page = ids.len() as i64 > first;
     ids.truncate(first as usize);
     let mut edges = Vec::with_capacity(ids.len());
-    for id in ids {
+    for (id, cursor) in ids {
         if let Some(m) = cairn.membership_by_id(actor(ctx), id).await.gql()? {
             edges.push(MembershipEdge {
-                cursor: cursor(m.id),
+                cursor,
                 node: MembershipObject(m),
             });
         }

@@ -436,18 +436,34 @@ pub(crate) fn collections_page(
     has_next_page: bool,
     total_count: i64,
 ) -> CollectionConnection {
+    let collections = collections
+        .into_iter()
+        .map(|c| {
+            let after = cursor(c.id);
+            (c, after)
+        })
+        .collect();
+    collections_page_with_cursors(collections, has_next_page, total_count)
+}
+
+/// A page of collections, each with the cursor of the page after it.
+pub(crate) fn collections_page_with_cursors(
+    collections: Vec<(Readable<Collection>, String)>,
+    has_next_page: bool,
+    total_count: i64,
+) -> CollectionConnection {
     CollectionConnection {
         total_count,
         page_info: PageInfo {
-            end_cursor: collections.last().map(|c| cursor(c.id)),
-            start_cursor: collections.first().map(|c| cursor(c.id)),
+            end_cursor: collections.last().map(|(_, c)| c.clone()),
+            start_cursor: collections.first().map(|(_, c)| c.clone()),
             has_next_page,
             ..PageInfo::default()
         },
         edges: collections
             .into_iter()
-            .map(|c| CollectionEdge {
-                cursor: cursor(c.id),
+            .map(|(c, cursor)| CollectionEdge {
+                cursor,
                 node: CollectionIface::from(c),
             })
             .collect(),

@@ -23,7 +23,9 @@ mod version;
 
 pub use artifact_type::{ArtifactTypeConnection, ArtifactTypeEdge, ArtifactTypeObject};
 pub use collection::{ArtifactCollectionType, CollectionConnection, CollectionIface};
-pub(crate) use collection::{collection_connection, collections_page, kinds_of};
+pub(crate) use collection::{
+    collection_connection, collections_page, collections_page_with_cursors, kinds_of,
+};
 pub use labels::TagObject;
 pub use manifest::ArtifactManifestObject;
 pub(crate) use membership::resolve_membership;

@@ -186,6 +186,16 @@ def wandb_env(server: CairnServer, wandb_dir: Path, key: str = ADMIN_KEY):
                 os.environ[k] = v
 
 
+def use_global_credentials(server: CairnServer, key: str = ADMIN_KEY) -> None:
+    """Point wandb's process-wide settings at `server` with `key`, for library
+    code that reads them instead of its arguments (`create_job`,
+    `wandb-workspaces`): they keep the key of whichever run came first,
+    another user's in the full suite. Unlike `wandb.teardown()`, this keeps
+    the process's service connection, which session-wide `Api` objects go
+    on using."""
+    wandb.setup(wandb.Settings(api_key=key, base_url=server.url))
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory) -> CairnServer:
     server = start_server(tmp_path_factory.mktemp("cairn-data"))

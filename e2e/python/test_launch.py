@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 import wandb
 
-from conftest import ADMIN_KEY, start_server, wandb_env
+from conftest import ADMIN_KEY, start_server, use_global_credentials, wandb_env
 
 ENTITY = "admin"
 QUEUE_PROJECT = "model-registry"
@@ -122,10 +122,7 @@ def job(server, tmp_path) -> str:
     (src / "requirements.txt").write_text("wandb\n")
     project = _name("jobs")
     with wandb_env(server, tmp_path):
-        # `create_job` starts a run with the process's global wandb settings,
-        # which keep the API key of whatever run came before (another
-        # user's, in the full suite): start them afresh from this env.
-        wandb.teardown()
+        use_global_credentials(server)
         artifact = create_job(
             path=str(src), job_type="code", entity=ENTITY, project=project, name="trainer", entrypoint="python train.py"
         )

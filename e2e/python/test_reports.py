@@ -17,7 +17,7 @@ import pytest
 import requests
 import wandb
 
-from conftest import ADMIN_KEY, wandb_env
+from conftest import ADMIN_KEY, use_global_credentials, wandb_env
 
 try:
     import wandb_workspaces.reports.v2 as wr
@@ -71,10 +71,10 @@ def _auth(key=ADMIN_KEY):
 
 @pytest.fixture()
 def as_admin(server, tmp_path):
-    """The libraries build their own `wandb.Api()` from the environment;
-    start wandb's global settings afresh so they read this one."""
+    """The libraries build their own `wandb.Api()` from the environment and
+    wandb's global settings; point both at this server and key."""
     with wandb_env(server, tmp_path):
-        wandb.teardown()
+        use_global_credentials(server)
         yield
 
 

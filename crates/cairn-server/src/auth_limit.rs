@@ -10,7 +10,8 @@
 //! failed [`Config::auth_failure_limit`](crate::Config) times in the
 //! current one-minute window, the answer is 429 with `Retry-After` (the
 //! rest of the window) instead of 401. The window starts at an address's
-//! first failure. Requests without any credentials are not key checks and
+//! first failure. A wrong sign-in to the web UI counts the same (its 401
+//! carries [`FailedSignIn`]). Requests without any credentials are not key checks and
 //! are not counted. A limit of 0 turns this off.
 //!
 //! It is enforced in one place, a middleware around the whole router, so no
@@ -36,6 +37,11 @@ use axum::http::header::{AUTHORIZATION, RETRY_AFTER};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+
+/// Marks a response as a failed sign-in to the web UI (a form, not an
+/// `Authorization` header), so it is counted like a failed key.
+#[derive(Debug, Clone, Copy)]
+pub struct FailedSignIn;
 
 /// How long failures are counted before an address starts afresh.
 pub const WINDOW: Duration = Duration::from_secs(60);
@@ -156,7 +162,8 @@ pub async fn limit_failed_authentications(
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip());
     let response = next.run(request).await;
-    if response.status() != StatusCode::UNAUTHORIZED || !presented {
+    let signed_in_wrong = response.extensions().get::<FailedSignIn>().is_some();
+    if response.status() != StatusCode::UNAUTHORIZED || !(presented || signed_in_wrong) {
         return response;
     }
     let Some(client) = client else {

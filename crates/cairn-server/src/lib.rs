@@ -24,6 +24,7 @@ mod signing;
 mod startup;
 mod state;
 mod urls;
+mod web;
 
 pub use config::Config;
 pub use startup::{Server, StartError, serve};

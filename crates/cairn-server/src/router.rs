@@ -25,7 +25,7 @@ use crate::auth;
 use crate::auth_limit::limit_failed_authentications;
 use crate::graphql::{BaseUrl, bounds};
 use crate::state::AppState;
-use crate::{app_links, artifact_files, file_stream, history_export, run_files};
+use crate::{app_links, artifact_files, file_stream, history_export, run_files, web};
 
 /// Build the router.
 pub fn router(state: AppState, max_body_bytes: usize) -> Router {
@@ -76,9 +76,15 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
             "/artifactsV2/{region}/{entity}/{project}/{collection}/{*rest}",
             get(artifact_files::download_v2),
         )
-        // The app URLs the clients print, answered in JSON until the web UI.
-        .route("/{entity}/{project}", get(app_links::project))
+        // The app URLs the clients print: pages for a browser, JSON for a
+        // client with a key.
+        .route(
+            "/{entity}/{project}",
+            get(web::project_route).layer(axum::middleware::from_fn(web::security_headers)),
+        )
         .route("/{entity}/{project}/reports/{slug}", get(app_links::report))
+        .merge(web::routes())
+        .fallback(web::not_found)
         .layer(DefaultBodyLimit::max(max_body_bytes))
         // Around every route, so none can skip it.
         .layer(axum::middleware::from_fn_with_state(

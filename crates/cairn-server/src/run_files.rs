@@ -135,7 +135,7 @@ pub async fn download(
 }
 
 /// A streaming response with a stored run file.
-async fn open_file(
+pub(crate) async fn open_file(
     state: &AppState,
     run: &Readable<Run>,
     name: &str,

@@ -34,6 +34,7 @@
 mod operand;
 mod parse;
 mod schema;
+mod simple;
 #[cfg(test)]
 mod tests;
 
@@ -41,6 +42,7 @@ use crate::error::{CoreError, CoreResult};
 
 pub use operand::{DATE_OPERAND, time_ms};
 pub use schema::{COLLECTIONS, Doc, Kind, REGISTRIES, RUNS, Schema, VERSIONS};
+pub use simple::{MAX_SIMPLE_LEN, simple_to_mongo};
 
 /// Deepest nesting of logical operators, operator objects and operands.
 pub const MAX_DEPTH: usize = 32;

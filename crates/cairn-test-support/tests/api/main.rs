@@ -23,3 +23,4 @@ mod sweeps;
 mod teams;
 mod tensorboard;
 mod users;
+mod web;

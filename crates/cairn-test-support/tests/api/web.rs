@@ -1,0 +1,284 @@
+//! The web UI over plain HTTP (the browser tests in `e2e/browser` drive it
+//! in Chromium): sign-in and its cookie, pages escaped and under a strict
+//! CSP, CSRF and origin checks, hidden projects as 404 pages, chart data
+//! sampled and authorized, and the JSON answer kept for clients with a key.
+
+use cairn_test_support::TestServer;
+use reqwest::header::{CONTENT_SECURITY_POLICY, LOCATION, SET_COOKIE};
+use reqwest::{Client, StatusCode, redirect};
+use serde_json::{Value, json};
+
+/// A browser-like client: no redirects followed, asks for HTML.
+fn browser() -> Client {
+    Client::builder()
+        .redirect(redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+const HTML: &str = "text/html,application/xhtml+xml";
+
+/// Sign in with a key through the form; the session cookie.
+async fn sign_in(server: &TestServer, key: &str) -> String {
+    let response = browser()
+        .post(format!("{}/-/login", server.base_url))
+        .form(&[("api_key", key), ("next", "/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let cookie = response.headers()[SET_COOKIE].to_str().unwrap().to_string();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    cookie.split(';').next().unwrap().to_string()
+}
+
+async fn get(server: &TestServer, cookie: &str, path: &str) -> (StatusCode, String) {
+    let response = browser()
+        .get(format!("{}{path}", server.base_url))
+        .header("accept", HTML)
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.text().await.unwrap())
+}
+
+/// A run made with raw `upsertBucket`, then history through file_stream.
+async fn logged_run(server: &TestServer, project: &str, name: &str, display: &str, lr: f64) -> i64 {
+    let answer = server
+        .raw_graphql(
+            &server.admin_key,
+            json!({
+                "query": "mutation($i: UpsertBucketInput!) { upsertBucket(input: $i) { bucket { id } } }",
+                "variables": {"i": {
+                    "entityName": "admin", "modelName": project, "name": name, "displayName": display,
+                    "config": json!({"lr": {"value": lr}}).to_string(),
+                    "tags": ["baseline"],
+                }},
+            }),
+        )
+        .await;
+    let id = answer["data"]["upsertBucket"]["bucket"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{answer}"))
+        .to_string();
+    let rows: Vec<String> = (0..100)
+        .map(|step| json!({"_step": step, "loss": 1.0 / (step as f64 + 1.0)}).to_string())
+        .collect();
+    server
+        .file_stream(
+            &format!("admin/{project}/{name}"),
+            json!({"files": {
+                "wandb-history.jsonl": {"offset": 0, "content": rows},
+                "wandb-summary.json": {"offset": 0, "content": [json!({"loss": 0.01}).to_string()]},
+                "output.log": {"offset": 0, "content": ["2026-12-05T10:00:00.000000 epoch 1 <b>done</b>"]},
+            }}),
+        )
+        .await;
+    decode_run_id(&id)
+}
+
+/// GraphQL run ids are base64 of `Run:v1:ID:…`; the row id is what the
+/// chart API takes.
+fn decode_run_id(id: &str) -> i64 {
+    use base64::Engine;
+    let raw = base64::engine::general_purpose::STANDARD.decode(id).unwrap();
+    let text = String::from_utf8(raw).unwrap();
+    text.split(':').find_map(|p| p.parse().ok()).unwrap()
+}
+
+#[tokio::test]
+async fn pages_need_a_session_and_sign_in_comes_back_to_them() {
+    let server = TestServer::start().await;
+    let anonymous = browser()
+        .get(format!("{}/admin/p1/runs/r1?x=1", server.base_url))
+        .header("accept", HTML)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        anonymous.headers()[LOCATION],
+        "/-/login?next=%2Fadmin%2Fp1%2Fruns%2Fr1%3Fx%3D1"
+    );
+
+    let wrong = browser()
+        .post(format!("{}/-/login", server.base_url))
+        .form(&[("api_key", "not-a-key"), ("next", "/admin")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert!(wrong.headers().get(SET_COOKIE).is_none());
+    assert!(wrong.text().await.unwrap().contains("role=\"alert\""));
+
+    let signed = browser()
+        .post(format!("{}/-/login", server.base_url))
+        .form(&[("api_key", server.admin_key.as_str()), ("next", "/admin/p1/runs/r1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), StatusCode::SEE_OTHER);
+    assert_eq!(signed.headers()[LOCATION], "/admin/p1/runs/r1");
+
+    // Never to another site.
+    let elsewhere = browser()
+        .post(format!("{}/-/login", server.base_url))
+        .form(&[("api_key", server.admin_key.as_str()), ("next", "//evil.example/")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.headers()[LOCATION], "/");
+
+    // Sign-in from another site's page is refused.
+    let forged = browser()
+        .post(format!("{}/-/login", server.base_url))
+        .header("origin", "http://evil.example")
+        .form(&[("api_key", server.admin_key.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn pages_show_logged_runs_escaped_under_a_strict_csp() {
+    let server = TestServer::start().await;
+    logged_run(&server, "web", "r1", "<script>window.pwned=1</script>", 0.1).await;
+    logged_run(&server, "web", "r2", "plain", 0.001).await;
+    let cookie = sign_in(&server, &server.admin_key).await;
+
+    let response = browser()
+        .get(format!("{}/admin/web", server.base_url))
+        .header("accept", HTML)
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let csp = response.headers()[CONTENT_SECURITY_POLICY].to_str().unwrap().to_string();
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+    let page = response.text().await.unwrap();
+    assert!(page.contains("&#60;script&#62;window.pwned=1&#60;/script&#62;") || page.contains("&lt;script&gt;window.pwned"), "{page}");
+    assert!(!page.contains("<script>window.pwned"));
+    assert!(page.contains(">2 runs<"), "{page}");
+
+    // The short filter form and JSON filters give the same runs.
+    let (status, short) = get(&server, &cookie, "/admin/web?filter=lr%20%3E%200.01").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(short.contains(">1 run<"), "{short}");
+    assert!(!short.contains(">plain<"));
+    let (_, json_filter) = get(
+        &server,
+        &cookie,
+        "/admin/web?filter=%7B%22config.lr%22%3A%7B%22%24gt%22%3A0.01%7D%7D",
+    )
+    .await;
+    assert!(!json_filter.contains(">plain<"));
+    let (status, bad) = get(&server, &cookie, "/admin/web?filter=lr%20%3E").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(bad.contains("could not be read"), "{bad}");
+
+    // Sorted by a config column, descending.
+    let (_, sorted) = get(&server, &cookie, "/admin/web?cols=config.lr&order=-config.lr").await;
+    let (first, second) = (sorted.find("pwned").unwrap(), sorted.find(">plain<").unwrap());
+    assert!(first < second);
+
+    // The run page: config, summary, console (escaped), files.
+    let (status, run) = get(&server, &cookie, "/admin/web/runs/r1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(run.contains(">lr<") && run.contains(">0.1<"), "{run}");
+    assert!(run.contains("epoch 1 &#60;b&#62;done") || run.contains("epoch 1 &lt;b&gt;done"), "{run}");
+}
+
+#[tokio::test]
+async fn chart_data_is_sampled_and_only_for_readers() {
+    let server = TestServer::start().await;
+    let id = logged_run(&server, "charts", "r1", "r1", 0.1).await;
+    let cookie = sign_in(&server, &server.admin_key).await;
+    let (status, body) = get(
+        &server,
+        &cookie,
+        &format!("/-/api/history?runs={id}&key=loss&samples=10"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let body: Value = serde_json::from_str(&body).unwrap();
+    let series = &body["series"][0];
+    let points = series["x"].as_array().unwrap().len();
+    assert!((1..=10).contains(&points), "{body}");
+    assert_eq!(series["y"].as_array().unwrap().len(), points);
+
+    let (status, _) = get(&server, "", &format!("/-/api/history?runs={id}&key=loss")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = get(&server, &cookie, "/-/api/history?runs=1,x&key=loss").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // Another user cannot see admin's private project, its page or its data.
+    let (_, _, key) = server.new_user("other@example.com").await;
+    let other = sign_in(&server, &key).await;
+    let (status, _) = get(&server, &other, &format!("/-/api/history?runs={id}&key=loss")).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, page) = get(&server, &other, "/admin/charts").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(page.contains("Not found"));
+    let (status, _) = get(&server, &other, "/admin/charts/runs/r1").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, page) = get(&server, &other, "/no/such/page/here").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(page.contains("Not found"));
+}
+
+#[tokio::test]
+async fn state_changes_need_the_session_csrf_token() {
+    let server = TestServer::start().await;
+    logged_run(&server, "notes", "r1", "r1", 0.1).await;
+    let cookie = sign_in(&server, &server.admin_key).await;
+    let (_, page) = get(&server, &cookie, "/admin/notes/runs/r1").await;
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_string();
+    let post = |token: &str| {
+        browser()
+            .post(format!("{}/admin/notes/runs/r1/notes", server.base_url))
+            .header("cookie", &cookie)
+            .form(&[("csrf", token), ("notes", "changed <i>"), ("tags", "a, b")])
+            .send()
+    };
+    assert_eq!(post("forged").await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(post(&csrf).await.unwrap().status(), StatusCode::SEE_OTHER);
+    let (_, page) = get(&server, &cookie, "/admin/notes/runs/r1").await;
+    assert!(page.contains("changed &#60;i&#62;") || page.contains("changed &lt;i&gt;"), "{page}");
+
+    // Signing out ends the session.
+    let out = browser()
+        .post(format!("{}/-/logout", server.base_url))
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    let (status, _) = get(&server, &cookie, "/admin/notes").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn clients_with_a_key_still_get_json_for_project_urls() {
+    let server = TestServer::start().await;
+    logged_run(&server, "jsonp", "r1", "r1", 0.1).await;
+    let answer: Value = browser()
+        .get(format!("{}/admin/jsonp", server.base_url))
+        .basic_auth("api", Some(&server.admin_key))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["type"], "project");
+}

@@ -113,6 +113,13 @@ impl Server {
         })
     }
 
+    /// The domain service this server runs on: for embedding and for
+    /// tests that call domain operations no HTTP route offers yet (the web
+    /// UI's sign-in). It shares the server's database.
+    pub fn cairn(&self) -> Cairn {
+        self.state.cairn.clone()
+    }
+
     /// Serve on `listener` until `shutdown` completes, then close storage.
     pub async fn serve(
         self,

@@ -64,6 +64,32 @@ pub enum UserCommand {
         #[arg(default_value = "")]
         query: String,
     },
+    /// Set or clear a person's web UI password (admins only).
+    ///
+    /// The password is read as one line from standard input (`echo PW |
+    /// cairn user set-password NAME`), never from the command line; --clear
+    /// removes it instead. Either way, every browser session of theirs
+    /// ends; API keys are unaffected.
+    SetPassword {
+        /// The user's exact username.
+        username: String,
+        /// Remove the password instead of setting one.
+        #[arg(long)]
+        clear: bool,
+    },
+    /// Deactivate a user (admins only).
+    ///
+    /// Their API keys and browser sessions stop working; their runs,
+    /// projects and artifacts stay.
+    Deactivate {
+        /// The user's exact username.
+        username: String,
+    },
+    /// Reactivate a deactivated user (admins only); their keys work again.
+    Activate {
+        /// The user's exact username.
+        username: String,
+    },
 }
 
 /// `cairn key …`
@@ -185,16 +211,60 @@ pub async fn user(conn: &Connection, cmd: UserCommand) -> anyhow::Result<()> {
         }
         UserCommand::List { query } => {
             for u in api.users(&query).await? {
-                println!(
-                    "{}\t{}\t{}",
-                    u.username(),
-                    u.email().unwrap_or("-"),
-                    if u.admin() { "admin" } else { "" }
-                );
+                let status = match (u.admin(), u.deactivated()) {
+                    (_, true) => "deactivated",
+                    (true, false) => "admin",
+                    (false, false) => "",
+                };
+                println!("{}\t{}\t{status}", u.username(), u.email().unwrap_or("-"),);
             }
+        }
+        UserCommand::SetPassword { username, clear } => {
+            if clear {
+                api.set_user_password(&username, None).await?;
+                println!("cleared the password of {username}");
+            } else {
+                let password = read_password(&username)?;
+                api.set_user_password(&username, Some(&password)).await?;
+                println!("set the password of {username}");
+            }
+        }
+        UserCommand::Deactivate { username } => {
+            api.set_user_active(&username, false).await?;
+            println!("deactivated {username}");
+        }
+        UserCommand::Activate { username } => {
+            api.set_user_active(&username, true).await?;
+            println!("activated {username}");
         }
     }
     Ok(())
+}
+
+/// One line of standard input, without its line ending: the password for
+/// `cairn user set-password`. Never taken from the command line, where
+/// other users of the machine could see it. On a terminal the line is
+/// echoed (turning echo off needs a crate of its own); say so first.
+fn read_password(username: &str) -> anyhow::Result<String> {
+    use std::io::IsTerminal;
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("New password for {username} (shown as you type; pipe it in to avoid that): ");
+    }
+    let mut line = String::new();
+    stdin
+        .read_line(&mut line)
+        .context("reading the password from standard input")?;
+    let password = line
+        .strip_suffix('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .unwrap_or(&line);
+    if password.is_empty() {
+        bail!(
+            "no password on standard input (pipe it in, e.g. `echo PASSWORD | cairn user set-password {username}`; use --clear to remove one)"
+        );
+    }
+    Ok(password.to_string())
 }
 
 async fn target_user(api: &Api, user: Option<&str>) -> anyhow::Result<cairn_client::User> {

@@ -17,6 +17,29 @@ fn cairn(server: &TestServer, key: &str, args: &[&str]) -> Output {
         .expect("run cairn")
 }
 
+/// [`cairn`] with `input` on standard input.
+fn cairn_with_stdin(server: &TestServer, key: &str, args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cairn"))
+        .args(args)
+        .env("WANDB_BASE_URL", &server.base_url)
+        .env("WANDB_API_KEY", key)
+        .env_remove("WANDB_ENTITY")
+        .env_remove("WANDB_PROJECT")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run cairn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("cairn finishes")
+}
+
 fn stdout(out: &Output) -> String {
     assert!(
         out.status.success(),
@@ -70,6 +93,88 @@ async fn admin_flow_through_the_cli() {
     let denied = run(alice_key, vec!["whoami"]);
     assert!(!denied.status.success());
     assert!(String::from_utf8_lossy(&denied.stderr).contains("unauthorized"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn passwords_and_deactivation_through_the_cli() {
+    let server = TestServer::start().await;
+    let admin = server.admin_key.as_str();
+    let (_, _, alice_key) = server.new_user("alice@example.com").await;
+
+    // The password is the piped line, without its line ending.
+    let set = cairn_with_stdin(
+        &server,
+        admin,
+        &["user", "set-password", "alice"],
+        "a long passphrase\r\n",
+    );
+    assert!(stdout(&set).contains("set the password of alice"));
+    server
+        .cairn()
+        .sign_in_with_password("alice", "a long passphrase")
+        .await
+        .unwrap();
+    let short = cairn_with_stdin(
+        &server,
+        admin,
+        &["user", "set-password", "alice"],
+        "short\n",
+    );
+    assert!(!short.status.success());
+    let err = String::from_utf8_lossy(&short.stderr);
+    assert!(err.contains("8 to 256 bytes"), "{err}");
+    let empty = cairn_with_stdin(&server, admin, &["user", "set-password", "alice"], "");
+    assert!(!empty.status.success());
+    assert!(String::from_utf8_lossy(&empty.stderr).contains("--clear"));
+    let by_alice = cairn_with_stdin(
+        &server,
+        &alice_key,
+        &["user", "set-password", "alice"],
+        "her own choice\n",
+    );
+    assert!(!by_alice.status.success(), "admins only");
+
+    let cleared = stdout(&cairn(
+        &server,
+        admin,
+        &["user", "set-password", "alice", "--clear"],
+    ));
+    assert!(
+        cleared.contains("cleared the password of alice"),
+        "{cleared}"
+    );
+    assert!(
+        server
+            .cairn()
+            .sign_in_with_password("alice", "a long passphrase")
+            .await
+            .is_err()
+    );
+
+    // Deactivated: her key is refused, saying why; her account is listed
+    // as such. Activated again: the same key works.
+    assert!(
+        stdout(&cairn(&server, admin, &["user", "deactivate", "alice"]))
+            .contains("deactivated alice")
+    );
+    let denied = cairn(&server, &alice_key, &["whoami"]);
+    assert!(!denied.status.success());
+    let err = String::from_utf8_lossy(&denied.stderr);
+    assert!(
+        err.contains("unauthorized") && err.contains("deactivated"),
+        "{err}"
+    );
+    let listed = stdout(&cairn(&server, admin, &["user", "list", "alice"]));
+    assert!(
+        listed.contains("alice\talice@example.com\tdeactivated"),
+        "{listed}"
+    );
+    let own = cairn(&server, admin, &["user", "deactivate", "admin"]);
+    assert!(!own.status.success());
+    assert!(
+        stdout(&cairn(&server, admin, &["user", "activate", "alice"])).contains("activated alice")
+    );
+    assert!(stdout(&cairn(&server, &alice_key, &["whoami"])).starts_with("alice"));
 }
 
 #[tokio::test(flavor = "multi_thread")]

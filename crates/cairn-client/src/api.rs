@@ -299,6 +299,35 @@ impl Api {
             .collect())
     }
 
+    /// Set the password the person `username` signs in to the web UI
+    /// with, or clear it with `None` (Cairn extension, instance admins
+    /// only). Every browser session of theirs ends either way; their API
+    /// keys are unaffected.
+    pub async fn set_user_password(&self, username: &str, password: Option<&str>) -> Result<()> {
+        let _: serde_json::Value = self
+            .transport
+            .execute(
+                queries::SET_USER_PASSWORD,
+                json!({"username": username, "password": password}),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Deactivate (`active: false`) or reactivate the user `username`
+    /// (Cairn extension, instance admins only, never themselves). A
+    /// deactivated user's data stays; their keys and sessions are refused.
+    pub async fn set_user_active(&self, username: &str, active: bool) -> Result<()> {
+        let _: serde_json::Value = self
+            .transport
+            .execute(
+                queries::SET_USER_ACTIVE,
+                json!({"username": username, "active": active}),
+            )
+            .await?;
+        Ok(())
+    }
+
     /// Create a further organization with its own entity and registries
     /// (Cairn extension, instance admins only).
     pub async fn create_organization(&self, name: &str) -> Result<Organization> {

@@ -16,6 +16,7 @@ pub(crate) struct UserData {
     email: Option<String>,
     admin: Option<bool>,
     entity: Option<String>,
+    deleted_at: Option<String>,
     api_keys: Option<Edges<ApiKeyData>>,
     teams: Option<Edges<TeamName>>,
 }
@@ -98,6 +99,12 @@ impl User {
     /// The entity runs go to by default.
     pub fn entity(&self) -> Option<&str> {
         self.data.entity.as_deref()
+    }
+
+    /// Whether the user is deactivated (W&B's `deletedAt` is set): their
+    /// keys and browser sessions are refused until they are reactivated.
+    pub fn deactivated(&self) -> bool {
+        self.data.deleted_at.is_some()
     }
 
     /// Names of the user's API keys (never the secrets). Empty when the

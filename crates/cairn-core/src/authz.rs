@@ -10,6 +10,8 @@
 //! | operation                         | who                                        |
 //! |-----------------------------------|--------------------------------------------|
 //! | create user, search users         | instance admin                             |
+//! | set a password, (de)activate user | instance admin (never deactivating themself) |
+//! | sign in (key or password)         | active people; never service accounts      |
 //! | generate key                      | anyone (for themselves)                    |
 //! | list a user's keys                | that user, instance admin                  |
 //! | delete key                        | its owner, instance admin                  |

@@ -60,9 +60,18 @@ pub struct User {
     pub default_entity: Option<String>,
     /// When the account was created.
     pub created_at: OffsetDateTime,
+    /// When an instance admin deactivated the account; `None` while it is
+    /// active. A deactivated account keeps its data, but its API keys and
+    /// browser sessions stop working until it is reactivated.
+    pub deactivated_at: Option<OffsetDateTime>,
 }
 
 impl User {
+    /// Whether the account may authenticate (it is not deactivated).
+    pub fn is_active(&self) -> bool {
+        self.deactivated_at.is_none()
+    }
+
     /// Where runs and projects go when the client names no entity: the
     /// chosen default entity, else the user's own.
     pub fn default_entity_name(&self) -> &str {

@@ -22,11 +22,13 @@ mod artifacts;
 mod launch;
 mod organizations;
 mod runs;
+mod sessions;
 mod sweeps;
 mod views;
 pub use artifacts::{AliasTarget, REGISTRY_PREFIX, RESTRICTED, check_md5};
 pub use launch::{MAX_QUEUE_LISTING, PushSpec, QueueInProject, QueueSpec};
 pub use runs::{DEFAULT_PROJECT, MAX_PAGE, MAX_SAMPLES, RunTarget};
+pub use sessions::{NewSession, SessionInfo};
 pub use sweeps::{MAX_AGENTS, SweepInProject, SweepSpec};
 pub use views::{ViewDeletion, ViewFilter, ViewInProject, ViewUpsert};
 
@@ -53,6 +55,8 @@ pub struct Cairn {
     /// admin who loads the team's members, then forgotten. Held in memory only:
     /// the database never sees a secret.
     unrevealed_service_keys: Arc<Mutex<HashMap<UserId, String>>>,
+    /// Turns for password hashing (see `service/sessions.rs`).
+    hash_permits: Arc<tokio::sync::Semaphore>,
 }
 
 impl Cairn {
@@ -118,6 +122,7 @@ impl Cairn {
             org_entity_name,
             organizations: Arc::new(RwLock::new(organizations)),
             unrevealed_service_keys: Arc::default(),
+            hash_permits: Arc::new(tokio::sync::Semaphore::new(sessions::MAX_CONCURRENT_HASHES)),
         })
     }
 
@@ -171,12 +176,20 @@ impl Cairn {
 
     // ----- authentication -------------------------------------------------
 
-    /// Resolve an API key to its user.
+    /// Resolve an API key to its user. Keys of a deactivated user are
+    /// refused, with a message that says so.
     pub async fn authenticate(&self, key: &str) -> CoreResult<Actor> {
-        let user = self.store.user_by_key_hash(&apikey::hash(key)).await?;
-        user.map(Actor::new).ok_or_else(|| {
-            CoreError::Unauthenticated("The API key is not valid (unknown or revoked).".to_string())
-        })
+        let user = self
+            .store
+            .user_by_key_hash(&apikey::hash(key))
+            .await?
+            .ok_or_else(|| {
+                CoreError::Unauthenticated("The API key is unknown or has been revoked.".into())
+            })?;
+        if !user.is_active() {
+            return Err(sessions::deactivated(&user));
+        }
+        Ok(Actor::new(user))
     }
 
     // ----- users ----------------------------------------------------------
@@ -319,6 +332,39 @@ impl Cairn {
             .update_user(user.id, &update)
             .await?
             .ok_or_else(not_found)
+    }
+
+    /// Deactivate (`active: false`) or reactivate a user (instance admins
+    /// only; never themselves). A deactivated user's data stays, but their
+    /// API keys and sessions stop working; their sessions end for good,
+    /// their keys work again once they are reactivated.
+    pub async fn set_user_active(
+        &self,
+        admin: Admin<'_>,
+        username: &str,
+        active: bool,
+    ) -> CoreResult<User> {
+        let not_found = || CoreError::NotFound(format!("No user named {username:?} exists."));
+        let user = self
+            .store
+            .user_by_username(username)
+            .await?
+            .ok_or_else(not_found)?;
+        if !active && user.id == admin.actor().user().id {
+            return Err(CoreError::InvalidInput(
+                "An admin cannot deactivate their own account.".into(),
+            ));
+        }
+        let at = (!active).then(crate::session::now);
+        let user = self
+            .store
+            .set_deactivated(user.id, at)
+            .await?
+            .ok_or_else(not_found)?;
+        if !active {
+            self.store.delete_sessions_of(user.id).await?;
+        }
+        Ok(user)
     }
 
     /// The teams a user belongs to.

@@ -29,6 +29,7 @@ use crate::model::{
     UserId, UserUpdate,
 };
 use crate::run::{HistoryKey, LogLine, Run, RunFile, RunPage, RunPatch, RunSearch};
+use crate::session::StoredSession;
 use crate::stream::{StreamBatch, StreamOutcome};
 use crate::sweep::records::{
     Assignment, ControllerView, NewSweep, Sweep, SweepAgent, SweepPatch, SweepState, TrialRow,
@@ -59,6 +60,40 @@ pub trait UserStore: Send + Sync {
     async fn search_users(&self, query: &str, limit: i64) -> StoreResult<Vec<User>>;
     /// Apply a profile change; `None` if the user does not exist.
     async fn update_user(&self, id: UserId, update: &UserUpdate) -> StoreResult<Option<User>>;
+    /// A user's password hash (a PHC string, see [`crate::password`]), if
+    /// they have one. Kept apart from [`User`] so it never travels with it.
+    async fn password_hash(&self, id: UserId) -> StoreResult<Option<String>>;
+    /// Set (`Some`) or clear (`None`) a user's password hash; false if the
+    /// user does not exist.
+    async fn set_password_hash(&self, id: UserId, hash: Option<&str>) -> StoreResult<bool>;
+    /// Deactivate a user as of `at` (`Some`; a user already deactivated
+    /// keeps their first date) or reactivate them (`None`). The user after
+    /// the change; `None` if they do not exist.
+    async fn set_deactivated(
+        &self,
+        id: UserId,
+        at: Option<time::OffsetDateTime>,
+    ) -> StoreResult<Option<User>>;
+}
+
+/// Browser sessions of the web UI (token hashes only, see
+/// [`crate::session`]).
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Store a new session; a conflict if its token hash is taken.
+    async fn insert_session(&self, session: &StoredSession) -> StoreResult<()>;
+    /// A session by its token hash, with its user, whether or not it has
+    /// expired (the domain decides that).
+    async fn session_by_token_hash(
+        &self,
+        token_hash: &str,
+    ) -> StoreResult<Option<(User, StoredSession)>>;
+    /// Delete a session; false if there was none.
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<bool>;
+    /// Delete every session of a user; how many there were.
+    async fn delete_sessions_of(&self, user_id: UserId) -> StoreResult<u64>;
+    /// Delete the sessions that expired at or before `now`; how many.
+    async fn delete_expired_sessions(&self, now: time::OffsetDateTime) -> StoreResult<u64>;
 }
 
 /// API keys (hashes only).
@@ -822,6 +857,7 @@ pub trait ViewStore: Send + Sync {
 /// Everything the domain needs from storage.
 pub trait Store:
     UserStore
+    + SessionStore
     + ApiKeyStore
     + EntityStore
     + ProjectStore
@@ -842,6 +878,7 @@ pub trait Store:
 
 impl<
     T: UserStore
+        + SessionStore
         + ApiKeyStore
         + EntityStore
         + ProjectStore

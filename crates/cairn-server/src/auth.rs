@@ -3,7 +3,8 @@
 //! The official client sends `Authorization: Basic base64("api:" + KEY)`;
 //! identity-federated clients send `Bearer KEY`. Both are accepted. Anything
 //! else — no header, a malformed one, an unknown or revoked key — is refused
-//! before any resolver runs.
+//! before any resolver runs, and so is the key of a deactivated user, with
+//! words that say so (the caller holds the key: nothing is revealed).
 
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
@@ -19,9 +20,9 @@ pub async fn authenticate(cairn: &Cairn, headers: &HeaderMap) -> Result<Actor, C
         )
     })?;
     cairn.authenticate(&key).await.map_err(|err| match err {
-        CoreError::Unauthenticated(_) => CoreError::Unauthenticated(
-            "unauthorized: the API key is unknown or has been revoked".into(),
-        ),
+        CoreError::Unauthenticated(why) => {
+            CoreError::Unauthenticated(format!("unauthorized: {why}"))
+        }
         other => other,
     })
 }

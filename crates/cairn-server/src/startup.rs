@@ -113,6 +113,13 @@ impl Server {
         })
     }
 
+    /// The domain service this server runs on: for embedding and for
+    /// tests that call domain operations no HTTP route offers yet (the web
+    /// UI's sign-in). It shares the server's database.
+    pub fn cairn(&self) -> Cairn {
+        self.state.cairn.clone()
+    }
+
     /// Serve on `listener` until `shutdown` completes, then close storage.
     pub async fn serve(
         self,
@@ -123,6 +130,7 @@ impl Server {
             self.state.cairn.clone(),
             self.run_timeout,
         ));
+        let session_sweep = tokio::spawn(sweep_expired_sessions(self.state.cairn.clone()));
         let upload_sweep = tokio::spawn(sweep_abandoned_uploads(
             self.state.cairn.clone(),
             self.state.content.clone(),
@@ -147,6 +155,7 @@ impl Server {
         .with_graceful_shutdown(shutdown)
         .await?;
         crash_watch.abort();
+        session_sweep.abort();
         upload_sweep.abort();
         self.store.close().await;
         Ok(())
@@ -170,7 +179,7 @@ async fn check_unused_admin_key(cairn: &Cairn, key: &str) -> Result<(), StartErr
         }
         Err(CoreError::Unauthenticated(_)) => {
             tracing::warn!(
-                "CAIRN_ADMIN_API_KEY is ignored: this instance already has users and the key is not one of theirs. Only the first start of an empty instance uses it; manage keys with `cairn key`."
+                "CAIRN_ADMIN_API_KEY is ignored: this instance already has users and the key is not a working key of theirs (unknown, revoked, or its user deactivated). Only the first start of an empty instance uses it; manage keys with `cairn key`."
             );
             Ok(())
         }
@@ -196,6 +205,24 @@ async fn watch_for_crashes(cairn: Cairn, timeout: std::time::Duration) {
         }
     }
 }
+
+/// Delete expired browser sessions every [`SESSION_SWEEP_PERIOD`]. Reads
+/// ignore them anyway and every sign-in clears them out too; this keeps
+/// the table small on an instance where nobody signs in for a while.
+async fn sweep_expired_sessions(cairn: Cairn) {
+    let mut tick = tokio::time::interval(SESSION_SWEEP_PERIOD);
+    loop {
+        tick.tick().await;
+        match cairn.sweep_expired_sessions().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(sessions = n, "deleted expired browser sessions"),
+            Err(e) => tracing::warn!(error = %e, "could not delete expired sessions"),
+        }
+    }
+}
+
+/// How often expired browser sessions are deleted.
+const SESSION_SWEEP_PERIOD: std::time::Duration = std::time::Duration::from_secs(60 * 60);
 
 /// Delete artifacts whose upload was abandoned (pending and untouched for
 /// `timeout`) and artifact versions whose TTL has run out, and collect the

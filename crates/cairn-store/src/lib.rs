@@ -64,6 +64,7 @@ mod readers;
 mod rows;
 mod runs;
 mod secrets;
+mod sessions;
 mod sweeps;
 mod users;
 mod views;

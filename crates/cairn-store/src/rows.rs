@@ -3,11 +3,12 @@
 use cairn_core::model::{AccountType, ApiKey, Entity, Invite, Project, User};
 use time::OffsetDateTime;
 
-/// Column list matching [`UserRow`], for `SELECT`s from `users u`.
+/// Column list matching [`UserRow`], for `SELECT`s from `users u`. It
+/// leaves out `password_hash`, which only `UserStore::password_hash` reads.
 pub(crate) const USER_COLUMNS: &str = "u.id, u.username, u.email, u.name, u.admin, u.account_type, u.photo_url, \
      (SELECT de.name FROM entities de JOIN memberships dm ON dm.entity_id = de.id \
       WHERE de.id = u.default_entity_id AND dm.user_id = u.id) AS default_entity, \
-     u.created_at";
+     u.created_at, u.deactivated_at";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct UserRow {
@@ -20,6 +21,7 @@ pub(crate) struct UserRow {
     photo_url: Option<String>,
     default_entity: Option<String>,
     created_at: i64,
+    deactivated_at: Option<i64>,
 }
 
 impl From<UserRow> for User {
@@ -34,6 +36,7 @@ impl From<UserRow> for User {
             photo_url: r.photo_url,
             default_entity: r.default_entity,
             created_at: timestamp(r.created_at),
+            deactivated_at: r.deactivated_at.map(timestamp),
         }
     }
 }

@@ -88,6 +88,7 @@ impl UserStore for SqliteStore {
             default_entity: None,
             created_at: time::OffsetDateTime::from_unix_timestamp(created_at)
                 .unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
+            deactivated_at: None,
         })
     }
 
@@ -149,6 +150,49 @@ impl UserStore for SqliteStore {
         .bind(update.photo_url.clone().flatten())
         .bind(update.default_entity_id)
         .bind(update.admin)
+        .bind(id)
+        .execute(&self.writer)
+        .await
+        .map_err(backend)?
+        .rows_affected();
+        if changed == 0 {
+            return Ok(None);
+        }
+        self.user_by_id(id).await
+    }
+
+    async fn password_hash(&self, id: UserId) -> StoreResult<Option<String>> {
+        let hash: Option<Option<String>> =
+            sqlx::query_scalar("SELECT password_hash FROM users WHERE id = ?")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)?;
+        Ok(hash.flatten())
+    }
+
+    async fn set_password_hash(&self, id: UserId, hash: Option<&str>) -> StoreResult<bool> {
+        let done = sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+            .bind(hash)
+            .bind(id)
+            .execute(&self.writer)
+            .await
+            .map_err(backend)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn set_deactivated(
+        &self,
+        id: UserId,
+        at: Option<time::OffsetDateTime>,
+    ) -> StoreResult<Option<User>> {
+        // Deactivating twice keeps the first date.
+        let changed = sqlx::query(
+            "UPDATE users SET deactivated_at = CASE WHEN ?1 IS NULL THEN NULL \
+               ELSE COALESCE(deactivated_at, ?1) END \
+             WHERE id = ?2",
+        )
+        .bind(at.map(time::OffsetDateTime::unix_timestamp))
         .bind(id)
         .execute(&self.writer)
         .await

@@ -12,10 +12,12 @@ use std::sync::Arc;
 use cairn_core::launch::records::{ItemState, NewQueueItem, NewRunQueue, Prioritization};
 use cairn_core::model::{AccountType, NewProject, NewUser};
 use cairn_core::run::{RunPatch, RunQuery, RunSearch};
+use cairn_core::session::StoredSession;
 use cairn_core::store::{Store, StoreError};
 use cairn_core::stream::{Chunk, StreamBatch, history_line};
 use cairn_core::sweep::records::{Assignment, NewSweep, SweepState};
 use cairn_core::view::{NewView, ViewChange, ViewQuery};
+use time::OffsetDateTime;
 
 /// One `#[tokio::test]` per backend for each `async fn name(store) { … }`.
 macro_rules! backend_tests {
@@ -405,6 +407,76 @@ backend_tests! {
         assert!(store.view_by_id(draft.id).await.unwrap().is_none());
         assert!(!store.delete_view(a.id).await.unwrap());
         assert!(store.update_view(a.id, &change).await.unwrap().is_none());
+    }
+
+    async fn sessions_are_found_by_token_hash_and_deleted_by_expiry_user_or_token(store) {
+        let org = store.ensure_default_organization("org").await.unwrap();
+        let ada = store.create_user(person("ada"), org).await.unwrap();
+        let bob = store.create_user(person("bob"), org).await.unwrap();
+        let at = |secs: i64| OffsetDateTime::from_unix_timestamp(1_700_000_000 + secs).unwrap();
+        let session = |hash: &str, user_id, expires: i64| StoredSession {
+            token_hash: hash.into(),
+            user_id,
+            csrf: format!("csrf-{hash}"),
+            created_at: at(0),
+            expires_at: at(expires),
+        };
+        for s in [
+            session("ada-1", ada.id, 100),
+            session("ada-2", ada.id, 200),
+            session("ada-old", ada.id, 10),
+            session("bob-1", bob.id, 100),
+        ] {
+            store.insert_session(&s).await.unwrap();
+        }
+        let clash = store.insert_session(&session("ada-1", bob.id, 100)).await;
+        assert!(matches!(clash, Err(StoreError::Conflict(_))), "{clash:?}");
+
+        // Read with its user, expired or not: the domain decides.
+        let (user, found) = store.session_by_token_hash("ada-1").await.unwrap().unwrap();
+        assert_eq!(user.username, "ada");
+        assert_eq!(found, session("ada-1", ada.id, 100));
+        assert!(store.session_by_token_hash("ada-old").await.unwrap().is_some());
+        assert!(store.session_by_token_hash("nobody").await.unwrap().is_none());
+
+        // Expiry: a session dies at its expiry second.
+        assert_eq!(store.delete_expired_sessions(at(9)).await.unwrap(), 0);
+        assert_eq!(store.delete_expired_sessions(at(10)).await.unwrap(), 1);
+        assert!(store.session_by_token_hash("ada-old").await.unwrap().is_none());
+
+        // One by token, idempotently.
+        assert!(store.delete_session("ada-2").await.unwrap());
+        assert!(!store.delete_session("ada-2").await.unwrap());
+
+        // All of a user's, leaving others'.
+        store.insert_session(&session("ada-3", ada.id, 300)).await.unwrap();
+        assert_eq!(store.delete_sessions_of(ada.id).await.unwrap(), 2);
+        assert!(store.session_by_token_hash("ada-1").await.unwrap().is_none());
+        assert!(store.session_by_token_hash("bob-1").await.unwrap().is_some());
+    }
+
+    async fn passwords_and_deactivation_are_kept_apart_from_the_user_record(store) {
+        let org = store.ensure_default_organization("org").await.unwrap();
+        let ada = store.create_user(person("ada"), org).await.unwrap();
+        assert!(ada.is_active());
+        assert_eq!(store.password_hash(ada.id).await.unwrap(), None);
+        assert!(store.set_password_hash(ada.id, Some("$argon2id$stand-in")).await.unwrap());
+        assert_eq!(store.password_hash(ada.id).await.unwrap().as_deref(), Some("$argon2id$stand-in"));
+        assert!(store.set_password_hash(ada.id, None).await.unwrap());
+        assert_eq!(store.password_hash(ada.id).await.unwrap(), None);
+        assert!(!store.set_password_hash(9_999, Some("x")).await.unwrap());
+
+        let first = OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
+        let off = store.set_deactivated(ada.id, Some(first)).await.unwrap().unwrap();
+        assert_eq!(off.deactivated_at, Some(first));
+        // Deactivating again keeps the first date; every lookup sees it.
+        let later = first + time::Duration::days(1);
+        store.set_deactivated(ada.id, Some(later)).await.unwrap();
+        let seen = store.user_by_username("ada").await.unwrap().unwrap();
+        assert_eq!(seen.deactivated_at, Some(first));
+        let on = store.set_deactivated(ada.id, None).await.unwrap().unwrap();
+        assert!(on.is_active());
+        assert!(store.set_deactivated(9_999, None).await.unwrap().is_none());
     }
 
     async fn a_secret_is_created_once(store) {

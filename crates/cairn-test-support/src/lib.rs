@@ -26,6 +26,9 @@ pub struct TestServer {
     pub admin_key: String,
     /// A client signed in as the admin.
     pub api: Api,
+    /// The server's domain service (same database), for operations no
+    /// HTTP route offers yet.
+    cairn: cairn_core::Cairn,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     data_dir: PathBuf,
     /// The temporary directory holding `data_dir`, when the server owns it.
@@ -59,9 +62,12 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind loopback");
-        let (addr, task) = cairn_server::serve(listener, &config)
+        let addr = listener.local_addr().expect("listener address");
+        let server = cairn_server::Server::start(&config)
             .await
             .expect("server starts");
+        let cairn = server.cairn();
+        let task = tokio::spawn(server.serve(listener, std::future::pending()));
         let base_url = format!("http://{addr}");
         TestServer {
             api: Api::builder()
@@ -71,10 +77,17 @@ impl TestServer {
                 .expect("client"),
             admin_key: ADMIN_KEY.to_string(),
             base_url,
+            cairn,
             task,
             data_dir: config.data_dir,
             _temp: None,
         }
+    }
+
+    /// The server's domain service, sharing its database: for domain
+    /// operations no HTTP route offers yet (the web UI's sign-in).
+    pub fn cairn(&self) -> &cairn_core::Cairn {
+        &self.cairn
     }
 
     /// The server's data directory.

@@ -228,3 +228,20 @@ pub const IMPORT_API_KEY: &str = r#"mutation ImportApiKey($userId: ID!, $apiKey:
     }
   }
 }"#;
+
+/// Cairn extension: set or clear a person's web UI password (admins only).
+pub const SET_USER_PASSWORD: &str = r#"mutation SetUserPassword($username: String!, $password: String) {
+  result: setUserPassword(input: {username: $username, password: $password}) {
+    success
+  }
+}"#;
+
+/// Cairn extension: deactivate or reactivate a user (admins only).
+pub const SET_USER_ACTIVE: &str = r#"mutation SetUserActive($username: String!, $active: Boolean!) {
+  result: setUserActive(input: {username: $username, active: $active}) {
+    user {
+      id
+      deletedAt
+    }
+  }
+}"#;

@@ -29,6 +29,8 @@ const DOCUMENTS: &[(&str, &str)] = named![
     GENERATE_API_KEY_FOR_USER,
     IMPORT_API_KEY,
     CREATE_ORGANIZATION,
+    SET_USER_PASSWORD,
+    SET_USER_ACTIVE,
     RUNS,
     RUN,
     CREATE_RUN,

@@ -71,6 +71,35 @@ struct UpdateUserPayload {
     client_mutation_id: Option<String>,
 }
 
+/// Cairn extension: set or clear a person's web UI password.
+#[derive(InputObject)]
+struct SetUserPasswordInput {
+    /// Whose password changes.
+    username: String,
+    /// The new password, 8 to 256 bytes; null clears it (API keys keep
+    /// working).
+    password: Option<String>,
+    client_mutation_id: Option<String>,
+}
+
+/// Cairn extension: deactivate or reactivate a user.
+#[derive(InputObject)]
+struct SetUserActiveInput {
+    /// The user.
+    username: String,
+    /// False deactivates: their keys and sessions stop working, their data
+    /// stays. True reactivates.
+    active: bool,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(SimpleObject)]
+struct SetUserActivePayload {
+    /// The user after the change (`deletedAt` set while deactivated).
+    user: Option<UserObject>,
+    client_mutation_id: Option<String>,
+}
+
 /// Cairn extension: register an existing key for a user.
 #[derive(InputObject)]
 struct ImportApiKeyInput {
@@ -279,6 +308,48 @@ impl AccountMutation {
             .await
             .gql()?;
         Ok(UpdateUserPayload {
+            user: Some(UserObject(user)),
+            client_mutation_id: input.client_mutation_id,
+        })
+    }
+
+    /// Cairn extension (instance admins only): set a person's password for
+    /// signing in to the web UI, or clear it with a null `password`. Either
+    /// way, every browser session of theirs ends.
+    async fn set_user_password(
+        &self,
+        ctx: &Context<'_>,
+        input: SetUserPasswordInput,
+    ) -> async_graphql::Result<SuccessPayload> {
+        let caller = actor(ctx);
+        let admin = caller.admin_for("set passwords").gql()?;
+        cairn(ctx)
+            .set_password(admin, input.username.trim(), input.password.as_deref())
+            .await
+            .gql()?;
+        Ok(SuccessPayload {
+            success: true,
+            client_mutation_id: input.client_mutation_id,
+        })
+    }
+
+    /// Cairn extension (instance admins only, never for themselves):
+    /// deactivate a user (`active: false`) or reactivate them. A
+    /// deactivated user's API keys and browser sessions are refused; their
+    /// runs, projects and artifacts stay. W&B shows such a user with
+    /// `deletedAt` set, and so does Cairn.
+    async fn set_user_active(
+        &self,
+        ctx: &Context<'_>,
+        input: SetUserActiveInput,
+    ) -> async_graphql::Result<SetUserActivePayload> {
+        let caller = actor(ctx);
+        let admin = caller.admin_for("deactivate or reactivate users").gql()?;
+        let user = cairn(ctx)
+            .set_user_active(admin, input.username.trim(), input.active)
+            .await
+            .gql()?;
+        Ok(SetUserActivePayload {
             user: Some(UserObject(user)),
             client_mutation_id: input.client_mutation_id,
         })

@@ -63,7 +63,6 @@ pub struct ArtifactRow {
 struct RunPage {
     chrome: Chrome,
     run_id: i64,
-    name: String,
     label: String,
     state: String,
     base: String,
@@ -202,7 +201,6 @@ pub async fn page(
                 .crumb(run.project_name.clone(), project_href.clone())
                 .crumb(run.name.clone(), base.clone()),
             run_id: run.id,
-            name: run.name.clone(),
             label: run.display_name.clone().unwrap_or_else(|| run.name.clone()),
             state: run.state.clone(),
             facts,

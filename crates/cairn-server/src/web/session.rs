@@ -248,7 +248,7 @@ pub async fn login(
             let cookie = format!(
                 "{COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
                 session.token,
-                cairn_core::SESSION_LIFETIME.as_secs(),
+                cairn_core::SESSION_LIFETIME.whole_seconds(),
                 if secure { "; Secure" } else { "" }
             );
             let mut response = Redirect::to(&next).into_response();

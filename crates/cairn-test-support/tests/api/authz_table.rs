@@ -1189,6 +1189,59 @@ fn rows() -> Vec<Row> {
             judge: Effect(|fx, key| fut(async move { fx.key_works(&text(&key)).await })),
         },
         Row {
+            key: "setUserPassword",
+            expect: ADMIN_ONLY,
+            doc: "mutation($u: String!, $p: String) { setUserPassword(input: {username: $u, password: $p}) { success } }",
+            setup: |fx, _| {
+                fut(async move {
+                    let user = fx.new_user().await;
+                    let password = fx.fresh("a long enough password");
+                    Target::new(json!({ "u": user.username, "p": password }))
+                        .probe(json!({ "u": user.username, "p": password }))
+                })
+            },
+            judge: Effect(|fx, p| {
+                fut(async move {
+                    fx.server
+                        .cairn()
+                        .sign_in_with_password(&text(&p["u"]), &text(&p["p"]))
+                        .await
+                        .is_ok()
+                })
+            }),
+        },
+        Row {
+            key: "setUserActive/deactivate",
+            expect: ADMIN_ONLY,
+            doc: "mutation($u: String!) { setUserActive(input: {username: $u, active: false}) { user { id deletedAt } } }",
+            setup: |fx, _| {
+                fut(async move {
+                    let user = fx.new_user().await;
+                    let (_, secret) = fx.new_key(&user.id).await;
+                    Target::new(json!({ "u": user.username })).probe(json!(secret))
+                })
+            },
+            judge: Effect(|fx, secret| fut(async move { !fx.key_works(&text(&secret)).await })),
+        },
+        Row {
+            key: "setUserActive/reactivate",
+            expect: ADMIN_ONLY,
+            doc: "mutation($u: String!) { setUserActive(input: {username: $u, active: true}) { user { id deletedAt } } }",
+            setup: |fx, _| {
+                fut(async move {
+                    let user = fx.new_user().await;
+                    let (_, secret) = fx.new_key(&user.id).await;
+                    fx.as_admin(
+                        "mutation($u: String!) { setUserActive(input: {username: $u, active: false}) { user { id } } }",
+                        json!({ "u": user.username }),
+                    )
+                    .await;
+                    Target::new(json!({ "u": user.username })).probe(json!(secret))
+                })
+            },
+            judge: Effect(|fx, secret| fut(async move { fx.key_works(&text(&secret)).await })),
+        },
+        Row {
             key: "updateUser/own",
             expect: EVERYONE,
             doc: "mutation($n: String) { updateUser(input: {name: $n}) { user { id } } }",

@@ -19,6 +19,7 @@ mod registry_access;
 mod reports;
 mod run_logging;
 mod runs;
+mod sessions;
 mod sweeps;
 mod teams;
 mod tensorboard;

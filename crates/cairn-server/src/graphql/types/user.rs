@@ -26,6 +26,7 @@ impl UserObject {
             photo_url: None,
             default_entity: None,
             created_at,
+            deactivated_at: None,
         })
     }
 }
@@ -102,9 +103,12 @@ impl UserObject {
         DateTime(self.0.created_at)
     }
 
-    /// Users are never soft-deleted yet.
+    /// When an instance admin deactivated the account (`setUserActive`);
+    /// null while it is active. W&B's name for a soft-deleted user, which
+    /// is what a deactivated one is: their data stays, their keys and
+    /// sessions stop working.
     async fn deleted_at(&self) -> Option<DateTime> {
-        None
+        self.0.deactivated_at.map(DateTime)
     }
 
     /// The name of the entity runs go to by default: the chosen default

@@ -49,7 +49,7 @@ def logged(server, wandb_dir):
             run.save(str(notes), base_path=str(wandb_dir), policy="now")
             art = wandb.Artifact("train-data", type="dataset")
             with art.new_file("data.csv") as f:
-                f.write("a,b\n1,2\n")
+                f.write(f"a,b\n1,{lr}\n")
             run.log_artifact(art)
             urls[name] = (run.id, run.url, notes.name)
             run.finish()
@@ -142,7 +142,7 @@ def test_run_page_config_console_file_preview_and_download(server, browser, logg
     assert download.content == b"hello from the run\n"
     assert download.headers["content-disposition"].startswith("attachment")
 
-    browser.find_element(By.LINK_TEXT, "Preview").click()
+    browser.find_element(By.XPATH, f"//tr[td/a[text()='{file_name}']]//a[text()='Preview']").click()
     assert "hello from the run" in wait_for(browser, "pre.console").text
 
     browser.get(url)

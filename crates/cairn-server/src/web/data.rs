@@ -93,7 +93,10 @@ pub async fn history(
             Ok(rows) => rows,
             Err(other) => return crate::error::http_error(other),
         };
-        let (mut xs, mut ys) = (Vec::with_capacity(rows.len()), Vec::with_capacity(rows.len()));
+        let (mut xs, mut ys) = (
+            Vec::with_capacity(rows.len()),
+            Vec::with_capacity(rows.len()),
+        );
         for row in rows {
             let Ok(row) = cairn_types::relaxed::parse(&row) else {
                 continue;

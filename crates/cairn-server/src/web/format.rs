@@ -56,9 +56,10 @@ pub fn cell(value: &Value) -> String {
 
 fn number(n: &serde_json::Number) -> String {
     match n.as_f64() {
-        Some(f) if n.is_f64() && f != 0.0 && (f.abs() < 1e-4 || f.abs() >= 1e7) => {
+        Some(f) if n.is_f64() && f != 0.0 && (f.abs() < 1e-4 || f.abs() >= 1e15) => {
             format!("{f:.4e}")
         }
+        Some(f) if n.is_f64() && f.abs() >= 1e6 => format!("{f:.0}"),
         Some(f) if n.is_f64() => {
             let text = format!("{f:.6}");
             text.trim_end_matches('0').trim_end_matches('.').to_string()

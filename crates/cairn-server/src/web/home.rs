@@ -5,9 +5,9 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use cairn_core::Actor;
 use cairn_core::authz::Readable;
 use cairn_core::model::Project;
-use cairn_core::Actor;
 use cairn_core::run::RunQuery;
 
 use super::format;

@@ -67,7 +67,10 @@ pub fn routes() -> Router<AppState> {
         .route("/-/api/console", get(data::console))
         .route("/{entity}", get(home::entity))
         .route("/{entity}/{project}/runs/{run}", get(run::page))
-        .route("/{entity}/{project}/runs/{run}/notes", post(run::save_notes))
+        .route(
+            "/{entity}/{project}/runs/{run}/notes",
+            post(run::save_notes),
+        )
         .route(
             "/{entity}/{project}/runs/{run}/files/{*name}",
             get(run::download_file),

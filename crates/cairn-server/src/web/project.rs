@@ -19,9 +19,9 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use cairn_core::CoreError;
 use cairn_core::filter::simple_to_mongo;
 use cairn_core::run::Run;
-use cairn_core::CoreError;
 use cairn_core::run::RunQuery;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value;
@@ -105,8 +105,10 @@ impl View {
         }
         let query: Vec<String> = pairs
             .into_iter()
-            .filter(|(name, value)| !value.is_empty() && !(*name == "x" && value == "_step"))
-            .map(|(name, value)| format!("{name}={}", utf8_percent_encode(&value, NON_ALPHANUMERIC)))
+            .filter(|(name, value)| !(value.is_empty() || (*name == "x" && value == "_step")))
+            .map(|(name, value)| {
+                format!("{name}={}", utf8_percent_encode(&value, NON_ALPHANUMERIC))
+            })
             .collect();
         if query.is_empty() {
             base.to_string()
@@ -277,7 +279,11 @@ pub async fn page(
             let group_head = (!view.group.is_empty())
                 .then(|| {
                     let value = column_value(&view.group, config, summary, run);
-                    let head = if value.is_empty() { "(none)".to_string() } else { value };
+                    let head = if value.is_empty() {
+                        "(none)".to_string()
+                    } else {
+                        value
+                    };
                     (previous_group.as_deref() != Some(head.as_str())).then(|| {
                         previous_group = Some(head.clone());
                         head
@@ -327,7 +333,10 @@ pub async fn page(
         .collect::<Vec<_>>()
         .join(",");
     let next = has_next
-        .then(|| runs.last().map(|(_, cursor)| view.link(&base, &[("cursor", cursor)])))
+        .then(|| {
+            runs.last()
+                .map(|(_, cursor)| view.link(&base, &[("cursor", cursor)]))
+        })
         .flatten();
     let first_page = view.cursor.as_ref().map(|_| view.link(&base, &[]));
 
@@ -341,7 +350,10 @@ pub async fn page(
             chrome: viewer
                 .chrome()
                 .title(format!("{} · {}", project.name, project.entity_name))
-                .crumb(project.entity_name.clone(), format!("/{}", project.entity_name))
+                .crumb(
+                    project.entity_name.clone(),
+                    format!("/{}", project.entity_name),
+                )
                 .crumb(project.name.clone(), base.clone()),
             entity: project.entity_name.clone(),
             project: project.name.clone(),

@@ -315,7 +315,18 @@ fn is_text(name: &str) -> bool {
     let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
     matches!(
         ext,
-        "txt" | "log" | "json" | "yaml" | "yml" | "md" | "py" | "csv" | "toml" | "cfg" | "ini" | "sh"
+        "txt"
+            | "log"
+            | "json"
+            | "yaml"
+            | "yml"
+            | "md"
+            | "py"
+            | "csv"
+            | "toml"
+            | "cfg"
+            | "ini"
+            | "sh"
     ) || name == "requirements.txt"
 }
 

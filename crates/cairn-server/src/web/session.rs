@@ -16,11 +16,11 @@
 //! client address's failed-authentication budget like a wrong API key
 //! (`auth_limit.rs`).
 
+use axum::Form;
 use axum::extract::{FromRequestParts, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use cairn_core::{Actor, CoreError};
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;

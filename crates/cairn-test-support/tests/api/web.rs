@@ -28,7 +28,10 @@ async fn sign_in(server: &TestServer, key: &str) -> String {
         .unwrap();
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let cookie = response.headers()[SET_COOKIE].to_str().unwrap().to_string();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
     cookie.split(';').next().unwrap().to_string()
 }
 
@@ -83,7 +86,9 @@ async fn logged_run(server: &TestServer, project: &str, name: &str, display: &st
 /// chart API takes.
 fn decode_run_id(id: &str) -> i64 {
     use base64::Engine;
-    let raw = base64::engine::general_purpose::STANDARD.decode(id).unwrap();
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(id)
+        .unwrap();
     let text = String::from_utf8(raw).unwrap();
     text.split(':').find_map(|p| p.parse().ok()).unwrap()
 }
@@ -115,7 +120,10 @@ async fn pages_need_a_session_and_sign_in_comes_back_to_them() {
 
     let signed = browser()
         .post(format!("{}/-/login", server.base_url))
-        .form(&[("api_key", server.admin_key.as_str()), ("next", "/admin/p1/runs/r1")])
+        .form(&[
+            ("api_key", server.admin_key.as_str()),
+            ("next", "/admin/p1/runs/r1"),
+        ])
         .send()
         .await
         .unwrap();
@@ -125,7 +133,10 @@ async fn pages_need_a_session_and_sign_in_comes_back_to_them() {
     // Never to another site.
     let elsewhere = browser()
         .post(format!("{}/-/login", server.base_url))
-        .form(&[("api_key", server.admin_key.as_str()), ("next", "//evil.example/")])
+        .form(&[
+            ("api_key", server.admin_key.as_str()),
+            ("next", "//evil.example/"),
+        ])
         .send()
         .await
         .unwrap();
@@ -157,10 +168,20 @@ async fn pages_show_logged_runs_escaped_under_a_strict_csp() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    let csp = response.headers()[CONTENT_SECURITY_POLICY].to_str().unwrap().to_string();
-    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+    let csp = response.headers()[CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
     let page = response.text().await.unwrap();
-    assert!(page.contains("&#60;script&#62;window.pwned=1&#60;/script&#62;") || page.contains("&lt;script&gt;window.pwned"), "{page}");
+    assert!(
+        page.contains("&#60;script&#62;window.pwned=1&#60;/script&#62;")
+            || page.contains("&lt;script&gt;window.pwned"),
+        "{page}"
+    );
     assert!(!page.contains("<script>window.pwned"));
     assert!(page.contains(">2 runs<"), "{page}");
 
@@ -181,15 +202,26 @@ async fn pages_show_logged_runs_escaped_under_a_strict_csp() {
     assert!(bad.contains("could not be read"), "{bad}");
 
     // Sorted by a config column, descending.
-    let (_, sorted) = get(&server, &cookie, "/admin/web?cols=config.lr&order=-config.lr").await;
-    let (first, second) = (sorted.find("pwned").unwrap(), sorted.find(">plain<").unwrap());
+    let (_, sorted) = get(
+        &server,
+        &cookie,
+        "/admin/web?cols=config.lr&order=-config.lr",
+    )
+    .await;
+    let (first, second) = (
+        sorted.find("pwned").unwrap(),
+        sorted.find(">plain<").unwrap(),
+    );
     assert!(first < second);
 
     // The run page: config, summary, console (escaped), files.
     let (status, run) = get(&server, &cookie, "/admin/web/runs/r1").await;
     assert_eq!(status, StatusCode::OK);
     assert!(run.contains(">lr<") && run.contains(">0.1<"), "{run}");
-    assert!(run.contains("epoch 1 &#60;b&#62;done") || run.contains("epoch 1 &lt;b&gt;done"), "{run}");
+    assert!(
+        run.contains("epoch 1 &#60;b&#62;done") || run.contains("epoch 1 &lt;b&gt;done"),
+        "{run}"
+    );
 }
 
 #[tokio::test]
@@ -218,7 +250,12 @@ async fn chart_data_is_sampled_and_only_for_readers() {
     // Another user cannot see admin's private project, its page or its data.
     let (_, _, key) = server.new_user("other@example.com").await;
     let other = sign_in(&server, &key).await;
-    let (status, _) = get(&server, &other, &format!("/-/api/history?runs={id}&key=loss")).await;
+    let (status, _) = get(
+        &server,
+        &other,
+        &format!("/-/api/history?runs={id}&key=loss"),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     let (status, page) = get(&server, &other, "/admin/charts").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -249,10 +286,16 @@ async fn state_changes_need_the_session_csrf_token() {
             .form(&[("csrf", token), ("notes", "changed <i>"), ("tags", "a, b")])
             .send()
     };
-    assert_eq!(post("forged").await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        post("forged").await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(post(&csrf).await.unwrap().status(), StatusCode::SEE_OTHER);
     let (_, page) = get(&server, &cookie, "/admin/notes/runs/r1").await;
-    assert!(page.contains("changed &#60;i&#62;") || page.contains("changed &lt;i&gt;"), "{page}");
+    assert!(
+        page.contains("changed &#60;i&#62;") || page.contains("changed &lt;i&gt;"),
+        "{page}"
+    );
 
     // Signing out ends the session.
     let out = browser()

@@ -325,3 +325,60 @@ async fn clients_with_a_key_still_get_json_for_project_urls() {
         .unwrap();
     assert_eq!(answer["type"], "project");
 }
+
+#[tokio::test]
+async fn passwords_sign_in_and_wrong_ones_count_against_the_address() {
+    let server = TestServer::start_with(|config| config.auth_failure_limit = 3).await;
+    let (user, _, _) = server.new_user("pw@example.com").await;
+    let admin = server
+        .cairn()
+        .authenticate(&server.admin_key)
+        .await
+        .unwrap();
+    server
+        .cairn()
+        .set_password(
+            admin.admin().unwrap(),
+            user.username(),
+            Some("correct horse battery"),
+        )
+        .await
+        .unwrap();
+    let attempt = |login: &str, password: &str| {
+        browser()
+            .post(format!("{}/-/login", server.base_url))
+            .form(&[("login", login), ("password", password), ("next", "/")])
+            .send()
+    };
+    let signed = attempt("pw@example.com", "correct horse battery")
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), StatusCode::SEE_OTHER);
+    assert!(signed.headers().contains_key(SET_COOKIE));
+
+    let wrong = attempt(user.username(), "wrong password").await.unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let page = wrong.text().await.unwrap();
+    assert!(
+        page.contains("The user name or password is wrong."),
+        "{page}"
+    );
+    // The same words for a user that does not exist.
+    let unknown = attempt("nobody", "wrong password").await.unwrap();
+    assert!(
+        unknown
+            .text()
+            .await
+            .unwrap()
+            .contains("The user name or password is wrong.")
+    );
+    // Past the limit, further wrong sign-ins from the address are told to wait.
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        statuses.push(attempt("nobody", "wrong password").await.unwrap().status());
+    }
+    assert!(
+        statuses.contains(&StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+}

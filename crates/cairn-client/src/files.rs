@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::history::RunRef;
 use crate::pager::{Connection, Counted, Page, PageSource, Pager};
 use crate::queries;
-use crate::transport;
+use crate::transport::{self, Transport};
 
 /// A transfer may take far longer than one GraphQL request.
 pub(crate) const TRANSFER_TIMEOUT: Duration = Duration::from_secs(6 * 3600);
@@ -312,10 +312,30 @@ struct FilesData {
     project: Option<FilesProject>,
 }
 
-/// Upload `path` as the run file named by its place under `root`; returns
-/// that name.
-pub(crate) async fn upload(run: &RunRef, path: &Path, root: &Path) -> Result<String> {
-    let name = upload_name(path, root)?;
+/// Where to `PUT` new run files: what `CreateRunFiles` answers.
+pub(crate) struct RunFileUploads {
+    /// Extra headers every upload sends.
+    pub(crate) headers: Vec<String>,
+    urls: Vec<(String, Option<String>)>,
+}
+
+impl RunFileUploads {
+    /// The upload URL for the file `name`.
+    pub(crate) fn url_for(&self, name: &str) -> Result<&str> {
+        self.urls
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, url)| url.as_deref())
+            .ok_or_else(|| Error::Decode(format!("no upload URL for {name:?}")))
+    }
+}
+
+/// Ask for upload URLs of the run files `names` of `entity/project/run`.
+pub(crate) async fn create_run_files(
+    transport: &Transport,
+    (entity, project, run): (&str, &str, &str),
+    names: &[&str],
+) -> Result<RunFileUploads> {
     #[derive(Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct Payload {
@@ -336,16 +356,10 @@ pub(crate) async fn upload(run: &RunRef, path: &Path, root: &Path) -> Result<Str
         name: String,
         upload_url: Option<String>,
     }
-    let transport = &run.api.transport;
     let payload: Payload = transport
         .execute(
             queries::CREATE_RUN_FILES,
-            json!({
-                "entity": run.entity,
-                "project": run.project,
-                "run": run.name,
-                "files": [name],
-            }),
+            json!({"entity": entity, "project": project, "run": run, "files": names}),
         )
         .await?;
     let created = payload
@@ -353,30 +367,41 @@ pub(crate) async fn upload(run: &RunRef, path: &Path, root: &Path) -> Result<Str
         .filter(|c| c.run_id.is_some())
         .ok_or_else(|| Error::NotFound {
             what: "run",
-            name: format!("{}/{}/{}", run.entity, run.project, run.name),
+            name: format!("{entity}/{project}/{run}"),
         })?;
-    let url = created
-        .files
-        .iter()
-        .find(|f| f.name == name)
-        .and_then(|f| f.upload_url.as_deref())
-        .ok_or_else(|| Error::Decode(format!("no upload URL for {name:?}")))?;
+    Ok(RunFileUploads {
+        headers: created.upload_headers,
+        urls: created
+            .files
+            .into_iter()
+            .map(|f| (f.name, f.upload_url))
+            .collect(),
+    })
+}
+
+/// Upload `path` as the run file named by its place under `root`; returns
+/// that name.
+pub(crate) async fn upload(run: &RunRef, path: &Path, root: &Path) -> Result<String> {
+    let name = upload_name(path, root)?;
+    let transport = &run.api.transport;
+    let uploads = create_run_files(
+        transport,
+        (&run.entity, &run.project, &run.name),
+        &[name.as_str()],
+    )
+    .await?;
     let file = tokio::fs::File::open(path)
         .await
         .map_err(|e| Error::io(path, e))?;
     let size = file.metadata().await.map_err(|e| Error::io(path, e))?.len();
-    let mut request = transport
-        .http
-        .put(transport.absolute(url))
-        .timeout(TRANSFER_TIMEOUT)
-        .header("Content-Length", size)
-        .body(reqwest::Body::from(file));
-    for header in &created.upload_headers {
-        if let Some((key, value)) = header.split_once(':') {
-            request = request.header(key.trim(), value.trim());
-        }
-    }
-    transport::check_status(request.send().await?).await?;
+    transport
+        .put_upload(
+            uploads.url_for(&name)?,
+            &uploads.headers,
+            reqwest::Body::from(file),
+            size,
+        )
+        .await?;
     Ok(name)
 }
 

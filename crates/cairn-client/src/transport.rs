@@ -58,6 +58,31 @@ impl Transport {
         }
     }
 
+    /// `PUT` `body` (`size` bytes) to a signed upload URL with the extra
+    /// headers the server asked for (`"Name: value"` strings): run files,
+    /// artifact files and parts all upload this way.
+    pub(crate) async fn put_upload(
+        &self,
+        url: &str,
+        headers: &[String],
+        body: reqwest::Body,
+        size: u64,
+    ) -> Result<()> {
+        let mut request = self
+            .http
+            .put(self.absolute(url))
+            .timeout(crate::files::TRANSFER_TIMEOUT)
+            .header("Content-Length", size)
+            .body(body);
+        for header in headers {
+            if let Some((key, value)) = header.split_once(':') {
+                request = request.header(key.trim(), value.trim());
+            }
+        }
+        check_status(request.send().await?).await?;
+        Ok(())
+    }
+
     /// Whether `url` points at this server (and may see the API key).
     pub(crate) fn is_own(&self, url: &str) -> bool {
         url.strip_prefix(&self.base_url)

@@ -19,9 +19,7 @@ use super::{
 use crate::api::Api;
 use crate::artifacts::Artifact;
 use crate::error::{Error, Result};
-use crate::files::TRANSFER_TIMEOUT;
 use crate::queries;
-use crate::transport::check_status;
 
 /// A random id from `[a-zA-Z0-9]` (client ids: wandb-core uses 128
 /// characters). Std's per-instance random hash keys are randomness enough.
@@ -98,20 +96,7 @@ async fn put(
     body: reqwest::Body,
     size: u64,
 ) -> Result<()> {
-    let transport = &api.transport;
-    let mut request = transport
-        .http
-        .put(transport.absolute(url))
-        .timeout(TRANSFER_TIMEOUT)
-        .header("Content-Length", size)
-        .body(body);
-    for header in headers {
-        if let Some((key, value)) = header.split_once(':') {
-            request = request.header(key.trim(), value.trim());
-        }
-    }
-    check_status(request.send().await?).await?;
-    Ok(())
+    api.transport.put_upload(url, headers, body, size).await
 }
 
 /// `entity/project[/run]` (also `entity/project/runs/run`) → parts.

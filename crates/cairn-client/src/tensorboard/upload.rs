@@ -16,7 +16,7 @@ use serde_json::json;
 
 use crate::api::Api;
 use crate::error::{Error, Result};
-use crate::files::TRANSFER_TIMEOUT;
+use crate::files::create_run_files;
 use crate::history::segment;
 use crate::queries;
 use crate::transport::check_status;
@@ -247,55 +247,22 @@ pub(crate) async fn upload_files(
     run: &RunPath,
     files: Vec<(String, Source)>,
 ) -> Result<usize> {
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Payload {
-        create_run_files: Option<Created>,
-    }
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Created {
-        #[serde(default)]
-        upload_headers: Vec<String>,
-        files: Vec<UploadUrl>,
-    }
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    struct UploadUrl {
-        name: String,
-        upload_url: Option<String>,
-    }
     let count = files.len();
     let mut files = files.into_iter().peekable();
     while files.peek().is_some() {
         let batch: Vec<(String, Source)> = files.by_ref().take(FILES_PER_CALL).collect();
         let names: Vec<&str> = batch.iter().map(|(n, _)| n.as_str()).collect();
-        let payload: Payload = api
-            .transport
-            .execute(
-                queries::CREATE_RUN_FILES,
-                json!({
-                    "entity": run.entity,
-                    "project": run.project,
-                    "run": run.name,
-                    "files": names,
-                }),
-            )
-            .await?;
-        let created = payload.create_run_files.ok_or_else(|| Error::NotFound {
-            what: "run",
-            name: format!("{}/{}/{}", run.entity, run.project, run.name),
-        })?;
-        let headers = &created.upload_headers;
-        let urls = &created.files;
+        let uploads = create_run_files(
+            &api.transport,
+            (&run.entity, &run.project, &run.name),
+            &names,
+        )
+        .await?;
+        let uploads = &uploads;
         stream::iter(batch.into_iter().map(Ok))
             .try_for_each_concurrent(UPLOAD_CONCURRENCY, |(name, source)| async move {
-                let url = urls
-                    .iter()
-                    .find(|f| f.name == name)
-                    .and_then(|f| f.upload_url.as_deref())
-                    .ok_or_else(|| Error::Decode(format!("no upload URL for {name:?}")))?;
-                put(api, url, headers, source).await
+                let url = uploads.url_for(&name)?;
+                put(api, url, &uploads.headers, source).await
             })
             .await?;
     }
@@ -303,7 +270,6 @@ pub(crate) async fn upload_files(
 }
 
 async fn put(api: &Api, url: &str, headers: &[String], source: Source) -> Result<()> {
-    let transport = &api.transport;
     let (body, size) = match source {
         Source::Bytes(bytes) => {
             let size = bytes.len() as u64;
@@ -321,19 +287,7 @@ async fn put(api: &Api, url: &str, headers: &[String], source: Source) -> Result
             (reqwest::Body::from(file), size)
         }
     };
-    let mut request = transport
-        .http
-        .put(transport.absolute(url))
-        .timeout(TRANSFER_TIMEOUT)
-        .header("Content-Length", size)
-        .body(body);
-    for header in headers {
-        if let Some((key, value)) = header.split_once(':') {
-            request = request.header(key.trim(), value.trim());
-        }
-    }
-    check_status(request.send().await?).await?;
-    Ok(())
+    api.transport.put_upload(url, headers, body, size).await
 }
 
 #[cfg(test)]

@@ -242,6 +242,34 @@ async fn chart_data_is_sampled_and_only_for_readers() {
     assert!((1..=10).contains(&points), "{body}");
     assert_eq!(series["y"].as_array().unwrap().len(), points);
 
+    // System metrics come from the run's events, against runtime.
+    let events: Vec<String> = (0..5)
+        .map(|t| {
+            json!({"system.cpu": 10.0 + t as f64, "_runtime": t, "_timestamp": 1.7e9 + t as f64})
+                .to_string()
+        })
+        .collect();
+    server
+        .file_stream(
+            "admin/charts/r1",
+            json!({"files": {"wandb-events.jsonl": {"offset": 0, "content": events}}}),
+        )
+        .await;
+    let (_, body) = get(
+        &server,
+        &cookie,
+        &format!("/-/api/history?runs={id}&key=system.cpu&source=events"),
+    )
+    .await;
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["x"], "_runtime");
+    assert_eq!(
+        body["series"][0]["y"],
+        json!([10.0, 11.0, 12.0, 13.0, 14.0])
+    );
+    let (_, run_page) = get(&server, &cookie, "/admin/charts/runs/r1").await;
+    assert!(run_page.contains("data-key=\"system.cpu\""), "{run_page}");
+
     let (status, _) = get(&server, "", &format!("/-/api/history?runs={id}&key=loss")).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, _) = get(&server, &cookie, "/-/api/history?runs=1,x&key=loss").await;

@@ -32,8 +32,10 @@
 //! | `project`   | a project's runs table and charts |
 //! | `run`       | one run: overview, charts, console, files |
 //! | `data`      | JSON for the charts and the console tail |
+//! | `admin`     | your API keys (secret shown once), the admin's users |
 //! | `format`    | how values, times and durations are shown |
 
+mod admin;
 mod assets;
 mod data;
 mod format;
@@ -65,6 +67,15 @@ pub fn routes() -> Router<AppState> {
         .route("/-/static/{file}", get(assets::asset))
         .route("/-/api/history", get(data::history))
         .route("/-/api/console", get(data::console))
+        .route("/-/keys", get(admin::keys).post(admin::create_key))
+        .route("/-/keys/{id}/revoke", post(admin::revoke_key))
+        .route("/-/admin", get(admin::admin))
+        .route("/-/admin/users", post(admin::create_user))
+        .route("/-/admin/users/{username}/active", post(admin::set_active))
+        .route(
+            "/-/admin/users/{username}/password",
+            post(admin::set_password),
+        )
         .route("/{entity}", get(home::entity))
         .route("/{entity}/{project}/runs/{run}", get(run::page))
         .route(

@@ -301,12 +301,7 @@ async fn state_changes_need_the_session_csrf_token() {
     logged_run(&server, "notes", "r1", "r1", 0.1).await;
     let cookie = sign_in(&server, &server.admin_key).await;
     let (_, page) = get(&server, &cookie, "/admin/notes/runs/r1").await;
-    let csrf = page
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap()
-        .to_string();
+    let csrf = csrf_of(&page);
     let post = |token: &str| {
         browser()
             .post(format!("{}/admin/notes/runs/r1/notes", server.base_url))
@@ -409,4 +404,95 @@ async fn passwords_sign_in_and_wrong_ones_count_against_the_address() {
         statuses.contains(&StatusCode::TOO_MANY_REQUESTS),
         "{statuses:?}"
     );
+}
+
+/// The CSRF token of a page.
+fn csrf_of(page: &str) -> String {
+    page.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_new_key_is_shown_once_and_admin_pages_are_for_admins() {
+    let server = TestServer::start().await;
+    let (_, _, key) = server.new_user("keys@example.com").await;
+    let cookie = sign_in(&server, &key).await;
+    let (status, page) = get(&server, &cookie, "/-/keys").await;
+    assert_eq!(status, StatusCode::OK);
+    let csrf = csrf_of(&page);
+    let post = |path: &str, form: Vec<(&str, String)>| {
+        browser()
+            .post(format!("{}{path}", server.base_url))
+            .header("cookie", &cookie)
+            .form(&form)
+            .send()
+    };
+    let created = post(
+        "/-/keys",
+        vec![("csrf", csrf.clone()), ("description", "ci".into())],
+    )
+    .await
+    .unwrap();
+    assert_eq!(created.status(), StatusCode::OK);
+    assert_eq!(created.headers()["cache-control"], "no-store");
+    let page = created.text().await.unwrap();
+    let secret = page
+        .split("id=\"new-key\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap()
+        .to_string();
+    // It works as an API key, and is never shown again.
+    let me = server.api_with_key(&secret).viewer().await.unwrap();
+    assert_eq!(me.username(), "keys");
+    let (_, again) = get(&server, &cookie, "/-/keys").await;
+    assert!(!again.contains(&secret));
+    assert!(again.contains(">ci<"), "{again}");
+
+    // Revoking it, with the token; a forged post is refused.
+    let id = again
+        .split("/-/keys/")
+        .filter_map(|rest| rest.split('/').next()?.parse::<i64>().ok())
+        .max()
+        .unwrap();
+    let revoke = format!("/-/keys/{id}/revoke");
+    let forged = post(&revoke, vec![("csrf", "forged".into())])
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let done = post(&revoke, vec![("csrf", csrf.clone())]).await.unwrap();
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    assert!(server.api_with_key(&secret).viewer().await.is_err());
+
+    // Admin pages are the 404 page for a member, and work for the admin.
+    let (status, _) = get(&server, &cookie, "/-/admin").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let denied = post(
+        "/-/admin/users",
+        vec![("csrf", csrf.clone()), ("email", "x@example.com".into())],
+    )
+    .await
+    .unwrap();
+    assert_eq!(denied.status(), StatusCode::NOT_FOUND);
+
+    let admin = sign_in(&server, &server.admin_key).await;
+    let (status, page) = get(&server, &admin, "/-/admin?q=keys").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("keys@example.com"));
+    let admin_csrf = csrf_of(&page);
+    let deactivate = browser()
+        .post(format!("{}/-/admin/users/keys/active", server.base_url))
+        .header("cookie", &admin)
+        .form(&[("csrf", admin_csrf.as_str()), ("active", "false")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deactivate.status(), StatusCode::SEE_OTHER);
+    assert!(server.api_with_key(&key).viewer().await.is_err());
+    // Their session ended with it.
+    let (status, _) = get(&server, &cookie, "/-/keys").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
 }

@@ -51,6 +51,8 @@ def logged(server, wandb_dir):
             with art.new_file("data.csv") as f:
                 f.write(f"a,b\n1,{lr}\n")
             run.log_artifact(art)
+            if name == "plain":
+                run.use_artifact("train-data:v0")
             urls[name] = (run.id, run.url, notes.name)
             run.finish()
     return urls
@@ -198,3 +200,31 @@ def test_a_project_the_viewer_may_not_see_is_a_404_page(server, logged):
         assert "ui" not in [a.text for a in other.find_elements(By.CSS_SELECTOR, "table.grid a")]
     finally:
         other.quit()
+
+
+def test_artifact_pages_files_and_lineage(server, browser, logged):
+    hostile_id, _, _ = logged[HOSTILE]
+    plain_id, _, _ = logged["plain"]
+    api = server.api()
+    art = api.artifact("admin/ui/train-data:v0")
+    sign_in(browser, server, path="/admin/ui/artifacts")
+    browser.find_element(By.LINK_TEXT, "train-data").click()
+    wait_for(browser, "table.grid tbody tr")
+    versions = [r.text for r in browser.find_elements(By.CSS_SELECTOR, "table.grid tbody tr td:first-child")]
+    assert versions == ["v1", "v0"], versions
+    browser.find_element(By.LINK_TEXT, "v0").click()
+    lineage = wait_for(browser, "#lineage").text
+    # Logged by the first run, used by the second.
+    assert HOSTILE in lineage and "plain" in lineage, lineage
+    screenshot(browser, "artifact-version")
+    href = browser.find_element(By.LINK_TEXT, "data.csv").get_attribute("href")
+    download = session_of(browser).get(href, timeout=30)
+    assert download.status_code == 200 and download.content == b"a,b\n1,0.02\n"
+    assert download.headers["content-disposition"].startswith("attachment")
+    # The alias URL opens the same version.
+    browser.get(f"{server.url}/admin/ui/artifacts/dataset/train-data/latest")
+    assert wait_for(browser, "h1").text.startswith("train-data:v1")
+    # The URL the client gives for the artifact opens its page.
+    assert art.url == f"{server.url}/admin/ui/artifacts/dataset/train-data/v0"
+    browser.get(art.url)
+    assert wait_for(browser, "h1").text.startswith("train-data:v0"), art.url

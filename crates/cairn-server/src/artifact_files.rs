@@ -205,7 +205,11 @@ async fn fallback(
 }
 
 /// The bytes of a stored digest, whole or the one `Range` asked for.
-async fn serve(state: &AppState, md5: &str, headers: &HeaderMap) -> Result<Response, CoreError> {
+pub(crate) async fn serve(
+    state: &AppState,
+    md5: &str,
+    headers: &HeaderMap,
+) -> Result<Response, CoreError> {
     let missing = || CoreError::NotFound(format!("No file with digest {md5} is stored."));
     let found = state.content.find(md5).await?.ok_or_else(missing)?;
     let size = found.size();

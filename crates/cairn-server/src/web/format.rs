@@ -99,6 +99,55 @@ pub fn lookup<'a>(doc: &'a Value, path: &str, wrapped: bool) -> Option<&'a Value
     Some(value)
 }
 
+/// One line of a config, summary or metadata tree.
+pub struct TreeRow {
+    /// The key at this level.
+    pub key: String,
+    /// How deep it is nested.
+    pub depth: usize,
+    /// The value; blank for an object whose keys follow.
+    pub value: String,
+}
+
+/// A config (values wrapped in `{"value": …}`, `_wandb` left out) or a
+/// summary as indented rows, nested objects opened up.
+pub fn tree(doc: &Value, wrapped: bool) -> Vec<TreeRow> {
+    fn walk(rows: &mut Vec<TreeRow>, key: String, value: &Value, depth: usize) {
+        match value {
+            Value::Object(map) if !map.is_empty() && depth < 8 && rows.len() < 5000 => {
+                rows.push(TreeRow {
+                    key,
+                    depth,
+                    value: String::new(),
+                });
+                for (k, v) in map {
+                    walk(rows, k.clone(), v, depth + 1);
+                }
+            }
+            other => rows.push(TreeRow {
+                key,
+                depth,
+                value: cell(other),
+            }),
+        }
+    }
+    let mut rows = Vec::new();
+    if let Value::Object(map) = doc {
+        for (key, value) in map {
+            if key == "_wandb" {
+                continue;
+            }
+            let value = if wrapped {
+                value.get("value").unwrap_or(value)
+            } else {
+                value
+            };
+            walk(&mut rows, key.clone(), value, 0);
+        }
+    }
+    rows
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -32,10 +32,12 @@
 //! | `project`   | a project's runs table and charts |
 //! | `run`       | one run: overview, charts, console, files |
 //! | `data`      | JSON for the charts and the console tail |
+//! | `artifacts` | a project's artifacts, a collection's versions, a version (metadata, files, lineage) |
 //! | `admin`     | your API keys (secret shown once), the admin's users |
 //! | `format`    | how values, times and durations are shown |
 
 mod admin;
+mod artifacts;
 mod assets;
 mod data;
 mod format;
@@ -78,6 +80,19 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/{entity}", get(home::entity))
         .route("/{entity}/{project}/runs/{run}", get(run::page))
+        .route("/{entity}/{project}/artifacts", get(artifacts::list))
+        .route(
+            "/{entity}/{project}/artifacts/{kind}/{name}",
+            get(artifacts::collection),
+        )
+        .route(
+            "/{entity}/{project}/artifacts/{kind}/{name}/{version}",
+            get(artifacts::version),
+        )
+        .route(
+            "/{entity}/{project}/artifacts/{kind}/{name}/{version}/files/{*path}",
+            get(artifacts::download),
+        )
         .route(
             "/{entity}/{project}/runs/{run}/notes",
             post(run::save_notes),

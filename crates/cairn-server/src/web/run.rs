@@ -18,7 +18,7 @@ use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::format;
+use super::format::{self, TreeRow, tree};
 use super::page::{Chrome, PageError, render};
 use super::session::Viewer;
 use crate::run_files::open_file;
@@ -34,13 +34,6 @@ const ARTIFACTS_SHOWN: i64 = 100;
 const MAX_CHARTS: usize = 60;
 /// Largest file previewed as text, in bytes.
 const PREVIEW_BYTES: i64 = 256 * 1024;
-
-/// One line of a config or summary tree.
-pub struct TreeRow {
-    key: String,
-    depth: usize,
-    value: String,
-}
 
 /// A file of the run.
 pub struct FileRow {
@@ -270,45 +263,6 @@ async fn artifacts(
         });
     }
     Ok(rows)
-}
-
-/// A config (values wrapped in `{"value": …}`, `_wandb` left out) or a
-/// summary as indented rows, nested objects opened up.
-fn tree(doc: &Value, wrapped: bool) -> Vec<TreeRow> {
-    fn walk(rows: &mut Vec<TreeRow>, key: String, value: &Value, depth: usize) {
-        match value {
-            Value::Object(map) if !map.is_empty() && depth < 8 && rows.len() < 5000 => {
-                rows.push(TreeRow {
-                    key,
-                    depth,
-                    value: String::new(),
-                });
-                for (k, v) in map {
-                    walk(rows, k.clone(), v, depth + 1);
-                }
-            }
-            other => rows.push(TreeRow {
-                key,
-                depth,
-                value: format::cell(other),
-            }),
-        }
-    }
-    let mut rows = Vec::new();
-    if let Value::Object(map) = doc {
-        for (key, value) in map {
-            if key == "_wandb" {
-                continue;
-            }
-            let value = if wrapped {
-                value.get("value").unwrap_or(value)
-            } else {
-                value
-            };
-            walk(&mut rows, key.clone(), value, 0);
-        }
-    }
-    rows
 }
 
 fn is_text(name: &str) -> bool {

@@ -403,7 +403,7 @@ pub async fn download(
     let (_, artifact) = version_of(&state, &viewer, &collection, &version).await?;
     let entry = state
         .cairn
-        .artifact_entries(&artifact, Some(&[path.clone()]), None, 1)
+        .artifact_entries(&artifact, Some(std::slice::from_ref(&path)), None, 1)
         .await?
         .into_iter()
         .next()

@@ -158,7 +158,72 @@
     });
   }
 
+  // Parallel coordinates: one vertical axis per parameter (and the metric
+  // last), one line per run, coloured by the metric. Numbers are scaled
+  // to each axis's range; other values are spread as categories.
+  function drawParallel(fig) {
+    const data = JSON.parse(fig.dataset.chart || '{}');
+    const axes = data.axes || [];
+    const runs = data.runs || [];
+    if (axes.length < 2 || runs.length === 0) {
+      message(fig, 'Not enough runs or parameters to chart yet.');
+      return;
+    }
+    const scales = axes.map(function (_, i) {
+      const values = runs.map(function (r) { return r.values[i]; })
+        .filter(function (v) { return v !== null && v !== undefined; });
+      if (values.every(function (v) { return typeof v === 'number'; })) {
+        const lo = Math.min.apply(null, values), hi = Math.max.apply(null, values);
+        return { lo: lo, hi: hi, at: function (v) { return typeof v === 'number' ? (hi === lo ? 0.5 : (v - lo) / (hi - lo)) : null; } };
+      }
+      const names = Array.from(new Set(values.map(String))).sort();
+      return { names: names, at: function (v) {
+        const k = names.indexOf(String(v));
+        return k < 0 ? null : (names.length === 1 ? 0.5 : k / (names.length - 1));
+      } };
+    });
+    const canvas = document.createElement('canvas');
+    const width = Math.max(320, fig.clientWidth - 8), height = 320, pad = 40;
+    const ratio = window.devicePixelRatio || 1;
+    canvas.width = width * ratio; canvas.height = height * ratio;
+    canvas.style.width = width + 'px'; canvas.style.height = height + 'px';
+    const ctx = canvas.getContext('2d');
+    ctx.scale(ratio, ratio);
+    const ink = getComputedStyle(document.body).color;
+    const x = function (i) { return pad + i * (width - 2 * pad) / (axes.length - 1); };
+    const y = function (t) { return height - pad - t * (height - 2 * pad); };
+    const metric = scales[axes.length - 1];
+    runs.forEach(function (r) {
+      const t = metric.at(r.values[axes.length - 1]);
+      ctx.strokeStyle = t === null ? 'rgba(128,128,128,0.5)' : 'hsla(' + Math.round(240 - 240 * t) + ',70%,50%,0.7)';
+      ctx.beginPath();
+      let started = false;
+      axes.forEach(function (_, i) {
+        const v = scales[i].at(r.values[i]);
+        if (v === null) { started = false; return; }
+        if (started) ctx.lineTo(x(i), y(v)); else ctx.moveTo(x(i), y(v));
+        started = true;
+      });
+      ctx.stroke();
+    });
+    ctx.strokeStyle = ink; ctx.fillStyle = ink; ctx.font = '12px system-ui, sans-serif'; ctx.textAlign = 'center';
+    axes.forEach(function (name, i) {
+      ctx.beginPath(); ctx.moveTo(x(i), y(0)); ctx.lineTo(x(i), y(1)); ctx.stroke();
+      ctx.fillText(name, x(i), pad - 22);
+      const s = scales[i];
+      const top = s.names ? s.names[s.names.length - 1] : s.hi;
+      const bottom = s.names ? s.names[0] : s.lo;
+      ctx.fillText(String(top), x(i), pad - 6);
+      ctx.fillText(String(bottom), x(i), height - pad + 16);
+    });
+    canvas.setAttribute('role', 'img');
+    canvas.setAttribute('aria-label', 'Parallel coordinates of ' + runs.length + ' runs over ' + axes.join(', '));
+    fig.appendChild(canvas);
+    fig.dataset.drawn = 'true';
+  }
+
   document.addEventListener('DOMContentLoaded', function () {
+    document.querySelectorAll('figure.parallel').forEach(drawParallel);
     setUpCharts();
     setUpConsole();
     setUpTreeSearch();

@@ -33,6 +33,7 @@
 //! | `run`       | one run: overview, charts, console, files |
 //! | `data`      | JSON for the charts and the console tail |
 //! | `artifacts` | a project's artifacts, a collection's versions, a version (metadata, files, lineage) |
+//! | `sweeps`    | a project's sweeps; a sweep with its runs best first, parallel coordinates, pause/resume/stop |
 //! | `admin`     | your API keys (secret shown once), the admin's users |
 //! | `format`    | how values, times and durations are shown |
 
@@ -46,6 +47,7 @@ mod page;
 mod project;
 mod run;
 mod session;
+mod sweeps;
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -80,6 +82,12 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/{entity}", get(home::entity))
         .route("/{entity}/{project}/runs/{run}", get(run::page))
+        .route("/{entity}/{project}/sweeps", get(sweeps::list))
+        .route("/{entity}/{project}/sweeps/{sweep}", get(sweeps::page))
+        .route(
+            "/{entity}/{project}/sweeps/{sweep}/state",
+            post(sweeps::set_state),
+        )
         .route("/{entity}/{project}/artifacts", get(artifacts::list))
         .route(
             "/{entity}/{project}/artifacts/{kind}/{name}",

@@ -75,26 +75,39 @@ pub async fn report(
 ) -> Response {
     let answer = async {
         let actor = auth::authenticate(&state.cairn, &headers).await?;
-        let project = readable(&state, &actor, &entity, &project).await?;
-        let missing = || {
-            CoreError::NotFound(format!(
-                "No report {slug:?} exists in {entity}/{}.",
-                project.name
-            ))
-        };
-        let id = slug
-            .rsplit_once("--")
-            .map(|(_, id)| id)
-            .ok_or_else(missing)?;
-        let id = crate::graphql::decode_view_id(id).map_err(|_| missing())?;
-        let found = state.cairn.view(&actor, id).await?.ok_or_else(missing)?;
-        if found.project.id != project.id {
-            return Err(missing());
-        }
+        let found = find_report(&state, &actor, &entity, &project, &slug).await?;
         Ok(view_json("report", &found.view, &found.project))
     }
     .await;
     respond(answer)
+}
+
+/// The report a `/{entity}/{project}/reports/{slug}` URL names, if `actor`
+/// may read it: the slug ends in `--` and the view id without its padding.
+pub(crate) async fn find_report(
+    state: &AppState,
+    actor: &cairn_core::Actor,
+    entity: &str,
+    project: &str,
+    slug: &str,
+) -> Result<cairn_core::ViewInProject, CoreError> {
+    let project = readable(state, actor, entity, project).await?;
+    let missing = || {
+        CoreError::NotFound(format!(
+            "No report {slug:?} exists in {entity}/{}.",
+            project.name
+        ))
+    };
+    let id = slug
+        .rsplit_once("--")
+        .map(|(_, id)| id)
+        .ok_or_else(missing)?;
+    let id = crate::graphql::decode_view_id(id).map_err(|_| missing())?;
+    let found = state.cairn.view(actor, id).await?.ok_or_else(missing)?;
+    if found.project.id != project.id {
+        return Err(missing());
+    }
+    Ok(found)
 }
 
 async fn readable(

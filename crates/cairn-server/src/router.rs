@@ -25,7 +25,7 @@ use crate::auth;
 use crate::auth_limit::limit_failed_authentications;
 use crate::graphql::{BaseUrl, bounds};
 use crate::state::AppState;
-use crate::{app_links, artifact_files, file_stream, history_export, run_files, web};
+use crate::{artifact_files, file_stream, history_export, run_files, web};
 
 /// Build the router.
 pub fn router(state: AppState, max_body_bytes: usize) -> Router {
@@ -82,7 +82,10 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
             "/{entity}/{project}",
             get(web::project_route).layer(axum::middleware::from_fn(web::security_headers)),
         )
-        .route("/{entity}/{project}/reports/{slug}", get(app_links::report))
+        .route(
+            "/{entity}/{project}/reports/{slug}",
+            get(web::report_route).layer(axum::middleware::from_fn(web::security_headers)),
+        )
         .merge(web::routes())
         .fallback(web::not_found)
         .layer(DefaultBodyLimit::max(max_body_bytes))

@@ -34,6 +34,7 @@
 //! | `data`      | JSON for the charts and the console tail |
 //! | `artifacts` | a project's artifacts, a collection's versions, a version (metadata, files, lineage) |
 //! | `sweeps`    | a project's sweeps; a sweep with its runs best first, parallel coordinates, pause/resume/stop |
+//! | `reports`   | a project's reports; a report's blocks as text |
 //! | `admin`     | your API keys (secret shown once), the admin's users |
 //! | `format`    | how values, times and durations are shown |
 
@@ -45,6 +46,7 @@ mod format;
 mod home;
 mod page;
 mod project;
+mod reports;
 mod run;
 mod session;
 mod sweeps;
@@ -82,6 +84,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/{entity}", get(home::entity))
         .route("/{entity}/{project}/runs/{run}", get(run::page))
+        .route("/{entity}/{project}/reports", get(reports::list))
         .route("/{entity}/{project}/sweeps", get(sweeps::list))
         .route("/{entity}/{project}/sweeps/{sweep}", get(sweeps::page))
         .route(
@@ -115,6 +118,23 @@ pub fn routes() -> Router<AppState> {
 /// Any other path: the 404 page.
 pub async fn not_found() -> Response {
     page::PageError::NotFound.into_response()
+}
+
+/// `GET /{entity}/{project}/reports/{slug}`: the report page for a
+/// browser, the JSON answer of `app_links.rs` for a client with an API key.
+pub async fn report_route(
+    State(state): State<AppState>,
+    Path(path): Path<(String, String, String)>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    if !session::wants_page(&headers) {
+        return app_links::report(State(state), Path(path), headers).await;
+    }
+    match session::viewer_or_sign_in(&state, &headers, &uri).await {
+        Ok(viewer) => reports::page(state, path, viewer).await.into_response(),
+        Err(response) => response,
+    }
 }
 
 /// `GET /{entity}/{project}`: the workspace page for a browser, the JSON

@@ -34,6 +34,7 @@
 //! | `data`      | JSON for the charts and the console tail |
 //! | `artifacts` | a project's artifacts, a collection's versions, a version (metadata, files, lineage) |
 //! | `sweeps`    | a project's sweeps; a sweep with its runs best first, parallel coordinates, pause/resume/stop |
+//! | `registries`| the organization's registries (their collections are artifact pages) |
 //! | `reports`   | a project's reports; a report's blocks as text |
 //! | `admin`     | your API keys (secret shown once), the admin's users |
 //! | `format`    | how values, times and durations are shown |
@@ -46,6 +47,7 @@ mod format;
 mod home;
 mod page;
 mod project;
+mod registries;
 mod reports;
 mod run;
 mod session;
@@ -73,6 +75,7 @@ pub fn routes() -> Router<AppState> {
         .route("/-/static/{file}", get(assets::asset))
         .route("/-/api/history", get(data::history))
         .route("/-/api/console", get(data::console))
+        .route("/-/registries", get(registries::list))
         .route("/-/keys", get(admin::keys).post(admin::create_key))
         .route("/-/keys/{id}/revoke", post(admin::revoke_key))
         .route("/-/admin", get(admin::admin))

@@ -496,3 +496,25 @@ async fn a_new_key_is_shown_once_and_admin_pages_are_for_admins() {
     let (status, _) = get(&server, &cookie, "/-/keys").await;
     assert_eq!(status, StatusCode::SEE_OTHER);
 }
+
+#[tokio::test]
+async fn registries_are_listed_and_open_as_artifact_pages() {
+    let server = TestServer::start().await;
+    let (_, _, key) = server.new_user("reg@example.com").await;
+    let cookie = sign_in(&server, &key).await;
+    let (status, page) = get(&server, &cookie, "/-/registries").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains(">model<") && page.contains(">dataset<"),
+        "{page}"
+    );
+    let href = page
+        .split("href=\"")
+        .map(|rest| rest.split('"').next().unwrap())
+        .find(|href| href.contains("wandb-registry-model"))
+        .unwrap()
+        .replace("&#38;", "&");
+    let (status, registry) = get(&server, &cookie, &href).await;
+    assert_eq!(status, StatusCode::OK, "{href}");
+    assert!(registry.contains("Artifacts"), "{registry}");
+}

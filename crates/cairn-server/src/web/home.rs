@@ -1,5 +1,5 @@
 //! The home page (the viewer's own projects and their teams') and an
-//! entity's page (its projects).
+//! entity's page (its projects; a team's members too).
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -13,6 +13,7 @@ use cairn_core::run::RunQuery;
 use super::format;
 use super::page::{Chrome, PageError, render};
 use super::session::Viewer;
+use super::teams::{MemberRow, members_of};
 use crate::state::AppState;
 
 /// Most projects an entity's list shows.
@@ -64,6 +65,9 @@ pub async fn home(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
 struct EntityPage {
     chrome: Chrome,
     section: EntitySection,
+    is_team: bool,
+    members: Vec<MemberRow>,
+    may_manage: bool,
 }
 
 /// `GET /{entity}`.
@@ -77,6 +81,11 @@ pub async fn entity(
     };
     let kind = if entity.is_team { "team" } else { "user" };
     let section = section(&state, &viewer.actor, &entity.name, kind).await?;
+    let (members, may_manage) = if entity.is_team {
+        members_of(&state, &viewer, &entity).await?
+    } else {
+        (Vec::new(), false)
+    };
     Ok(render(
         StatusCode::OK,
         &EntityPage {
@@ -85,6 +94,9 @@ pub async fn entity(
                 .title(entity.name.clone())
                 .crumb(entity.name.clone(), format!("/{}", entity.name)),
             section,
+            is_team: entity.is_team,
+            members,
+            may_manage,
         },
     ))
 }

@@ -36,6 +36,7 @@
 //! | `sweeps`    | a project's sweeps; a sweep with its runs best first, parallel coordinates, pause/resume/stop |
 //! | `registries`| the organization's registries (their collections are artifact pages) |
 //! | `reports`   | a project's reports; a report's blocks as text |
+//! | `teams`     | create a team; a team's members (add, remove) on its page |
 //! | `admin`     | your API keys (secret shown once), the admin's users |
 //! | `format`    | how values, times and durations are shown |
 
@@ -52,6 +53,7 @@ mod reports;
 mod run;
 mod session;
 mod sweeps;
+mod teams;
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -76,6 +78,9 @@ pub fn routes() -> Router<AppState> {
         .route("/-/api/history", get(data::history))
         .route("/-/api/console", get(data::console))
         .route("/-/registries", get(registries::list))
+        .route("/-/teams", post(teams::create))
+        .route("/-/teams/{team}/members", post(teams::add))
+        .route("/-/teams/{team}/members/remove", post(teams::remove))
         .route("/-/keys", get(admin::keys).post(admin::create_key))
         .route("/-/keys/{id}/revoke", post(admin::revoke_key))
         .route("/-/admin", get(admin::admin))

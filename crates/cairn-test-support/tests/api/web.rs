@@ -518,3 +518,77 @@ async fn registries_are_listed_and_open_as_artifact_pages() {
     assert_eq!(status, StatusCode::OK, "{href}");
     assert!(registry.contains("Artifacts"), "{registry}");
 }
+
+#[tokio::test]
+async fn teams_are_created_and_their_members_managed_from_pages() {
+    let server = TestServer::start().await;
+    let (_, _, key) = server.new_user("lead@example.com").await;
+    server.new_user("mate@example.com").await;
+    let cookie = sign_in(&server, &key).await;
+    let (_, home) = get(&server, &cookie, "/").await;
+    let csrf = csrf_of(&home);
+    let post = |path: &str, form: Vec<(&str, &str)>| {
+        browser()
+            .post(format!("{}{path}", server.base_url))
+            .header("cookie", &cookie)
+            .form(&form)
+            .send()
+    };
+    let created = post("/-/teams", vec![("csrf", &csrf), ("name", "vision")])
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    assert_eq!(created.headers()[LOCATION], "/vision");
+    let added = post(
+        "/-/teams/vision/members",
+        vec![("csrf", &csrf), ("who", "mate")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(added.status(), StatusCode::SEE_OTHER);
+    post(
+        "/-/teams/vision/members",
+        vec![("csrf", &csrf), ("who", "new@example.com")],
+    )
+    .await
+    .unwrap();
+    let (_, team) = get(&server, &cookie, "/vision").await;
+    assert!(
+        team.contains(">mate<") && team.contains(">new@example.com<") && team.contains(">invited<"),
+        "{team}"
+    );
+    let mate = team
+        .split("value=\"user:")
+        .filter_map(|rest| rest.split('"').next())
+        .map(|id| format!("user:{id}"))
+        .collect::<Vec<_>>();
+    assert!(mate.len() >= 2, "{team}");
+    // A plain member cannot change the team: the domain refuses.
+    let (_, _, other_key) = server.new_user("outsider@example.com").await;
+    let outsider = sign_in(&server, &other_key).await;
+    let (_, page) = get(&server, &outsider, "/").await;
+    let refused = browser()
+        .post(format!("{}/-/teams/vision/members", server.base_url))
+        .header("cookie", &outsider)
+        .form(&[("csrf", csrf_of(&page).as_str()), ("who", "outsider")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    // Removing the invitation.
+    let invite = team
+        .split("value=\"invite:")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap();
+    let member = format!("invite:{invite}");
+    let removed = post(
+        "/-/teams/vision/members/remove",
+        vec![("csrf", &csrf), ("member", &member)],
+    )
+    .await
+    .unwrap();
+    assert_eq!(removed.status(), StatusCode::SEE_OTHER);
+    let (_, team) = get(&server, &cookie, "/vision").await;
+    assert!(!team.contains("new@example.com"));
+}

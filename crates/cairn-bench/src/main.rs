@@ -30,6 +30,7 @@ mod soak;
 mod stats;
 mod sweeps;
 mod tensorboard;
+mod web;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -186,6 +187,9 @@ enum Group {
     Launch,
     /// The TensorBoard import of a generated log directory.
     Tensorboard,
+    /// The web UI in headless Chromium, on the `runs` group's data (runs
+    /// with it; skipped without Chromium).
+    Web,
 }
 
 /// Validated workload sizes.
@@ -233,6 +237,7 @@ impl Params {
                     Group::Sweeps,
                     Group::Launch,
                     Group::Tensorboard,
+                    Group::Web,
                 ]
             } else {
                 a.only.clone()
@@ -269,6 +274,16 @@ impl Params {
 }
 
 const ENTITY: &str = "admin";
+/// Runs table page view in the browser (issue 15).
+const WEB_TABLE_TARGET_MS: f64 = 150.0;
+/// A sort or filter change in the browser.
+const WEB_CHANGE_TARGET_MS: f64 = 100.0;
+/// One chart of a long run drawn.
+const WEB_CHART_TARGET_MS: f64 = 300.0;
+/// Runs overlaid on one chart.
+const WEB_OVERLAY_TARGET_MS: f64 = 500.0;
+/// JS + CSS + document of a page view (the target is for compressed JS+CSS).
+const WEB_TRANSFER_TARGET_KB: f64 = 300.0;
 const INGEST_PROJECT: &str = "bench";
 const RUNS_PROJECT: &str = "runs-bench";
 const ARTIFACTS_PROJECT: &str = "admin/artifacts-bench";
@@ -455,6 +470,10 @@ impl Bench {
             server.check_alive()?;
             self.runs_query(server).await?;
             server.check_alive()?;
+            if self.params.groups.contains(&Group::Web) {
+                self.web(server, &ingested).await?;
+                server.check_alive()?;
+            }
         }
         if self.params.groups.contains(&Group::Artifacts) {
             self.artifacts(server).await?;
@@ -903,6 +922,141 @@ impl Bench {
                 format!("{seeds} seeds; the global minimum is 0.398"),
             ));
         }
+        Ok(())
+    }
+
+    /// The web UI in headless Chromium: the runs table of the seeded
+    /// project (first page, a sort, a filter), a chart of the ingested run,
+    /// the ingestion project's overlaid charts, and the bytes of a page.
+    async fn web(&mut self, server: &ServerProcess, ingested: &str) -> anyhow::Result<()> {
+        if !web::available() {
+            self.checks.push(format!(
+                "web UI: skipped ({} or {} is missing)",
+                web::CHROMIUM,
+                web::CHROMEDRIVER
+            ));
+            return Ok(());
+        }
+        let p = self.params.clone();
+        let repeats = p.repeats.clamp(3, 20);
+        let phase = self.begin(server, "web UI in headless Chromium");
+        let browser = web::Browser::start().await?;
+        browser.sign_in(&server.base_url, &server.admin_key).await?;
+        let project = format!("{}/{ENTITY}/{RUNS_PROJECT}", server.base_url);
+        let rows = "table.runs-table tbody tr";
+
+        // The first, cold visit: what a page costs to fetch.
+        browser.go(&project).await?;
+        let (cold_bytes, cold_body) = browser.transfer().await?;
+        let (mut first, mut sorted, mut filtered) = (Vec::new(), Vec::new(), Vec::new());
+        let ms = |v: f64| Duration::from_secs_f64(v / 1000.0);
+        for _ in 0..repeats {
+            browser.go(&project).await?;
+            let (t, n) = browser.page_time(rows).await?;
+            anyhow::ensure!(n == 50, "the runs table showed {n} rows, not 50");
+            first.push(ms(t));
+            browser
+                .go(&format!("{project}?order=-summary_metrics.loss"))
+                .await?;
+            sorted.push(ms(browser.page_time(rows).await?.0));
+            browser
+                .go(&format!(
+                    "{project}?filter=lr%20%3E%200.005%20and%20summary_metrics.acc%20%3E%200.5"
+                ))
+                .await?;
+            let (t, n) = browser.page_time(rows).await?;
+            anyhow::ensure!(n > 0, "the filtered runs table is empty");
+            filtered.push(ms(t));
+        }
+        let run = format!(
+            "{}/{ENTITY}/{INGEST_PROJECT}/runs/{ingested}",
+            server.base_url
+        );
+        let overlay = format!("{}/{ENTITY}/{INGEST_PROJECT}?metrics=m0", server.base_url);
+        let (mut chart, mut overlaid) = (Vec::new(), Vec::new());
+        let mut overlaid_runs = 0;
+        for _ in 0..repeats {
+            browser.go(&run).await?;
+            chart.push(ms(browser.chart_time("#charts figure.chart").await?));
+            browser.go(&overlay).await?;
+            overlaid.push(ms(browser
+                .chart_time("section.charts figure.chart")
+                .await?));
+            overlaid_runs = browser
+                .eval(
+                    "const f = document.querySelector('section.charts figure.chart'); \
+                     return f.cairnData ? f.cairnData.series.length : 0;",
+                )
+                .await?
+                .as_u64()
+                .unwrap_or(0);
+        }
+        drop(browser);
+        self.end(server, phase);
+
+        let runs = number(p.runs as f64);
+        let table = [
+            (
+                ["web.runs_table.p50", "web.runs_table.p95"],
+                "runs table, first page",
+                first,
+                WEB_TABLE_TARGET_MS,
+            ),
+            (
+                ["web.sort.p50", "web.sort.p95"],
+                "runs table, sorted by a summary metric",
+                sorted,
+                WEB_CHANGE_TARGET_MS,
+            ),
+            (
+                ["web.filter.p50", "web.filter.p95"],
+                "runs table, short-form filter",
+                filtered,
+                WEB_CHANGE_TARGET_MS,
+            ),
+        ];
+        for (ids, what, samples, target) in table {
+            self.latency_figures(
+                ids,
+                &format!("web: {what}, {runs} runs"),
+                Latency::of(&samples),
+                Some(Target::at_most(target)),
+                "navigation start to DOMContentLoaded in headless Chromium, 50 rows".into(),
+            );
+        }
+        self.latency_figures(
+            ["web.chart.p50", "web.chart.p95"],
+            &format!(
+                "web: chart of one metric over {} steps",
+                number(p.steps as f64)
+            ),
+            Latency::of(&chart),
+            Some(Target::at_most(WEB_CHART_TARGET_MS)),
+            "navigation start to the chart drawn (server-sampled series)".into(),
+        );
+        self.latency_figures(
+            ["web.overlay.p50", "web.overlay.p95"],
+            &format!("web: one metric of {overlaid_runs} runs overlaid"),
+            Latency::of(&overlaid),
+            Some(Target::at_most(WEB_OVERLAY_TARGET_MS)),
+            format!(
+                "navigation start to the project page's first chart drawn; {} steps per run",
+                number(p.steps as f64)
+            ),
+        );
+        self.figures.push(Figure::new(
+            "web.transfer_kb",
+            "web: bytes of the runs table page with its CSS and JS",
+            cold_body / 1000.0,
+            "KB",
+            Some(Target::at_most(WEB_TRANSFER_TARGET_KB)),
+            format!(
+                "document + CSS + JS bodies, uncompressed (the server sends no compression); \
+                 {:.0} KB crossed the wire on the first visit after sign-in (CSS and JS \
+                 already cached)",
+                cold_bytes / 1000.0
+            ),
+        ));
         Ok(())
     }
 

@@ -209,8 +209,10 @@ def server(tmp_path_factory) -> CairnServer:
     server.proc.wait(timeout=30)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def admin_api(server) -> wandb.Api:
+    """A fresh `Api` per test: `wandb.agent` ends with `wandb.teardown()`,
+    which stops the service connection every existing `Api` uses."""
     return server.api()
 
 

@@ -87,9 +87,10 @@ def _create(server, entity, project, name, key=None):
 
 
 @pytest.fixture(scope="module")
-def corpus(server, admin_api):
+def corpus(server):
     """The six runs above in a team project; returns a dict with `path`,
     `other` (r5's creator) and `r5_created` (its createdAt string)."""
+    admin_api = server.api()
     team = "s" + uuid.uuid4().hex[:8]
     project = "search"
     admin_api.create_team(team)

@@ -11,17 +11,17 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use cairn_core::artifact::{Artifact, Collection, CollectionKind, VersionOrder};
 use cairn_core::authz::Readable;
 use cairn_core::model::Project;
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::format::{self, TreeRow, tree};
-use super::page::{Chrome, PageError, render};
+use super::links::{attachment, enc, enc_path};
+use super::page::{Chrome, PageError, project_chrome, readable_project, render};
 use super::session::Viewer;
 use crate::state::AppState;
 
@@ -34,34 +34,9 @@ const FILES_PER_PAGE: i64 = 200;
 /// Most consumer runs shown in a version's lineage.
 const USERS_SHOWN: usize = 50;
 
-fn enc(text: &str) -> String {
-    utf8_percent_encode(text, NON_ALPHANUMERIC).to_string()
-}
-
-async fn project_of(
-    state: &AppState,
-    viewer: &Viewer,
-    entity: &str,
-    project: &str,
-) -> Result<Readable<Project>, PageError> {
-    state
-        .cairn
-        .project(&viewer.actor, entity, project)
-        .await?
-        .ok_or(PageError::NotFound)
-}
-
 fn chrome(viewer: &Viewer, project: &Project, title: String) -> Chrome {
     let base = format!("/{}/{}", project.entity_name, project.name);
-    viewer
-        .chrome()
-        .title(title)
-        .crumb(
-            project.entity_name.clone(),
-            format!("/{}", project.entity_name),
-        )
-        .crumb(project.name.clone(), base.clone())
-        .crumb("artifacts", format!("{base}/artifacts"))
+    project_chrome(viewer, project, title).crumb("artifacts", format!("{base}/artifacts"))
 }
 
 /// A collection in a list.
@@ -88,7 +63,7 @@ pub async fn list(
     Path((entity, project)): Path<(String, String)>,
     viewer: Viewer,
 ) -> Result<Response, PageError> {
-    let project = project_of(&state, &viewer, &entity, &project).await?;
+    let project = readable_project(&state, &viewer, &entity, &project).await?;
     let base = format!("/{}/{}", project.entity_name, project.name);
     let found = state
         .cairn
@@ -168,7 +143,7 @@ pub async fn collection(
     Path((entity, project, kind, name)): Path<(String, String, String, String)>,
     viewer: Viewer,
 ) -> Result<Response, PageError> {
-    let project = project_of(&state, &viewer, &entity, &project).await?;
+    let project = readable_project(&state, &viewer, &entity, &project).await?;
     let collection = collection_of(&state, &project, &kind, &name).await?;
     let page = state
         .cairn
@@ -278,12 +253,7 @@ async fn run_link(state: &AppState, viewer: &Viewer, run_id: i64) -> Option<RunL
         .ok()?;
     Some(RunLink {
         label: run.display_name.clone().unwrap_or_else(|| run.name.clone()),
-        href: format!(
-            "/{}/{}/runs/{}",
-            run.entity_name,
-            run.project_name,
-            enc(&run.name)
-        ),
+        href: super::links::run_href(&run),
     })
 }
 
@@ -294,7 +264,7 @@ pub async fn version(
     Query(query): Query<VersionQuery>,
     viewer: Viewer,
 ) -> Result<Response, PageError> {
-    let project = project_of(&state, &viewer, &entity, &project).await?;
+    let project = readable_project(&state, &viewer, &entity, &project).await?;
     let collection = collection_of(&state, &project, &kind, &name).await?;
     let (membership, artifact) = version_of(&state, &viewer, &collection, &version).await?;
     let href = format!(
@@ -317,12 +287,10 @@ pub async fn version(
         .into_iter()
         .take(FILES_PER_PAGE as usize)
         .map(|entry| FileRow {
-            href: entry.reference.is_none().then(|| {
-                format!(
-                    "{href}/files/{}",
-                    entry.path.split('/').map(enc).collect::<Vec<_>>().join("/")
-                )
-            }),
+            href: entry
+                .reference
+                .is_none()
+                .then(|| format!("{href}/files/{}", enc_path(&entry.path))),
             size: entry.size.map(format::bytes).unwrap_or_default(),
             reference: entry.reference.clone().unwrap_or_default(),
             path: entry.path,
@@ -398,7 +366,7 @@ pub async fn download(
     headers: HeaderMap,
     viewer: Viewer,
 ) -> Result<Response, PageError> {
-    let project = project_of(&state, &viewer, &entity, &project).await?;
+    let project = readable_project(&state, &viewer, &entity, &project).await?;
     let collection = collection_of(&state, &project, &kind, &name).await?;
     let (_, artifact) = version_of(&state, &viewer, &collection, &version).await?;
     let entry = state
@@ -415,12 +383,6 @@ pub async fn download(
             cairn_core::CoreError::NotFound(_) => PageError::NotFound,
             other => PageError::Core(other),
         })?;
-    let leaf = path.rsplit('/').next().unwrap_or("file");
-    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename*=UTF-8''{}", enc(leaf)))
-    {
-        response
-            .headers_mut()
-            .insert(header::CONTENT_DISPOSITION, value);
-    }
+    attachment(&mut response, &path);
     Ok(response)
 }

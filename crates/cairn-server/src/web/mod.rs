@@ -38,6 +38,7 @@
 //! | `reports`   | a project's reports; a report's blocks as text |
 //! | `teams`     | create a team; a team's members (add, remove) on its page |
 //! | `admin`     | your API keys (secret shown once), the admin's users |
+//! | `links`     | the URLs pages link to (encoded segments), download headers |
 //! | `format`    | how values, times and durations are shown |
 
 mod admin;
@@ -46,6 +47,7 @@ mod assets;
 mod data;
 mod format;
 mod home;
+mod links;
 mod page;
 mod project;
 mod registries;

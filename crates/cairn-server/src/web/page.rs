@@ -73,6 +73,40 @@ impl Chrome {
     }
 }
 
+/// A project the viewer may read, or the 404 page.
+pub async fn readable_project(
+    state: &crate::state::AppState,
+    viewer: &Viewer,
+    entity: &str,
+    project: &str,
+) -> Result<cairn_core::authz::Readable<cairn_core::model::Project>, PageError> {
+    state
+        .cairn
+        .project(&viewer.actor, entity, project)
+        .await?
+        .ok_or(PageError::NotFound)
+}
+
+/// The frame of a page inside a project: breadcrumbs to its entity and to
+/// it.
+pub fn project_chrome(
+    viewer: &Viewer,
+    project: &cairn_core::model::Project,
+    title: impl Into<String>,
+) -> Chrome {
+    viewer
+        .chrome()
+        .title(title)
+        .crumb(
+            project.entity_name.clone(),
+            format!("/{}", project.entity_name),
+        )
+        .crumb(
+            project.name.clone(),
+            format!("/{}/{}", project.entity_name, project.name),
+        )
+}
+
 /// Render a template, or the error page if it fails.
 pub fn render(status: StatusCode, page: &impl Template) -> Response {
     match page.render() {

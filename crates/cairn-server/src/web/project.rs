@@ -27,7 +27,7 @@ use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value;
 
 use super::format;
-use super::page::{Chrome, PageError, render};
+use super::page::{Chrome, PageError, project_chrome, render};
 use super::session::Viewer;
 use crate::state::AppState;
 
@@ -347,14 +347,11 @@ pub async fn page(
             StatusCode::OK
         },
         &ProjectPage {
-            chrome: viewer
-                .chrome()
-                .title(format!("{} · {}", project.name, project.entity_name))
-                .crumb(
-                    project.entity_name.clone(),
-                    format!("/{}", project.entity_name),
-                )
-                .crumb(project.name.clone(), base.clone()),
+            chrome: project_chrome(
+                &viewer,
+                &project,
+                format!("{} · {}", project.name, project.entity_name),
+            ),
             entity: project.entity_name.clone(),
             project: project.name.clone(),
             description: project.description.clone().unwrap_or_default(),

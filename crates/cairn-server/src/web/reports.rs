@@ -16,7 +16,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value;
 
 use super::format;
-use super::page::{Chrome, PageError, render};
+use super::page::{Chrome, PageError, project_chrome, readable_project, render};
 use super::session::Viewer;
 use crate::app_links::find_report;
 use crate::graphql::view_id_string;
@@ -68,11 +68,7 @@ pub async fn list(
     Path((entity, project)): Path<(String, String)>,
     viewer: Viewer,
 ) -> Result<Response, PageError> {
-    let project = state
-        .cairn
-        .project(&viewer.actor, &entity, &project)
-        .await?
-        .ok_or(PageError::NotFound)?;
+    let project = readable_project(&state, &viewer, &entity, &project).await?;
     let filter = ViewFilter {
         kind: Some("runs".into()),
         name: None,
@@ -100,14 +96,7 @@ pub async fn list(
     Ok(render(
         StatusCode::OK,
         &ReportsPage {
-            chrome: viewer
-                .chrome()
-                .title(format!("Reports · {}", project.name))
-                .crumb(
-                    project.entity_name.clone(),
-                    format!("/{}", project.entity_name),
-                )
-                .crumb(project.name.clone(), base.clone())
+            chrome: project_chrome(&viewer, &project, format!("Reports · {}", project.name))
                 .crumb("reports", format!("{base}/reports")),
             project: project.name.clone(),
             reports,
@@ -163,14 +152,7 @@ pub async fn page(
     Ok(render(
         StatusCode::OK,
         &ReportPage {
-            chrome: viewer
-                .chrome()
-                .title(view.display_name.clone())
-                .crumb(
-                    project.entity_name.clone(),
-                    format!("/{}", project.entity_name),
-                )
-                .crumb(project.name.clone(), base.clone())
+            chrome: project_chrome(&viewer, project, view.display_name.clone())
                 .crumb("reports", format!("{base}/reports")),
             title: view.display_name.clone(),
             description: view.description.clone(),

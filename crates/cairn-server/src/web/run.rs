@@ -9,16 +9,16 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use cairn_core::authz::Readable;
 use cairn_core::run::{Run, RunPatch};
 use cairn_core::{CoreError, RunTarget};
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::format::{self, TreeRow, tree};
+use super::links::{attachment, enc, enc_path, run_href};
 use super::page::{Chrome, PageError, render};
 use super::session::Viewer;
 use crate::run_files::open_file;
@@ -85,10 +85,7 @@ pub async fn page(
 ) -> Result<Response, PageError> {
     let run = find(&state, &viewer, &entity, &project, &name).await?;
     let project_href = format!("/{}/{}", run.entity_name, run.project_name);
-    let base = format!(
-        "{project_href}/runs/{}",
-        utf8_percent_encode(&run.name, NON_ALPHANUMERIC)
-    );
+    let base = run_href(&run);
     let cairn = &state.cairn;
 
     let config: Value = serde_json::from_str(&run.config).unwrap_or(Value::Null);
@@ -126,14 +123,7 @@ pub async fn page(
         .await?
         .into_iter()
         .map(|file| {
-            let href = format!(
-                "{base}/files/{}",
-                file.name
-                    .split('/')
-                    .map(|part| utf8_percent_encode(part, NON_ALPHANUMERIC).to_string())
-                    .collect::<Vec<_>>()
-                    .join("/")
-            );
+            let href = format!("{base}/files/{}", enc_path(&file.name));
             let previewable = file.size_bytes <= PREVIEW_BYTES && is_text(&file.name);
             FileRow {
                 preview: previewable.then(|| format!("{href}?preview=1")),
@@ -257,8 +247,8 @@ async fn artifacts(
                 "/{}/{}/artifacts/{}/{}/{version}",
                 project.entity_name,
                 project.name,
-                utf8_percent_encode(&artifact.type_name, NON_ALPHANUMERIC),
-                utf8_percent_encode(&artifact.sequence_name, NON_ALPHANUMERIC),
+                enc(&artifact.type_name),
+                enc(&artifact.sequence_name),
             ),
         });
     }
@@ -318,13 +308,7 @@ pub async fn save_notes(
         ..RunTarget::default()
     };
     state.cairn.upsert_run(&viewer.actor, target, patch).await?;
-    Ok(Redirect::to(&format!(
-        "/{}/{}/runs/{}",
-        run.entity_name,
-        run.project_name,
-        utf8_percent_encode(&run.name, NON_ALPHANUMERIC)
-    ))
-    .into_response())
+    Ok(Redirect::to(&run_href(&run)).into_response())
 }
 
 /// A file request: `?preview=1` shows text in a page.
@@ -368,12 +352,7 @@ pub async fn download_file(
             })?;
         let cut = body.len() > PREVIEW_BYTES as usize;
         let text = String::from_utf8_lossy(&body[..body.len().min(PREVIEW_BYTES as usize)]);
-        let href = format!(
-            "/{}/{}/runs/{}",
-            run.entity_name,
-            run.project_name,
-            utf8_percent_encode(&run.name, NON_ALPHANUMERIC)
-        );
+        let href = run_href(&run);
         return Ok(render(
             StatusCode::OK,
             &PreviewPage {
@@ -394,15 +373,6 @@ pub async fn download_file(
         ));
     }
     let mut response = response;
-    let leaf = file.rsplit('/').next().unwrap_or("file");
-    let disposition = format!(
-        "attachment; filename*=UTF-8''{}",
-        utf8_percent_encode(leaf, NON_ALPHANUMERIC)
-    );
-    if let Ok(value) = HeaderValue::from_str(&disposition) {
-        response
-            .headers_mut()
-            .insert(header::CONTENT_DISPOSITION, value);
-    }
+    attachment(&mut response, &file);
     Ok(response)
 }

@@ -14,12 +14,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use cairn_core::run::RunQuery;
 use cairn_core::sweep::{Goal, SweepConfig};
 use cairn_core::{ProjectAction, SweepSpec};
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::format;
-use super::page::{Chrome, PageError, render};
+use super::links::{enc, run_href};
+use super::page::{Chrome, PageError, project_chrome, readable_project, render};
 use super::session::Viewer;
 use crate::state::AppState;
 
@@ -27,10 +27,6 @@ use crate::state::AppState;
 const SWEEPS_SHOWN: i64 = 200;
 /// Most runs of a sweep shown and charted.
 const RUNS_SHOWN: i64 = 500;
-
-fn enc(text: &str) -> String {
-    utf8_percent_encode(text, NON_ALPHANUMERIC).to_string()
-}
 
 /// A sweep in the list.
 pub struct SweepRow {
@@ -58,11 +54,7 @@ pub async fn list(
     Path((entity, project)): Path<(String, String)>,
     viewer: Viewer,
 ) -> Result<Response, PageError> {
-    let project = state
-        .cairn
-        .project(&viewer.actor, &entity, &project)
-        .await?
-        .ok_or(PageError::NotFound)?;
+    let project = readable_project(&state, &viewer, &entity, &project).await?;
     let base = format!("/{}/{}", project.entity_name, project.name);
     let sweeps = state
         .cairn
@@ -86,14 +78,7 @@ pub async fn list(
     Ok(render(
         StatusCode::OK,
         &SweepsPage {
-            chrome: viewer
-                .chrome()
-                .title(format!("Sweeps · {}", project.name))
-                .crumb(
-                    project.entity_name.clone(),
-                    format!("/{}", project.entity_name),
-                )
-                .crumb(project.name.clone(), base.clone())
+            chrome: project_chrome(&viewer, &project, format!("Sweeps · {}", project.name))
                 .crumb("sweeps", format!("{base}/sweeps")),
             project: project.name.clone(),
             sweeps,
@@ -135,11 +120,7 @@ pub async fn page(
     Path((entity, project, name)): Path<(String, String, String)>,
     viewer: Viewer,
 ) -> Result<Response, PageError> {
-    let project = state
-        .cairn
-        .project(&viewer.actor, &entity, &project)
-        .await?
-        .ok_or(PageError::NotFound)?;
+    let project = readable_project(&state, &viewer, &entity, &project).await?;
     let sweep = state
         .cairn
         .sweep(&project, &name)
@@ -190,7 +171,7 @@ pub async fn page(
         let label = run.display_name.clone().unwrap_or_else(|| run.name.clone());
         chart_runs.push(json!({ "label": label, "values": values }));
         runs.push(RunRow {
-            href: format!("{base}/runs/{}", enc(&run.name)),
+            href: run_href(run),
             label,
             state: run.state.clone(),
             cells,
@@ -222,16 +203,13 @@ pub async fn page(
     Ok(render(
         StatusCode::OK,
         &SweepPage {
-            chrome: viewer
-                .chrome()
-                .title(format!("Sweep {} · {}", sweep.name, project.name))
-                .crumb(
-                    project.entity_name.clone(),
-                    format!("/{}", project.entity_name),
-                )
-                .crumb(project.name.clone(), base.clone())
-                .crumb("sweeps", format!("{base}/sweeps"))
-                .crumb(sweep.name.clone(), href.clone()),
+            chrome: project_chrome(
+                &viewer,
+                &project,
+                format!("Sweep {} · {}", sweep.name, project.name),
+            )
+            .crumb("sweeps", format!("{base}/sweeps"))
+            .crumb(sweep.name.clone(), href.clone()),
             base: href,
             label: sweep
                 .display_name
@@ -281,11 +259,7 @@ pub async fn set_state(
         "cancel" => "CANCELED",
         _ => return Err(PageError::NotFound),
     };
-    let project = state
-        .cairn
-        .project(&viewer.actor, &entity, &project)
-        .await?
-        .ok_or(PageError::NotFound)?;
+    let project = readable_project(&state, &viewer, &entity, &project).await?;
     let sweep = state
         .cairn
         .sweep(&project, &name)

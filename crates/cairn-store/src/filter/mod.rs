@@ -148,6 +148,18 @@ pub(crate) enum Target {
     Json { doc: &'static str, path: String },
 }
 
+impl Target {
+    /// Whether every row has a value: numbers, times and versions are
+    /// `NOT NULL` columns (or expressions over them). Such a key needs no
+    /// "missing values last" term, so an order by it can walk an index.
+    pub(crate) fn never_null(&self) -> bool {
+        matches!(
+            self,
+            Target::Number(_) | Target::Time { .. } | Target::Version(_)
+        )
+    }
+}
+
 /// A row's labels: `EXISTS (SELECT 1 FROM {rows} AND {column} …)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Labels {

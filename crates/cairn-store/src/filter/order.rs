@@ -68,10 +68,14 @@ impl Sort {
     }
 
     /// `ORDER BY` terms: missing values last, then the key, then the id.
+    /// A key that is never missing is ordered by itself alone, so an index
+    /// on (scope, key, id) serves the order without sorting.
     pub(crate) fn push_order_by(&self, q: &mut Sql) {
-        q.push("(");
-        self.push_value(q);
-        q.push(") IS NULL, ");
+        if !self.key.never_null() {
+            q.push("(");
+            self.push_value(q);
+            q.push(") IS NULL, ");
+        }
         self.push_value(q);
         let direction = self.direction();
         q.push(&format!(" {direction}, {} {direction}", self.id));
@@ -82,29 +86,31 @@ impl Sort {
     /// comparisons, so one comparison serves numbers and text alike.
     pub(crate) fn push_after(&self, q: &mut Sql, after: &Cursor) {
         let beyond = if self.descending { " < " } else { " > " };
-        match after.key.bind() {
-            Some(key) => {
-                q.push("((");
-                self.push_value(q);
-                q.push(&format!(", {})", self.id));
-                q.push(beyond);
-                q.push("(");
-                q.bind(key);
-                q.push(", ");
-                q.bind(Bind::Int(after.id));
-                q.push(") OR (");
-                self.push_value(q);
-                q.push(") IS NULL)");
-            }
+        let Some(key) = after.key.bind() else {
             // Past the last value: only missing values remain, by id.
-            None => {
-                q.push("((");
-                self.push_value(q);
-                q.push(&format!(") IS NULL AND {}", self.id));
-                q.push(beyond);
-                q.bind(Bind::Int(after.id));
-                q.push(")");
-            }
+            q.push("((");
+            self.push_value(q);
+            q.push(&format!(") IS NULL AND {}", self.id));
+            q.push(beyond);
+            q.bind(Bind::Int(after.id));
+            q.push(")");
+            return;
+        };
+        let nullable = !self.key.never_null();
+        q.push(if nullable { "((" } else { "(" });
+        self.push_value(q);
+        q.push(&format!(", {})", self.id));
+        q.push(beyond);
+        q.push("(");
+        q.bind(key);
+        q.push(", ");
+        q.bind(Bind::Int(after.id));
+        q.push(")");
+        // Missing values come after every value.
+        if nullable {
+            q.push(" OR (");
+            self.push_value(q);
+            q.push(") IS NULL)");
         }
     }
 }

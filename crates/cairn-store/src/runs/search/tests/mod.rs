@@ -31,6 +31,8 @@ const SCHEMA: &str = "
         created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, heartbeat_at INTEGER NOT NULL,
         UNIQUE (project_id, name)
     );
+    -- The index the default order walks, as migration 0002 makes it.
+    CREATE INDEX runs_by_created ON runs(project_id, created_at, id);
     CREATE TABLE run_fields (
         run_id INTEGER NOT NULL, path TEXT NOT NULL, project_id INTEGER NOT NULL, val,
         PRIMARY KEY (run_id, path)

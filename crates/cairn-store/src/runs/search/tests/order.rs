@@ -73,6 +73,36 @@ async fn pages_follow_cursors_without_gaps_or_repeats() {
     }
 }
 
+/// Creation time, the default order, is walked along `runs_by_created`:
+/// no sort of the whole project for the first page, nor for a later one.
+#[tokio::test]
+async fn creation_order_walks_the_index_without_sorting() {
+    let pool = fixture().await;
+    let all = json!({});
+    for order in ["+created_at", "-created_at"] {
+        let first = page_sql(1, &search(&all, order), "r.name", None, 50).unwrap();
+        let rows = fetch(&pool, &first).await;
+        let cursor = cursor_of(&rows[0]).unwrap();
+        let later = page_sql(1, &search(&all, order), "r.name", Some(&cursor), 50).unwrap();
+        for sql in [first, later] {
+            let plan = plan(&pool, &sql).await;
+            assert!(plan.contains("runs_by_created"), "{order}: {plan}");
+            assert!(!plan.contains("TEMP B-TREE"), "{order}: {plan}");
+        }
+    }
+}
+
+/// SQLite's plan for `sql`, one step a line.
+async fn plan(pool: &SqlitePool, sql: &Sql) -> String {
+    let explain = Sql {
+        text: format!("EXPLAIN QUERY PLAN {}", sql.text),
+        binds: sql.binds.clone(),
+    };
+    let rows = fetch(pool, &explain).await;
+    let steps: Vec<String> = rows.iter().map(|row| row.get("detail")).collect();
+    steps.join("\n")
+}
+
 #[test]
 fn a_malformed_cursor_is_refused() {
     let all = json!({});

@@ -251,6 +251,15 @@ impl Cairn {
         Ok(self.store.user_by_id(id).await?)
     }
 
+    /// A user by name, when the caller may see them (themselves, or an
+    /// admin).
+    pub async fn user_named(&self, actor: &Actor, username: &str) -> CoreResult<Option<User>> {
+        if actor.user().username != username && actor.admin().is_none() {
+            return Ok(None);
+        }
+        Ok(self.store.user_by_username(username).await?)
+    }
+
     /// Change a user's profile: the user themselves, or an instance admin
     /// for anyone. The default entity must be one the user belongs to (their
     /// own or a team's); only an admin may change the admin flag, and never
@@ -370,6 +379,13 @@ impl Cairn {
     /// The teams a user belongs to.
     pub async fn teams_of(&self, user_id: UserId) -> CoreResult<Vec<Entity>> {
         Ok(self.store.teams_of(user_id).await?)
+    }
+
+    /// Every team of the instance, by name, at most `limit` of them: what
+    /// an instance admin oversees.
+    pub async fn all_teams(&self, admin: Admin<'_>, limit: i64) -> CoreResult<Vec<Entity>> {
+        let _ = admin;
+        Ok(self.store.teams(limit.clamp(0, 10_000)).await?)
     }
 
     // ----- API keys -------------------------------------------------------
@@ -596,6 +612,38 @@ impl Cairn {
                 Ok(Member::Pending(invite))
             }
         }
+    }
+
+    /// Make a team member one of its admins, or no longer one. Team admins
+    /// and instance admins may. The team's last admin stays one, so that
+    /// someone besides the instance admins can still manage it.
+    pub async fn set_member_admin(
+        &self,
+        actor: &Actor,
+        team: &str,
+        user_id: UserId,
+        admin: bool,
+    ) -> CoreResult<()> {
+        let entity = self.team_for_admin(actor, team).await?;
+        let members = self.store.members(entity.id).await?;
+        let admins = |m: &Member| matches!(m, Member::Joined { admin: true, .. });
+        let Some(member) = members
+            .iter()
+            .find(|m| matches!(m, Member::Joined { user, .. } if user.id == user_id))
+        else {
+            return Err(CoreError::NotFound(format!(
+                "That user is not a member of team {team:?}."
+            )));
+        };
+        if !admin && admins(member) && members.iter().filter(|m| admins(m)).count() == 1 {
+            return Err(CoreError::InvalidInput(format!(
+                "This is the last admin of team {team:?}; make another member an admin first."
+            )));
+        }
+        self.store
+            .set_member_admin(entity.id, user_id, admin)
+            .await?;
+        Ok(())
     }
 
     /// Remove a member (by user id) or withdraw an invitation (by invite id).

@@ -139,6 +139,9 @@ pub trait EntityStore: Send + Sync {
     /// The teams a user belongs to, by name (organizations' entities are not
     /// teams here).
     async fn teams_of(&self, user_id: UserId) -> StoreResult<Vec<Entity>>;
+    /// Every team (organizations' entities are not teams here), by name,
+    /// at most `limit`.
+    async fn teams(&self, limit: i64) -> StoreResult<Vec<Entity>>;
     /// Members of an entity: pending invitations, then members in joining order.
     async fn members(&self, entity_id: EntityId) -> StoreResult<Vec<Member>>;
     /// Whether `user_id` belongs to the entity, and if so as admin or not.
@@ -150,6 +153,13 @@ pub trait EntityStore: Send + Sync {
         user_id: UserId,
         admin: bool,
     ) -> StoreResult<()>;
+    /// Make a member a team admin or not; false if they are not a member.
+    async fn set_member_admin(
+        &self,
+        entity_id: EntityId,
+        user_id: UserId,
+        admin: bool,
+    ) -> StoreResult<bool>;
     /// Remove a member; false if they were not one.
     async fn remove_member(&self, entity_id: EntityId, user_id: UserId) -> StoreResult<bool>;
     /// Record an invitation for an email that has no account yet.

@@ -129,6 +129,20 @@ impl EntityStore for SqliteStore {
         Ok(rows.into_iter().map(Entity::from).collect())
     }
 
+    async fn teams(&self, limit: i64) -> StoreResult<Vec<Entity>> {
+        let sql = format!(
+            "SELECT {ENTITY_COLUMNS} FROM entities e WHERE e.is_team = 1 \
+               AND e.id NOT IN (SELECT entity_id FROM organizations WHERE entity_id IS NOT NULL) \
+             ORDER BY e.name LIMIT ?"
+        );
+        let rows: Vec<EntityRow> = sqlx::query_as(&sql)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(rows.into_iter().map(Entity::from).collect())
+    }
+
     async fn members(&self, entity_id: EntityId) -> StoreResult<Vec<Member>> {
         let sql = format!(
             "SELECT {USER_COLUMNS}, m.admin AS member_admin FROM memberships m \
@@ -184,6 +198,23 @@ impl EntityStore for SqliteStore {
         .await
         .map_err(|e| conflict_or_backend(e, || "That user is already a member.".to_string()))?;
         Ok(())
+    }
+
+    async fn set_member_admin(
+        &self,
+        entity_id: EntityId,
+        user_id: UserId,
+        admin: bool,
+    ) -> StoreResult<bool> {
+        let done =
+            sqlx::query("UPDATE memberships SET admin = ? WHERE entity_id = ? AND user_id = ?")
+                .bind(admin)
+                .bind(entity_id)
+                .bind(user_id)
+                .execute(&self.pool)
+                .await
+                .map_err(backend)?;
+        Ok(done.rows_affected() > 0)
     }
 
     async fn remove_member(&self, entity_id: EntityId, user_id: UserId) -> StoreResult<bool> {

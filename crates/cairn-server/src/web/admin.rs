@@ -17,9 +17,9 @@ use cairn_core::Admin;
 use cairn_core::model::User;
 use serde::Deserialize;
 
-use super::format;
 use super::page::{Chrome, PageError, render};
 use super::session::Viewer;
+use super::{format, links};
 use crate::state::AppState;
 
 /// A key as the list shows it: never its secret.
@@ -34,22 +34,55 @@ pub struct KeyRow {
 #[template(path = "keys.html")]
 struct KeysPage {
     chrome: Chrome,
+    /// Whose keys: `None` for the viewer's own, a user name when an admin
+    /// manages someone else's.
+    owner: Option<String>,
+    /// `?user=NAME` for someone else's keys, else empty.
+    owner_query: String,
     keys: Vec<KeyRow>,
     /// The secret of the key just created, shown this once.
     new_secret: Option<String>,
 }
 
+/// Whose keys a keys page or form is about.
+#[derive(Deserialize)]
+pub struct KeysOf {
+    user: Option<String>,
+}
+
+/// The user whose keys the viewer manages: themselves, or (for an instance
+/// admin) the one named. Anyone else's name is the 404 page.
+async fn owner(state: &AppState, viewer: &Viewer, name: Option<&str>) -> Result<User, PageError> {
+    match name.map(str::trim).filter(|n| !n.is_empty()) {
+        None => Ok(viewer.actor.user().clone()),
+        Some(name) => state
+            .cairn
+            .user_named(&viewer.actor, name)
+            .await?
+            .ok_or(PageError::NotFound),
+    }
+}
+
+/// Where the keys page of `owner` is.
+fn keys_href(viewer: &Viewer, owner: &User) -> String {
+    if owner.id == viewer.actor.user().id {
+        "/-/keys".into()
+    } else {
+        format!("/-/keys?user={}", links::enc(&owner.username))
+    }
+}
+
 async fn keys_page(
     state: &AppState,
     viewer: &Viewer,
+    owner: &User,
     new_secret: Option<String>,
 ) -> Result<Response, PageError> {
-    let user_id = viewer.actor.user().id;
     let keys = state
         .cairn
-        .api_keys_of(&viewer.actor, user_id)
+        .api_keys_of(&viewer.actor, owner.id)
         .await?
-        .unwrap_or_default()
+        .ok_or(PageError::NotFound)?
         .into_iter()
         .map(|key| KeyRow {
             id: key.id,
@@ -58,22 +91,38 @@ async fn keys_page(
             created: format::when(key.created_at),
         })
         .collect();
+    let own = owner.id == viewer.actor.user().id;
+    let title = if own {
+        "API keys".to_string()
+    } else {
+        format!("API keys of {}", owner.username)
+    };
+    let mut chrome = viewer.chrome().title(&title);
+    if !own {
+        chrome = chrome.crumb("Admin", "/-/admin");
+    }
     Ok(render(
         StatusCode::OK,
         &KeysPage {
-            chrome: viewer
-                .chrome()
-                .title("API keys")
-                .crumb("API keys", "/-/keys"),
+            chrome: chrome.crumb(&title, keys_href(viewer, owner)),
+            owner: (!own).then(|| owner.username.clone()),
+            owner_query: keys_href(viewer, owner)
+                .trim_start_matches("/-/keys")
+                .to_string(),
             keys,
             new_secret,
         },
     ))
 }
 
-/// `GET /-/keys`.
-pub async fn keys(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
-    keys_page(&state, &viewer, None).await
+/// `GET /-/keys[?user=NAME]`.
+pub async fn keys(
+    State(state): State<AppState>,
+    Query(of): Query<KeysOf>,
+    viewer: Viewer,
+) -> Result<Response, PageError> {
+    let owner = owner(&state, &viewer, of.user.as_deref()).await?;
+    keys_page(&state, &viewer, &owner, None).await
 }
 
 /// The new-key form.
@@ -81,6 +130,7 @@ pub async fn keys(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
 pub struct NewKeyForm {
     csrf: String,
     description: String,
+    user: Option<String>,
 }
 
 /// `POST /-/keys`: create a key and show its secret once.
@@ -90,16 +140,17 @@ pub async fn create_key(
     Form(form): Form<NewKeyForm>,
 ) -> Result<Response, PageError> {
     viewer.check_csrf(&form.csrf)?;
+    let owner = owner(&state, &viewer, form.user.as_deref()).await?;
     let description = form.description.trim();
     let (_, secret) = state
         .cairn
         .generate_api_key(
             &viewer.actor,
-            None,
+            Some(owner.id),
             (!description.is_empty()).then_some(description),
         )
         .await?;
-    keys_page(&state, &viewer, Some(secret)).await
+    keys_page(&state, &viewer, &owner, Some(secret)).await
 }
 
 /// A form that only carries the CSRF token.
@@ -108,16 +159,18 @@ pub struct CsrfForm {
     csrf: String,
 }
 
-/// `POST /-/keys/{id}/revoke`.
+/// `POST /-/keys/{id}/revoke[?user=NAME]`.
 pub async fn revoke_key(
     State(state): State<AppState>,
     Path(id): Path<i64>,
+    Query(of): Query<KeysOf>,
     viewer: Viewer,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response, PageError> {
     viewer.check_csrf(&form.csrf)?;
+    let owner = owner(&state, &viewer, of.user.as_deref()).await?;
     state.cairn.delete_api_key(&viewer.actor, id).await?;
-    Ok(Redirect::to("/-/keys").into_response())
+    Ok(Redirect::to(&keys_href(&viewer, &owner)).into_response())
 }
 
 /// A user as the admin list shows them.
@@ -147,8 +200,14 @@ struct AdminPage {
     chrome: Chrome,
     query: String,
     users: Vec<UserRow>,
+    /// Every team's name (at most [`TEAMS_SHOWN`]), and whether there are more.
+    teams: Vec<String>,
+    more_teams: bool,
     notice: Option<String>,
 }
+
+/// Most teams the admin page lists.
+const TEAMS_SHOWN: i64 = 500;
 
 /// The admin page's search.
 #[derive(Deserialize)]
@@ -161,7 +220,8 @@ fn admin_of(viewer: &Viewer) -> Result<Admin<'_>, PageError> {
     viewer.actor.admin().ok_or(PageError::NotFound)
 }
 
-/// `GET /-/admin`: users (searchable), create, (de)activate, passwords.
+/// `GET /-/admin`: users (searchable), create, (de)activate, passwords,
+/// their keys; every team.
 pub async fn admin(
     State(state): State<AppState>,
     Query(query): Query<AdminQuery>,
@@ -176,12 +236,23 @@ pub async fn admin(
         .into_iter()
         .map(UserRow::from)
         .collect();
+    let mut teams: Vec<String> = state
+        .cairn
+        .all_teams(admin, TEAMS_SHOWN + 1)
+        .await?
+        .into_iter()
+        .map(|team| team.name)
+        .collect();
+    let more_teams = teams.len() as i64 > TEAMS_SHOWN;
+    teams.truncate(TEAMS_SHOWN as usize);
     Ok(render(
         StatusCode::OK,
         &AdminPage {
             chrome: viewer.chrome().title("Admin").crumb("Admin", "/-/admin"),
             query: q,
             users,
+            teams,
+            more_teams,
             notice: query.notice,
         },
     ))

@@ -83,6 +83,7 @@ pub fn routes() -> Router<AppState> {
         .route("/-/teams", post(teams::create))
         .route("/-/teams/{team}/members", post(teams::add))
         .route("/-/teams/{team}/members/remove", post(teams::remove))
+        .route("/-/teams/{team}/members/role", post(teams::set_role))
         .route("/-/keys", get(admin::keys).post(admin::create_key))
         .route("/-/keys/{id}/revoke", post(admin::revoke_key))
         .route("/-/admin", get(admin::admin))

@@ -1,8 +1,9 @@
 //! Teams in the UI: create one (any person may, as with `api.create_team`),
 //! and, on a team's page, its members — added by user name or email
-//! (an email without an account becomes a pending invitation), removed, or
-//! made team admins — by the team's admins and instance admins, through the
-//! same `Cairn` calls as the client's team mutations (which check who may).
+//! (an email without an account becomes a pending invitation), removed, and
+//! made team admins or plain members again — by the team's admins and
+//! instance admins, through the same `Cairn` calls as the client's team
+//! mutations (which check who may).
 
 use axum::Form;
 use axum::extract::{Path, State};
@@ -23,6 +24,8 @@ pub struct MemberRow {
     pub role: &'static str,
     /// What the remove form sends: `user:ID` or `invite:ID`.
     pub remove: String,
+    /// A joined member's user id, for the role form.
+    pub user_id: Option<i64>,
 }
 
 /// The members of a team the viewer may see, and whether they may change
@@ -44,6 +47,7 @@ pub async fn members_of(
                 }
                 MemberRow {
                     remove: format!("user:{}", user.id),
+                    user_id: Some(user.id),
                     name: user.username,
                     role: if admin { "admin" } else { "member" },
                 }
@@ -52,6 +56,7 @@ pub async fn members_of(
                 remove: format!("invite:{}", invite.id),
                 name: invite.email,
                 role: "invited",
+                user_id: None,
             },
         })
         .collect();
@@ -133,6 +138,29 @@ pub async fn remove(
     state
         .cairn
         .remove_member(&viewer.actor, &team, member)
+        .await?;
+    Ok(Redirect::to(&format!("/{team}")).into_response())
+}
+
+/// The role form: make a member a team admin, or no longer one.
+#[derive(Deserialize)]
+pub struct RoleForm {
+    csrf: String,
+    user: i64,
+    admin: String,
+}
+
+/// `POST /-/teams/{team}/members/role`.
+pub async fn set_role(
+    State(state): State<AppState>,
+    Path(team): Path<String>,
+    viewer: Viewer,
+    Form(form): Form<RoleForm>,
+) -> Result<Response, PageError> {
+    viewer.check_csrf(&form.csrf)?;
+    state
+        .cairn
+        .set_member_admin(&viewer.actor, &team, form.user, form.admin == "true")
         .await?;
     Ok(Redirect::to(&format!("/{team}")).into_response())
 }

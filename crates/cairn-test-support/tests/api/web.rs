@@ -563,6 +563,47 @@ async fn teams_are_created_and_their_members_managed_from_pages() {
         .map(|id| format!("user:{id}"))
         .collect::<Vec<_>>();
     assert!(mate.len() >= 2, "{team}");
+    // Roles: the lead makes the mate an admin and a member again; the
+    // team's last admin stays one.
+    let users: Vec<String> = team
+        .split("name=\"user\" value=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(String::from)
+        .collect();
+    assert_eq!(users.len(), 2, "{team}");
+    let (lead_id, mate_id) = (&users[0], &users[1]);
+    let is_admin = |who: &'static str| {
+        let api = server.api.clone();
+        async move {
+            let team = api.team("vision").await.unwrap().unwrap();
+            let member = team.members().iter().find(|m| m.username() == Some(who));
+            member.unwrap().admin()
+        }
+    };
+    let role = |user: &str, admin: &str| {
+        post(
+            "/-/teams/vision/members/role",
+            vec![("csrf", &csrf), ("user", user), ("admin", admin)],
+        )
+    };
+    assert_eq!(
+        role(mate_id, "true").await.unwrap().status(),
+        StatusCode::SEE_OTHER
+    );
+    assert!(is_admin("mate").await);
+    let (_, page) = get(&server, &cookie, "/vision").await;
+    assert!(page.contains("Make member"), "{page}");
+    assert_eq!(
+        role(mate_id, "false").await.unwrap().status(),
+        StatusCode::SEE_OTHER
+    );
+    assert!(!is_admin("mate").await);
+    let last = role(lead_id, "false").await.unwrap();
+    assert_eq!(last.status(), StatusCode::BAD_REQUEST);
+    assert!(last.text().await.unwrap().contains("last admin"));
+    assert!(is_admin("lead").await);
+
     // A plain member cannot change the team: the domain refuses.
     let (_, _, other_key) = server.new_user("outsider@example.com").await;
     let outsider = sign_in(&server, &other_key).await;
@@ -591,4 +632,96 @@ async fn teams_are_created_and_their_members_managed_from_pages() {
     assert_eq!(removed.status(), StatusCode::SEE_OTHER);
     let (_, team) = get(&server, &cookie, "/vision").await;
     assert!(!team.contains("new@example.com"));
+}
+
+#[tokio::test]
+async fn admins_manage_anyones_keys_and_see_every_team() {
+    let server = TestServer::start().await;
+    let (_, _, key) = server.new_user("owner@example.com").await;
+    let member = sign_in(&server, &key).await;
+    let (_, home) = get(&server, &member, "/").await;
+    let member_post = |path: &str, form: Vec<(&str, &str)>| {
+        browser()
+            .post(format!("{}{path}", server.base_url))
+            .header("cookie", &member)
+            .form(&form)
+            .send()
+    };
+    let member_csrf = csrf_of(&home);
+    let team = member_post("/-/teams", vec![("csrf", &member_csrf), ("name", "robots")])
+        .await
+        .unwrap();
+    assert_eq!(team.status(), StatusCode::SEE_OTHER);
+    // Someone else's keys are the 404 page for a member, and so is making one.
+    let (status, _) = get(&server, &member, "/-/keys?user=admin").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let denied = member_post(
+        "/-/keys",
+        vec![
+            ("csrf", &member_csrf),
+            ("description", "x"),
+            ("user", "admin"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(denied.status(), StatusCode::NOT_FOUND);
+
+    let admin = sign_in(&server, &server.admin_key).await;
+    let (status, page) = get(&server, &admin, "/-/admin").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("href=\"/robots\""), "{page}");
+    assert!(page.contains("/-/keys?user=owner"), "{page}");
+    let (status, keys) = get(&server, &admin, "/-/keys?user=owner").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        keys.contains("API keys of owner") && keys.contains(">test<"),
+        "{keys}"
+    );
+    let csrf = csrf_of(&keys);
+    let admin_post = |path: &str, form: Vec<(&str, &str)>| {
+        browser()
+            .post(format!("{}{path}", server.base_url))
+            .header("cookie", &admin)
+            .form(&form)
+            .send()
+    };
+    let created = admin_post(
+        "/-/keys",
+        vec![
+            ("csrf", &csrf),
+            ("description", "by admin"),
+            ("user", "owner"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(created.status(), StatusCode::OK);
+    let page = created.text().await.unwrap();
+    assert!(page.contains("The new API key of owner"), "{page}");
+    let secret = page
+        .split("id=\"new-key\">")
+        .nth(1)
+        .and_then(|rest| rest.split('<').next())
+        .unwrap()
+        .to_string();
+    let owner = server.api_with_key(&secret).viewer().await.unwrap();
+    assert_eq!(owner.username(), "owner");
+
+    // Revoking the member's original key goes back to their keys page.
+    let id = keys
+        .split("/-/keys/")
+        .filter_map(|rest| rest.split('/').next()?.parse::<i64>().ok())
+        .next()
+        .unwrap();
+    let revoked = admin_post(
+        &format!("/-/keys/{id}/revoke?user=owner"),
+        vec![("csrf", &csrf)],
+    )
+    .await
+    .unwrap();
+    assert_eq!(revoked.status(), StatusCode::SEE_OTHER);
+    assert_eq!(revoked.headers()[LOCATION], "/-/keys?user=owner");
+    assert!(server.api_with_key(&key).viewer().await.is_err());
+    assert!(server.api_with_key(&secret).viewer().await.is_ok());
 }

@@ -1,6 +1,8 @@
 """Fixtures for the web UI tests: a real `cairn server` (one per test file),
-data logged by the official client, and real headless Chromium driven over
-WebDriver (Debian's `chromium` and `chromium-driver`).
+data logged by the official client, and a real headless browser driven over
+WebDriver: Chromium (Debian's `chromium` and `chromium-driver`) by default,
+Firefox (Debian's `firefox-esr` and geckodriver) with CAIRN_BROWSER=firefox.
+`scripts/test` runs the suite once in each.
 
 Screenshots of the pages go to `target/ui-screenshots/` (CAIRN_SCREENSHOTS
 overrides) so a reviewer can look at them.
@@ -10,13 +12,15 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import sys
 from pathlib import Path
 
 import pytest
 import requests
 from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.chrome.service import Service as ChromeService
+from selenium.webdriver.firefox.service import Service as FirefoxService
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
@@ -35,6 +39,10 @@ start_server, wandb_env = cairn_e2e.start_server, cairn_e2e.wandb_env
 SCREENSHOTS = Path(os.environ.get("CAIRN_SCREENSHOTS", ROOT / "target" / "ui-screenshots"))
 CHROMIUM = os.environ.get("CAIRN_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CAIRN_CHROMEDRIVER", "/usr/bin/chromedriver")
+BROWSER = os.environ.get("CAIRN_BROWSER", "chromium")
+FIREFOX = os.environ.get("CAIRN_FIREFOX", "/usr/bin/firefox-esr")
+# `cargo install geckodriver` puts it in ~/.cargo/bin (`.ci/run` does).
+GECKODRIVER = os.environ.get("CAIRN_GECKODRIVER") or shutil.which("geckodriver") or "geckodriver"
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +57,21 @@ def wandb_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("wandb")
 
 
-def new_browser() -> webdriver.Chrome:
+def new_browser() -> webdriver.Remote:
+    """A fresh headless browser of the kind CAIRN_BROWSER names, at a
+    desktop width."""
+    if BROWSER == "firefox":
+        driver = new_firefox()
+    elif BROWSER == "chromium":
+        driver = new_chromium()
+    else:
+        raise ValueError(f"CAIRN_BROWSER must be chromium or firefox, not {BROWSER!r}")
+    driver.set_window_size(1400, 1000)
+    driver.set_page_load_timeout(30)
+    return driver
+
+
+def new_chromium() -> webdriver.Chrome:
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in (
@@ -65,10 +87,25 @@ def new_browser() -> webdriver.Chrome:
         "--window-size=1400,1000",
     ):
         options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
-    return driver
+    return webdriver.Chrome(service=ChromeService(CHROMEDRIVER), options=options)
+
+
+def new_firefox() -> webdriver.Firefox:
+    options = webdriver.FirefoxOptions()
+    options.binary_location = FIREFOX
+    options.add_argument("-headless")
+    # Nothing but the server under test: no update, telemetry or
+    # safe-browsing requests.
+    for pref, value in (
+        ("app.update.enabled", False),
+        ("datareporting.policy.dataSubmissionEnabled", False),
+        ("toolkit.telemetry.enabled", False),
+        ("browser.safebrowsing.malware.enabled", False),
+        ("browser.safebrowsing.phishing.enabled", False),
+        ("network.captive-portal-service.enabled", False),
+    ):
+        options.set_preference(pref, value)
+    return webdriver.Firefox(service=FirefoxService(GECKODRIVER), options=options)
 
 
 @pytest.fixture(scope="module")

@@ -67,6 +67,8 @@ def test_sign_in_comes_back_to_the_url_the_client_printed(server, browser, logge
     screenshot(browser, "sign-in")
     field.send_keys(ADMIN_KEY)
     field.submit()
+    # The sign-in page has a heading too: wait for the navigation first.
+    WebDriverWait(browser, 15).until(lambda d: "/-/login" not in d.current_url)
     heading = wait_for(browser, "h1")
     assert browser.current_url == url
     assert HOSTILE in heading.text
@@ -214,8 +216,16 @@ def test_artifact_pages_files_and_lineage(server, browser, logged):
     assert versions == ["v1", "v0"], versions
     browser.find_element(By.LINK_TEXT, "v0").click()
     lineage = wait_for(browser, "#lineage").text
-    # Logged by the first run, used by the second.
+    # Logged by the first run, used by the second, which logged v1.
     assert HOSTILE in lineage and "plain" in lineage, lineage
+    nodes = {a.text.split()[0]: a.get_attribute("href") for a in browser.find_elements(By.CSS_SELECTOR, "#lineage a.node")}
+    assert nodes["train-data:v1"].endswith("/admin/ui/artifacts/dataset/train-data/v1"), nodes
+    # Two steps back from v1: its run used v0.
+    browser.get(nodes["train-data:v1"])
+    lineage = wait_for(browser, "#lineage").text
+    assert lineage.index("train-data:v0") < lineage.index("plain") < lineage.index("train-data:v1"), lineage
+    browser.back()
+    wait_for(browser, "#lineage")
     screenshot(browser, "artifact-version")
     href = browser.find_element(By.LINK_TEXT, "data.csv").get_attribute("href")
     download = session_of(browser).get(href, timeout=30)

@@ -2,8 +2,9 @@
 //! (`/ENTITY/PROJECT/artifacts`), a collection's versions
 //! (`…/artifacts/TYPE/NAME`), and one version (`…/artifacts/TYPE/NAME/v3`
 //! or an alias such as `latest`) with its metadata, files (each
-//! downloadable) and lineage: the run that logged it and the runs that used
-//! it.
+//! downloadable) and lineage two steps each way: the artifacts its run
+//! used, the run that logged it, the runs that used it and the artifacts
+//! those runs logged.
 //!
 //! Every listing is one bounded page of the same domain calls the GraphQL
 //! artifact resolvers make, through the viewer's readable project. Files
@@ -16,6 +17,7 @@ use axum::response::Response;
 use cairn_core::artifact::{Artifact, Collection, CollectionKind, VersionOrder};
 use cairn_core::authz::Readable;
 use cairn_core::model::Project;
+use cairn_core::run::Run;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -33,6 +35,8 @@ const VERSIONS_SHOWN: i64 = 200;
 const FILES_PER_PAGE: i64 = 200;
 /// Most consumer runs shown in a version's lineage.
 const USERS_SHOWN: usize = 50;
+/// Most artifacts shown in each outer column of a version's lineage.
+const LINEAGE_ARTIFACTS_SHOWN: i64 = 20;
 
 fn chrome(viewer: &Viewer, project: &Project, title: String) -> Chrome {
     let base = format!("/{}/{}", project.entity_name, project.name);
@@ -203,6 +207,42 @@ pub struct RunLink {
     href: String,
 }
 
+/// An artifact version a run logged or used, linked to its page.
+pub struct ArtifactRow {
+    pub label: String,
+    pub kind: String,
+    pub href: String,
+}
+
+/// The artifact versions `run` logged (`output`) or used, at most `limit`.
+pub async fn artifact_rows(
+    state: &AppState,
+    run: &Readable<Run>,
+    output: bool,
+    limit: i64,
+) -> Result<Vec<ArtifactRow>, PageError> {
+    let mut rows = Vec::new();
+    for artifact in state.cairn.run_artifacts(run, output, None, limit).await? {
+        let project = state.cairn.project_of(&artifact).await?;
+        let version = artifact
+            .version_index
+            .map(|v| format!("v{v}"))
+            .unwrap_or_else(|| "pending".into());
+        rows.push(ArtifactRow {
+            label: format!("{}:{version}", artifact.sequence_name),
+            kind: artifact.type_name.clone(),
+            href: format!(
+                "/{}/{}/artifacts/{}/{}/{version}",
+                project.entity_name,
+                project.name,
+                enc(&artifact.type_name),
+                enc(&artifact.sequence_name),
+            ),
+        });
+    }
+    Ok(rows)
+}
+
 #[derive(Template)]
 #[template(path = "version.html")]
 struct VersionPage {
@@ -216,8 +256,12 @@ struct VersionPage {
     metadata: Vec<TreeRow>,
     files: Vec<FileRow>,
     next_files: Option<String>,
+    /// What the creator run used, the creator, the runs that used this
+    /// version, and what those runs logged.
+    inputs: Vec<ArtifactRow>,
     creator: Option<RunLink>,
     users: Vec<RunLink>,
+    outputs: Vec<ArtifactRow>,
 }
 
 /// A version page's query: where its file list continues.
@@ -245,16 +289,22 @@ async fn version_of(
     Ok((membership, artifact))
 }
 
-async fn run_link(state: &AppState, viewer: &Viewer, run_id: i64) -> Option<RunLink> {
+/// A run of a version's lineage the viewer may read, with its link.
+async fn lineage_run(
+    state: &AppState,
+    viewer: &Viewer,
+    run_id: i64,
+) -> Option<(RunLink, Readable<Run>)> {
     let run = state
         .cairn
         .readable_run_by_id(&viewer.actor, run_id)
         .await
         .ok()?;
-    Some(RunLink {
+    let link = RunLink {
         label: run.display_name.clone().unwrap_or_else(|| run.name.clone()),
         href: super::links::run_href(&run),
-    })
+    };
+    Some((link, run))
 }
 
 /// `GET /{entity}/{project}/artifacts/{type}/{name}/{version}`.
@@ -296,11 +346,15 @@ pub async fn version(
             path: entry.path,
         })
         .collect();
-    let creator = match artifact.run_id {
-        Some(id) => run_link(&state, &viewer, id).await,
+    let (mut inputs, mut creator) = (Vec::new(), None);
+    if let Some((link, run)) = match artifact.run_id {
+        Some(id) => lineage_run(&state, &viewer, id).await,
         None => None,
-    };
-    let mut users = Vec::new();
+    } {
+        inputs = artifact_rows(&state, &run, false, LINEAGE_ARTIFACTS_SHOWN).await?;
+        creator = Some(link);
+    }
+    let (mut users, mut outputs) = (Vec::new(), Vec::<ArtifactRow>::new());
     for id in state
         .cairn
         .artifact_users(&artifact)
@@ -308,8 +362,19 @@ pub async fn version(
         .into_iter()
         .take(USERS_SHOWN)
     {
-        users.extend(run_link(&state, &viewer, id).await);
+        let Some((link, run)) = lineage_run(&state, &viewer, id).await else {
+            continue;
+        };
+        users.push(link);
+        if (outputs.len() as i64) < LINEAGE_ARTIFACTS_SHOWN {
+            for row in artifact_rows(&state, &run, true, LINEAGE_ARTIFACTS_SHOWN).await? {
+                if !outputs.iter().any(|seen| seen.href == row.href) {
+                    outputs.push(row);
+                }
+            }
+        }
     }
+    outputs.truncate(LINEAGE_ARTIFACTS_SHOWN as usize);
     let metadata: Value = serde_json::from_str(&artifact.metadata).unwrap_or(Value::Null);
     let mut facts = vec![
         ("State", artifact.state.as_str().to_string()),
@@ -345,8 +410,10 @@ pub async fn version(
             metadata: tree(&metadata, false),
             files,
             next_files,
+            inputs,
             creator,
             users,
+            outputs,
         },
     ))
 }

@@ -5,11 +5,19 @@
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use cairn_core::run::Run;
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+/// What a segment keeps as is: letters, digits and RFC 3986's other
+/// unreserved characters, so `train-data` reads as itself in the address bar.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 /// One path segment (or query value), percent-encoded.
 pub fn enc(text: &str) -> String {
-    utf8_percent_encode(text, NON_ALPHANUMERIC).to_string()
+    utf8_percent_encode(text, SEGMENT).to_string()
 }
 
 /// A path of several segments (`media/images/x.png`), each encoded.

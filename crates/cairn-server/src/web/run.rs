@@ -17,8 +17,9 @@ use cairn_core::{CoreError, RunTarget};
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::artifacts::{ArtifactRow, artifact_rows};
 use super::format::{self, TreeRow, tree};
-use super::links::{attachment, enc, enc_path, run_href};
+use super::links::{attachment, enc_path, run_href};
 use super::page::{Chrome, PageError, render};
 use super::session::Viewer;
 use crate::run_files::open_file;
@@ -42,13 +43,6 @@ pub struct FileRow {
     preview: Option<String>,
     size: String,
     updated: String,
-}
-
-/// An artifact logged or used by the run.
-pub struct ArtifactRow {
-    label: String,
-    kind: String,
-    href: String,
 }
 
 #[derive(Template)]
@@ -134,8 +128,8 @@ pub async fn page(
             }
         })
         .collect();
-    let outputs = artifacts(&state, &run, true).await?;
-    let inputs = artifacts(&state, &run, false).await?;
+    let outputs = artifact_rows(&state, &run, true, ARTIFACTS_SHOWN).await?;
+    let inputs = artifact_rows(&state, &run, false, ARTIFACTS_SHOWN).await?;
 
     let mut facts = vec![
         ("Run id", run.name.clone()),
@@ -222,37 +216,6 @@ async fn find(
         .run(&viewer.actor, entity, project, name)
         .await?
         .ok_or(PageError::NotFound)
-}
-
-async fn artifacts(
-    state: &AppState,
-    run: &Readable<Run>,
-    output: bool,
-) -> Result<Vec<ArtifactRow>, PageError> {
-    let mut rows = Vec::new();
-    for artifact in state
-        .cairn
-        .run_artifacts(run, output, None, ARTIFACTS_SHOWN)
-        .await?
-    {
-        let project = state.cairn.project_of(&artifact).await?;
-        let version = artifact
-            .version_index
-            .map(|v| format!("v{v}"))
-            .unwrap_or_else(|| "pending".into());
-        rows.push(ArtifactRow {
-            label: format!("{}:{version}", artifact.sequence_name),
-            kind: artifact.type_name.clone(),
-            href: format!(
-                "/{}/{}/artifacts/{}/{}/{version}",
-                project.entity_name,
-                project.name,
-                enc(&artifact.type_name),
-                enc(&artifact.sequence_name),
-            ),
-        });
-    }
-    Ok(rows)
 }
 
 fn is_text(name: &str) -> bool {

@@ -112,6 +112,18 @@ class CairnServer:
         return user["username"], email, key
 
 
+def client_graphql(api: wandb.Api, query: str, variables: dict) -> dict:
+    """Send a GraphQL document through the official client's own transport:
+    the wandb-core sidecar where the client has it (0.27+), else the Public
+    API's GraphQL client."""
+    service = getattr(api, "_service_api", None)
+    if service is not None and hasattr(service, "execute_graphql"):
+        return service.execute_graphql(query, variables)
+    from wandb_gql import gql
+
+    return api.client.execute(gql(query), variable_values=variables)
+
+
 def start_server(
     data_dir: Path,
     *,

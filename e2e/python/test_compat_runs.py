@@ -23,22 +23,10 @@ import pytest
 import requests
 import wandb
 
-from conftest import ROOT, client_since, wandb_env
+from conftest import ROOT, client_graphql, client_since, wandb_env
 from test_runs import init_settings
 
 EQ_ID = "random-run-id-=1234567-seed-0"
-
-
-def client_graphql(api: wandb.Api, query: str, variables: dict) -> dict:
-    """Send a GraphQL document through the official client's own transport:
-    the wandb-core sidecar where the client has it (0.27+), else the Public
-    API's GraphQL client."""
-    service = getattr(api, "_service_api", None)
-    if service is not None and hasattr(service, "execute_graphql"):
-        return service.execute_graphql(query, variables)
-    from wandb_gql import gql
-
-    return api.client.execute(gql(query), variable_values=variables)
 
 
 def wandb_run_id(entity: str, project: str, run: str) -> str:

@@ -62,6 +62,17 @@ pub struct ServeArgs {
     /// pending again for another agent.
     #[arg(long, env = "CAIRN_LAUNCH_LEASE_TIMEOUT", default_value_t = 300)]
     launch_lease_timeout: u64,
+    /// Where webhook integrations may send requests: comma-separated
+    /// `host`, `host:port` or CIDR entries (`hooks.example.com,
+    /// 10.0.0.0/8`). Nothing is allowed until this is set, so automations
+    /// cannot be used to reach internal services.
+    #[arg(
+        long,
+        env = "CAIRN_WEBHOOK_ALLOW",
+        value_name = "LIST",
+        default_value = ""
+    )]
+    webhook_allow: String,
 }
 
 /// Run the server until SIGTERM or Ctrl-C.
@@ -78,6 +89,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     config.sweep_run_start_timeout =
         std::time::Duration::from_secs(args.sweep_run_start_timeout.max(1));
     config.launch_lease_timeout = std::time::Duration::from_secs(args.launch_lease_timeout.max(1));
+    config.set_webhook_allow(&args.webhook_allow)?;
     let server = cairn_server::Server::start(&config).await?;
     let listener = TcpListener::bind(args.listen)
         .await

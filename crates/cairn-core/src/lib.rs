@@ -19,6 +19,7 @@ pub mod branch;
 pub mod content;
 pub mod error;
 pub mod filter;
+pub mod integration;
 pub mod launch;
 pub mod manifest;
 pub mod model;

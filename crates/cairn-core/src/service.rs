@@ -19,6 +19,7 @@ use crate::store::{Store, StoreError};
 
 mod access;
 mod artifacts;
+mod integrations;
 mod launch;
 mod organizations;
 mod runs;
@@ -57,6 +58,8 @@ pub struct Cairn {
     unrevealed_service_keys: Arc<Mutex<HashMap<UserId, String>>>,
     /// Turns for password hashing (see `service/sessions.rs`).
     hash_permits: Arc<tokio::sync::Semaphore>,
+    /// Where webhooks may go (see `service/integrations.rs`).
+    webhook_allow: Arc<crate::integration::AllowList>,
 }
 
 impl Cairn {
@@ -123,6 +126,7 @@ impl Cairn {
             organizations: Arc::new(RwLock::new(organizations)),
             unrevealed_service_keys: Arc::default(),
             hash_permits: Arc::new(tokio::sync::Semaphore::new(sessions::MAX_CONCURRENT_HASHES)),
+            webhook_allow: Arc::default(),
         })
     }
 

@@ -20,6 +20,7 @@ use crate::artifact::{
     NewArtifact, RegistryMemberRef, RegistryRole, StagedFile, StagedState, VersionPage,
 };
 use crate::filter::Filter;
+use crate::integration::{Integration, NewWebhook};
 use crate::launch::records::{
     ItemReport, LaunchAgent, NewLaunchAgent, NewQueueItem, NewResourceConfig, NewRunQueue,
     Prioritization, QueueItem, ResourceConfig, RunQueue,
@@ -136,6 +137,8 @@ pub trait EntityStore: Send + Sync {
     ) -> StoreResult<Entity>;
     /// An entity by exact name.
     async fn entity_by_name(&self, name: &str) -> StoreResult<Option<Entity>>;
+    /// An entity by id.
+    async fn entity_by_id(&self, id: EntityId) -> StoreResult<Option<Entity>>;
     /// The teams a user belongs to, by name (organizations' entities are not
     /// teams here).
     async fn teams_of(&self, user_id: UserId) -> StoreResult<Vec<Entity>>;
@@ -837,6 +840,31 @@ pub trait LaunchStore: Send + Sync {
     ) -> StoreResult<bool>;
 }
 
+/// Integrations (see [`crate::integration`]).
+#[async_trait]
+pub trait IntegrationStore: Send + Sync {
+    /// Insert a generic webhook of an entity; a [`StoreError::Conflict`]
+    /// when the entity already has an integration of that name.
+    async fn create_webhook(
+        &self,
+        entity_id: i64,
+        new: &NewWebhook,
+        created_by: UserId,
+    ) -> StoreResult<Integration>;
+    /// An integration by id.
+    async fn integration_by_id(&self, id: i64) -> StoreResult<Option<Integration>>;
+    /// An entity's integrations by id, after the row id `after`, at most
+    /// `limit`.
+    async fn integrations(
+        &self,
+        entity_id: i64,
+        after: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Vec<Integration>>;
+    /// Delete an integration; false if it did not exist.
+    async fn delete_integration(&self, id: i64) -> StoreResult<bool>;
+}
+
 /// Views: reports and saved workspaces (see [`crate::view`]).
 #[async_trait]
 pub trait ViewStore: Send + Sync {
@@ -883,6 +911,7 @@ pub trait Store:
     + SweepStore
     + LaunchStore
     + ViewStore
+    + IntegrationStore
 {
 }
 
@@ -903,7 +932,8 @@ impl<
         + RegistryMemberStore
         + SweepStore
         + LaunchStore
-        + ViewStore,
+        + ViewStore
+        + IntegrationStore,
 > Store for T
 {
 }

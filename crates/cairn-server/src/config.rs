@@ -40,6 +40,9 @@ pub struct Config {
     /// without being acknowledged, while its agent is silent, before it is
     /// pending again for another agent.
     pub launch_lease_timeout: std::time::Duration,
+    /// Where webhook integrations may send requests (`--webhook-allow`);
+    /// empty, the default, allows nothing.
+    pub webhook_allow: cairn_core::integration::AllowList,
 }
 
 /// Default [`Config::max_run_file_bytes`]: 10 GiB. Run files include model
@@ -67,7 +70,18 @@ impl Config {
             artifact_ttl_sweep_interval: std::time::Duration::from_secs(5 * 60),
             sweep_run_start_timeout: std::time::Duration::from_secs(600),
             launch_lease_timeout: std::time::Duration::from_secs(300),
+            webhook_allow: cairn_core::integration::AllowList::default(),
         }
+    }
+}
+
+impl Config {
+    /// Set [`Config::webhook_allow`] from the operator's comma-separated
+    /// list (see `cairn_core::integration::AllowList::parse`).
+    pub fn set_webhook_allow(&mut self, list: &str) -> Result<(), ConfigError> {
+        self.webhook_allow = cairn_core::integration::AllowList::parse(list)
+            .map_err(|e| ConfigError(format!("--webhook-allow (CAIRN_WEBHOOK_ALLOW): {e}")))?;
+        Ok(())
     }
 }
 
@@ -92,6 +106,7 @@ impl std::fmt::Debug for Config {
             )
             .field("sweep_run_start_timeout", &self.sweep_run_start_timeout)
             .field("launch_lease_timeout", &self.launch_lease_timeout)
+            .field("webhook_allow", &self.webhook_allow)
             .finish()
     }
 }

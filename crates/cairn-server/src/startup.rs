@@ -48,7 +48,8 @@ impl Server {
             .map_err(|e| start_error("cannot open the database", e))?;
         let cairn = Cairn::open(Arc::new(store.clone()))
             .await
-            .map_err(|e| start_error("cannot open the database", e))?;
+            .map_err(|e| start_error("cannot open the database", e))?
+            .with_webhook_allow(config.webhook_allow.clone());
         let bootstrap = cairn
             .bootstrap(config.admin_api_key.as_deref())
             .await

@@ -114,6 +114,16 @@ impl EntityStore for SqliteStore {
         Ok(row.map(Entity::from))
     }
 
+    async fn entity_by_id(&self, id: EntityId) -> StoreResult<Option<Entity>> {
+        let sql = format!("SELECT {ENTITY_COLUMNS} FROM entities e WHERE e.id = ?");
+        let row: Option<EntityRow> = sqlx::query_as(&sql)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(row.map(Entity::from))
+    }
+
     async fn teams_of(&self, user_id: UserId) -> StoreResult<Vec<Entity>> {
         let sql = format!(
             "SELECT {ENTITY_COLUMNS} FROM entities e JOIN memberships m ON m.entity_id = e.id \

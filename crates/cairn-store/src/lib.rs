@@ -56,6 +56,7 @@ mod blobs;
 mod dialect;
 mod entities;
 mod filter;
+mod integrations;
 mod keys;
 mod launch;
 mod private;

@@ -10,6 +10,7 @@
 mod artifact_mutation;
 pub mod bounds;
 mod ids;
+mod integration_mutation;
 mod launch_mutation;
 mod mutation;
 mod query;
@@ -41,6 +42,7 @@ pub struct Mutation(
     sweep_mutation::SweepMutation,
     launch_mutation::LaunchMutation,
     view_mutation::ViewMutation,
+    integration_mutation::IntegrationMutation,
 );
 pub use query::Query;
 pub(crate) use types::view::decode_view_id;

@@ -336,7 +336,11 @@ impl Fx {
         // deleted key no longer works, make about 170 failed
         // authentications from 127.0.0.1: the failed-authentication limit
         // is off here (it has its own test in auth.rs).
-        let server = TestServer::start_with(|c| c.auth_failure_limit = 0).await;
+        let server = TestServer::start_with(|c| {
+            c.auth_failure_limit = 0;
+            c.set_webhook_allow("hooks.example.com").unwrap();
+        })
+        .await;
         let http = reqwest::Client::new();
         // Built in steps: the helpers that make the fixture need an `Fx`.
         let mut fx = Fx {
@@ -812,6 +816,31 @@ impl Fx {
             )
             .await;
         data["view"].clone()
+    }
+
+    /// A new webhook integration of team `ml` made by the owner: its id.
+    async fn new_integration(&self) -> String {
+        let data = self
+            .as_owner(
+                "mutation($n: String!) { createGenericWebhookIntegration(input: {entityName: \"ml\", name: $n, urlEndpoint: \"https://hooks.example.com/in\"}) { integration { id } } }",
+                json!({ "n": self.fresh("hook") }),
+            )
+            .await;
+        text(&data["createGenericWebhookIntegration"]["integration"]["id"])
+    }
+
+    /// The ids and names of team `ml`'s integrations, as the admin sees them.
+    async fn integrations(&self) -> Vec<String> {
+        let data = self
+            .as_admin(
+                "{ entity(name: \"ml\") { integrations(first: 100) { edges { node { ... on GenericWebhookIntegration { id name } } } } } }",
+                json!({}),
+            )
+            .await;
+        let connection = &data["entity"]["integrations"];
+        let mut found = edge_values(connection, "id");
+        found.extend(edge_values(connection, "name"));
+        found
     }
 
     /// A new launch agent of team `ml` started by the owner: its id.
@@ -2195,6 +2224,34 @@ fn rows() -> Vec<Row> {
                         .await;
                     edge_values(&data["project"]["allViews"], "id").len() == 1
                 })
+            }),
+        },
+        Row {
+            key: "createGenericWebhookIntegration",
+            expect: OWNER_AND_ADMIN,
+            doc: "mutation($n: String!) { createGenericWebhookIntegration(input: {entityName: \"ml\", name: $n, urlEndpoint: \"https://hooks.example.com/x\"}) { integration { id } } }",
+            setup: |fx, _| {
+                fut(async move {
+                    let name = fx.fresh("hook");
+                    Target::new(json!({ "n": name })).probe(json!(name))
+                })
+            },
+            judge: Effect(|fx, name| {
+                fut(async move { fx.integrations().await.contains(&text(&name)) })
+            }),
+        },
+        Row {
+            key: "deleteIntegration",
+            expect: OWNER_AND_ADMIN,
+            doc: "mutation($id: ID!) { deleteIntegration(input: {id: $id}) { success } }",
+            setup: |fx, _| {
+                fut(async move {
+                    let id = fx.new_integration().await;
+                    Target::new(json!({ "id": id })).probe(json!(id))
+                })
+            },
+            judge: Effect(|fx, id| {
+                fut(async move { !fx.integrations().await.contains(&text(&id)) })
             }),
         },
         Row {

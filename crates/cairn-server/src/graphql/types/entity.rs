@@ -9,8 +9,10 @@ use crate::graphql::scalars::{DateTime, Int64, JsonString};
 use crate::graphql::types::artifact::{
     ArtifactCollectionType, CollectionConnection, MembershipConnection, collections_page,
 };
+use crate::graphql::types::integration::IntegrationConnection;
 use crate::graphql::types::launch::{DefaultResourceConfigObject, LaunchAgentObject};
 use crate::graphql::types::organization::{self, ListingPage, OrganizationObject};
+use crate::graphql::types::page;
 use crate::graphql::types::{PageInfo, ProjectConnection, ProjectEdge, ProjectObject, UserObject};
 use crate::graphql::{actor, cairn, ids};
 
@@ -64,6 +66,22 @@ impl EntityObject {
             .await
             .gql()?;
         Ok(agents.into_iter().map(LaunchAgentObject).collect())
+    }
+
+    /// The entity's integrations, oldest first; none for a caller who is
+    /// not its member.
+    async fn integrations(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        first: Option<i32>,
+    ) -> async_graphql::Result<IntegrationConnection> {
+        let after = page::decode_cursor(after.as_deref()).gql()?;
+        let (rows, more) = cairn(ctx)
+            .integrations(actor(ctx), &self.0, after, i64::from(first.unwrap_or(50)))
+            .await
+            .gql()?;
+        Ok(IntegrationConnection::page(rows, more))
     }
 
     /// Always true for an existing entity (W&B uses it for name checks).

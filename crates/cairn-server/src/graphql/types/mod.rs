@@ -3,6 +3,7 @@
 pub(crate) mod artifact;
 mod entity;
 pub(crate) mod file;
+pub(crate) mod integration;
 pub mod launch;
 pub(crate) mod organization;
 pub(crate) mod page;

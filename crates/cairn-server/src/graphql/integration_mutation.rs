@@ -1,0 +1,84 @@
+//! Integration mutations in the shapes the official client sends:
+//! `CreateGenericWebhookIntegration` (`wandb.automations`), and
+//! `deleteIntegration`.
+
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use cairn_core::integration::NewWebhook;
+
+use crate::error::GqlResultExt;
+use crate::graphql::types::integration::WebhookObject;
+use crate::graphql::{actor, cairn, ids};
+
+/// Mutations on integrations.
+#[derive(Default)]
+pub struct IntegrationMutation;
+
+#[derive(InputObject)]
+struct CreateGenericWebhookIntegrationInput {
+    entity_name: String,
+    name: String,
+    url_endpoint: String,
+    /// The name of the entity secret that signs deliveries.
+    secret_ref: Option<String>,
+    /// The name of the entity secret sent as a bearer token.
+    access_token_ref: Option<String>,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(SimpleObject)]
+struct CreateGenericWebhookIntegrationPayload {
+    integration: WebhookObject,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(InputObject)]
+struct DeleteIntegrationInput {
+    id: ID,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(SimpleObject)]
+struct DeleteIntegrationPayload {
+    success: bool,
+    client_mutation_id: Option<String>,
+}
+
+#[Object]
+impl IntegrationMutation {
+    /// Create a generic webhook in an entity (its admins may); the URL must
+    /// be allowed by the server's `--webhook-allow`.
+    async fn create_generic_webhook_integration(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateGenericWebhookIntegrationInput,
+    ) -> async_graphql::Result<CreateGenericWebhookIntegrationPayload> {
+        let new = NewWebhook {
+            name: input.name,
+            url: input.url_endpoint,
+            secret_ref: input.secret_ref,
+            access_token_ref: input.access_token_ref,
+        };
+        let integration = cairn(ctx)
+            .create_webhook_integration(actor(ctx), &input.entity_name, new)
+            .await
+            .gql()?;
+        Ok(CreateGenericWebhookIntegrationPayload {
+            integration: WebhookObject(integration),
+            client_mutation_id: input.client_mutation_id,
+        })
+    }
+
+    /// Delete an integration (its entity's admins may).
+    async fn delete_integration(
+        &self,
+        ctx: &Context<'_>,
+        input: DeleteIntegrationInput,
+    ) -> async_graphql::Result<DeleteIntegrationPayload> {
+        let id = ids::decode("Integration", &input.id).gql()?;
+        cairn(ctx).delete_integration(actor(ctx), id).await.gql()?;
+        Ok(DeleteIntegrationPayload {
+            success: true,
+            client_mutation_id: input.client_mutation_id,
+        })
+    }
+}

@@ -3,6 +3,7 @@
 mod admin;
 mod agent;
 mod artifacts;
+mod integrations;
 mod launch;
 mod reports;
 mod runs;
@@ -103,6 +104,13 @@ enum Command {
         #[command(flatten)]
         args: launch::LaunchArgs,
     },
+    /// List, create and delete webhook integrations.
+    Integration {
+        #[command(flatten)]
+        conn: admin::Connection,
+        #[command(subcommand)]
+        cmd: integrations::IntegrationCommand,
+    },
     /// List, show and delete reports.
     Report {
         #[command(flatten)]
@@ -155,6 +163,7 @@ fn main() -> std::process::ExitCode {
             Command::Queue { conn, cmd } => launch::queue(&conn, cmd).await,
             Command::Job { conn, cmd } => launch::job(&conn, cmd).await,
             Command::Launch { conn, args } => launch::launch(&conn, args).await,
+            Command::Integration { conn, cmd } => integrations::integration(&conn, cmd).await,
             Command::Report { conn, cmd } => reports::report(&conn, cmd).await,
             Command::SyncTensorboard { conn, args } => tensorboard::sync(&conn, args).await,
         }

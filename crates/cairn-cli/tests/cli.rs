@@ -571,6 +571,62 @@ async fn reports_are_listed_shown_and_deleted() {
     assert!(!empty.contains("Weekly"), "{empty}");
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn webhook_integrations_are_listed_created_and_deleted() {
+    let server =
+        TestServer::start_with(|c| c.set_webhook_allow("hooks.example.com").unwrap()).await;
+    let created = stdout(&cairn(
+        &server,
+        &server.admin_key,
+        &[
+            "integration",
+            "create",
+            "admin",
+            "on link",
+            "https://hooks.example.com/x",
+        ],
+    ));
+    assert!(created.contains("Created webhook \"on link\""), "{created}");
+    let listed = stdout(&cairn(&server, &server.admin_key, &["integration", "ls"]));
+    assert!(
+        listed.contains("on link") && listed.contains("https://hooks.example.com/x"),
+        "{listed}"
+    );
+    let id = server
+        .api
+        .integrations(Some("admin"), 10)
+        .collect_all()
+        .await
+        .unwrap()[0]
+        .id
+        .clone();
+    let refused = cairn(
+        &server,
+        &server.admin_key,
+        &[
+            "integration",
+            "create",
+            "admin",
+            "inside",
+            "http://10.0.0.1/",
+        ],
+    );
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--webhook-allow"));
+    let removed = stdout(&cairn(
+        &server,
+        &server.admin_key,
+        &["integration", "rm", &id],
+    ));
+    assert!(removed.contains("Deleted integration"), "{removed}");
+    let empty = stdout(&cairn(
+        &server,
+        &server.admin_key,
+        &["integration", "ls", "admin"],
+    ));
+    assert!(!empty.contains("on link"), "{empty}");
+}
+
 /// `cairn sync-tensorboard`: runs imported from a log directory, read back
 /// through the client; damage reported as warnings naming file and offset.
 #[tokio::test(flavor = "multi_thread")]

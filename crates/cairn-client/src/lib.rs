@@ -55,6 +55,7 @@ mod error;
 mod files;
 mod filters;
 mod history;
+mod integrations;
 mod launch;
 mod pager;
 mod projects;
@@ -83,6 +84,7 @@ pub use error::{Error, Result};
 pub use files::{File, Files};
 pub use filters::{Field, Filter};
 pub use history::{HistoryRow, HistoryScan, MAX_HISTORY_PAGE};
+pub use integrations::{Integration, IntegrationPages, Integrations};
 pub use launch::{
     Job, JobVersion, LaunchOptions, PoppedItem, QUEUE_PROJECT, QueuedRun, RESOURCES, RunQueue,
 };

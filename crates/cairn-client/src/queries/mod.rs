@@ -521,6 +521,7 @@ macro_rules! artifact_membership_fragments {
 // is visible only below its definition.
 mod accounts;
 mod artifacts;
+mod integrations;
 mod launch;
 mod registries;
 mod runs;
@@ -529,6 +530,7 @@ mod views;
 
 pub use accounts::*;
 pub use artifacts::*;
+pub use integrations::*;
 pub use launch::*;
 pub use registries::*;
 pub use runs::*;

@@ -13,6 +13,9 @@ macro_rules! named {
 /// Every document, by its constant's name.
 const DOCUMENTS: &[(&str, &str)] = named![
     GET_VIEWER,
+    INTEGRATIONS_BY_ENTITY,
+    CREATE_GENERIC_WEBHOOK_INTEGRATION,
+    DELETE_INTEGRATION,
     GET_DEFAULT_ENTITY,
     CREATE_USER_FROM_ADMIN,
     SEARCH_USERS,

@@ -11,6 +11,7 @@ mod data_dir;
 mod digest_access;
 mod digests;
 mod graphql_bounds;
+mod integrations;
 mod keys;
 mod launch;
 mod organizations;

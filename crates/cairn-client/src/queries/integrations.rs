@@ -1,0 +1,49 @@
+//! Integrations, in the shapes the official client's `wandb.automations`
+//! sends (`IntegrationsByEntity`, `CreateGenericWebhookIntegration`), and
+//! `deleteIntegration`.
+
+/// `IntegrationsByEntity`: a page of an entity's integrations.
+pub const INTEGRATIONS_BY_ENTITY: &str = r#"query IntegrationsByEntity($entity: String!, $cursor: String, $perPage: Int) {
+  entity(name: $entity) {
+    integrations(after: $cursor, first: $perPage) {
+      pageInfo { endCursor hasNextPage }
+      edges {
+        node {
+          __typename
+          ...WebhookIntegrationFields
+        }
+      }
+    }
+  }
+}
+
+fragment WebhookIntegrationFields on GenericWebhookIntegration {
+  __typename
+  id
+  name
+  urlEndpoint
+}"#;
+
+/// `CreateGenericWebhookIntegration`.
+pub const CREATE_GENERIC_WEBHOOK_INTEGRATION: &str = r#"mutation CreateGenericWebhookIntegration($input: CreateGenericWebhookIntegrationInput!) {
+  result: createGenericWebhookIntegration(input: $input) {
+    integration {
+      __typename
+      ...WebhookIntegrationFields
+    }
+  }
+}
+
+fragment WebhookIntegrationFields on GenericWebhookIntegration {
+  __typename
+  id
+  name
+  urlEndpoint
+}"#;
+
+/// `deleteIntegration`.
+pub const DELETE_INTEGRATION: &str = r#"mutation DeleteIntegration($id: ID!) {
+  result: deleteIntegration(input: {id: $id}) {
+    success
+  }
+}"#;

@@ -38,6 +38,8 @@ def client_since(version: str, what: str):
         CLIENT < Version(version),
         reason=f"wandb {wandb.__version__} has no {what} (added in {version})",
     )
+# What the session server lets webhook integrations call.
+WEBHOOK_ALLOW = "hooks.example.com,127.0.0.1:9"
 # Fixed, and random enough for the server's check on chosen admin keys.
 ADMIN_KEY = "admin-b7eJDUaF7hEarVSYMyBOqlm6qEDqRWy67J8SUT0FpVJI"
 
@@ -210,7 +212,8 @@ def use_global_credentials(server: CairnServer, key: str = ADMIN_KEY) -> None:
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory) -> CairnServer:
-    server = start_server(tmp_path_factory.mktemp("cairn-data"))
+    # Webhook integrations need targets the operator allows (test_integrations).
+    server = start_server(tmp_path_factory.mktemp("cairn-data"), env={"CAIRN_WEBHOOK_ALLOW": WEBHOOK_ALLOW})
     os.environ["WANDB_BASE_URL"] = server.url
     # Downloads without an explicit root (`artifact.get(...)`) and the
     # client's file cache stay out of the checkout and the home directory.

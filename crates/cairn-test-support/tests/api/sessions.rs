@@ -42,13 +42,18 @@ async fn a_password_opens_a_session_that_ends_at_sign_out() {
         .sign_in_with_password("alice", PASSWORD)
         .await
         .unwrap();
+    let after = time::OffsetDateTime::now_utc();
     assert_eq!(new.user.username, "alice");
     assert_eq!(new.token.len(), 43);
     assert_ne!(new.token, new.csrf);
-    let lifetime = new.expires_at - before;
+    // The session starts between `before` and `after` (the password hash
+    // takes a while); its end may be rounded down to the second.
+    let earliest = before + SESSION_LIFETIME - time::Duration::seconds(1);
+    let latest = after + SESSION_LIFETIME;
     assert!(
-        (SESSION_LIFETIME - time::Duration::seconds(2)..=SESSION_LIFETIME).contains(&lifetime),
-        "{lifetime}"
+        (earliest..=latest).contains(&new.expires_at),
+        "{} not in {earliest}..={latest}",
+        new.expires_at
     );
     let shown = format!("{new:?}");
     assert!(

@@ -3,7 +3,8 @@
 //! `deleteIntegration`.
 
 /// `IntegrationsByEntity`: a page of an entity's integrations.
-pub const INTEGRATIONS_BY_ENTITY: &str = r#"query IntegrationsByEntity($entity: String!, $cursor: String, $perPage: Int) {
+pub const INTEGRATIONS_BY_ENTITY: &str = document!(
+    r#"query IntegrationsByEntity($entity: String!, $cursor: String, $perPage: Int) {
   entity(name: $entity) {
     integrations(after: $cursor, first: $perPage) {
       pageInfo { endCursor hasNextPage }
@@ -15,31 +16,22 @@ pub const INTEGRATIONS_BY_ENTITY: &str = r#"query IntegrationsByEntity($entity: 
       }
     }
   }
-}
-
-fragment WebhookIntegrationFields on GenericWebhookIntegration {
-  __typename
-  id
-  name
-  urlEndpoint
-}"#;
+}"#,
+    webhook_integration_fields!(),
+);
 
 /// `CreateGenericWebhookIntegration`.
-pub const CREATE_GENERIC_WEBHOOK_INTEGRATION: &str = r#"mutation CreateGenericWebhookIntegration($input: CreateGenericWebhookIntegrationInput!) {
+pub const CREATE_GENERIC_WEBHOOK_INTEGRATION: &str = document!(
+    r#"mutation CreateGenericWebhookIntegration($input: CreateGenericWebhookIntegrationInput!) {
   result: createGenericWebhookIntegration(input: $input) {
     integration {
       __typename
       ...WebhookIntegrationFields
     }
   }
-}
-
-fragment WebhookIntegrationFields on GenericWebhookIntegration {
-  __typename
-  id
-  name
-  urlEndpoint
-}"#;
+}"#,
+    webhook_integration_fields!(),
+);
 
 /// `deleteIntegration`.
 pub const DELETE_INTEGRATION: &str = r#"mutation DeleteIntegration($id: ID!) {

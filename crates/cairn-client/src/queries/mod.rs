@@ -275,6 +275,18 @@ macro_rules! page_info_fragment {
     };
 }
 
+/// `WebhookIntegrationFields`.
+macro_rules! webhook_integration_fields {
+    () => {
+        r#"fragment WebhookIntegrationFields on GenericWebhookIntegration {
+  __typename
+  id
+  name
+  urlEndpoint
+}"#
+    };
+}
+
 /// `ProjectFragment`, which spreads `UserFragment`.
 macro_rules! project_fragment {
     () => {

@@ -16,6 +16,11 @@ struct MemberRow {
     member_admin: bool,
 }
 
+/// Whether entity `e` is a team: organizations' entities are teams in the
+/// table but not here.
+const IS_TEAM: &str = "e.is_team = 1 \
+    AND e.id NOT IN (SELECT entity_id FROM organizations WHERE entity_id IS NOT NULL)";
+
 #[async_trait]
 impl EntityStore for SqliteStore {
     async fn ensure_default_organization(&self, name: &str) -> StoreResult<i64> {
@@ -127,9 +132,7 @@ impl EntityStore for SqliteStore {
     async fn teams_of(&self, user_id: UserId) -> StoreResult<Vec<Entity>> {
         let sql = format!(
             "SELECT {ENTITY_COLUMNS} FROM entities e JOIN memberships m ON m.entity_id = e.id \
-             WHERE m.user_id = ? AND e.is_team = 1 \
-               AND e.id NOT IN (SELECT entity_id FROM organizations WHERE entity_id IS NOT NULL) \
-             ORDER BY e.name"
+             WHERE m.user_id = ? AND {IS_TEAM} ORDER BY e.name"
         );
         let rows: Vec<EntityRow> = sqlx::query_as(&sql)
             .bind(user_id)
@@ -141,9 +144,7 @@ impl EntityStore for SqliteStore {
 
     async fn teams(&self, limit: i64) -> StoreResult<Vec<Entity>> {
         let sql = format!(
-            "SELECT {ENTITY_COLUMNS} FROM entities e WHERE e.is_team = 1 \
-               AND e.id NOT IN (SELECT entity_id FROM organizations WHERE entity_id IS NOT NULL) \
-             ORDER BY e.name LIMIT ?"
+            "SELECT {ENTITY_COLUMNS} FROM entities e WHERE {IS_TEAM} ORDER BY e.name LIMIT ?"
         );
         let rows: Vec<EntityRow> = sqlx::query_as(&sql)
             .bind(limit)

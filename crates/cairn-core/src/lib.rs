@@ -14,6 +14,7 @@
 pub mod apikey;
 pub mod artifact;
 pub mod authz;
+pub mod automation;
 pub mod blob;
 pub mod branch;
 pub mod content;
@@ -44,6 +45,7 @@ pub use service::{
     NewServiceAccount, ProjectPage, RunTarget,
 };
 pub use service::{MAX_AGENTS, SweepInProject, SweepSpec};
+pub use service::{MAX_PROJECT_TRIGGERS, TriggerScope};
 pub use service::{MAX_QUEUE_LISTING, PushSpec, QueueInProject, QueueSpec};
 pub use service::{NewSession, SessionInfo};
 pub use service::{ViewDeletion, ViewFilter, ViewInProject, ViewUpsert};

@@ -19,6 +19,7 @@ use crate::store::{Store, StoreError};
 
 mod access;
 mod artifacts;
+mod automations;
 mod integrations;
 mod launch;
 mod organizations;
@@ -27,6 +28,7 @@ mod sessions;
 mod sweeps;
 mod views;
 pub use artifacts::{AliasTarget, REGISTRY_PREFIX, RESTRICTED, check_md5};
+pub use automations::{MAX_PROJECT_TRIGGERS, TriggerScope};
 pub use launch::{MAX_QUEUE_LISTING, PushSpec, QueueInProject, QueueSpec};
 pub use runs::{DEFAULT_PROJECT, MAX_PAGE, MAX_SAMPLES, RunTarget};
 pub use sessions::{NewSession, SessionInfo};
@@ -861,6 +863,33 @@ impl Cairn {
             .await?;
         self.authorize(actor, &project, action).await?;
         Ok(project)
+    }
+
+    /// A page of the projects of the caller's own entity and teams (the
+    /// viewer's `projects`).
+    pub async fn member_projects(
+        &self,
+        actor: &Actor,
+        after_id: Option<i64>,
+        first: i64,
+    ) -> CoreResult<ProjectPage> {
+        if !(1..=1000).contains(&first) {
+            return Err(CoreError::InvalidInput(format!(
+                "Page size {first} is out of range; ask for 1 to 1000 projects."
+            )));
+        }
+        let mut projects = self
+            .store
+            .member_projects(actor.user().id, after_id, first + 1)
+            .await?;
+        let has_next_page = projects.len() as i64 > first;
+        projects.truncate(first as usize);
+        Ok(ProjectPage {
+            // Members read their entities' projects; the store left out
+            // restricted ones they have no part in.
+            projects: projects.into_iter().map(Readable::grant).collect(),
+            has_next_page,
+        })
     }
 
     /// A page of an entity's projects that the caller may read.

@@ -19,6 +19,7 @@ use crate::artifact::{
     Artifact, ArtifactPatch, ArtifactType, Collection, CollectionKind, Entry, Membership,
     NewArtifact, RegistryMemberRef, RegistryRole, StagedFile, StagedState, VersionPage,
 };
+use crate::automation::{Trigger, TriggerSpec};
 use crate::filter::Filter;
 use crate::integration::{Integration, NewWebhook};
 use crate::launch::records::{
@@ -205,6 +206,15 @@ pub trait ProjectStore: Send + Sync {
         entity_id: EntityId,
         public_only: bool,
         viewer: Option<UserId>,
+        after_id: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Vec<Project>>;
+    /// Projects of the entities `user` is a member of (their own and their
+    /// teams'), by id after `after_id`, at most `limit`; restricted
+    /// projects they have no part in are left out.
+    async fn member_projects(
+        &self,
+        user: UserId,
         after_id: Option<i64>,
         limit: i64,
     ) -> StoreResult<Vec<Project>>;
@@ -865,6 +875,56 @@ pub trait IntegrationStore: Send + Sync {
     async fn delete_integration(&self, id: i64) -> StoreResult<bool>;
 }
 
+/// Automations (see [`crate::automation`]).
+#[async_trait]
+pub trait TriggerStore: Send + Sync {
+    /// Insert a trigger; a [`StoreError::Conflict`] when its entity already
+    /// has one of that name.
+    async fn create_trigger(
+        &self,
+        at: &Placement,
+        spec: &TriggerSpec,
+        created_by: UserId,
+    ) -> StoreResult<Trigger>;
+    /// Replace a trigger's spec (and placement), touching `updated_at`;
+    /// `None` when it is gone, a conflict as for create.
+    async fn update_trigger(
+        &self,
+        id: i64,
+        at: &Placement,
+        spec: &TriggerSpec,
+    ) -> StoreResult<Option<Trigger>>;
+    /// A trigger by id.
+    async fn trigger_by_id(&self, id: i64) -> StoreResult<Option<Trigger>>;
+    /// An entity's triggers by id after `after`, at most `limit`, only the
+    /// one named `name` when given.
+    async fn triggers_of_entity(
+        &self,
+        entity_id: i64,
+        name: Option<&str>,
+        after: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Vec<Trigger>>;
+    /// The triggers whose scope is a project or a collection in it, by id,
+    /// at most `limit`.
+    async fn triggers_of_project(&self, project_id: i64, limit: i64) -> StoreResult<Vec<Trigger>>;
+    /// Delete a trigger (its deliveries and their log with it); whether it
+    /// existed.
+    async fn delete_trigger(&self, id: i64) -> StoreResult<bool>;
+}
+
+/// Where a trigger sits: its entity, and the project and collection of its
+/// scope (so that they take it with them when deleted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placement {
+    /// The entity it belongs to.
+    pub entity_id: i64,
+    /// The project of its scope; `None` for a team scope.
+    pub project_id: Option<i64>,
+    /// The collection of its scope, if it is one.
+    pub collection_id: Option<i64>,
+}
+
 /// Views: reports and saved workspaces (see [`crate::view`]).
 #[async_trait]
 pub trait ViewStore: Send + Sync {
@@ -912,6 +972,7 @@ pub trait Store:
     + LaunchStore
     + ViewStore
     + IntegrationStore
+    + TriggerStore
 {
 }
 
@@ -933,7 +994,8 @@ impl<
         + SweepStore
         + LaunchStore
         + ViewStore
-        + IntegrationStore,
+        + IntegrationStore
+        + TriggerStore,
 > Store for T
 {
 }

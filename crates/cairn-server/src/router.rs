@@ -241,6 +241,18 @@ async fn graphql(
             serde_json::to_value(&response).unwrap_or_default(),
         );
     }
+    // The few errors the client tells apart only by status (a taken
+    // automation name, a missing automation) name it.
+    let status = response.errors.iter().find_map(|e| {
+        let status = e.extensions.as_ref()?.get(crate::graphql::HTTP_STATUS)?;
+        match status {
+            async_graphql::Value::Number(n) => n.as_u64().and_then(|n| u16::try_from(n).ok()),
+            _ => None,
+        }
+    });
+    if let Some(status) = status.and_then(|s| StatusCode::from_u16(s).ok()) {
+        return (status, Json(response)).into_response();
+    }
     Json(response).into_response()
 }
 

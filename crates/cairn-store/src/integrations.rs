@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use cairn_core::integration::{Integration, NewWebhook};
 use cairn_core::model::UserId;
-use cairn_core::store::{IntegrationStore, StoreResult};
+use cairn_core::store::{IntegrationStore, StoreError, StoreResult};
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
@@ -95,7 +95,12 @@ impl IntegrationStore for SqliteStore {
             .bind(id)
             .execute(&self.pool)
             .await
-            .map_err(backend)?;
+            .map_err(|e| match &e {
+                sqlx::Error::Database(db) if db.is_foreign_key_violation() => {
+                    StoreError::Conflict("automations still use this integration".into())
+                }
+                _ => backend(e),
+            })?;
         Ok(done.rows_affected() > 0)
     }
 }

@@ -67,6 +67,7 @@ mod runs;
 mod secrets;
 mod sessions;
 mod sweeps;
+mod triggers;
 mod users;
 mod views;
 

@@ -96,6 +96,27 @@ impl ProjectStore for SqliteStore {
         Ok(rows.into_iter().map(Project::from).collect())
     }
 
+    async fn member_projects(
+        &self,
+        user: UserId,
+        after_id: Option<i64>,
+        limit: i64,
+    ) -> StoreResult<Vec<Project>> {
+        let sql = format!(
+            "SELECT {PROJECT_COLUMNS} FROM projects p JOIN entities e ON e.id = p.entity_id \
+             WHERE p.entity_id IN (SELECT entity_id FROM memberships WHERE user_id = ?) \
+             AND p.id > ? AND {} ORDER BY p.id LIMIT ?",
+            restricted_visible_sql!()
+        );
+        let query = sqlx::query_as(&sql).bind(user).bind(after_id.unwrap_or(0));
+        let rows: Vec<ProjectRow> = bind_visibility!(query, Visibility::of(Some(user)))
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(rows.into_iter().map(Project::from).collect())
+    }
+
     async fn project_by_id(&self, id: i64) -> StoreResult<Option<Project>> {
         let sql = format!(
             "SELECT {PROJECT_COLUMNS} FROM projects p JOIN entities e ON e.id = p.entity_id WHERE p.id = ?"

@@ -31,6 +31,7 @@
 //! - Limits: [`MAX_DEPTH`] levels of nesting and [`MAX_CONDITIONS`] tests
 //!   per filter, so a hostile filter is refused, not compiled.
 
+mod labels;
 mod operand;
 mod parse;
 mod schema;
@@ -41,7 +42,7 @@ mod tests;
 use crate::error::{CoreError, CoreResult};
 
 pub use operand::{DATE_OPERAND, time_ms};
-pub use schema::{COLLECTIONS, Doc, Kind, REGISTRIES, RUNS, Schema, VERSIONS};
+pub use schema::{ARTIFACT_EVENTS, COLLECTIONS, Doc, Kind, REGISTRIES, RUNS, Schema, VERSIONS};
 pub use simple::{MAX_SIMPLE_LEN, simple_to_mongo};
 
 /// Deepest nesting of logical operators, operator objects and operands.

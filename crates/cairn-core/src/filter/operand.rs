@@ -18,7 +18,7 @@ const MAX_SHOWN: usize = 80;
 /// Most memory one compiled `$regex` may take. The `regex` engine that
 /// `REGEXP` runs never backtracks (time is linear in the text), so with a
 /// bounded program a search is bounded too.
-const REGEX_SIZE_LIMIT: usize = 1 << 20;
+pub(super) const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
 /// What a date operand must look like, for error messages.
 pub const DATE_OPERAND: &str = "a date such as \"2024-05-01T12:00:00Z\" or UNIX seconds";

@@ -159,6 +159,19 @@ pub static COLLECTIONS: Schema = Schema {
             created_at, updated_at",
 };
 
+/// An artifact event's labels (automations' `ArtifactEvent.alias` and
+/// `ArtifactEvent.tag`): the aliases or tags the event is about.
+pub static ARTIFACT_EVENTS: Schema = Schema {
+    what: "artifact event filter",
+    fields: &[
+        (&["alias", "aliases"], "alias", Kind::Labels),
+        (&["tag", "tags"], "tag", Kind::Labels),
+    ],
+    docs: &[],
+    labels: "alias and tag",
+    known: "alias, tag",
+};
+
 /// Registries (`api.registries(filter=…)`).
 pub static REGISTRIES: Schema = Schema {
     what: "registry filter",

@@ -18,6 +18,7 @@ mod registry_mutation;
 mod run_mutation;
 mod scalars;
 mod sweep_mutation;
+mod trigger_mutation;
 mod types;
 mod view_mutation;
 
@@ -43,8 +44,10 @@ pub struct Mutation(
     launch_mutation::LaunchMutation,
     view_mutation::ViewMutation,
     integration_mutation::IntegrationMutation,
+    trigger_mutation::TriggerMutation,
 );
 pub use query::Query;
+pub(crate) use trigger_mutation::HTTP_STATUS;
 pub(crate) use types::view::decode_view_id;
 
 /// A view's GraphQL id as text (`base64("View:<n>")`), for the app links.

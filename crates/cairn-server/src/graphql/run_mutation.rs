@@ -141,7 +141,7 @@ struct DeleteFilesInput {
 
 /// How loud an alert is.
 #[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq, Debug)]
-enum AlertSeverity {
+pub(crate) enum AlertSeverity {
     #[graphql(name = "INFO")]
     Info,
     #[graphql(name = "WARN")]

@@ -65,7 +65,7 @@ async fn out_of_scope_operations_get_a_clear_graphql_error() {
     let resp: serde_json::Value = reqwest::Client::new()
         .post(format!("{}/graphql", server.base_url))
         .basic_auth("api", Some(&server.admin_key))
-        .json(&serde_json::json!({"query": "mutation { createFilterTrigger(input: {name: \"x\"}) { trigger { id } } }"}))
+        .json(&serde_json::json!({"query": "mutation { createCustomChart(input: {entity: \"x\"}) { chart { id } } }"}))
         .send()
         .await
         .unwrap()
@@ -73,7 +73,7 @@ async fn out_of_scope_operations_get_a_clear_graphql_error() {
         .await
         .unwrap();
     let message = resp["errors"][0]["message"].as_str().unwrap();
-    assert!(message.contains("createFilterTrigger"), "{message}");
+    assert!(message.contains("createCustomChart"), "{message}");
 }
 
 #[tokio::test]

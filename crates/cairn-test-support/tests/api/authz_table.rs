@@ -39,6 +39,9 @@ use base64::engine::general_purpose::STANDARD;
 use cairn_test_support::{ADMIN_KEY, TestServer};
 use serde_json::{Value, json};
 
+/// An automation on `ml/p` that does nothing when a run fails.
+const TRIGGER_CREATE: &str = "mutation($n: String!, $s: ID!) { createFilterTrigger(input: {name: $n, scopeType: \"PROJECT\", scopeID: $s, triggeringEventType: \"RUN_STATE\", eventFilter: \"{\\\"run_state_filter\\\":{\\\"states\\\":[\\\"FAILED\\\"]}}\", triggeredActionType: \"NO_OP\", triggeredActionConfig: {noOpActionInput: {noOp: true}}}) { trigger { id } } }";
+
 // ----- callers and outcomes -------------------------------------------------
 
 /// Who is asking.
@@ -840,6 +843,49 @@ impl Fx {
         let connection = &data["entity"]["integrations"];
         let mut found = edge_values(connection, "id");
         found.extend(edge_values(connection, "name"));
+        found
+    }
+
+    /// The id of project `ml/p`.
+    async fn project_p_id(&self) -> String {
+        let data = self
+            .as_admin(
+                "{ project(entityName: \"ml\", name: \"p\") { id } }",
+                json!({}),
+            )
+            .await;
+        text(&data["project"]["id"])
+    }
+
+    /// A new no-op automation on `ml/p` made by the owner: its id.
+    async fn new_trigger(&self) -> String {
+        let project = self.project_p_id().await;
+        let data = self
+            .as_owner(
+                TRIGGER_CREATE,
+                json!({ "n": self.fresh("auto"), "s": project }),
+            )
+            .await;
+        text(&data["createFilterTrigger"]["trigger"]["id"])
+    }
+
+    /// The ids, names and enabled flags of team `ml`'s automations, as the
+    /// admin sees them.
+    async fn triggers(&self) -> Vec<String> {
+        let data = self
+            .as_admin(
+                "{ entity(name: \"ml\") { triggers(first: 100) { edges { node { id name enabled } } } } }",
+                json!({}),
+            )
+            .await;
+        let connection = &data["entity"]["triggers"];
+        let mut found = edge_values(connection, "id");
+        found.extend(edge_values(connection, "name"));
+        for edge in connection["edges"].as_array().into_iter().flatten() {
+            if edge["node"]["enabled"] == json!(false) {
+                found.push(format!("disabled:{}", text(&edge["node"]["id"])));
+            }
+        }
         found
     }
 
@@ -2253,6 +2299,51 @@ fn rows() -> Vec<Row> {
             judge: Effect(|fx, id| {
                 fut(async move { !fx.integrations().await.contains(&text(&id)) })
             }),
+        },
+        Row {
+            key: "createFilterTrigger",
+            expect: OWNER_AND_ADMIN,
+            doc: TRIGGER_CREATE,
+            setup: |fx, _| {
+                fut(async move {
+                    let name = fx.fresh("auto");
+                    let project = fx.project_p_id().await;
+                    Target::new(json!({ "n": name, "s": project })).probe(json!(name))
+                })
+            },
+            judge: Effect(|fx, name| {
+                fut(async move { fx.triggers().await.contains(&text(&name)) })
+            }),
+        },
+        Row {
+            key: "updateFilterTrigger",
+            expect: OWNER_AND_ADMIN,
+            doc: "mutation($id: ID!) { updateFilterTrigger(input: {id: $id, enabled: false}) { trigger { id } } }",
+            setup: |fx, _| {
+                fut(async move {
+                    let id = fx.new_trigger().await;
+                    Target::new(json!({ "id": id })).probe(json!(id))
+                })
+            },
+            judge: Effect(|fx, id| {
+                fut(async move {
+                    fx.triggers()
+                        .await
+                        .contains(&format!("disabled:{}", text(&id)))
+                })
+            }),
+        },
+        Row {
+            key: "deleteTrigger",
+            expect: OWNER_AND_ADMIN,
+            doc: "mutation($id: ID!) { deleteTrigger(input: {triggerID: $id}) { success } }",
+            setup: |fx, _| {
+                fut(async move {
+                    let id = fx.new_trigger().await;
+                    Target::new(json!({ "id": id })).probe(json!(id))
+                })
+            },
+            judge: Effect(|fx, id| fut(async move { !fx.triggers().await.contains(&text(&id)) })),
         },
         Row {
             key: "deleteView",

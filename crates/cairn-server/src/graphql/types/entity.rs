@@ -33,13 +33,14 @@ impl EntityObject {
         self.0.is_team
     }
 
-    /// `TEAM` or `USER`; `organization` for the organization's own entity
-    /// (the official client checks that literal).
+    /// `team` or `user`; `organization` for the organization's own entity
+    /// (the official client checks these literals: an automation's team
+    /// scope must say `team`).
     async fn entity_type(&self, ctx: &Context<'_>) -> &'static str {
         if cairn(ctx).org_of_entity(self.0.id).is_some() {
             return "organization";
         }
-        if self.0.is_team { "TEAM" } else { "USER" }
+        if self.0.is_team { "team" } else { "user" }
     }
 
     /// A default resource configuration of this entity's run queues.
@@ -82,6 +83,39 @@ impl EntityObject {
             .await
             .gql()?;
         Ok(IntegrationConnection::page(rows, more))
+    }
+
+    /// The entity's automations, oldest first (only the one named by
+    /// `filters: {"name": …}` when given); none for a caller who is not
+    /// its member. `order` is accepted and ignored, as the client never
+    /// sends it.
+    async fn triggers(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        first: Option<i32>,
+        order: Option<String>,
+        filters: Option<JsonString>,
+    ) -> async_graphql::Result<crate::graphql::types::trigger::TriggerConnection> {
+        let _ = order;
+        let name = match &filters {
+            None => None,
+            Some(JsonString(text)) => trigger_name_filter(text).gql()?,
+        };
+        let after = page::decode_cursor(after.as_deref()).gql()?;
+        let (rows, more) = cairn(ctx)
+            .entity_triggers(
+                actor(ctx),
+                &self.0,
+                name.as_deref(),
+                after,
+                i64::from(first.unwrap_or(50)),
+            )
+            .await
+            .gql()?;
+        Ok(crate::graphql::types::trigger::TriggerConnection::page(
+            rows, more,
+        ))
     }
 
     /// Always true for an existing entity (W&B uses it for name checks).
@@ -415,5 +449,24 @@ impl From<&User> for InvitedUser {
             name: u.name.clone(),
             username: u.username.clone(),
         }
+    }
+}
+
+/// The name in an automations listing's `filters` (`{"name": "x"}`, all the
+/// client sends); `{}` or `null` for none.
+fn trigger_name_filter(text: &str) -> Result<Option<String>, cairn_core::CoreError> {
+    let bad = || {
+        cairn_core::CoreError::InvalidInput(
+            "An automations filter is {\"name\": \"<name>\"}.".into(),
+        )
+    };
+    match serde_json::from_str::<serde_json::Value>(text).map_err(|_| bad())? {
+        serde_json::Value::Null => Ok(None),
+        serde_json::Value::Object(o) if o.is_empty() => Ok(None),
+        serde_json::Value::Object(o) if o.len() == 1 => match o.get("name") {
+            Some(serde_json::Value::String(name)) => Ok(Some(name.clone())),
+            _ => Err(bad()),
+        },
+        _ => Err(bad()),
     }
 }

@@ -12,6 +12,7 @@ mod registry_member;
 pub(crate) mod run;
 mod server_info;
 pub(crate) mod sweep;
+pub(crate) mod trigger;
 mod user;
 pub(crate) mod view;
 

@@ -33,6 +33,18 @@ impl ProjectObject {
         ids::encode("Project", self.0.id)
     }
 
+    /// The automations on this project and its collections.
+    async fn triggers(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::graphql::types::trigger::TriggerObject>> {
+        let rows = cairn(ctx).project_triggers(&self.0).await.gql()?;
+        Ok(rows
+            .into_iter()
+            .map(crate::graphql::types::trigger::TriggerObject)
+            .collect())
+    }
+
     /// The numeric id, as a string.
     async fn internal_id(&self) -> String {
         self.0.id.to_string()

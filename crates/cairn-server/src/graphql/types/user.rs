@@ -45,6 +45,44 @@ impl UserObject {
         &self.0.username
     }
 
+    /// The projects of this user's own entity and teams, oldest first;
+    /// only for the user themselves (empty for anyone else).
+    async fn projects(
+        &self,
+        ctx: &Context<'_>,
+        after: Option<String>,
+        first: Option<i32>,
+    ) -> async_graphql::Result<crate::graphql::types::ProjectConnection> {
+        use crate::graphql::types::{ProjectEdge, ProjectObject};
+        let actor = actor(ctx);
+        let (projects, has_next_page) = if actor.user().id == self.0.id {
+            let after = crate::graphql::types::page::decode_cursor(after.as_deref()).gql()?;
+            let page = cairn(ctx)
+                .member_projects(actor, after, i64::from(first.unwrap_or(50)))
+                .await
+                .gql()?;
+            (page.projects, page.has_next_page)
+        } else {
+            (Vec::new(), false)
+        };
+        let edges: Vec<_> = projects
+            .into_iter()
+            .map(|p| ProjectEdge {
+                cursor: crate::graphql::types::page::cursor(p.id),
+                node: Some(ProjectObject(p)),
+            })
+            .collect();
+        Ok(crate::graphql::types::ProjectConnection {
+            page_info: PageInfo {
+                start_cursor: edges.first().map(|e| e.cursor.clone()),
+                end_cursor: edges.last().map(|e| e.cursor.clone()),
+                has_next_page: has_next_page && !edges.is_empty(),
+                has_previous_page: false,
+            },
+            edges,
+        })
+    }
+
     async fn email(&self) -> Option<&str> {
         self.0.email.as_deref()
     }

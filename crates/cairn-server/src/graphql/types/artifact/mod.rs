@@ -22,7 +22,10 @@ mod membership;
 mod version;
 
 pub use artifact_type::{ArtifactTypeConnection, ArtifactTypeEdge, ArtifactTypeObject};
-pub use collection::{ArtifactCollectionType, CollectionConnection, CollectionIface};
+pub use collection::{
+    ArtifactCollectionType, CollectionConnection, CollectionIface, CollectionObject, Portfolio,
+    Sequence,
+};
 pub(crate) use collection::{
     collection_connection, collections_page, collections_page_with_cursors, kinds_of,
 };

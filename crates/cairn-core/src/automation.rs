@@ -1,0 +1,798 @@
+//! Automations (W&B's "triggers"): when an event happens in a scope and
+//! passes the trigger's filter, do an action. The words are W&B's, because
+//! the official client sends and reads them verbatim:
+//!
+//! - a **scope**: a project (a registry is a project), an artifact
+//!   collection, or a team entity;
+//! - an **event** ([`EventType`]) and its **filter**, stored as the JSON
+//!   text the client sent. Artifact events filter the event's labels
+//!   (`alias`, `tag`) with the MongoDB-style language of searches, parsed
+//!   by the one filter parser against [`filter::ARTIFACT_EVENTS`]; run
+//!   events carry a run filter (the run search's language, [`filter::RUNS`])
+//!   and a metric or state condition ([`RunCondition`]);
+//! - an **action** ([`Action`]): POST to a webhook integration, send a
+//!   notification through one, or nothing (a no-op records the event).
+//!
+//! Everything here is pure: the rules a trigger must satisfy to be saved.
+//! Who may save one and where it applies is `service/automations.rs`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use crate::error::{CoreError, CoreResult};
+use crate::filter::{self, Cmp, Filter};
+
+/// Longest automation name.
+pub const MAX_NAME_CHARS: usize = 255;
+/// Longest description.
+pub const MAX_DESCRIPTION_CHARS: usize = 4096;
+/// Longest event filter, in bytes.
+pub const MAX_FILTER_BYTES: usize = 64 * 1024;
+/// Longest webhook payload template, in bytes.
+pub const MAX_PAYLOAD_BYTES: usize = 64 * 1024;
+/// Longest notification title.
+pub const MAX_TITLE_CHARS: usize = 255;
+/// Longest notification message.
+pub const MAX_MESSAGE_CHARS: usize = 4000;
+/// Largest metric window (rows a condition looks back over).
+pub const MAX_WINDOW: u32 = 100;
+
+/// What a trigger watches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ScopeKind {
+    /// A project (registries included).
+    Project,
+    /// An artifact collection (sequence or portfolio).
+    ArtifactCollection,
+    /// A team.
+    Entity,
+}
+
+impl ScopeKind {
+    /// W&B's `TriggerScopeType` name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScopeKind::Project => "PROJECT",
+            ScopeKind::ArtifactCollection => "ARTIFACT_COLLECTION",
+            ScopeKind::Entity => "ENTITY",
+        }
+    }
+
+    /// The kind named `name`.
+    pub fn parse(name: &str) -> CoreResult<ScopeKind> {
+        Ok(match name {
+            "PROJECT" => ScopeKind::Project,
+            "ARTIFACT_COLLECTION" => ScopeKind::ArtifactCollection,
+            "ENTITY" => ScopeKind::Entity,
+            other => {
+                return Err(CoreError::InvalidInput(format!(
+                    "scopeType {other:?} is not PROJECT, ARTIFACT_COLLECTION or ENTITY."
+                )));
+            }
+        })
+    }
+}
+
+/// The scope of a trigger: its kind and the row id of the project,
+/// collection or entity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Scope {
+    /// What it is.
+    pub kind: ScopeKind,
+    /// Which one.
+    pub id: i64,
+}
+
+/// W&B's `EventTriggeringConditionType`s that Cairn raises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventType {
+    /// A version is linked into a collection (`OnLinkArtifact`).
+    LinkModel,
+    /// A version is unlinked from a collection.
+    UnlinkArtifact,
+    /// A version is committed (`OnCreateArtifact`).
+    CreateArtifact,
+    /// An alias is added to a version.
+    AddArtifactAlias,
+    /// A tag is added to a version.
+    AddArtifactTag,
+    /// A tag is removed from a version.
+    RemoveArtifactTag,
+    /// A tag is added to a collection.
+    AddCollectionTag,
+    /// A tag is removed from a collection.
+    RemoveCollectionTag,
+    /// A run's metric passes a threshold.
+    RunMetric,
+    /// A run's metric changes by an amount.
+    RunMetricChange,
+    /// A run's metric moves a number of standard deviations.
+    RunMetricZscore,
+    /// A run reaches a state.
+    RunState,
+}
+
+impl EventType {
+    /// Every event type, in W&B's order.
+    pub const ALL: [EventType; 12] = [
+        EventType::LinkModel,
+        EventType::UnlinkArtifact,
+        EventType::CreateArtifact,
+        EventType::AddArtifactAlias,
+        EventType::AddArtifactTag,
+        EventType::RemoveArtifactTag,
+        EventType::AddCollectionTag,
+        EventType::RemoveCollectionTag,
+        EventType::RunMetric,
+        EventType::RunMetricChange,
+        EventType::RunMetricZscore,
+        EventType::RunState,
+    ];
+
+    /// W&B's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::LinkModel => "LINK_MODEL",
+            EventType::UnlinkArtifact => "UNLINK_ARTIFACT",
+            EventType::CreateArtifact => "CREATE_ARTIFACT",
+            EventType::AddArtifactAlias => "ADD_ARTIFACT_ALIAS",
+            EventType::AddArtifactTag => "ADD_ARTIFACT_TAG",
+            EventType::RemoveArtifactTag => "REMOVE_ARTIFACT_TAG",
+            EventType::AddCollectionTag => "ADD_COLLECTION_TAG",
+            EventType::RemoveCollectionTag => "REMOVE_COLLECTION_TAG",
+            EventType::RunMetric => "RUN_METRIC",
+            EventType::RunMetricChange => "RUN_METRIC_CHANGE",
+            EventType::RunMetricZscore => "RUN_METRIC_ZSCORE",
+            EventType::RunState => "RUN_STATE",
+        }
+    }
+
+    /// The event named `name`.
+    pub fn parse(name: &str) -> CoreResult<EventType> {
+        EventType::ALL
+            .into_iter()
+            .find(|e| e.as_str() == name)
+            .ok_or_else(|| {
+                CoreError::InvalidInput(format!(
+                    "triggeringEventType {name:?} is not one this server raises; it raises {}.",
+                    EventType::ALL.map(EventType::as_str).join(", ")
+                ))
+            })
+    }
+
+    /// Whether this is a run event (its filter is a run filter and a
+    /// condition) rather than an artifact event (a label filter).
+    pub fn is_run_event(self) -> bool {
+        matches!(
+            self,
+            EventType::RunMetric
+                | EventType::RunMetricChange
+                | EventType::RunMetricZscore
+                | EventType::RunState
+        )
+    }
+
+    /// Whether a trigger of this event may watch `scope`, as the client
+    /// allows: versions are created in collections only; runs live in
+    /// projects (and teams); the other artifact events anywhere.
+    pub fn check_scope(self, scope: ScopeKind) -> CoreResult<()> {
+        let allowed = match self {
+            EventType::CreateArtifact => scope == ScopeKind::ArtifactCollection,
+            e if e.is_run_event() => scope != ScopeKind::ArtifactCollection,
+            _ => true,
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(CoreError::InvalidInput(format!(
+                "A {} automation cannot have a {} scope.",
+                self.as_str(),
+                scope.as_str()
+            )))
+        }
+    }
+}
+
+/// A notification's level (W&B's `AlertSeverity`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Severity {
+    /// Informational.
+    Info,
+    /// A warning.
+    Warn,
+    /// An error.
+    Error,
+}
+
+impl Severity {
+    /// W&B's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "INFO",
+            Severity::Warn => "WARN",
+            Severity::Error => "ERROR",
+        }
+    }
+
+    /// The level named `name` (any case).
+    pub fn parse(name: &str) -> CoreResult<Severity> {
+        Ok(match name.to_ascii_uppercase().as_str() {
+            "INFO" => Severity::Info,
+            "WARN" | "WARNING" => Severity::Warn,
+            "ERROR" => Severity::Error,
+            _ => {
+                return Err(CoreError::InvalidInput(format!(
+                    "severity {name:?} is not INFO, WARN or ERROR."
+                )));
+            }
+        })
+    }
+}
+
+/// What a trigger does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Action {
+    /// POST the payload (a JSON object template; `${…}` variables are
+    /// filled in) to a generic webhook integration.
+    Webhook {
+        /// The integration.
+        integration_id: i64,
+        /// The payload template, JSON object text; `None` sends the event.
+        payload: Option<String>,
+    },
+    /// Send a notification through a Slack integration.
+    Notification {
+        /// The integration.
+        integration_id: i64,
+        /// Its title.
+        title: String,
+        /// Its text.
+        message: String,
+        /// Its level.
+        severity: Severity,
+    },
+    /// Do nothing (the event is still recorded in the delivery log).
+    NoOp,
+}
+
+impl Action {
+    /// W&B's `TriggeredActionType` name.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Action::Webhook { .. } => "GENERIC_WEBHOOK",
+            Action::Notification { .. } => "NOTIFICATION",
+            Action::NoOp => "NO_OP",
+        }
+    }
+
+    /// The integration it uses, if any.
+    pub fn integration_id(&self) -> Option<i64> {
+        match self {
+            Action::Webhook { integration_id, .. }
+            | Action::Notification { integration_id, .. } => Some(*integration_id),
+            Action::NoOp => None,
+        }
+    }
+
+    /// Check the parts the client sends as text.
+    pub fn check(&self) -> CoreResult<()> {
+        match self {
+            Action::Webhook {
+                payload: Some(payload),
+                ..
+            } => {
+                if payload.len() > MAX_PAYLOAD_BYTES {
+                    return Err(CoreError::InvalidInput(format!(
+                        "requestPayload is longer than {MAX_PAYLOAD_BYTES} bytes."
+                    )));
+                }
+                match serde_json::from_str::<Value>(payload) {
+                    Ok(Value::Object(_)) => Ok(()),
+                    _ => Err(CoreError::InvalidInput(
+                        "requestPayload must be the text of a JSON object.".into(),
+                    )),
+                }
+            }
+            Action::Notification { title, message, .. } => {
+                if title.chars().count() > MAX_TITLE_CHARS {
+                    return Err(CoreError::InvalidInput(format!(
+                        "The notification title is longer than {MAX_TITLE_CHARS} characters."
+                    )));
+                }
+                if message.chars().count() > MAX_MESSAGE_CHARS {
+                    return Err(CoreError::InvalidInput(format!(
+                        "The notification message is longer than {MAX_MESSAGE_CHARS} characters."
+                    )));
+                }
+                Ok(())
+            }
+            Action::Webhook { payload: None, .. } | Action::NoOp => Ok(()),
+        }
+    }
+}
+
+/// A trigger to save (create, or replace by id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TriggerSpec {
+    /// Unique within the entity.
+    pub name: String,
+    /// Free text.
+    pub description: Option<String>,
+    /// Whether it acts.
+    pub enabled: bool,
+    /// What it watches.
+    pub scope: Scope,
+    /// The event.
+    pub event: EventType,
+    /// The event filter, as the client sent it (checked by
+    /// [`EventFilter::parse`]).
+    pub filter: String,
+    /// What it does.
+    pub action: Action,
+}
+
+impl TriggerSpec {
+    /// Check everything that needs no storage; the name is trimmed.
+    pub fn check(mut self) -> CoreResult<TriggerSpec> {
+        self.name = self.name.trim().to_string();
+        if self.name.is_empty() {
+            return Err(CoreError::InvalidInput(
+                "An automation needs a name.".into(),
+            ));
+        }
+        if self.name.chars().count() > MAX_NAME_CHARS {
+            return Err(CoreError::InvalidInput(format!(
+                "The automation name is longer than {MAX_NAME_CHARS} characters."
+            )));
+        }
+        if self
+            .description
+            .as_ref()
+            .is_some_and(|d| d.chars().count() > MAX_DESCRIPTION_CHARS)
+        {
+            return Err(CoreError::InvalidInput(format!(
+                "The automation description is longer than {MAX_DESCRIPTION_CHARS} characters."
+            )));
+        }
+        self.event.check_scope(self.scope.kind)?;
+        EventFilter::parse(self.event, &self.filter)?;
+        self.action.check()?;
+        Ok(self)
+    }
+}
+
+/// A saved trigger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trigger {
+    /// Row id.
+    pub id: i64,
+    /// The entity it belongs to (its scope's).
+    pub entity_id: i64,
+    /// The project its scope is in; `None` for a team scope.
+    pub project_id: Option<i64>,
+    /// What it is.
+    pub spec: TriggerSpec,
+    /// Who made it.
+    pub created_by: Option<i64>,
+    /// When it was made.
+    pub created_at: OffsetDateTime,
+    /// When it last changed.
+    pub updated_at: OffsetDateTime,
+}
+
+impl Trigger {
+    /// The filter as W&B's server returns it: artifact events' filters
+    /// wrapped as `{"filter": …}`, run events' as stored. The client reads
+    /// an unwrapped artifact filter as "no filter" and would save that back.
+    pub fn saved_filter(&self) -> String {
+        if self.spec.event.is_run_event() {
+            return self.spec.filter.clone();
+        }
+        let inner: Value = serde_json::from_str(&self.spec.filter).unwrap_or(Value::Null);
+        serde_json::json!({ "filter": inner }).to_string()
+    }
+}
+
+/// A checked event filter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventFilter {
+    /// An artifact event's filter on its labels.
+    Labels(Filter),
+    /// A run event's filter: which runs, and what must happen.
+    Run {
+        /// Which runs (`None`: all).
+        runs: Option<Filter>,
+        /// What must happen.
+        condition: RunCondition,
+    },
+}
+
+/// What must happen to a run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RunCondition {
+    /// The metric (aggregated over the last `window` values) compares so
+    /// with the threshold.
+    Threshold {
+        /// The metric.
+        metric: String,
+        /// How the window is combined; `None`: the last value.
+        agg: Option<Agg>,
+        /// How many values.
+        window: u32,
+        /// The comparison (`$gt`, `$gte`, `$lt`, `$lte`).
+        cmp: Cmp,
+        /// The threshold.
+        threshold: f64,
+    },
+    /// The metric (aggregated over the last `current` values) differs from
+    /// the `prior` values before them by at least `amount`.
+    Change {
+        /// The metric.
+        metric: String,
+        /// How each window is combined; `None`: the last value.
+        agg: Option<Agg>,
+        /// The recent window.
+        current: u32,
+        /// The window before it.
+        prior: u32,
+        /// The least change (a fraction when `relative`).
+        amount: f64,
+        /// Whether `amount` is a fraction of the prior value.
+        relative: bool,
+        /// Which way.
+        direction: Direction,
+    },
+    /// The last value is at least `threshold` standard deviations from the
+    /// mean of the `window` values before it.
+    Zscore {
+        /// The metric.
+        metric: String,
+        /// How many values before it.
+        window: u32,
+        /// Standard deviations.
+        threshold: f64,
+        /// Which way.
+        direction: Direction,
+    },
+    /// The run reaches one of these states.
+    State(Vec<RunStateName>),
+}
+
+/// How a window of values is combined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Agg {
+    /// Largest.
+    Max,
+    /// Smallest.
+    Min,
+    /// Mean.
+    Average,
+}
+
+/// Which way a change counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Up.
+    Increase,
+    /// Down.
+    Decrease,
+    /// Either.
+    Any,
+}
+
+/// The run states a state trigger can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunStateName {
+    /// Started.
+    Running,
+    /// Ended well.
+    Finished,
+    /// Failed or crashed.
+    Failed,
+}
+
+impl EventFilter {
+    /// Parse and check an event's filter as the client sends it. Artifact
+    /// filters may come wrapped (`{"filter": …}`, as they are read back).
+    pub fn parse(event: EventType, text: &str) -> CoreResult<EventFilter> {
+        let bad = |why: String| CoreError::InvalidInput(format!("eventFilter: {why}"));
+        if text.len() > MAX_FILTER_BYTES {
+            return Err(bad(format!("longer than {MAX_FILTER_BYTES} bytes")));
+        }
+        let json: Value = serde_json::from_str(text).map_err(|e| {
+            bad(format!(
+                "not valid JSON ({e}). It is the text of a JSON object."
+            ))
+        })?;
+        if !event.is_run_event() {
+            let json = match json {
+                Value::Object(mut o) if o.len() == 1 && o.contains_key("filter") => {
+                    o.remove("filter").unwrap_or(Value::Null)
+                }
+                other => other,
+            };
+            let json = match json {
+                // The inner filter may itself arrive as JSON text.
+                Value::String(s) => serde_json::from_str(&s)
+                    .map_err(|e| bad(format!("the inner filter is not valid JSON ({e})")))?,
+                other => other,
+            };
+            return Ok(EventFilter::Labels(Filter::parse(
+                &json,
+                &filter::ARTIFACT_EVENTS,
+            )?));
+        }
+        let Value::Object(obj) = json else {
+            return Err(bad(
+                "a run event's filter is a JSON object with run_filter".into()
+            ));
+        };
+        let runs = match obj.get("run_filter") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Filter::parse_text(Some(s), &filter::RUNS)?,
+            Some(other) => Filter::parse_optional(Some(other), &filter::RUNS)?,
+        };
+        let condition = if event == EventType::RunState {
+            run_state(obj.get("run_state_filter")).map_err(bad)?
+        } else {
+            run_metric(event, obj.get("run_metric_filter")).map_err(bad)?
+        };
+        Ok(EventFilter::Run { runs, condition })
+    }
+}
+
+fn run_state(json: Option<&Value>) -> Result<RunCondition, String> {
+    let states = json
+        .and_then(|j| j.get("states"))
+        .and_then(Value::as_array)
+        .ok_or("run_state_filter.states (a list of RUNNING, FINISHED, FAILED) is required")?;
+    let mut names = Vec::new();
+    for state in states {
+        let name = match state.as_str().map(str::to_ascii_uppercase).as_deref() {
+            Some("RUNNING") => RunStateName::Running,
+            Some("FINISHED") => RunStateName::Finished,
+            Some("FAILED" | "CRASHED") => RunStateName::Failed,
+            _ => {
+                return Err(format!(
+                    "run state {state} is not RUNNING, FINISHED or FAILED"
+                ));
+            }
+        };
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    if names.is_empty() {
+        return Err("run_state_filter.states names no state".into());
+    }
+    Ok(RunCondition::State(names))
+}
+
+fn run_metric(event: EventType, json: Option<&Value>) -> Result<RunCondition, String> {
+    let member = match event {
+        EventType::RunMetric => "threshold_filter",
+        EventType::RunMetricChange => "change_filter",
+        _ => "zscore_filter",
+    };
+    let f = json
+        .and_then(|j| j.get(member))
+        .and_then(Value::as_object)
+        .ok_or_else(|| {
+            format!(
+                "run_metric_filter.{member} is required for {}",
+                event.as_str()
+            )
+        })?;
+    let field = |key: &str| f.get(key).filter(|v| !v.is_null());
+    let metric = field("name")
+        .and_then(Value::as_str)
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| format!("{member}.name (the metric) is required"))?
+        .to_string();
+    let window = |key: &str, default: u32| -> Result<u32, String> {
+        match field(key) {
+            None => Ok(default),
+            Some(v) => v
+                .as_u64()
+                .filter(|n| (1..=u64::from(MAX_WINDOW)).contains(n))
+                .map(|n| n as u32)
+                .ok_or_else(|| {
+                    format!("{member}.{key} must be a whole number from 1 to {MAX_WINDOW}")
+                }),
+        }
+    };
+    let number = |key: &str| -> Result<f64, String> {
+        field(key)
+            .and_then(Value::as_f64)
+            .filter(|n| n.is_finite())
+            .ok_or_else(|| format!("{member}.{key} must be a number"))
+    };
+    let agg = match field("agg_op").map(|v| v.as_str().unwrap_or("")) {
+        None => None,
+        Some("MAX") => Some(Agg::Max),
+        Some("MIN") => Some(Agg::Min),
+        Some("AVERAGE") => Some(Agg::Average),
+        Some(other) => {
+            return Err(format!(
+                "{member}.agg_op {other:?} is not MAX, MIN or AVERAGE"
+            ));
+        }
+    };
+    let direction = || -> Result<Direction, String> {
+        Ok(match field("change_dir").and_then(Value::as_str) {
+            Some("INCREASE") => Direction::Increase,
+            Some("DECREASE") => Direction::Decrease,
+            Some("ANY") | None => Direction::Any,
+            Some(other) => {
+                return Err(format!(
+                    "{member}.change_dir {other:?} is not INCREASE, DECREASE or ANY"
+                ));
+            }
+        })
+    };
+    Ok(match event {
+        EventType::RunMetric => {
+            let cmp = match field("cmp_op").and_then(Value::as_str) {
+                Some("$gt") => Cmp::Gt,
+                Some("$gte") => Cmp::Gte,
+                Some("$lt") => Cmp::Lt,
+                Some("$lte") => Cmp::Lte,
+                _ => return Err(format!("{member}.cmp_op must be $gt, $gte, $lt or $lte")),
+            };
+            RunCondition::Threshold {
+                metric,
+                agg,
+                window: window("window_size", 1)?,
+                cmp,
+                threshold: number("threshold")?,
+            }
+        }
+        EventType::RunMetricChange => {
+            let current = window("current_window_size", 1)?;
+            let amount = number("change_amount")?;
+            if amount <= 0.0 {
+                return Err(format!("{member}.change_amount must be positive"));
+            }
+            RunCondition::Change {
+                metric,
+                agg,
+                current,
+                prior: window("prior_window_size", current)?,
+                amount,
+                relative: match field("change_type").and_then(Value::as_str) {
+                    Some("RELATIVE") => true,
+                    Some("ABSOLUTE") | None => false,
+                    Some(other) => {
+                        return Err(format!(
+                            "{member}.change_type {other:?} is not ABSOLUTE or RELATIVE"
+                        ));
+                    }
+                },
+                direction: direction()?,
+            }
+        }
+        _ => {
+            let threshold = match field("threshold") {
+                None => 3.0,
+                Some(_) => number("threshold")?,
+            };
+            if threshold <= 0.0 {
+                return Err(format!("{member}.threshold must be positive"));
+            }
+            RunCondition::Zscore {
+                metric,
+                window: window("window_size", 30)?,
+                threshold,
+                direction: direction()?,
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(event: EventType, scope: ScopeKind, filter: &str) -> TriggerSpec {
+        TriggerSpec {
+            name: " on-prod ".into(),
+            description: None,
+            enabled: true,
+            scope: Scope { kind: scope, id: 1 },
+            event,
+            filter: filter.into(),
+            action: Action::NoOp,
+        }
+    }
+
+    #[test]
+    fn the_clients_filters_parse() {
+        let link = r#"{"$or":[{"$and":[{"alias":{"$eq":"prod"}}]}]}"#;
+        let checked = spec(EventType::LinkModel, ScopeKind::ArtifactCollection, link)
+            .check()
+            .unwrap();
+        assert_eq!(checked.name, "on-prod");
+        let metric = r#"{"run_filter":"{\"$and\":[{\"display_name\":{\"$contains\":\"abc\"}}]}","run_metric_filter":{"threshold_filter":{"name":"loss","agg_op":"MAX","window_size":3,"cmp_op":"$lt","threshold":2}},"metric_filter":null}"#;
+        let EventFilter::Run { runs, condition } =
+            EventFilter::parse(EventType::RunMetric, metric).unwrap()
+        else {
+            panic!("a run filter");
+        };
+        assert!(runs.is_some());
+        assert_eq!(
+            condition,
+            RunCondition::Threshold {
+                metric: "loss".into(),
+                agg: Some(Agg::Max),
+                window: 3,
+                cmp: Cmp::Lt,
+                threshold: 2.0
+            }
+        );
+        let change = r#"{"run_filter":"{\"$and\":[]}","run_metric_filter":{"change_filter":{"name":"loss","agg_op":null,"current_window_size":1,"change_amount":0.25,"prior_window_size":1,"change_type":"RELATIVE","change_dir":"INCREASE"}},"metric_filter":null}"#;
+        assert!(EventFilter::parse(EventType::RunMetricChange, change).is_ok());
+        let state =
+            r#"{"run_filter":"{\"$and\":[]}","run_state_filter":{"states":["FAILED","FINISHED"]}}"#;
+        assert_eq!(
+            EventFilter::parse(EventType::RunState, state).unwrap(),
+            EventFilter::Run {
+                runs: Some(Filter::And(vec![])),
+                condition: RunCondition::State(vec![RunStateName::Failed, RunStateName::Finished])
+            }
+        );
+    }
+
+    #[test]
+    fn bad_filters_and_scopes_name_what_is_wrong() {
+        let err = |event, filter: &str| EventFilter::parse(event, filter).unwrap_err().to_string();
+        assert!(err(EventType::LinkModel, "{").contains("not valid JSON"));
+        assert!(err(EventType::LinkModel, r#"{"version":{"$eq":1}}"#).contains("version"));
+        assert!(err(EventType::RunMetric, r#"{"run_filter":"{}"}"#).contains("threshold_filter"));
+        let window = r#"{"run_metric_filter":{"threshold_filter":{"name":"l","window_size":1000,"cmp_op":"$gt","threshold":1}}}"#;
+        assert!(err(EventType::RunMetric, window).contains("window_size"));
+        let scope = spec(EventType::CreateArtifact, ScopeKind::Project, "{}").check();
+        assert!(scope.unwrap_err().to_string().contains("scope"));
+        let blank = TriggerSpec {
+            name: "  ".into(),
+            ..spec(EventType::LinkModel, ScopeKind::Project, "{}")
+        };
+        assert!(blank.check().is_err());
+        let payload = Action::Webhook {
+            integration_id: 1,
+            payload: Some("[1]".into()),
+        };
+        assert!(payload.check().is_err());
+    }
+
+    #[test]
+    fn artifact_filters_are_read_back_wrapped_and_run_filters_as_sent() {
+        let mut trigger = Trigger {
+            id: 1,
+            entity_id: 1,
+            project_id: Some(1),
+            spec: spec(
+                EventType::LinkModel,
+                ScopeKind::Project,
+                r#"{"$or":[{"$and":[]}]}"#,
+            ),
+            created_by: None,
+            created_at: OffsetDateTime::UNIX_EPOCH,
+            updated_at: OffsetDateTime::UNIX_EPOCH,
+        };
+        assert_eq!(
+            trigger.saved_filter(),
+            r#"{"filter":{"$or":[{"$and":[]}]}}"#
+        );
+        // What is read back parses again, to the same filter.
+        assert_eq!(
+            EventFilter::parse(EventType::LinkModel, &trigger.saved_filter()).unwrap(),
+            EventFilter::parse(EventType::LinkModel, &trigger.spec.filter).unwrap()
+        );
+        trigger.spec.event = EventType::RunState;
+        trigger.spec.filter = r#"{"run_state_filter":{"states":["FAILED"]}}"#.into();
+        assert_eq!(trigger.saved_filter(), trigger.spec.filter);
+    }
+}

@@ -16,6 +16,7 @@ import os
 import re
 import subprocess
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -210,10 +211,70 @@ def use_global_credentials(server: CairnServer, key: str = ADMIN_KEY) -> None:
     wandb.setup(wandb.Settings(api_key=key, base_url=server.url))
 
 
+class Receiver:
+    """A webhook receiver on a free loopback port that keeps every request
+    (path, headers, raw body). `status` is what it answers (set it to 500
+    to play a receiver that is down)."""
+
+    def __init__(self):
+        import http.server
+
+        self.requests: list[dict] = []
+        self.status = 200
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's name)
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                with receiver.lock:
+                    status = receiver.status
+                    receiver.requests.append(
+                        {"path": self.path, "headers": dict(self.headers), "body": body, "status": status}
+                    )
+                self.send_response(status)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.httpd.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def received(self, path: str) -> list[dict]:
+        with self.lock:
+            return [r for r in self.requests if r["path"] == path]
+
+    def wait_for(self, path: str, count: int = 1, timeout: float = 30.0) -> list[dict]:
+        """The requests to `path` once there are `count` of them."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            got = self.received(path)
+            if len(got) >= count:
+                return got
+            time.sleep(0.05)
+        raise AssertionError(f"{len(self.received(path))} of {count} deliveries to {path} arrived")
+
+
+@pytest.fixture(scope="session")
+def receiver() -> Receiver:
+    return RECEIVER
+
+
+# Started before the session server, whose allow-list names its port.
+RECEIVER = Receiver()
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory) -> CairnServer:
-    # Webhook integrations need targets the operator allows (test_integrations).
-    server = start_server(tmp_path_factory.mktemp("cairn-data"), env={"CAIRN_WEBHOOK_ALLOW": WEBHOOK_ALLOW})
+    # Webhook integrations need targets the operator allows (test_integrations),
+    # and deliveries a receiver (test_automation_deliveries).
+    allow = f"{WEBHOOK_ALLOW},127.0.0.1:{RECEIVER.port}"
+    server = start_server(tmp_path_factory.mktemp("cairn-data"), env={"CAIRN_WEBHOOK_ALLOW": allow})
     os.environ["WANDB_BASE_URL"] = server.url
     # Downloads without an explicit root (`artifact.get(...)`) and the
     # client's file cache stay out of the checkout and the home directory.

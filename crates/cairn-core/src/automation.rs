@@ -494,6 +494,20 @@ pub enum RunStateName {
     Failed,
 }
 
+impl RunStateName {
+    /// Whether a run in W&B state `state` (`running`, `finished`, `failed`,
+    /// `crashed`, …) is in this one.
+    pub fn matches(self, state: &str) -> bool {
+        match self {
+            RunStateName::Running => state.eq_ignore_ascii_case("running"),
+            RunStateName::Finished => state.eq_ignore_ascii_case("finished"),
+            RunStateName::Failed => {
+                state.eq_ignore_ascii_case("failed") || state.eq_ignore_ascii_case("crashed")
+            }
+        }
+    }
+}
+
 impl EventFilter {
     /// Parse and check an event's filter as the client sends it. Artifact
     /// filters may come wrapped (`{"filter": …}`, as they are read back).
@@ -794,5 +808,235 @@ mod tests {
         trigger.spec.event = EventType::RunState;
         trigger.spec.filter = r#"{"run_state_filter":{"states":["FAILED"]}}"#.into();
         assert_eq!(trigger.saved_filter(), trigger.spec.filter);
+    }
+}
+
+/// Something that happened which triggers may act on: a row of the outbox,
+/// written in the same transaction as the change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// Row id.
+    pub id: i64,
+    /// The entity it happened in.
+    pub entity_id: i64,
+    /// The project, if any.
+    pub project_id: Option<i64>,
+    /// The collection, for artifact events.
+    pub collection_id: Option<i64>,
+    /// What happened.
+    pub event_type: EventType,
+    /// What a payload template can say about it (`entity_name`,
+    /// `artifact_version_string`, `aliases`, …), a JSON object.
+    pub payload: Value,
+    /// When, UNIX milliseconds.
+    pub created_at: i64,
+}
+
+impl Event {
+    /// The labels of an artifact event that its filter tests: `alias` (the
+    /// aliases added, or the version's aliases) and `tag`.
+    pub fn labels(&self, field: &str) -> Vec<String> {
+        let key = match field {
+            "alias" => "aliases",
+            "tag" => "tags",
+            _ => return Vec::new(),
+        };
+        self.payload
+            .get(key)
+            .and_then(Value::as_array)
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// A delivery claimed by a worker: one trigger acting on one event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimedDelivery {
+    /// Row id.
+    pub id: i64,
+    /// Sent with every attempt, so a receiver can drop repeats.
+    pub idempotency_key: String,
+    /// Attempts made before this one.
+    pub attempts: u32,
+    /// The trigger.
+    pub trigger: Trigger,
+    /// The event.
+    pub event: Event,
+}
+
+/// How an attempt went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The receiver took it (2xx), or a no-op action ran.
+    Delivered,
+    /// It may work later (no answer, a timeout, 408, 429, 5xx).
+    Retry,
+    /// It will not work (refused by the allow-list, another 4xx, a redirect,
+    /// a missing integration or secret).
+    Failed,
+}
+
+impl Outcome {
+    /// How the log names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Delivered => "delivered",
+            Outcome::Retry => "retry",
+            Outcome::Failed => "failed",
+        }
+    }
+
+    /// The outcome named `name`.
+    pub fn parse(name: &str) -> Option<Outcome> {
+        Some(match name {
+            "delivered" => Outcome::Delivered,
+            "retry" => Outcome::Retry,
+            "failed" => Outcome::Failed,
+            _ => return None,
+        })
+    }
+}
+
+/// One attempt, as the delivery log keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    /// The receiver's HTTP status, if it answered.
+    pub status: Option<u16>,
+    /// How it went.
+    pub outcome: Outcome,
+    /// Why it did not work.
+    pub error: Option<String>,
+    /// How long it took.
+    pub elapsed_ms: u64,
+    /// The start of the receiver's answer (at most 1 KiB).
+    pub response: String,
+}
+
+/// A delivery log line: an attempt and what it was for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedAttempt {
+    /// Row id.
+    pub id: i64,
+    /// The delivery's idempotency key.
+    pub idempotency_key: String,
+    /// The event type.
+    pub event_type: EventType,
+    /// When, UNIX milliseconds.
+    pub attempted_at: i64,
+    /// The attempt.
+    pub attempt: Attempt,
+}
+
+/// What becomes of a delivery after an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NextStep {
+    /// Done.
+    Delivered,
+    /// Given up.
+    Failed,
+    /// Try again at this UNIX millisecond.
+    RetryAt(i64),
+}
+
+/// Most attempts at one delivery.
+pub const MAX_ATTEMPTS: u32 = 12;
+
+/// The wait before the attempt after `attempts` failed ones: 1 s, doubling,
+/// at most 5 minutes (12 attempts span about 25 minutes).
+pub fn retry_delay_ms(attempts: u32) -> i64 {
+    let doubled = 1_000i64.saturating_mul(1i64 << attempts.saturating_sub(1).min(20));
+    doubled.min(5 * 60 * 1000)
+}
+
+/// What to do after an attempt that went `outcome`, the `attempts`-th.
+pub fn next_step(outcome: Outcome, attempts: u32, now_ms: i64) -> NextStep {
+    match outcome {
+        Outcome::Delivered => NextStep::Delivered,
+        Outcome::Failed => NextStep::Failed,
+        Outcome::Retry if attempts >= MAX_ATTEMPTS => NextStep::Failed,
+        Outcome::Retry => NextStep::RetryAt(now_ms + retry_delay_ms(attempts)),
+    }
+}
+
+/// Fill a payload template: every `${name}` in its strings becomes the
+/// event's value of `name` (`vars`); a string that is only `${name}` takes
+/// the value itself (a number stays a number). Unknown names stay as
+/// written. Without a template the payload is the event's values.
+pub fn render_payload(template: Option<&str>, vars: &serde_json::Map<String, Value>) -> Value {
+    let Some(template) = template else {
+        return Value::Object(vars.clone());
+    };
+    let template: Value = serde_json::from_str(template).unwrap_or(Value::Null);
+    fill(template, vars)
+}
+
+fn fill(value: Value, vars: &serde_json::Map<String, Value>) -> Value {
+    match value {
+        Value::String(text) => {
+            if let Some(name) = text.strip_prefix("${").and_then(|t| t.strip_suffix('}'))
+                && let Some(value) = vars.get(name)
+            {
+                return value.clone();
+            }
+            let mut out = String::with_capacity(text.len());
+            let mut rest = text.as_str();
+            while let Some(start) = rest.find("${") {
+                out.push_str(&rest[..start]);
+                let after = &rest[start + 2..];
+                match after.find('}') {
+                    Some(end) if vars.contains_key(&after[..end]) => {
+                        match &vars[&after[..end]] {
+                            Value::String(s) => out.push_str(s),
+                            other => out.push_str(&other.to_string()),
+                        }
+                        rest = &after[end + 1..];
+                    }
+                    _ => {
+                        out.push_str("${");
+                        rest = after;
+                    }
+                }
+            }
+            out.push_str(rest);
+            Value::String(out)
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(|v| fill(v, vars)).collect()),
+        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, fill(v, vars))).collect()),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod delivery_tests {
+    use super::*;
+
+    #[test]
+    fn templates_are_filled_from_the_event() {
+        let vars = serde_json::json!({"run_name": "r1", "value": 2.5, "aliases": ["prod"]});
+        let vars = vars.as_object().unwrap();
+        let out = render_payload(
+            Some(r#"{"text": "run ${run_name} at ${value}", "v": "${value}", "keep": "${nope}", "n": [1, "${aliases}"]}"#),
+            vars,
+        );
+        assert_eq!(
+            out,
+            serde_json::json!({"text": "run r1 at 2.5", "v": 2.5, "keep": "${nope}", "n": [1, ["prod"]]})
+        );
+        assert_eq!(render_payload(None, vars), Value::Object(vars.clone()));
+    }
+
+    #[test]
+    fn retries_back_off_and_end() {
+        assert_eq!(retry_delay_ms(1), 1_000);
+        assert_eq!(retry_delay_ms(2), 2_000);
+        assert_eq!(retry_delay_ms(30), 300_000);
+        assert_eq!(next_step(Outcome::Retry, 1, 10), NextStep::RetryAt(1_010));
+        assert_eq!(next_step(Outcome::Retry, MAX_ATTEMPTS, 10), NextStep::Failed);
+        assert_eq!(next_step(Outcome::Failed, 1, 10), NextStep::Failed);
     }
 }

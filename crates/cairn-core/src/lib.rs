@@ -45,7 +45,7 @@ pub use service::{
     NewServiceAccount, ProjectPage, RunTarget,
 };
 pub use service::{MAX_AGENTS, SweepInProject, SweepSpec};
-pub use service::{MAX_PROJECT_TRIGGERS, TriggerScope};
+pub use service::{DeliveryPlan, MAX_PROJECT_TRIGGERS, TriggerScope, impossible};
 pub use service::{MAX_QUEUE_LISTING, PushSpec, QueueInProject, QueueSpec};
 pub use service::{NewSession, SessionInfo};
 pub use service::{ViewDeletion, ViewFilter, ViewInProject, ViewUpsert};

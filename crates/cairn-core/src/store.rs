@@ -19,7 +19,9 @@ use crate::artifact::{
     Artifact, ArtifactPatch, ArtifactType, Collection, CollectionKind, Entry, Membership,
     NewArtifact, RegistryMemberRef, RegistryRole, StagedFile, StagedState, VersionPage,
 };
-use crate::automation::{Trigger, TriggerSpec};
+use crate::automation::{
+    Attempt, ClaimedDelivery, Event, EventType, LoggedAttempt, NextStep, Trigger, TriggerSpec,
+};
 use crate::filter::Filter;
 use crate::integration::{Integration, NewWebhook};
 use crate::launch::records::{
@@ -256,6 +258,9 @@ pub trait RunStore: Send + Sync {
         cursor: Option<&str>,
         limit: i64,
     ) -> StoreResult<RunPage>;
+    /// Whether the run with row id `run_id` passes `filter` (checked for
+    /// [`crate::filter::RUNS`]).
+    async fn run_matches(&self, run_id: i64, filter: &Filter) -> StoreResult<bool>;
     /// How many runs match `search` (its order is not looked at).
     async fn count_runs(&self, project_id: i64, search: &RunSearch) -> StoreResult<i64>;
     /// Delete a run and everything it logged; false if it did not exist.
@@ -913,6 +918,52 @@ pub trait TriggerStore: Send + Sync {
     async fn delete_trigger(&self, id: i64) -> StoreResult<bool>;
 }
 
+/// The automation outbox and its deliveries (see [`crate::automation`]).
+#[async_trait]
+pub trait DeliveryStore: Send + Sync {
+    /// Events no worker has matched to triggers yet, oldest first.
+    async fn unmatched_events(&self, limit: i64) -> StoreResult<Vec<Event>>;
+    /// The enabled triggers watching an event's type in its scope (its
+    /// project, collection or entity), created before it happened.
+    async fn triggers_for_event(&self, event: &Event) -> StoreResult<Vec<Trigger>>;
+    /// Make one pending delivery per trigger for an event and mark it
+    /// matched, in one transaction (again for the same pair: nothing).
+    async fn make_deliveries(&self, event_id: i64, trigger_ids: &[i64], now_ms: i64)
+    -> StoreResult<()>;
+    /// Claim up to `limit` due deliveries that nobody holds: lease them
+    /// until `now_ms + lease_ms` and count the attempt.
+    async fn claim_deliveries(
+        &self,
+        now_ms: i64,
+        lease_ms: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<ClaimedDelivery>>;
+    /// Log an attempt and move the delivery on (delivered, failed, or due
+    /// again), releasing its lease; the trigger keeps its newest
+    /// `keep_attempts` log lines.
+    async fn finish_delivery(
+        &self,
+        delivery: &ClaimedDelivery,
+        attempt: &Attempt,
+        next: NextStep,
+        now_ms: i64,
+        keep_attempts: i64,
+    ) -> StoreResult<()>;
+    /// A trigger's delivery log, newest first.
+    async fn trigger_attempts(&self, trigger_id: i64, limit: i64)
+    -> StoreResult<Vec<LoggedAttempt>>;
+    /// Record an event outside an artifact write (a run's state, an
+    /// alert), when an enabled trigger of its type watches its project or
+    /// entity; whether it was recorded.
+    async fn record_event(
+        &self,
+        entity_id: i64,
+        project_id: Option<i64>,
+        event_type: EventType,
+        payload: &serde_json::Value,
+    ) -> StoreResult<bool>;
+}
+
 /// Where a trigger sits: its entity, and the project and collection of its
 /// scope (so that they take it with them when deleted).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -973,6 +1024,7 @@ pub trait Store:
     + ViewStore
     + IntegrationStore
     + TriggerStore
+    + DeliveryStore
 {
 }
 
@@ -995,7 +1047,8 @@ impl<
         + LaunchStore
         + ViewStore
         + IntegrationStore
-        + TriggerStore,
+        + TriggerStore
+        + DeliveryStore,
 > Store for T
 {
 }

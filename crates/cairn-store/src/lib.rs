@@ -52,6 +52,7 @@ macro_rules! bind_visibility {
 }
 
 mod artifacts;
+mod automations;
 mod blobs;
 mod dialect;
 mod entities;

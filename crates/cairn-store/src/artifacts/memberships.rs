@@ -16,7 +16,9 @@ use super::collections::{ensure_type, insert_collection, touch_collection};
 use super::compile;
 use super::filter::Scope;
 use super::rows::{MEMBERSHIP_SELECT, MembershipRow};
+use crate::automations::record_artifact_event;
 use crate::{SqliteStore, backend, now};
+use cairn_core::automation::EventType;
 
 #[async_trait]
 impl MembershipStore for SqliteStore {
@@ -136,6 +138,7 @@ impl MembershipStore for SqliteStore {
                 .await
                 .map_err(backend)?;
         give_aliases(&mut tx, collection_id, membership_id, aliases).await?;
+        record_artifact_event(&mut tx, EventType::AddArtifactAlias, membership_id, aliases).await?;
         tx.commit().await.map_err(backend)
     }
 
@@ -208,6 +211,10 @@ impl MembershipStore for SqliteStore {
         let all = link_aliases(aliases, linked.is_none());
         give_aliases(&mut tx, collection_id, membership_id, &all).await?;
         touch_collection(&mut tx, collection_id).await?;
+        if linked.is_none() {
+            record_artifact_event(&mut tx, EventType::LinkModel, membership_id, &all).await?;
+        }
+        record_artifact_event(&mut tx, EventType::AddArtifactAlias, membership_id, &all).await?;
         tx.commit().await.map_err(backend)?;
         self.membership_by_id(membership_id)
             .await?

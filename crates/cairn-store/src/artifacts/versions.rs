@@ -19,7 +19,9 @@ use super::collections::{ensure_type, insert_collection};
 use super::entries::{digests_where, entry_rows};
 use super::memberships::{add_membership, give_aliases};
 use super::rows::{ARTIFACT_SELECT, ArtifactRow};
+use crate::automations::record_artifact_event;
 use crate::{SqliteStore, backend, now};
+use cairn_core::automation::EventType;
 
 #[async_trait]
 impl VersionStore for SqliteStore {
@@ -261,6 +263,9 @@ impl VersionStore for SqliteStore {
         let membership_id = add_membership(&mut tx, sequence_id, artifact_id).await?;
         let aliases = commit_aliases(serde_json::from_str(&pending).unwrap_or_default());
         give_aliases(&mut tx, sequence_id, membership_id, &aliases).await?;
+        record_artifact_event(&mut tx, EventType::CreateArtifact, membership_id, &aliases).await?;
+        record_artifact_event(&mut tx, EventType::AddArtifactAlias, membership_id, &aliases)
+            .await?;
         sqlx::query(
             "UPDATE artifacts SET state = 'COMMITTED', size = ?, file_count = ?, \
              pending_aliases = '[]', updated_at = ? WHERE id = ?",

@@ -339,6 +339,15 @@ impl RunStore for SqliteStore {
         Ok(count)
     }
 
+    async fn run_matches(&self, run_id: i64, filter: &cairn_core::filter::Filter) -> StoreResult<bool> {
+        let sql = search::match_sql(run_id, filter)?;
+        bind_each!(sqlx::query(&sql.text), &sql.binds)
+            .fetch_one(&self.pool)
+            .await
+            .and_then(|row| row.try_get(0))
+            .map_err(backend)
+    }
+
     async fn delete_run(&self, id: i64) -> StoreResult<bool> {
         let project: Option<i64> =
             sqlx::query_scalar("DELETE FROM runs WHERE id = ? RETURNING project_id")
@@ -369,17 +378,23 @@ impl RunStore for SqliteStore {
     }
 
     async fn mark_crashed(&self, before_ms: i64) -> StoreResult<u64> {
-        let done = sqlx::query(
-            "UPDATE runs SET state = 'crashed' WHERE state = 'running' AND heartbeat_at < ?",
+        let mut tx = self.write_tx().await?;
+        let crashed: Vec<i64> = sqlx::query_scalar(
+            "UPDATE runs SET state = 'crashed' WHERE state = 'running' AND heartbeat_at < ? \
+             RETURNING id",
         )
         .bind(before_ms)
-        .execute(&self.pool)
+        .fetch_all(&mut *tx)
         .await
         .map_err(backend)?;
-        if done.rows_affected() > 0 {
+        for run_id in &crashed {
+            crate::automations::record_run_state_event(&mut tx, *run_id).await?;
+        }
+        tx.commit().await.map_err(backend)?;
+        if !crashed.is_empty() {
             self.counts.bump_all();
         }
-        Ok(done.rows_affected())
+        Ok(crashed.len() as u64)
     }
 
     async fn history(

@@ -74,6 +74,14 @@ pub(super) async fn append(
             .map_err(backend)?;
         fields::replace(&mut tx, run_id, project_id, Source::Summary, summary).await?;
     }
+    // A run's end is an event once, not again for a repeated final chunk.
+    let was_complete = batch.complete.is_some()
+        && sqlx::query_scalar::<_, String>("SELECT state FROM runs WHERE id = ?")
+            .bind(run_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)
+            .map(|state| state == "finished" || state == "failed")?;
     let state = match (batch.complete, batch.preempting) {
         (Some(0), _) => "'finished'",
         (Some(_), _) => "'failed'",
@@ -89,6 +97,9 @@ pub(super) async fn append(
     .execute(&mut *tx)
     .await
     .map_err(backend)?;
+    if batch.complete.is_some() && !was_complete {
+        crate::automations::record_run_state_event(&mut tx, run_id).await?;
+    }
     tx.commit().await.map_err(backend)?;
     Ok((StreamOutcome { stopped }, project_id))
 }

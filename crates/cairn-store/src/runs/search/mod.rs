@@ -162,6 +162,18 @@ pub(crate) fn count_sql(project_id: i64, search: &RunSearch) -> Result<Sql, Inva
     Ok(q)
 }
 
+/// `SELECT EXISTS(…)`: whether the run with row id `run_id` passes
+/// `filter` (an automation's run filter), compiled like any search.
+pub(crate) fn match_sql(run_id: i64, filter: &cairn_core::filter::Filter) -> Result<Sql, Invalid> {
+    let mut q = Sql::default();
+    q.push("SELECT EXISTS (SELECT 1 FROM runs r WHERE r.id = ");
+    q.bind(Bind::Int(run_id));
+    q.push(" AND ");
+    q.filter(filter, columns::target)?;
+    q.push(")");
+    Ok(q)
+}
+
 /// The runs of the project the search may return.
 fn scope(q: &mut Sql, project_id: i64, search: &RunSearch) -> Result<(), Invalid> {
     q.push("r.project_id = ");

@@ -1,0 +1,266 @@
+//! Delivering what automations do: the steps the server's worker takes, in
+//! order — match new events to the triggers watching them, claim due
+//! deliveries, turn each into a request ([`DeliveryPlan`]), and record how
+//! the attempt went. The rules (filters, templates, backoff) are in
+//! [`crate::automation`]; the worker only sends.
+
+use serde_json::Value;
+
+use crate::Cairn;
+use crate::authz::Actor;
+use crate::automation::{
+    self, Action, Attempt, ClaimedDelivery, Event, EventFilter, LoggedAttempt, Outcome,
+    RunCondition,
+};
+use crate::error::{CoreError, CoreResult};
+
+/// Log lines kept per automation.
+pub const KEEP_ATTEMPTS: i64 = 200;
+
+/// Most log lines one listing returns.
+pub const MAX_LOG_LINES: i64 = 200;
+
+/// What one delivery attempt must do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DeliveryPlan {
+    /// POST `body` to `url`.
+    Webhook {
+        /// Where.
+        url: String,
+        /// The JSON body.
+        body: Vec<u8>,
+        /// Signs the body (`X-Cairn-Signature`), from the integration's
+        /// `secretRef`.
+        signing_secret: Option<String>,
+        /// Sent as a bearer token, from its `accessTokenRef`.
+        access_token: Option<String>,
+    },
+    /// Nothing to send: the action is a no-op.
+    Nothing,
+    /// It cannot be done (the integration or a secret is gone).
+    Impossible(String),
+}
+
+impl Cairn {
+    /// Match up to `limit` new events to the triggers watching them; how
+    /// many events were matched.
+    pub async fn match_automation_events(&self, limit: i64) -> CoreResult<usize> {
+        let events = self.store.unmatched_events(limit).await?;
+        for event in &events {
+            let mut matched = Vec::new();
+            for trigger in self.store.triggers_for_event(event).await? {
+                if self.event_passes(event, &trigger).await? {
+                    matched.push(trigger.id);
+                }
+            }
+            self.store
+                .make_deliveries(event.id, &matched, now_ms())
+                .await?;
+        }
+        Ok(events.len())
+    }
+
+    /// Whether an event passes a trigger's filter. A filter that no longer
+    /// parses (it was checked when saved) passes nothing.
+    async fn event_passes(&self, event: &Event, trigger: &automation::Trigger) -> CoreResult<bool> {
+        let Ok(filter) = EventFilter::parse(trigger.spec.event, &trigger.spec.filter) else {
+            return Ok(false);
+        };
+        Ok(match filter {
+            EventFilter::Labels(filter) => {
+                let aliases = event.labels("alias");
+                let tags = event.labels("tag");
+                filter.matches_labels(&|field: &str| match field {
+                    "alias" => &aliases[..],
+                    "tag" => &tags[..],
+                    _ => &[],
+                })
+            }
+            EventFilter::Run { runs, condition } => {
+                let state_ok = match &condition {
+                    RunCondition::State(states) => event
+                        .payload
+                        .get("run_state")
+                        .and_then(Value::as_str)
+                        .is_some_and(|s| states.iter().any(|st| st.matches(s))),
+                    // Metric conditions are decided when the event is
+                    // recorded (the values are at hand then).
+                    _ => true,
+                };
+                let run_id = event.payload.get("run_row_id").and_then(Value::as_i64);
+                state_ok
+                    && match (runs, run_id) {
+                        (None, _) => true,
+                        (Some(filter), Some(run_id)) => {
+                            self.store.run_matches(run_id, &filter).await?
+                        }
+                        (Some(_), None) => false,
+                    }
+            }
+        })
+    }
+
+    /// Claim up to `limit` due deliveries for `lease_ms`.
+    pub async fn claim_deliveries(
+        &self,
+        lease_ms: i64,
+        limit: i64,
+    ) -> CoreResult<Vec<ClaimedDelivery>> {
+        Ok(self
+            .store
+            .claim_deliveries(now_ms(), lease_ms, limit)
+            .await?)
+    }
+
+    /// What an attempt at `delivery` must send.
+    pub async fn delivery_plan(&self, delivery: &ClaimedDelivery) -> CoreResult<DeliveryPlan> {
+        let (integration_id, body) = match &delivery.trigger.spec.action {
+            Action::NoOp => return Ok(DeliveryPlan::Nothing),
+            Action::Webhook {
+                integration_id,
+                payload,
+            } => (*integration_id, self.payload(delivery, payload.as_deref())),
+            Action::Notification {
+                integration_id,
+                title,
+                message,
+                severity,
+            } => {
+                let vars = self.payload_vars(delivery);
+                let fill = |text: &str| {
+                    automation::render_payload(
+                        Some(&Value::String(text.to_string()).to_string()),
+                        &vars,
+                    )
+                };
+                let body = serde_json::json!({
+                    "text": format!("{}\n{}", value_text(&fill(title)), value_text(&fill(message))),
+                    "severity": severity.as_str(),
+                    "event": Value::Object(vars.clone()),
+                });
+                (*integration_id, body)
+            }
+        };
+        let Some(integration) = self.store.integration_by_id(integration_id).await? else {
+            return Ok(DeliveryPlan::Impossible(format!(
+                "The integration {integration_id} no longer exists."
+            )));
+        };
+        let mut secrets = Vec::new();
+        for name in [&integration.secret_ref, &integration.access_token_ref] {
+            match name {
+                None => secrets.push(None),
+                Some(name) => match self
+                    .entity_secret_value(integration.entity_id, name)
+                    .await?
+                {
+                    Some(value) => secrets.push(Some(value)),
+                    None => {
+                        return Ok(DeliveryPlan::Impossible(format!(
+                            "The secret {name:?} of integration {:?} is not set.",
+                            integration.name
+                        )));
+                    }
+                },
+            }
+        }
+        let access_token = secrets.pop().flatten();
+        let signing_secret = secrets.pop().flatten();
+        Ok(DeliveryPlan::Webhook {
+            url: integration.url,
+            body: body.to_string().into_bytes(),
+            signing_secret,
+            access_token,
+        })
+    }
+
+    /// Record how an attempt went and what comes next.
+    pub async fn finish_delivery(
+        &self,
+        delivery: &ClaimedDelivery,
+        attempt: &Attempt,
+    ) -> CoreResult<()> {
+        let now = now_ms();
+        let next = automation::next_step(attempt.outcome, delivery.attempts + 1, now);
+        Ok(self
+            .store
+            .finish_delivery(delivery, attempt, next, now, KEEP_ATTEMPTS)
+            .await?)
+    }
+
+    /// An automation's delivery log, newest first, for whoever may change
+    /// the automation.
+    pub async fn automation_log(
+        &self,
+        actor: &Actor,
+        trigger_id: i64,
+        limit: i64,
+    ) -> CoreResult<Vec<LoggedAttempt>> {
+        if !(1..=MAX_LOG_LINES).contains(&limit) {
+            return Err(CoreError::InvalidInput(format!(
+                "A delivery log page holds 1 to {MAX_LOG_LINES} attempts."
+            )));
+        }
+        self.trigger_to_change(actor, trigger_id).await?;
+        Ok(self.store.trigger_attempts(trigger_id, limit).await?)
+    }
+
+    /// The variables a template may use: the event's, and the delivery's
+    /// `idempotency_key`, `automation_name` and `event_type`.
+    fn payload_vars(&self, delivery: &ClaimedDelivery) -> serde_json::Map<String, Value> {
+        let mut vars = delivery
+            .event
+            .payload
+            .as_object()
+            .cloned()
+            .unwrap_or_default();
+        vars.insert(
+            "event_type".into(),
+            Value::String(delivery.event.event_type.as_str().into()),
+        );
+        vars.insert(
+            "automation_name".into(),
+            Value::String(delivery.trigger.spec.name.clone()),
+        );
+        vars.insert(
+            "idempotency_key".into(),
+            Value::String(delivery.idempotency_key.clone()),
+        );
+        vars.remove("run_row_id");
+        vars
+    }
+
+    /// A webhook's body: its template filled, or the event's values; the
+    /// idempotency key is always in it.
+    fn payload(&self, delivery: &ClaimedDelivery, template: Option<&str>) -> Value {
+        let vars = self.payload_vars(delivery);
+        let mut body = automation::render_payload(template, &vars);
+        if let Value::Object(map) = &mut body {
+            map.entry("idempotency_key")
+                .or_insert_with(|| Value::String(delivery.idempotency_key.clone()));
+        }
+        body
+    }
+}
+
+fn value_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// What the worker reports when an attempt could not even start.
+pub fn impossible(why: String) -> Attempt {
+    Attempt {
+        status: None,
+        outcome: Outcome::Failed,
+        error: Some(why),
+        elapsed_ms: 0,
+        response: String::new(),
+    }
+}

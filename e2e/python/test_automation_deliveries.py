@@ -1,0 +1,153 @@
+"""Automations acting: an official-client run and artifact make events, and
+the server POSTs them to a receiver started by the test (`conftest.Receiver`,
+loopback only, allowed by the session server's `--webhook-allow`).
+
+- An alias added by the client → one webhook with the template filled, an
+  idempotency key and a signature the receiver can check with the secret.
+- A run that fails → a run-state automation's webhook, once.
+- A receiver that is down → retried, then delivered when it is back.
+- A target the allow-list does not name cannot be made an integration at
+  all (test_integrations), and nothing is ever sent to one.
+
+They use the session server: clients before 0.28 send every `Api`'s
+requests to the server of the process's first one."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+
+import pytest
+import wandb
+from conftest import CLIENT
+from packaging.version import Version
+from wandb.apis.public import Api
+
+
+@pytest.fixture
+def api(server) -> Api:
+    return server.api()
+
+
+def make_hook(server, team: str, name: str, url: str, secret: str | None = None) -> str:
+    """A webhook integration (and its signing secret), as the team admin."""
+    if secret is not None:
+        answer = server.gql(
+            "mutation($t: String!, $v: String!) { insertSecret(input: {entityName: $t, secretName: \"HOOK_KEY\", secretValue: $v}) { success } }",
+            {"t": team, "v": secret},
+        )
+        assert answer["data"]["insertSecret"]["success"], answer
+    answer = server.gql(
+        "mutation($t: String!, $n: String!, $u: String!, $s: String) { createGenericWebhookIntegration(input: {entityName: $t, name: $n, urlEndpoint: $u, secretRef: $s}) { integration { ... on GenericWebhookIntegration { id } } } }",
+        {"t": team, "n": name, "u": url, "s": "HOOK_KEY" if secret else None},
+    )
+    return answer["data"]["createGenericWebhookIntegration"]["integration"]["id"]
+
+
+def verify(request: dict, secret: str) -> dict:
+    """Check the signature as a receiver would; the parsed body."""
+    headers = {k.lower(): v for k, v in request["headers"].items()}
+    stamp = headers["x-cairn-timestamp"]
+    expected = hmac.new(secret.encode(), stamp.encode() + b"." + request["body"], hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(headers["x-cairn-signature"], f"sha256={expected}")
+    assert abs(time.time() - int(stamp)) < 300
+    body = json.loads(request["body"])
+    assert headers["x-cairn-delivery"] == body["idempotency_key"]
+    return body
+
+
+def test_an_alias_added_calls_the_webhook_signed(server, api, unique, receiver, start_run):
+    from wandb.automations import ArtifactEvent, OnAddArtifactAlias, SendWebhook
+
+    team = f"{unique}-deliver"
+    api.create_team(team, admin_username="admin")
+    make_hook(server, team, "eval", f"{receiver.url}/{unique}/alias", secret="s3cret")
+    hook = next(h for h in api.webhook_integrations(entity=team) if h.name == "eval")
+    api.create_project("p", team)
+    project = api.project("p", entity=team)
+    api.create_automation(
+        OnAddArtifactAlias(scope=project, filter=ArtifactEvent.alias.eq("production"))
+        >> SendWebhook.from_integration(
+            hook, payload={"version": "${artifact_version_string}", "event": "${event_type}"}
+        ),
+        name="on-production",
+    )
+    with start_run(entity=team, project="p") as run:
+        art = wandb.Artifact("clf", type="model")
+        with art.new_file("w.txt") as f:
+            f.write("weights")
+        run.log_artifact(art, aliases=["staging"])
+    # "staging" and "latest" do not pass the filter; "production" does.
+    version = api.artifact(f"{team}/p/clf:v0")
+    version.aliases.append("production")
+    version.save()
+
+    [request] = receiver.wait_for(f"/{unique}/alias")
+    body = verify(request, "s3cret")
+    assert body["version"] == f"{team}/p/clf:v0"
+    assert body["event"] == "ADD_ARTIFACT_ALIAS"
+    # Nothing else arrives for it.
+    time.sleep(1.5)
+    assert len(receiver.received(f"/{unique}/alias")) == 1
+
+
+@pytest.mark.skipif(CLIENT < Version("0.27.0"), reason="wandb-core before 0.27 knows no run-state automations")
+def test_a_failed_run_calls_the_webhook_once(server, api, unique, receiver, start_run):
+    from wandb.automations import OnRunState, RunEvent, SendWebhook
+
+    team = f"{unique}-fail"
+    api.create_team(team, admin_username="admin")
+    make_hook(server, team, "pager", f"{receiver.url}/{unique}/failed")
+    hook = next(h for h in api.webhook_integrations(entity=team) if h.name == "pager")
+    api.create_project("p", team)
+    api.create_automation(
+        OnRunState(scope=api.project("p", entity=team), filter=RunEvent.state == "failed")
+        >> SendWebhook.from_integration(hook, payload={"run": "${run_name}", "state": "${run_state}"}),
+        name="on-failure",
+    )
+    ok = start_run(entity=team, project="p", name="fine")
+    ok.finish()
+    bad = start_run(entity=team, project="p", name="broken")
+    bad.finish(exit_code=1)
+
+    [request] = receiver.wait_for(f"/{unique}/failed")
+    body = json.loads(request["body"])
+    assert body["run"] == "broken"
+    assert body["state"] == "failed"
+    time.sleep(1.5)
+    assert len(receiver.received(f"/{unique}/failed")) == 1
+
+
+def test_a_receiver_that_is_down_gets_it_later(server, api, unique, receiver, start_run):
+    from wandb.automations import OnCreateArtifact, SendWebhook
+
+    team = f"{unique}-retry"
+    api.create_team(team, admin_username="admin")
+    make_hook(server, team, "flaky", f"{receiver.url}/{unique}/down")
+    hook = next(h for h in api.webhook_integrations(entity=team) if h.name == "flaky")
+    with start_run(entity=team, project="p") as run:
+        art = wandb.Artifact("data", type="dataset")
+        with art.new_file("d.txt") as f:
+            f.write("rows")
+        run.log_artifact(art)
+    collection = api.artifact_collection("dataset", f"{team}/p/data")
+    api.create_automation(OnCreateArtifact(scope=collection) >> SendWebhook.from_integration(hook), name="on-data")
+
+    receiver.status = 503
+    try:
+        with start_run(entity=team, project="p") as run:
+            art = wandb.Artifact("data", type="dataset")
+            with art.new_file("d.txt") as f:
+                f.write("more rows")
+            run.log_artifact(art)
+        receiver.wait_for(f"/{unique}/down", count=2)
+    finally:
+        receiver.status = 200
+    got = receiver.wait_for(f"/{unique}/down", count=3)
+    # Every attempt carried the same idempotency key; the last one landed.
+    keys = {r["headers"]["X-Cairn-Delivery"] for r in got}
+    assert len(keys) == 1
+    assert got[-1]["status"] == 200
+    assert json.loads(got[-1]["body"])["artifact_version"] == "v1"

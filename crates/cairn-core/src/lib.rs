@@ -29,6 +29,7 @@ pub mod password;
 pub mod registry;
 pub mod run;
 pub mod run_names;
+pub mod secret;
 mod service;
 pub mod session;
 pub mod store;

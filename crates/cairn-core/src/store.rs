@@ -30,6 +30,7 @@ use crate::model::{
     UserId, UserUpdate,
 };
 use crate::run::{HistoryKey, LogLine, Run, RunFile, RunPage, RunPatch, RunSearch};
+use crate::secret::{Sealed, SecretInfo};
 use crate::session::StoredSession;
 use crate::stream::{StreamBatch, StreamOutcome};
 use crate::sweep::records::{
@@ -865,6 +866,27 @@ pub trait IntegrationStore: Send + Sync {
     async fn delete_integration(&self, id: i64) -> StoreResult<bool>;
 }
 
+/// Entity secrets, sealed (see [`crate::secret`]): the store keeps and
+/// hands back ciphertext only.
+#[async_trait]
+pub trait EntitySecretStore: Send + Sync {
+    /// Set the secret `name` of an entity: insert it, or replace its value
+    /// (keeping `created_at`, touching `updated_at`).
+    async fn put_entity_secret(
+        &self,
+        entity_id: i64,
+        name: &str,
+        sealed: &Sealed,
+        set_by: UserId,
+    ) -> StoreResult<()>;
+    /// An entity's secrets by name, without values.
+    async fn entity_secrets(&self, entity_id: i64) -> StoreResult<Vec<SecretInfo>>;
+    /// The sealed value of one secret.
+    async fn entity_secret(&self, entity_id: i64, name: &str) -> StoreResult<Option<Sealed>>;
+    /// Delete a secret; false if it did not exist.
+    async fn delete_entity_secret(&self, entity_id: i64, name: &str) -> StoreResult<bool>;
+}
+
 /// Views: reports and saved workspaces (see [`crate::view`]).
 #[async_trait]
 pub trait ViewStore: Send + Sync {
@@ -912,6 +934,7 @@ pub trait Store:
     + LaunchStore
     + ViewStore
     + IntegrationStore
+    + EntitySecretStore
 {
 }
 
@@ -933,7 +956,8 @@ impl<
         + SweepStore
         + LaunchStore
         + ViewStore
-        + IntegrationStore,
+        + IntegrationStore
+        + EntitySecretStore,
 > Store for T
 {
 }

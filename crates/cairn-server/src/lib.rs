@@ -20,6 +20,7 @@ pub mod graphql;
 mod history_export;
 mod router;
 mod run_files;
+mod secrets_key;
 mod signing;
 mod startup;
 mod state;

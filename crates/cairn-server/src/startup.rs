@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use cairn_core::blob::BlobStore;
 use cairn_core::content::ContentStore;
+use cairn_core::secret::SecretBox;
 use cairn_core::{Cairn, CoreError, apikey};
 use cairn_store::{LocalBlobs, SqliteStore};
 use tokio::net::TcpListener;
@@ -46,10 +47,13 @@ impl Server {
         let store = SqliteStore::open(&config.data_dir.join("cairn.sqlite3"))
             .await
             .map_err(|e| start_error("cannot open the database", e))?;
+        let secrets_key =
+            crate::secrets_key::load_or_create(&config.secrets_key_path()).map_err(StartError)?;
         let cairn = Cairn::open(Arc::new(store.clone()))
             .await
             .map_err(|e| start_error("cannot open the database", e))?
-            .with_webhook_allow(config.webhook_allow.clone());
+            .with_webhook_allow(config.webhook_allow.clone())
+            .with_secret_box(SecretBox::new(&secrets_key));
         let bootstrap = cairn
             .bootstrap(config.admin_api_key.as_deref())
             .await

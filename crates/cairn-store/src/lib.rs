@@ -55,6 +55,7 @@ mod artifacts;
 mod blobs;
 mod dialect;
 mod entities;
+mod entity_secrets;
 mod filter;
 mod integrations;
 mod keys;

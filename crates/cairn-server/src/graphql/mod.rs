@@ -17,6 +17,7 @@ mod query;
 mod registry_mutation;
 mod run_mutation;
 mod scalars;
+mod secret_mutation;
 mod sweep_mutation;
 mod types;
 mod view_mutation;
@@ -43,6 +44,7 @@ pub struct Mutation(
     launch_mutation::LaunchMutation,
     view_mutation::ViewMutation,
     integration_mutation::IntegrationMutation,
+    secret_mutation::SecretMutation,
 );
 pub use query::Query;
 pub(crate) use types::view::decode_view_id;

@@ -26,6 +26,7 @@ mod startup;
 mod state;
 mod urls;
 mod web;
+pub mod webhook;
 
 pub use config::Config;
 pub use startup::{Server, StartError, serve};

@@ -147,7 +147,7 @@ def test_a_receiver_that_is_down_gets_it_later(server, api, unique, receiver, st
         receiver.status = 200
     got = receiver.wait_for(f"/{unique}/down", count=3)
     # Every attempt carried the same idempotency key; the last one landed.
-    keys = {r["headers"]["X-Cairn-Delivery"] for r in got}
+    keys = {{k.lower(): v for k, v in r["headers"].items()}["x-cairn-delivery"] for r in got}
     assert len(keys) == 1
     assert got[-1]["status"] == 200
     assert json.loads(got[-1]["body"])["artifact_version"] == "v1"

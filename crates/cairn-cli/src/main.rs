@@ -7,6 +7,7 @@ mod integrations;
 mod launch;
 mod reports;
 mod runs;
+mod secrets;
 mod serve;
 mod sweeps;
 mod tensorboard;
@@ -111,6 +112,13 @@ enum Command {
         #[command(subcommand)]
         cmd: integrations::IntegrationCommand,
     },
+    /// List, set and delete an entity's secrets (values from stdin).
+    Secret {
+        #[command(flatten)]
+        conn: admin::Connection,
+        #[command(subcommand)]
+        cmd: secrets::SecretCommand,
+    },
     /// List, show and delete reports.
     Report {
         #[command(flatten)]
@@ -164,6 +172,7 @@ fn main() -> std::process::ExitCode {
             Command::Job { conn, cmd } => launch::job(&conn, cmd).await,
             Command::Launch { conn, args } => launch::launch(&conn, args).await,
             Command::Integration { conn, cmd } => integrations::integration(&conn, cmd).await,
+            Command::Secret { conn, cmd } => secrets::secret(&conn, cmd).await,
             Command::Report { conn, cmd } => reports::report(&conn, cmd).await,
             Command::SyncTensorboard { conn, args } => tensorboard::sync(&conn, args).await,
         }

@@ -73,6 +73,12 @@ pub struct ServeArgs {
         default_value = ""
     )]
     webhook_allow: String,
+    /// File holding the key that seals entity secrets (64 hex digits, or
+    /// 32 raw bytes). Made on first start when missing; back it up, since
+    /// secrets cannot be read without it. Default: secrets.key in the
+    /// data directory.
+    #[arg(long, env = "CAIRN_SECRETS_KEY_FILE", value_name = "FILE")]
+    secrets_key_file: Option<PathBuf>,
 }
 
 /// Run the server until SIGTERM or Ctrl-C.
@@ -90,6 +96,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         std::time::Duration::from_secs(args.sweep_run_start_timeout.max(1));
     config.launch_lease_timeout = std::time::Duration::from_secs(args.launch_lease_timeout.max(1));
     config.set_webhook_allow(&args.webhook_allow)?;
+    config.secrets_key_file = args.secrets_key_file;
     let server = cairn_server::Server::start(&config).await?;
     let listener = TcpListener::bind(args.listen)
         .await

@@ -627,6 +627,57 @@ async fn webhook_integrations_are_listed_created_and_deleted() {
     assert!(!empty.contains("on link"), "{empty}");
 }
 
+/// `cairn secret`: a value from stdin (its trailing newline dropped, as the
+/// webhook will use it), names listed, never values; then removed.
+#[tokio::test(flavor = "multi_thread")]
+async fn secrets_are_set_from_stdin_listed_by_name_and_deleted() {
+    let server = TestServer::start().await;
+    let set = stdout(&cairn_with_stdin(
+        &server,
+        &server.admin_key,
+        &["secret", "set", "admin", "HOOK_TOKEN"],
+        "tok-from-stdin-5e1f\n",
+    ));
+    assert!(set.contains("Set secret HOOK_TOKEN of admin"), "{set}");
+    let entity_id = server.api.secrets("admin").await.unwrap()[0].entity_id;
+    assert_eq!(
+        server
+            .cairn()
+            .entity_secret_value(entity_id, "HOOK_TOKEN")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("tok-from-stdin-5e1f")
+    );
+    let listed = stdout(&cairn(
+        &server,
+        &server.admin_key,
+        &["secret", "ls", "admin"],
+    ));
+    assert!(listed.contains("HOOK_TOKEN"), "{listed}");
+    assert!(!listed.contains("tok-from-stdin"), "{listed}");
+    let bad = cairn_with_stdin(
+        &server,
+        &server.admin_key,
+        &["secret", "set", "admin", "not-a-name"],
+        "x",
+    );
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("not-a-name"));
+    let removed = stdout(&cairn(
+        &server,
+        &server.admin_key,
+        &["secret", "rm", "admin", "HOOK_TOKEN"],
+    ));
+    assert!(removed.contains("Deleted secret HOOK_TOKEN"), "{removed}");
+    let empty = stdout(&cairn(
+        &server,
+        &server.admin_key,
+        &["secret", "ls", "admin"],
+    ));
+    assert!(!empty.contains("HOOK_TOKEN"), "{empty}");
+}
+
 /// `cairn sync-tensorboard`: runs imported from a log directory, read back
 /// through the client; damage reported as warnings naming file and offset.
 #[tokio::test(flavor = "multi_thread")]

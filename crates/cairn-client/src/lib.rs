@@ -63,6 +63,7 @@ pub mod queries;
 mod registries;
 mod reports;
 mod runs;
+mod secrets;
 mod sweeps;
 mod teams;
 pub mod tensorboard;
@@ -93,6 +94,7 @@ pub use projects::{Project, Projects};
 pub use registries::{Registries, Registry, RegistryCollections, RegistryVersions};
 pub use reports::{NewReport, REPORT_TYPE, Report, ReportPages, Reports};
 pub use runs::{Run, Runs};
+pub use secrets::Secret;
 pub use sweeps::{
     AgentCommand, CreatedSweep, SWEEP_STATES, Sweep, SweepConfigText, SweepPages, Sweeps,
 };

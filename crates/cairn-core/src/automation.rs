@@ -1006,7 +1006,9 @@ fn fill(value: Value, vars: &serde_json::Map<String, Value>) -> Value {
             Value::String(out)
         }
         Value::Array(items) => Value::Array(items.into_iter().map(|v| fill(v, vars)).collect()),
-        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, fill(v, vars))).collect()),
+        Value::Object(map) => {
+            Value::Object(map.into_iter().map(|(k, v)| (k, fill(v, vars))).collect())
+        }
         other => other,
     }
 }
@@ -1020,7 +1022,9 @@ mod delivery_tests {
         let vars = serde_json::json!({"run_name": "r1", "value": 2.5, "aliases": ["prod"]});
         let vars = vars.as_object().unwrap();
         let out = render_payload(
-            Some(r#"{"text": "run ${run_name} at ${value}", "v": "${value}", "keep": "${nope}", "n": [1, "${aliases}"]}"#),
+            Some(
+                r#"{"text": "run ${run_name} at ${value}", "v": "${value}", "keep": "${nope}", "n": [1, "${aliases}"]}"#,
+            ),
             vars,
         );
         assert_eq!(
@@ -1036,7 +1040,10 @@ mod delivery_tests {
         assert_eq!(retry_delay_ms(2), 2_000);
         assert_eq!(retry_delay_ms(30), 300_000);
         assert_eq!(next_step(Outcome::Retry, 1, 10), NextStep::RetryAt(1_010));
-        assert_eq!(next_step(Outcome::Retry, MAX_ATTEMPTS, 10), NextStep::Failed);
+        assert_eq!(
+            next_step(Outcome::Retry, MAX_ATTEMPTS, 10),
+            NextStep::Failed
+        );
         assert_eq!(next_step(Outcome::Failed, 1, 10), NextStep::Failed);
     }
 }

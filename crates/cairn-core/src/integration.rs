@@ -8,7 +8,9 @@
 //! and the list is checked both when an integration is made (a clear error
 //! now rather than failed deliveries later) and before every delivery.
 //! `secretRef` and `accessTokenRef` name secrets of the entity (W&B's team
-//! secrets), not the secrets themselves, so they are stored as given.
+//! secrets, [`crate::secret`]), not the secrets themselves, so they are
+//! stored as names; each must name an existing secret when the integration
+//! is made.
 
 use std::net::IpAddr;
 

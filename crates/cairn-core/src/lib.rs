@@ -30,6 +30,7 @@ pub mod password;
 pub mod registry;
 pub mod run;
 pub mod run_names;
+pub mod secret;
 mod service;
 pub mod session;
 pub mod store;
@@ -44,8 +45,8 @@ pub use service::{
     Bootstrap, Cairn, DEFAULT_PROJECT, MAX_PAGE, MAX_SAMPLES, MemberRef, MemberView,
     NewServiceAccount, ProjectPage, RunTarget,
 };
-pub use service::{MAX_AGENTS, SweepInProject, SweepSpec};
 pub use service::{DeliveryPlan, MAX_PROJECT_TRIGGERS, TriggerScope, impossible};
+pub use service::{MAX_AGENTS, SweepInProject, SweepSpec};
 pub use service::{MAX_QUEUE_LISTING, PushSpec, QueueInProject, QueueSpec};
 pub use service::{NewSession, SessionInfo};
 pub use service::{ViewDeletion, ViewFilter, ViewInProject, ViewUpsert};

@@ -25,6 +25,7 @@ mod integrations;
 mod launch;
 mod organizations;
 mod runs;
+mod secrets;
 mod sessions;
 mod sweeps;
 mod views;
@@ -64,6 +65,9 @@ pub struct Cairn {
     hash_permits: Arc<tokio::sync::Semaphore>,
     /// Where webhooks may go (see `service/integrations.rs`).
     webhook_allow: Arc<crate::integration::AllowList>,
+    /// Seals entity secrets (see `service/secrets.rs`); none until the
+    /// server hands over its secrets key.
+    secret_box: Option<Arc<crate::secret::SecretBox>>,
 }
 
 impl Cairn {
@@ -131,6 +135,7 @@ impl Cairn {
             unrevealed_service_keys: Arc::default(),
             hash_permits: Arc::new(tokio::sync::Semaphore::new(sessions::MAX_CONCURRENT_HASHES)),
             webhook_allow: Arc::default(),
+            secret_box: None,
         })
     }
 

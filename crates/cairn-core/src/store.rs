@@ -33,6 +33,7 @@ use crate::model::{
     UserId, UserUpdate,
 };
 use crate::run::{HistoryKey, LogLine, Run, RunFile, RunPage, RunPatch, RunSearch};
+use crate::secret::{Sealed, SecretInfo};
 use crate::session::StoredSession;
 use crate::stream::{StreamBatch, StreamOutcome};
 use crate::sweep::records::{
@@ -928,8 +929,12 @@ pub trait DeliveryStore: Send + Sync {
     async fn triggers_for_event(&self, event: &Event) -> StoreResult<Vec<Trigger>>;
     /// Make one pending delivery per trigger for an event and mark it
     /// matched, in one transaction (again for the same pair: nothing).
-    async fn make_deliveries(&self, event_id: i64, trigger_ids: &[i64], now_ms: i64)
-    -> StoreResult<()>;
+    async fn make_deliveries(
+        &self,
+        event_id: i64,
+        trigger_ids: &[i64],
+        now_ms: i64,
+    ) -> StoreResult<()>;
     /// Claim up to `limit` due deliveries that nobody holds: lease them
     /// until `now_ms + lease_ms` and count the attempt.
     async fn claim_deliveries(
@@ -950,8 +955,11 @@ pub trait DeliveryStore: Send + Sync {
         keep_attempts: i64,
     ) -> StoreResult<()>;
     /// A trigger's delivery log, newest first.
-    async fn trigger_attempts(&self, trigger_id: i64, limit: i64)
-    -> StoreResult<Vec<LoggedAttempt>>;
+    async fn trigger_attempts(
+        &self,
+        trigger_id: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<LoggedAttempt>>;
     /// Record an event outside an artifact write (a run's state, an
     /// alert), when an enabled trigger of its type watches its project or
     /// entity; whether it was recorded.
@@ -974,6 +982,27 @@ pub struct Placement {
     pub project_id: Option<i64>,
     /// The collection of its scope, if it is one.
     pub collection_id: Option<i64>,
+}
+
+/// Entity secrets, sealed (see [`crate::secret`]): the store keeps and
+/// hands back ciphertext only.
+#[async_trait]
+pub trait EntitySecretStore: Send + Sync {
+    /// Set the secret `name` of an entity: insert it, or replace its value
+    /// (keeping `created_at`, touching `updated_at`).
+    async fn put_entity_secret(
+        &self,
+        entity_id: i64,
+        name: &str,
+        sealed: &Sealed,
+        set_by: UserId,
+    ) -> StoreResult<()>;
+    /// An entity's secrets by name, without values.
+    async fn entity_secrets(&self, entity_id: i64) -> StoreResult<Vec<SecretInfo>>;
+    /// The sealed value of one secret.
+    async fn entity_secret(&self, entity_id: i64, name: &str) -> StoreResult<Option<Sealed>>;
+    /// Delete a secret; false if it did not exist.
+    async fn delete_entity_secret(&self, entity_id: i64, name: &str) -> StoreResult<bool>;
 }
 
 /// Views: reports and saved workspaces (see [`crate::view`]).
@@ -1025,6 +1054,7 @@ pub trait Store:
     + IntegrationStore
     + TriggerStore
     + DeliveryStore
+    + EntitySecretStore
 {
 }
 
@@ -1048,7 +1078,8 @@ impl<
         + ViewStore
         + IntegrationStore
         + TriggerStore
-        + DeliveryStore,
+        + DeliveryStore
+        + EntitySecretStore,
 > Store for T
 {
 }

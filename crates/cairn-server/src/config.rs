@@ -43,6 +43,10 @@ pub struct Config {
     /// Where webhook integrations may send requests (`--webhook-allow`);
     /// empty, the default, allows nothing.
     pub webhook_allow: cairn_core::integration::AllowList,
+    /// The file holding the key that seals entity secrets
+    /// (`--secrets-key-file`); `None` for `secrets.key` in the data
+    /// directory. Made on first start when missing.
+    pub secrets_key_file: Option<PathBuf>,
 }
 
 /// Default [`Config::max_run_file_bytes`]: 10 GiB. Run files include model
@@ -71,11 +75,20 @@ impl Config {
             sweep_run_start_timeout: std::time::Duration::from_secs(600),
             launch_lease_timeout: std::time::Duration::from_secs(300),
             webhook_allow: cairn_core::integration::AllowList::default(),
+            secrets_key_file: None,
         }
     }
 }
 
 impl Config {
+    /// Where the secrets key is: [`Config::secrets_key_file`], or
+    /// `secrets.key` in the data directory.
+    pub fn secrets_key_path(&self) -> PathBuf {
+        self.secrets_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("secrets.key"))
+    }
+
     /// Set [`Config::webhook_allow`] from the operator's comma-separated
     /// list (see `cairn_core::integration::AllowList::parse`).
     pub fn set_webhook_allow(&mut self, list: &str) -> Result<(), ConfigError> {
@@ -107,6 +120,7 @@ impl std::fmt::Debug for Config {
             .field("sweep_run_start_timeout", &self.sweep_run_start_timeout)
             .field("launch_lease_timeout", &self.launch_lease_timeout)
             .field("webhook_allow", &self.webhook_allow)
+            .field("secrets_key_file", &self.secrets_key_file)
             .finish()
     }
 }

@@ -22,10 +22,16 @@ const EVENTS_PER_ROUND: i64 = 200;
 
 /// Run the worker until the task is aborted: a round every `period`, and
 /// at once again while there is more to do.
-pub async fn deliver_automations(cairn: Cairn, sender: Sender, timeout: Duration, period: Duration) {
+pub async fn deliver_automations(
+    cairn: Cairn,
+    sender: Sender,
+    timeout: Duration,
+    period: Duration,
+) {
     // Nobody else attempts a claimed delivery before the lease ends: longer
     // than one attempt can take.
-    let lease_ms = i64::try_from((timeout * 2 + Duration::from_secs(5)).as_millis()).unwrap_or(i64::MAX);
+    let lease_ms =
+        i64::try_from((timeout * 2 + Duration::from_secs(5)).as_millis()).unwrap_or(i64::MAX);
     let mut tick = tokio::time::interval(period);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -44,7 +50,11 @@ pub async fn deliver_automations(cairn: Cairn, sender: Sender, timeout: Duration
 }
 
 /// One round; whether there may be more to do at once.
-async fn round(cairn: &Cairn, sender: &Sender, lease_ms: i64) -> Result<bool, cairn_core::CoreError> {
+async fn round(
+    cairn: &Cairn,
+    sender: &Sender,
+    lease_ms: i64,
+) -> Result<bool, cairn_core::CoreError> {
     let matched = cairn.match_automation_events(EVENTS_PER_ROUND).await?;
     let claimed = cairn.claim_deliveries(lease_ms, BATCH).await?;
     let busy = claimed.len() as i64 == BATCH || matched as i64 == EVENTS_PER_ROUND;

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use cairn_core::blob::BlobStore;
 use cairn_core::content::ContentStore;
+use cairn_core::secret::SecretBox;
 use cairn_core::{Cairn, CoreError, apikey};
 use cairn_store::{LocalBlobs, SqliteStore};
 use tokio::net::TcpListener;
@@ -46,10 +47,13 @@ impl Server {
         let store = SqliteStore::open(&config.data_dir.join("cairn.sqlite3"))
             .await
             .map_err(|e| start_error("cannot open the database", e))?;
+        let secrets_key =
+            crate::secrets_key::load_or_create(&config.secrets_key_path()).map_err(StartError)?;
         let cairn = Cairn::open(Arc::new(store.clone()))
             .await
             .map_err(|e| start_error("cannot open the database", e))?
-            .with_webhook_allow(config.webhook_allow.clone());
+            .with_webhook_allow(config.webhook_allow.clone())
+            .with_secret_box(SecretBox::new(&secrets_key));
         let bootstrap = cairn
             .bootstrap(config.admin_api_key.as_deref())
             .await
@@ -138,6 +142,15 @@ impl Server {
             self.upload_timeout,
             self.artifact_ttl_sweep_interval,
         ));
+        let deliveries = tokio::spawn(crate::deliveries::deliver_automations(
+            self.state.cairn.clone(),
+            crate::webhook::Sender::new(
+                std::sync::Arc::new(self.state.cairn.webhook_allow().clone()),
+                WEBHOOK_TIMEOUT,
+            ),
+            WEBHOOK_TIMEOUT,
+            std::time::Duration::from_millis(250),
+        ));
         let app = router(self.state, self.max_body_bytes);
         // Without TCP_NODELAY a response whose headers and body go out in
         // separate writes waits for the client's delayed ACK: ~40 ms per
@@ -158,10 +171,14 @@ impl Server {
         crash_watch.abort();
         session_sweep.abort();
         upload_sweep.abort();
+        deliveries.abort();
         self.store.close().await;
         Ok(())
     }
 }
+
+/// How long one webhook delivery attempt may take.
+const WEBHOOK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// `CAIRN_ADMIN_API_KEY` on an instance that already has users is not
 /// used (only the first start creates the admin). Say so, unless it is one

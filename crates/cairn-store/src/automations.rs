@@ -63,7 +63,10 @@ pub(crate) async fn record_artifact_event(
 
 /// Record a run's state event (`RUN_STATE`), inside the transaction that
 /// changed its state, when a trigger of its project or entity watches.
-pub(crate) async fn record_run_state_event(tx: &mut SqliteConnection, run_id: i64) -> StoreResult<()> {
+pub(crate) async fn record_run_state_event(
+    tx: &mut SqliteConnection,
+    run_id: i64,
+) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO automation_events (entity_id, project_id, event_type, payload, created_at) \
          SELECT p.entity_id, p.id, ?1, json_object('event_type', ?1, 'entity_name', e.name, \
@@ -84,8 +87,7 @@ pub(crate) async fn record_run_state_event(tx: &mut SqliteConnection, run_id: i6
     Ok(())
 }
 
-const EVENT_COLUMNS: &str =
-    "ev.id, ev.entity_id, ev.project_id, ev.collection_id, ev.event_type, ev.payload, ev.created_at";
+const EVENT_COLUMNS: &str = "ev.id, ev.entity_id, ev.project_id, ev.collection_id, ev.event_type, ev.payload, ev.created_at";
 
 fn event_from_row(row: &SqliteRow) -> StoreResult<Event> {
     let kind: String = row.try_get("event_type").map_err(backend)?;
@@ -117,7 +119,10 @@ impl DeliveryStore for SqliteStore {
         rows.iter().map(event_from_row).collect()
     }
 
-    async fn triggers_for_event(&self, event: &Event) -> StoreResult<Vec<cairn_core::automation::Trigger>> {
+    async fn triggers_for_event(
+        &self,
+        event: &Event,
+    ) -> StoreResult<Vec<cairn_core::automation::Trigger>> {
         let ids: Vec<i64> = sqlx::query_scalar(
             "SELECT id FROM triggers WHERE enabled = 1 AND event_type = ? AND created_at <= ? \
              AND ((scope_kind = 'PROJECT' AND scope_id = ?) \
@@ -274,7 +279,11 @@ impl DeliveryStore for SqliteStore {
         tx.commit().await.map_err(backend)
     }
 
-    async fn trigger_attempts(&self, trigger_id: i64, limit: i64) -> StoreResult<Vec<LoggedAttempt>> {
+    async fn trigger_attempts(
+        &self,
+        trigger_id: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<LoggedAttempt>> {
         let rows = sqlx::query(
             "SELECT a.id, d.idempotency_key, ev.event_type, a.attempted_at, a.status, a.outcome, \
              a.error, a.elapsed_ms, a.response FROM automation_attempts a \

@@ -56,6 +56,7 @@ mod automations;
 mod blobs;
 mod dialect;
 mod entities;
+mod entity_secrets;
 mod filter;
 mod integrations;
 mod keys;

@@ -537,6 +537,7 @@ mod integrations;
 mod launch;
 mod registries;
 mod runs;
+mod secrets;
 mod sweeps;
 mod views;
 
@@ -546,6 +547,7 @@ pub use integrations::*;
 pub use launch::*;
 pub use registries::*;
 pub use runs::*;
+pub use secrets::*;
 pub use sweeps::*;
 pub use views::*;
 

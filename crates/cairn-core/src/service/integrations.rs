@@ -1,7 +1,9 @@
 //! Integrations of an entity: its admins (a team's admins, a user for their
 //! own entity, instance admins) create and delete them; its members list
 //! them. Every webhook URL is checked against the operator's allow-list
-//! (see [`crate::integration`]) before it is stored.
+//! (see [`crate::integration`]) before it is stored, and the secrets it
+//! names (`secretRef`, `accessTokenRef`) must be secrets of the entity
+//! (see `service/secrets.rs`).
 
 use crate::authz::Actor;
 use crate::error::{CoreError, CoreResult};
@@ -39,6 +41,20 @@ impl Cairn {
         let url = integration::parse_url(&new.url)?;
         if !self.webhook_allow.allows(&url) {
             return Err(AllowList::refusal(&url));
+        }
+        let refs = [
+            ("secretRef", &new.secret_ref),
+            ("accessTokenRef", &new.access_token_ref),
+        ];
+        for (field, secret) in refs {
+            if let Some(secret) = secret
+                && !self.has_secret(entity.id, secret).await?
+            {
+                return Err(CoreError::InvalidInput(format!(
+                    "The {field} {secret:?} names no secret of {:?}; set it first (insertSecret, or `cairn secret set`).",
+                    entity.name
+                )));
+            }
         }
         Ok(self
             .store

@@ -17,6 +17,7 @@ mod query;
 mod registry_mutation;
 mod run_mutation;
 mod scalars;
+mod secret_mutation;
 mod sweep_mutation;
 mod trigger_mutation;
 mod types;
@@ -45,6 +46,7 @@ pub struct Mutation(
     view_mutation::ViewMutation,
     integration_mutation::IntegrationMutation,
     trigger_mutation::TriggerMutation,
+    secret_mutation::SecretMutation,
 );
 pub use query::Query;
 pub(crate) use trigger_mutation::HTTP_STATUS;

@@ -264,8 +264,13 @@ impl VersionStore for SqliteStore {
         let aliases = commit_aliases(serde_json::from_str(&pending).unwrap_or_default());
         give_aliases(&mut tx, sequence_id, membership_id, &aliases).await?;
         record_artifact_event(&mut tx, EventType::CreateArtifact, membership_id, &aliases).await?;
-        record_artifact_event(&mut tx, EventType::AddArtifactAlias, membership_id, &aliases)
-            .await?;
+        record_artifact_event(
+            &mut tx,
+            EventType::AddArtifactAlias,
+            membership_id,
+            &aliases,
+        )
+        .await?;
         sqlx::query(
             "UPDATE artifacts SET state = 'COMMITTED', size = ?, file_count = ?, \
              pending_aliases = '[]', updated_at = ? WHERE id = ?",

@@ -339,7 +339,11 @@ impl RunStore for SqliteStore {
         Ok(count)
     }
 
-    async fn run_matches(&self, run_id: i64, filter: &cairn_core::filter::Filter) -> StoreResult<bool> {
+    async fn run_matches(
+        &self,
+        run_id: i64,
+        filter: &cairn_core::filter::Filter,
+    ) -> StoreResult<bool> {
         let sql = search::match_sql(run_id, filter)?;
         bind_each!(sqlx::query(&sql.text), &sql.binds)
             .fetch_one(&self.pool)

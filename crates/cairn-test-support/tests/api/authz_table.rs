@@ -889,6 +889,33 @@ impl Fx {
         found
     }
 
+    /// A fresh secret name (letters, digits and `_` only).
+    fn fresh_secret(&self) -> String {
+        self.fresh("SECRET").replace('-', "_")
+    }
+
+    /// A new secret of team `ml` set by the owner: its name.
+    async fn new_secret(&self) -> String {
+        let name = self.fresh_secret();
+        self.as_owner(
+            "mutation($n: String!) { insertSecret(input: {entityName: \"ml\", secretName: $n, secretValue: \"v\"}) { success } }",
+            json!({ "n": name }),
+        )
+        .await;
+        name
+    }
+
+    /// The names of team `ml`'s secrets, as the admin sees them.
+    async fn secret_names(&self) -> Vec<String> {
+        let data = self
+            .as_admin("{ entity(name: \"ml\") { secrets { name } } }", json!({}))
+            .await;
+        data["entity"]["secrets"]
+            .as_array()
+            .map(|all| all.iter().map(|s| text(&s["name"])).collect())
+            .unwrap_or_default()
+    }
+
     /// A new launch agent of team `ml` started by the owner: its id.
     async fn new_launch_agent(&self) -> String {
         let (_, queue) = self.new_queue().await;
@@ -2344,6 +2371,36 @@ fn rows() -> Vec<Row> {
                 })
             },
             judge: Effect(|fx, id| fut(async move { !fx.triggers().await.contains(&text(&id)) })),
+        },
+        Row {
+            key: "insertSecret",
+            expect: OWNER_AND_ADMIN,
+            doc: "mutation($n: String!) { insertSecret(input: {entityName: \"ml\", secretName: $n, secretValue: \"sealed-value-4b1d\"}) { success } }",
+            setup: |fx, _| {
+                fut(async move {
+                    let name = fx.fresh_secret();
+                    Target::new(json!({ "n": name }))
+                        .probe(json!(name))
+                        .secrets(&["sealed-value-4b1d"])
+                })
+            },
+            judge: Effect(|fx, name| {
+                fut(async move { fx.secret_names().await.contains(&text(&name)) })
+            }),
+        },
+        Row {
+            key: "deleteSecret",
+            expect: OWNER_AND_ADMIN,
+            doc: "mutation($n: String!) { deleteSecret(input: {entityName: \"ml\", secretName: $n}) { success } }",
+            setup: |fx, _| {
+                fut(async move {
+                    let name = fx.new_secret().await;
+                    Target::new(json!({ "n": name })).probe(json!(name))
+                })
+            },
+            judge: Effect(|fx, name| {
+                fut(async move { !fx.secret_names().await.contains(&text(&name)) })
+            }),
         },
         Row {
             key: "deleteView",

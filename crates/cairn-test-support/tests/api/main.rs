@@ -20,6 +20,7 @@ mod registry_access;
 mod reports;
 mod run_logging;
 mod runs;
+mod secrets;
 mod sessions;
 mod sweeps;
 mod teams;

@@ -13,6 +13,7 @@ use crate::graphql::types::integration::IntegrationConnection;
 use crate::graphql::types::launch::{DefaultResourceConfigObject, LaunchAgentObject};
 use crate::graphql::types::organization::{self, ListingPage, OrganizationObject};
 use crate::graphql::types::page;
+use crate::graphql::types::secret::SecretObject;
 use crate::graphql::types::{PageInfo, ProjectConnection, ProjectEdge, ProjectObject, UserObject};
 use crate::graphql::{actor, cairn, ids};
 
@@ -116,6 +117,13 @@ impl EntityObject {
         Ok(crate::graphql::types::trigger::TriggerConnection::page(
             rows, more,
         ))
+    }
+
+    /// The names of the entity's secrets, by name (never their values);
+    /// none for a caller who is not its member.
+    async fn secrets(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<SecretObject>> {
+        let secrets = cairn(ctx).secrets(actor(ctx), &self.0).await.gql()?;
+        Ok(secrets.into_iter().map(SecretObject).collect())
     }
 
     /// Always true for an existing entity (W&B uses it for name checks).

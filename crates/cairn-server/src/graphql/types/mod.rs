@@ -10,6 +10,7 @@ pub(crate) mod page;
 mod project;
 mod registry_member;
 pub(crate) mod run;
+mod secret;
 mod server_info;
 pub(crate) mod sweep;
 pub(crate) mod trigger;

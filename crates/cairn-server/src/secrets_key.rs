@@ -71,12 +71,13 @@ fn create(path: &Path) -> Result<[u8; KEY_BYTES], String> {
     let mut key = [0u8; KEY_BYTES];
     getrandom::fill(&mut key).map_err(|e| failed(&e))?;
     let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
-    let temp = path.with_extension(format!("tmp-{}", std::process::id()));
-    let written = (|| {
-        let mut file = private_file().open(&temp)?;
-        file.write_all(format!("{hex}\n").as_bytes())?;
-        file.sync_all()
-    })();
+    // A random name, so neither a crashed start's leftover nor another
+    // process (containers often share PID 1) is in the way.
+    let mut tag = [0u8; 8];
+    getrandom::fill(&mut tag).map_err(|e| failed(&e))?;
+    let tag: String = tag.iter().map(|b| format!("{b:02x}")).collect();
+    let temp = path.with_extension(format!("tmp-{tag}"));
+    let written = write_new(&temp, format!("{hex}\n").as_bytes());
     if let Err(e) = written {
         let _ = std::fs::remove_file(&temp);
         return Err(failed(&e));
@@ -98,6 +99,13 @@ fn create(path: &Path) -> Result<[u8; KEY_BYTES], String> {
         }
         Err(e) => Err(failed(&e)),
     }
+}
+
+/// Write `bytes` to a new private file at `path`, synced to disk.
+fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = private_file().open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
 }
 
 #[cfg(unix)]

@@ -80,7 +80,7 @@ async fn admins_set_replace_list_and_delete_secrets_and_members_see_names_only()
     assert!(denied.to_string().contains("Only an admin"), "{denied}");
 
     // An outsider is told what a missing entity's caller is told, and
-    // lists nothing.
+    // cannot list names.
     let (_, outsider_api, _) = server.new_user("stranger@example.com").await;
     let hidden = outsider_api.set_secret("ops", "X", "x").await.unwrap_err();
     let missing = outsider_api
@@ -97,7 +97,11 @@ async fn admins_set_replace_list_and_delete_secrets_and_members_see_names_only()
         .await
         .unwrap_err();
     assert!(hidden.to_string().contains("No team or user"), "{hidden}");
-    assert!(outsider_api.secrets("ops").await.unwrap().is_empty());
+    // `entity(name:)` itself is null for an outsider.
+    assert!(matches!(
+        outsider_api.secrets("ops").await,
+        Err(cairn_client::Error::NotFound { .. })
+    ));
 
     // A user owns the secrets of their own entity.
     let (user, user_api, _) = server.new_user("solo@example.com").await;

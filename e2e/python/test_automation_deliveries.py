@@ -21,7 +21,7 @@ import time
 
 import pytest
 import wandb
-from conftest import CLIENT
+from conftest import CLIENT, start_server
 from packaging.version import Version
 from wandb.apis.public import Api
 
@@ -151,3 +151,61 @@ def test_a_receiver_that_is_down_gets_it_later(server, api, unique, receiver, st
     assert len(keys) == 1
     assert got[-1]["status"] == 200
     assert json.loads(got[-1]["body"])["artifact_version"] == "v1"
+
+
+PROJECT_ID = 'query { project(entityName: "admin", name: "outbox") { id } }'
+HOOK = """mutation($u: String!) { createGenericWebhookIntegration(input: {entityName: "admin", name: "crash hook", urlEndpoint: $u}) {
+  integration { ... on GenericWebhookIntegration { id } } } }"""
+TRIGGER = """mutation($input: CreateFilterTriggerInput!) { createFilterTrigger(input: $input) { trigger { id } } }"""
+LOG = """query { entity(name: "admin") { triggers(filters: "{\\"name\\": \\"on-crash-test\\"}") {
+  edges { node { deliveryLog { outcome status idempotencyKey } } } } } }"""
+
+
+def test_an_event_committed_before_a_kill_9_is_delivered_once_after_restart(tmp_path, receiver):
+    """The first server never looks at its outbox (its worker's interval is
+    an hour); it commits the event and is killed. The second, on the same
+    data, delivers it, once."""
+    allow = {"CAIRN_WEBHOOK_ALLOW": f"127.0.0.1:{receiver.port}"}
+    first = start_server(tmp_path / "data", env={**allow, "CAIRN_AUTOMATION_INTERVAL": "3600000"})
+    second = None
+    path = f"/outbox-{tmp_path.name}"
+    try:
+        first.upsert_run("admin", "outbox", "doomed", state="running")
+        project = first.gql(PROJECT_ID)["data"]["project"]["id"]
+        hook = first.gql(HOOK, {"u": receiver.url + path})["data"]["createGenericWebhookIntegration"]["integration"]["id"]
+        made = first.gql(
+            TRIGGER,
+            {
+                "input": {
+                    "name": "on-crash-test",
+                    "scopeType": "PROJECT",
+                    "scopeID": project,
+                    "triggeringEventType": "RUN_STATE",
+                    "eventFilter": json.dumps({"run_filter": "{\"$and\":[]}", "run_state_filter": {"states": ["FAILED"]}}),
+                    "triggeredActionType": "GENERIC_WEBHOOK",
+                    "triggeredActionConfig": {"genericWebhookActionInput": {"integrationID": hook}},
+                }
+            },
+        )
+        assert made["data"]["createFilterTrigger"]["trigger"]["id"], made
+        done = first.file_stream("admin", "outbox", "doomed", {"complete": True, "exitcode": 1})
+        assert done.status_code == 200
+        time.sleep(1)
+        assert receiver.received(path) == []
+        first.proc.kill()
+        first.proc.wait(timeout=30)
+
+        second = start_server(tmp_path / "data", env=allow)
+        [request] = receiver.wait_for(path)
+        body = json.loads(request["body"])
+        assert body["run_id"] == "doomed"
+        assert body["run_state"] == "failed"
+        time.sleep(2)
+        assert len(receiver.received(path)) == 1
+        log = second.gql(LOG)["data"]["entity"]["triggers"]["edges"][0]["node"]["deliveryLog"]
+        assert [(line["outcome"], line["status"]) for line in log] == [("delivered", 200)]
+    finally:
+        for server in (first, second):
+            if server is not None and server.proc.poll() is None:
+                server.proc.terminate()
+                server.proc.wait(timeout=30)

@@ -3,6 +3,7 @@
 mod admin;
 mod agent;
 mod artifacts;
+mod automations;
 mod integrations;
 mod launch;
 mod reports;
@@ -105,6 +106,14 @@ enum Command {
         #[command(flatten)]
         args: launch::LaunchArgs,
     },
+    /// List, show, enable, disable and delete automations; read their
+    /// delivery logs.
+    Automation {
+        #[command(flatten)]
+        conn: admin::Connection,
+        #[command(subcommand)]
+        cmd: automations::AutomationCommand,
+    },
     /// List, create and delete webhook integrations.
     Integration {
         #[command(flatten)]
@@ -172,6 +181,7 @@ fn main() -> std::process::ExitCode {
             Command::Job { conn, cmd } => launch::job(&conn, cmd).await,
             Command::Launch { conn, args } => launch::launch(&conn, args).await,
             Command::Integration { conn, cmd } => integrations::integration(&conn, cmd).await,
+            Command::Automation { conn, cmd } => automations::automation(&conn, cmd).await,
             Command::Secret { conn, cmd } => secrets::secret(&conn, cmd).await,
             Command::Report { conn, cmd } => reports::report(&conn, cmd).await,
             Command::SyncTensorboard { conn, args } => tensorboard::sync(&conn, args).await,

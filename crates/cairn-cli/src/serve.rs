@@ -52,6 +52,24 @@ pub struct ServeArgs {
     /// (they are deleted, with blobs nothing else references).
     #[arg(long, env = "CAIRN_ARTIFACT_TTL_SWEEP_INTERVAL", default_value_t = 5 * 60)]
     artifact_ttl_sweep_interval: u64,
+    /// Milliseconds between the automation worker's looks for new events
+    /// and due deliveries.
+    #[arg(
+        long,
+        env = "CAIRN_AUTOMATION_INTERVAL",
+        value_name = "MS",
+        default_value_t = 250
+    )]
+    automation_interval: u64,
+    /// Seconds one webhook delivery attempt may take (connecting included)
+    /// before it counts as failed and is retried.
+    #[arg(
+        long,
+        env = "CAIRN_WEBHOOK_TIMEOUT",
+        value_name = "SECS",
+        default_value_t = 10
+    )]
+    webhook_timeout: u64,
     /// Seconds a sweep run handed to an agent may take to start (its
     /// `wandb.init` to reach the server) before the sweep gives its
     /// parameters to another agent.
@@ -92,6 +110,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     config.upload_timeout = std::time::Duration::from_secs(args.upload_timeout.max(1));
     config.artifact_ttl_sweep_interval =
         std::time::Duration::from_secs(args.artifact_ttl_sweep_interval.max(1));
+    config.automation_interval = std::time::Duration::from_millis(args.automation_interval.max(10));
+    config.webhook_timeout = std::time::Duration::from_secs(args.webhook_timeout.clamp(1, 300));
     config.sweep_run_start_timeout =
         std::time::Duration::from_secs(args.sweep_run_start_timeout.max(1));
     config.launch_lease_timeout = std::time::Duration::from_secs(args.launch_lease_timeout.max(1));

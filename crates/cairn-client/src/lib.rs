@@ -50,6 +50,7 @@
 mod api;
 mod artifact_transfer;
 mod artifacts;
+mod automations;
 mod digests;
 mod error;
 mod files;
@@ -78,6 +79,10 @@ pub use artifact_transfer::{
 pub use artifacts::{
     Artifact, ArtifactCollection, ArtifactCollections, ArtifactFile, ArtifactFiles, ArtifactType,
     ArtifactTypes, Artifacts,
+};
+pub use automations::{
+    Automation, AutomationAction, AutomationPages, AutomationScope, Automations, DeliveryAttempt,
+    NewAutomation,
 };
 use cairn_types::relaxed;
 pub use cairn_types::relaxed::number;

@@ -33,6 +33,11 @@ pub struct Config {
     /// How often the background sweep looks for artifact versions whose
     /// TTL has run out (and deletes them); it runs at least this often.
     pub artifact_ttl_sweep_interval: std::time::Duration,
+    /// How often the automation worker looks for new events and due
+    /// deliveries.
+    pub automation_interval: std::time::Duration,
+    /// How long one webhook delivery attempt may take.
+    pub webhook_timeout: std::time::Duration,
     /// How long a run a sweep handed to an agent may take to start before
     /// the sweep hands its parameters to another agent.
     pub sweep_run_start_timeout: std::time::Duration,
@@ -72,6 +77,8 @@ impl Config {
             run_timeout: std::time::Duration::from_secs(300),
             upload_timeout: std::time::Duration::from_secs(24 * 60 * 60),
             artifact_ttl_sweep_interval: std::time::Duration::from_secs(5 * 60),
+            automation_interval: std::time::Duration::from_millis(250),
+            webhook_timeout: std::time::Duration::from_secs(10),
             sweep_run_start_timeout: std::time::Duration::from_secs(600),
             launch_lease_timeout: std::time::Duration::from_secs(300),
             webhook_allow: cairn_core::integration::AllowList::default(),
@@ -117,6 +124,8 @@ impl std::fmt::Debug for Config {
                 "artifact_ttl_sweep_interval",
                 &self.artifact_ttl_sweep_interval,
             )
+            .field("automation_interval", &self.automation_interval)
+            .field("webhook_timeout", &self.webhook_timeout)
             .field("sweep_run_start_timeout", &self.sweep_run_start_timeout)
             .field("launch_lease_timeout", &self.launch_lease_timeout)
             .field("webhook_allow", &self.webhook_allow)

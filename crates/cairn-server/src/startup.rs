@@ -29,6 +29,8 @@ pub struct Server {
     run_timeout: std::time::Duration,
     upload_timeout: std::time::Duration,
     artifact_ttl_sweep_interval: std::time::Duration,
+    automation_interval: std::time::Duration,
+    webhook_timeout: std::time::Duration,
     /// The admin API key generated on this start, if this start created the
     /// instance and no key was supplied. Show it once.
     pub generated_admin_key: Option<String>,
@@ -114,6 +116,8 @@ impl Server {
             run_timeout: config.run_timeout,
             upload_timeout: config.upload_timeout,
             artifact_ttl_sweep_interval: config.artifact_ttl_sweep_interval,
+            automation_interval: config.automation_interval,
+            webhook_timeout: config.webhook_timeout,
             generated_admin_key: bootstrap.and_then(|b| b.generated_key),
         })
     }
@@ -146,10 +150,10 @@ impl Server {
             self.state.cairn.clone(),
             crate::webhook::Sender::new(
                 std::sync::Arc::new(self.state.cairn.webhook_allow().clone()),
-                WEBHOOK_TIMEOUT,
+                self.webhook_timeout,
             ),
-            WEBHOOK_TIMEOUT,
-            std::time::Duration::from_millis(250),
+            self.webhook_timeout,
+            self.automation_interval,
         ));
         let app = router(self.state, self.max_body_bytes);
         // Without TCP_NODELAY a response whose headers and body go out in
@@ -176,9 +180,6 @@ impl Server {
         Ok(())
     }
 }
-
-/// How long one webhook delivery attempt may take.
-const WEBHOOK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// `CAIRN_ADMIN_API_KEY` on an instance that already has users is not
 /// used (only the first start creates the admin). Say so, unless it is one

@@ -287,6 +287,98 @@ macro_rules! webhook_integration_fields {
     };
 }
 
+/// `TriggerFields` and the fragments it spreads, as the official client
+/// sends them to a server with `AUTOMATION_SCOPE_ENTITY` (the queue-job and
+/// ARIA actions left out, as its `wandb-core` strips them).
+macro_rules! trigger_fields {
+    () => {
+        r#"fragment ArtifactPortfolioScopeFields on ArtifactPortfolio {
+  __typename
+  id
+  name
+}
+
+fragment ArtifactSequenceScopeFields on ArtifactSequence {
+  __typename
+  id
+  name
+}
+
+fragment EntityScopeFields on Entity {
+  __typename
+  id
+  name
+  entityType
+}
+
+fragment FilterEventFields on FilterEventTriggeringCondition {
+  __typename
+  eventType
+  filter
+}
+
+fragment GenericWebhookActionFields on GenericWebhookTriggeredAction {
+  __typename
+  integration {
+    ...WebhookIntegrationFields
+  }
+  requestPayload
+}
+
+fragment NoOpActionFields on NoOpTriggeredAction {
+  __typename
+  noOp
+}
+
+fragment NotificationActionFields on NotificationTriggeredAction {
+  __typename
+  integration {
+    ...SlackIntegrationFields
+  }
+  title
+  message
+  severity
+}
+
+fragment ProjectScopeFields on Project {
+  __typename
+  id
+  name
+}
+
+fragment SlackIntegrationFields on SlackIntegration {
+  __typename
+  id
+  teamName
+  channelName
+}
+
+fragment TriggerFields on Trigger {
+  __typename
+  id
+  createdAt
+  updatedAt
+  name
+  description
+  enabled
+  scope {
+    ...ProjectScopeFields
+    ...ArtifactPortfolioScopeFields
+    ...ArtifactSequenceScopeFields
+    ...EntityScopeFields
+  }
+  event: triggeringCondition {
+    ...FilterEventFields
+  }
+  action: triggeredAction {
+    ...NotificationActionFields
+    ...GenericWebhookActionFields
+    ...NoOpActionFields
+  }
+}"#
+    };
+}
+
 /// `ProjectFragment`, which spreads `UserFragment`.
 macro_rules! project_fragment {
     () => {
@@ -533,6 +625,7 @@ macro_rules! artifact_membership_fragments {
 // is visible only below its definition.
 mod accounts;
 mod artifacts;
+mod automations;
 mod integrations;
 mod launch;
 mod registries;
@@ -543,6 +636,7 @@ mod views;
 
 pub use accounts::*;
 pub use artifacts::*;
+pub use automations::*;
 pub use integrations::*;
 pub use launch::*;
 pub use registries::*;

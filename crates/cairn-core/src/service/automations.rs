@@ -1,9 +1,10 @@
 //! Automations: who may save, change, list and delete triggers, and where
-//! they sit. A trigger on a project or collection is managed by whoever
-//! manages the project ([`ProjectAction::Manage`]: its creator, its
-//! entity's admins, a registry's admins, instance admins) and read by
-//! whoever reads it; a trigger on a team by the team's admins, read by its
-//! members. Its action's integration must belong to the same entity.
+//! they sit. As in W&B, a team's admins manage the automations of its
+//! projects and of the team itself (a user those of their own projects,
+//! instance admins any); a registry's automations are managed by whoever
+//! manages the registry (its admins). Whoever reads a project reads its
+//! automations; a team's members read the team's. An action's integration
+//! must belong to the same entity.
 
 use crate::authz::{Actor, ProjectAction};
 use crate::automation::{Action, ScopeKind, Trigger, TriggerSpec};
@@ -105,10 +106,8 @@ impl Cairn {
                     .project_by_id(project_id)
                     .await?
                     .ok_or_else(|| trigger_not_found(id))?;
-                self.authorize_or(actor, &project, ProjectAction::Manage, || {
-                    trigger_not_found(id)
-                })
-                .await?;
+                self.may_automate(actor, &project, || trigger_not_found(id))
+                    .await?;
             }
             None => {
                 let entity = self
@@ -131,8 +130,7 @@ impl Cairn {
             ScopeKind::Project => {
                 let missing = || CoreError::NotFound(format!("No project with id {id} exists."));
                 let project = self.store.project_by_id(id).await?.ok_or_else(missing)?;
-                self.authorize_or(actor, &project, ProjectAction::Manage, missing)
-                    .await?;
+                self.may_automate(actor, &project, missing).await?;
                 Placement {
                     entity_id: project.entity_id,
                     project_id: Some(project.id),
@@ -148,8 +146,7 @@ impl Cairn {
                     .project_by_id(collection.project_id)
                     .await?
                     .ok_or_else(missing)?;
-                self.authorize_or(actor, &project, ProjectAction::Manage, missing)
-                    .await?;
+                self.may_automate(actor, &project, missing).await?;
                 Placement {
                     entity_id: project.entity_id,
                     project_id: Some(project.id),
@@ -195,6 +192,38 @@ impl Cairn {
             }
         }
         Ok(at)
+    }
+
+    /// `Ok` when the caller may manage automations of `project`: its
+    /// entity's admins (a registry's: whoever manages it); `hidden` when
+    /// they may not know it exists, permission denied otherwise.
+    async fn may_automate(
+        &self,
+        actor: &Actor,
+        project: &Project,
+        hidden: impl FnOnce() -> CoreError,
+    ) -> CoreResult<()> {
+        if self.is_registry(project) {
+            return self
+                .authorize_or(actor, project, ProjectAction::Manage, hidden)
+                .await;
+        }
+        self.authorize_or(actor, project, ProjectAction::Read, hidden)
+            .await?;
+        let entity = self
+            .store
+            .entity_by_id(project.entity_id)
+            .await?
+            .ok_or_else(|| {
+                CoreError::NotFound(format!("No entity with id {}.", project.entity_id))
+            })?;
+        if !self.is_team_admin(actor, &entity).await? {
+            return Err(CoreError::PermissionDenied(format!(
+                "Only an admin of {:?} can change the automations of its projects.",
+                entity.name
+            )));
+        }
+        Ok(())
     }
 
     /// `Ok` when the caller administers the team; `hidden` when they are

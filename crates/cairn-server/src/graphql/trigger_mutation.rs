@@ -137,12 +137,12 @@ impl TriggerMutation {
         ctx: &Context<'_>,
         input: UpdateFilterTriggerInput,
     ) -> async_graphql::Result<TriggerPayload> {
-        let id = trigger_id(&input.id).map_err(with_status)?;
+        let id = trigger_id(&input.id).map_err(missing_with_status)?;
         let cairn = cairn(ctx);
         let saved = cairn
             .trigger_to_change(actor(ctx), id)
             .await
-            .map_err(with_status)?;
+            .map_err(missing_with_status)?;
         let mut spec = saved.spec;
         if let Some(name) = input.name {
             spec.name = name;
@@ -203,11 +203,20 @@ impl TriggerMutation {
 }
 
 /// A domain error, with the HTTP status the client needs for a taken name
-/// (409) or a missing automation (404).
+/// (409).
 fn with_status(err: CoreError) -> async_graphql::Error {
+    status_for(err, false)
+}
+
+/// [`with_status`], and 404 for a missing automation.
+fn missing_with_status(err: CoreError) -> async_graphql::Error {
+    status_for(err, true)
+}
+
+fn status_for(err: CoreError, missing_is_404: bool) -> async_graphql::Error {
     let status = match &err {
         CoreError::Conflict(_) => Some(409),
-        CoreError::NotFound(_) => Some(404),
+        CoreError::NotFound(_) if missing_is_404 => Some(404),
         _ => None,
     };
     let error = to_graphql(err);

@@ -3050,7 +3050,9 @@ async fn judge(
     let code = error["extensions"]["code"].as_str().unwrap_or("");
     let seen = if status == 401 {
         Outcome::Unauth
-    } else if status != 200 {
+    } else if status != 200 && error["extensions"]["httpStatus"] != json!(status) {
+        // Only a status the error itself names (the automation mutations'
+        // 404 and 409, which the official client reads) is not odd.
         return Seen::Odd(format!("HTTP {status}"));
     } else if !error.is_null() {
         if !matches!(code, "PERMISSION_DENIED" | "NOT_FOUND") {

@@ -67,6 +67,38 @@ impl TriggerObject {
         })
     }
 
+    /// The newest attempts at delivering what this automation did (a Cairn
+    /// addition), newest first; for whoever may change the automation.
+    async fn delivery_log(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 50)] first: i32,
+    ) -> async_graphql::Result<Vec<AutomationAttempt>> {
+        let lines = cairn(ctx)
+            .automation_log(actor(ctx), self.0.id, i64::from(first))
+            .await
+            .gql()?;
+        Ok(lines
+            .into_iter()
+            .map(|line| AutomationAttempt {
+                id: ids::encode("AutomationAttempt", line.id),
+                idempotency_key: line.idempotency_key,
+                event_type: line.event_type.as_str(),
+                attempted_at: DateTime(
+                    time::OffsetDateTime::from_unix_timestamp_nanos(
+                        i128::from(line.attempted_at) * 1_000_000,
+                    )
+                    .unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
+                ),
+                status: line.attempt.status.map(i32::from),
+                outcome: line.attempt.outcome.as_str(),
+                error: line.attempt.error,
+                elapsed_ms: i64::try_from(line.attempt.elapsed_ms).unwrap_or(i64::MAX),
+                response: line.attempt.response,
+            })
+            .collect())
+    }
+
     /// The event and its filter.
     async fn triggering_condition(&self) -> TriggeringCondition {
         TriggeringCondition::Filter(FilterEventTriggeringCondition {
@@ -112,6 +144,26 @@ impl TriggerObject {
             Action::NoOp => TriggeredAction::NoOp(NoOpTriggeredAction { no_op: Some(true) }),
         })
     }
+}
+
+/// One attempt at a delivery, as the delivery log keeps it.
+#[derive(SimpleObject)]
+pub struct AutomationAttempt {
+    id: ID,
+    /// The delivery's idempotency key (`X-Cairn-Delivery`).
+    idempotency_key: String,
+    /// What happened.
+    event_type: &'static str,
+    attempted_at: DateTime,
+    /// The receiver's HTTP status, if it answered.
+    status: Option<i32>,
+    /// `delivered`, `retry` or `failed`.
+    outcome: &'static str,
+    /// Why it did not work.
+    error: Option<String>,
+    elapsed_ms: i64,
+    /// The start of the receiver's answer.
+    response: String,
 }
 
 /// What a trigger watches.

@@ -793,3 +793,176 @@ async fn sync_tensorboard_imports_runs_and_warns_about_damage() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("-> admin/tb/chosen:"));
 }
+
+/// A loopback webhook receiver: every request's body, in order.
+async fn receiver() -> (u16, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut seen = Vec::new();
+            let mut buf = [0u8; 4096];
+            let body = loop {
+                let n = socket.read(&mut buf).await.unwrap_or(0);
+                if n == 0 {
+                    break String::new();
+                }
+                seen.extend_from_slice(&buf[..n]);
+                let text = String::from_utf8_lossy(&seen).to_string();
+                if let Some(end) = text.find("\r\n\r\n") {
+                    let length = text[..end]
+                        .lines()
+                        .find_map(|l| {
+                            let (k, v) = l.split_once(':')?;
+                            k.eq_ignore_ascii_case("content-length")
+                                .then(|| v.trim().parse::<usize>().ok())?
+                        })
+                        .unwrap_or(0);
+                    if seen.len() >= end + 4 + length {
+                        break text[end + 4..end + 4 + length].to_string();
+                    }
+                }
+            };
+            let _ = socket
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+                .await;
+            let _ = tx.send(body);
+        }
+    });
+    (port, rx)
+}
+
+/// `cairn automation`: an automation made with the Rust client calls a
+/// loopback receiver when a run finishes; listed, shown, disabled (a run's
+/// end then calls nobody), enabled again, its delivery log read, removed.
+#[tokio::test(flavor = "multi_thread")]
+async fn automations_are_listed_switched_logged_and_removed() {
+    use cairn_client::{AutomationAction, NewAutomation};
+    let (port, mut received) = receiver().await;
+    let server = TestServer::start_with(|c| {
+        c.set_webhook_allow(&format!("127.0.0.1:{port}")).unwrap();
+    })
+    .await;
+    let api = &server.api;
+    let project = api.create_project("p", "admin").await.unwrap();
+    let hook = api
+        .create_webhook_integration("admin", "log", &format!("http://127.0.0.1:{port}/hook"))
+        .await
+        .unwrap();
+    let made = api
+        .create_automation(&NewAutomation {
+            name: "on-finish".into(),
+            description: Some("a run ended well".into()),
+            enabled: true,
+            scope_kind: "PROJECT".into(),
+            scope_id: project.id().to_string(),
+            event: "RUN_STATE".into(),
+            filter: serde_json::json!({"run_filter": "{\"$and\":[]}", "run_state_filter": {"states": ["FINISHED"]}}),
+            action: AutomationAction::Webhook {
+                integration_id: hook.id.clone(),
+                payload: Some(serde_json::json!({"run": "${run_id}", "state": "${run_state}"})),
+            },
+        })
+        .await
+        .unwrap();
+    assert_eq!(made.scope.kind, "PROJECT");
+    assert_eq!(made.event, "RUN_STATE");
+
+    let finish = |run: &'static str| {
+        let server = &server;
+        async move {
+            server
+                .raw_graphql(
+                    &server.admin_key,
+                    serde_json::json!({"query": format!("mutation {{ upsertBucket(input: {{entityName: \"admin\", modelName: \"p\", name: \"{run}\"}}) {{ bucket {{ id }} }} }}")}),
+                )
+                .await;
+            server
+                .file_stream(
+                    &format!("admin/p/{run}"),
+                    serde_json::json!({"complete": true, "exitcode": 0}),
+                )
+                .await;
+        }
+    };
+    let listed = stdout(&cairn(
+        &server,
+        &server.admin_key,
+        &["automation", "ls", "admin"],
+    ));
+    assert!(
+        listed.contains("on-finish") && listed.contains("RUN_STATE") && listed.contains("webhook"),
+        "{listed}"
+    );
+    let shown = stdout(&cairn(
+        &server,
+        &server.admin_key,
+        &["automation", "show", "admin", "on-finish"],
+    ));
+    assert!(
+        shown.contains("run_state_filter") && shown.contains("a run ended well"),
+        "{shown}"
+    );
+
+    let off = stdout(&cairn(
+        &server,
+        &server.admin_key,
+        &["automation", "disable", "admin", "on-finish"],
+    ));
+    assert!(off.contains("Disabled"), "{off}");
+    finish("quiet").await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    assert!(received.try_recv().is_err(), "a disabled automation called");
+
+    stdout(&cairn(
+        &server,
+        &server.admin_key,
+        &["automation", "enable", "admin", "on-finish"],
+    ));
+    finish("loud").await;
+    let body = tokio::time::timeout(std::time::Duration::from_secs(30), received.recv())
+        .await
+        .expect("a delivery")
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["run"], "loud");
+    assert_eq!(body["state"], "finished");
+
+    // The log line is written just after the receiver answers.
+    let mut log = String::new();
+    for _ in 0..50 {
+        log = stdout(&cairn(
+            &server,
+            &server.admin_key,
+            &["automation", "deliveries", "admin", "on-finish"],
+        ));
+        if log.contains("delivered") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        log.contains("delivered") && log.contains("200") && log.contains("RUN_STATE"),
+        "{log}"
+    );
+
+    stdout(&cairn(
+        &server,
+        &server.admin_key,
+        &["automation", "rm", "admin", "on-finish"],
+    ));
+    assert!(
+        api.automation("admin", "on-finish")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let missing = cairn(
+        &server,
+        &server.admin_key,
+        &["automation", "show", "admin", "on-finish"],
+    );
+    assert!(!missing.status.success());
+}

@@ -209,3 +209,35 @@ def test_an_event_committed_before_a_kill_9_is_delivered_once_after_restart(tmp_
             if server is not None and server.proc.poll() is None:
                 server.proc.terminate()
                 server.proc.wait(timeout=30)
+
+
+def test_a_metric_crossing_its_threshold_notifies_once(server, api, unique, receiver, start_run):
+    from wandb.automations import OnRunMetric, RunEvent, SendWebhook
+
+    team = f"{unique}-metric"
+    api.create_team(team, admin_username="admin")
+    make_hook(server, team, "alarm", f"{receiver.url}/{unique}/loss")
+    hook = next(h for h in api.webhook_integrations(entity=team) if h.name == "alarm")
+    api.create_project("p", team)
+    api.create_automation(
+        OnRunMetric(scope=api.project("p", entity=team), filter=RunEvent.metric("loss") > 10)
+        >> SendWebhook.from_integration(
+            hook, payload={"run": "${run_name}", "loss": "${metric_value}", "text": "loss is ${metric_value}"}
+        ),
+        name="loss-exploded",
+    )
+    run = start_run(entity=team, project="p", name="diverging")
+    for loss in (1, 2, 3, 11, 12, 13, 14):
+        run.log({"loss": loss, "acc": 0.5})
+    run.finish()
+
+    [request] = receiver.wait_for(f"/{unique}/loss")
+    body = json.loads(request["body"])
+    assert body == {
+        "run": "diverging",
+        "loss": 11,
+        "text": "loss is 11",
+        "idempotency_key": body["idempotency_key"],
+    }
+    time.sleep(1.5)
+    assert len(receiver.received(f"/{unique}/loss")) == 1

@@ -750,12 +750,15 @@ mod tests {
         assert!(EventFilter::parse(EventType::RunMetricChange, change).is_ok());
         let state =
             r#"{"run_filter":"{\"$and\":[]}","run_state_filter":{"states":["FAILED","FINISHED"]}}"#;
+        let EventFilter::Run { runs, condition } =
+            EventFilter::parse(EventType::RunState, state).unwrap()
+        else {
+            panic!("a run filter");
+        };
+        assert!(runs.is_some());
         assert_eq!(
-            EventFilter::parse(EventType::RunState, state).unwrap(),
-            EventFilter::Run {
-                runs: Some(Filter::And(vec![])),
-                condition: RunCondition::State(vec![RunStateName::Failed, RunStateName::Finished])
-            }
+            condition,
+            RunCondition::State(vec![RunStateName::Failed, RunStateName::Finished])
         );
     }
 
@@ -1045,5 +1048,216 @@ mod delivery_tests {
             NextStep::Failed
         );
         assert_eq!(next_step(Outcome::Failed, 1, 10), NextStep::Failed);
+    }
+}
+
+/// An event decided by the domain before the write that causes it (a run
+/// metric crossing its condition), for the store to record in that write's
+/// transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    /// The entity it happens in.
+    pub entity_id: i64,
+    /// The project.
+    pub project_id: Option<i64>,
+    /// What happened.
+    pub event_type: EventType,
+    /// What a template can say about it.
+    pub payload: Value,
+}
+
+impl RunCondition {
+    /// The metric a metric condition watches.
+    pub fn metric(&self) -> Option<&str> {
+        match self {
+            RunCondition::Threshold { metric, .. }
+            | RunCondition::Change { metric, .. }
+            | RunCondition::Zscore { metric, .. } => Some(metric),
+            RunCondition::State(_) => None,
+        }
+    }
+
+    /// How many values before a point the condition looks at, the point
+    /// included.
+    pub fn span(&self) -> usize {
+        match self {
+            RunCondition::Threshold { agg: None, .. } => 1,
+            RunCondition::Threshold { window, .. } => *window as usize,
+            RunCondition::Change {
+                agg: None, prior, ..
+            } => 1 + *prior as usize,
+            RunCondition::Change { current, prior, .. } => (*current + *prior) as usize,
+            RunCondition::Zscore { window, .. } => *window as usize + 1,
+            RunCondition::State(_) => 0,
+        }
+    }
+
+    /// The condition's value at the last of `values` (oldest first), when
+    /// it holds there; `None` when it does not or there are too few values.
+    pub fn holds_at_end(&self, values: &[f64]) -> Option<f64> {
+        let span = self.span();
+        if span == 0 || values.len() < span {
+            return None;
+        }
+        let window = &values[values.len() - span..];
+        match self {
+            RunCondition::Threshold {
+                agg,
+                cmp,
+                threshold,
+                ..
+            } => {
+                let value = aggregate(*agg, window);
+                let holds = match cmp {
+                    Cmp::Gt => value > *threshold,
+                    Cmp::Gte => value >= *threshold,
+                    Cmp::Lt => value < *threshold,
+                    Cmp::Lte => value <= *threshold,
+                    Cmp::Eq => value == *threshold,
+                };
+                holds.then_some(value)
+            }
+            RunCondition::Change {
+                agg,
+                prior,
+                amount,
+                relative,
+                direction,
+                ..
+            } => {
+                let (before, now) = window.split_at(*prior as usize);
+                let (before, now) = (aggregate(*agg, before), aggregate(*agg, now));
+                let mut change = now - before;
+                if *relative {
+                    if before == 0.0 {
+                        return None;
+                    }
+                    change /= before.abs();
+                }
+                direction.passes(change, *amount).then_some(now)
+            }
+            RunCondition::Zscore {
+                threshold,
+                direction,
+                ..
+            } => {
+                let (before, last) = window.split_at(window.len() - 1);
+                let mean = before.iter().sum::<f64>() / before.len() as f64;
+                let var =
+                    before.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / before.len() as f64;
+                if var <= 0.0 {
+                    return None;
+                }
+                let z = (last[0] - mean) / var.sqrt();
+                direction.passes(z, *threshold).then_some(last[0])
+            }
+            RunCondition::State(_) => None,
+        }
+    }
+
+    /// The first of `new` values at which the condition starts to hold
+    /// (it did not hold at the value before), given the values before them
+    /// (`prior`, oldest first): the condition's value there. A metric that
+    /// stays past its threshold raises one event, not one per step.
+    pub fn first_crossing(&self, prior: &[f64], new: &[f64]) -> Option<f64> {
+        let mut all: Vec<f64> = prior.to_vec();
+        let mut held = self.holds_at_end(&all).is_some();
+        for value in new {
+            all.push(*value);
+            let now = self.holds_at_end(&all);
+            if now.is_some() && !held {
+                return now;
+            }
+            held = now.is_some();
+        }
+        None
+    }
+}
+
+impl Direction {
+    fn passes(self, change: f64, amount: f64) -> bool {
+        match self {
+            Direction::Increase => change >= amount,
+            Direction::Decrease => -change >= amount,
+            Direction::Any => change.abs() >= amount,
+        }
+    }
+}
+
+fn aggregate(agg: Option<Agg>, values: &[f64]) -> f64 {
+    match agg {
+        None => values[values.len() - 1],
+        Some(Agg::Max) => values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        Some(Agg::Min) => values.iter().copied().fold(f64::INFINITY, f64::min),
+        Some(Agg::Average) => values.iter().sum::<f64>() / values.len() as f64,
+    }
+}
+
+#[cfg(test)]
+mod metric_tests {
+    use super::*;
+
+    fn threshold(agg: Option<Agg>, window: u32, cmp: Cmp, threshold: f64) -> RunCondition {
+        RunCondition::Threshold {
+            metric: "loss".into(),
+            agg,
+            window,
+            cmp,
+            threshold,
+        }
+    }
+
+    #[test]
+    fn a_threshold_fires_when_crossed_not_while_past_it() {
+        let over = threshold(None, 1, Cmp::Gt, 10.0);
+        assert_eq!(
+            over.first_crossing(&[], &[1.0, 2.0, 11.0, 12.0]),
+            Some(11.0)
+        );
+        // Already past it before this batch: nothing new.
+        assert_eq!(over.first_crossing(&[11.0], &[12.0, 13.0]), None);
+        // Back under, then over again: a new crossing.
+        assert_eq!(over.first_crossing(&[11.0], &[5.0, 14.0]), Some(14.0));
+        let avg = threshold(Some(Agg::Average), 3, Cmp::Gte, 2.0);
+        assert_eq!(avg.first_crossing(&[1.0], &[1.0, 4.0]), Some(2.0));
+        assert_eq!(
+            avg.first_crossing(&[], &[9.0, 9.0]),
+            None,
+            "a window needs its values"
+        );
+    }
+
+    #[test]
+    fn changes_and_zscores_compare_with_what_came_before() {
+        let rise = RunCondition::Change {
+            metric: "loss".into(),
+            agg: None,
+            current: 1,
+            prior: 1,
+            amount: 0.25,
+            relative: true,
+            direction: Direction::Increase,
+        };
+        assert_eq!(rise.first_crossing(&[4.0], &[4.5, 6.0]), Some(6.0));
+        let drop = RunCondition::Change {
+            metric: "acc".into(),
+            agg: Some(Agg::Average),
+            current: 2,
+            prior: 2,
+            amount: 3.0,
+            relative: false,
+            direction: Direction::Decrease,
+        };
+        assert_eq!(drop.first_crossing(&[10.0, 10.0], &[6.0, 6.0]), Some(6.0));
+        let z = RunCondition::Zscore {
+            metric: "loss".into(),
+            window: 4,
+            threshold: 2.0,
+            direction: Direction::Any,
+        };
+        assert_eq!(
+            z.first_crossing(&[1.0, 2.0, 1.0, 2.0], &[1.5, 9.0]),
+            Some(9.0)
+        );
     }
 }

@@ -20,7 +20,8 @@ use crate::artifact::{
     NewArtifact, RegistryMemberRef, RegistryRole, StagedFile, StagedState, VersionPage,
 };
 use crate::automation::{
-    Attempt, ClaimedDelivery, Event, EventType, LoggedAttempt, NextStep, Trigger, TriggerSpec,
+    Attempt, ClaimedDelivery, Event, EventType, LoggedAttempt, NewEvent, NextStep, Trigger,
+    TriggerSpec,
 };
 use crate::filter::Filter;
 use crate::integration::{Integration, NewWebhook};
@@ -268,8 +269,23 @@ pub trait RunStore: Send + Sync {
     async fn delete_run(&self, id: i64) -> StoreResult<bool>;
     /// Ask a run to stop: the next file_stream answer says so.
     async fn request_stop(&self, id: i64) -> StoreResult<()>;
-    /// Store one file_stream request atomically and note the heartbeat.
-    async fn append_stream(&self, run_id: i64, batch: &StreamBatch) -> StoreResult<StreamOutcome>;
+    /// Store one file_stream request atomically and note the heartbeat;
+    /// `events` (automation events the request causes) are recorded in the
+    /// same transaction.
+    async fn append_stream(
+        &self,
+        run_id: i64,
+        batch: &StreamBatch,
+        events: &[NewEvent],
+    ) -> StoreResult<StreamOutcome>;
+    /// The newest `limit` numeric values of history key `key` of a run,
+    /// newest first (rows without it, or with another type, are skipped).
+    async fn recent_metric_values(
+        &self,
+        run_id: i64,
+        key: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<f64>>;
     /// Mark runs that have been silent since `before_ms` as crashed.
     async fn mark_crashed(&self, before_ms: i64) -> StoreResult<u64>;
     /// History rows with `min_step <= step < max_step`, in step order, as
@@ -960,6 +976,13 @@ pub trait DeliveryStore: Send + Sync {
         trigger_id: i64,
         limit: i64,
     ) -> StoreResult<Vec<LoggedAttempt>>;
+    /// The enabled run-metric triggers (`RUN_METRIC`, `RUN_METRIC_CHANGE`,
+    /// `RUN_METRIC_ZSCORE`) watching a project or its entity.
+    async fn run_metric_triggers(
+        &self,
+        project_id: i64,
+        entity_id: i64,
+    ) -> StoreResult<Vec<Trigger>>;
     /// Record an event outside an artifact write (a run's state, an
     /// alert), when an enabled trigger of its type watches its project or
     /// entity; whether it was recorded.

@@ -10,7 +10,7 @@
 
 use async_trait::async_trait;
 use cairn_core::automation::{
-    Attempt, ClaimedDelivery, Event, EventType, LoggedAttempt, NextStep, Outcome,
+    Attempt, ClaimedDelivery, Event, EventType, LoggedAttempt, NewEvent, NextStep, Outcome,
 };
 use cairn_core::store::{DeliveryStore, StoreError, StoreResult, TriggerStore};
 use sqlx::sqlite::SqliteRow;
@@ -81,6 +81,24 @@ pub(crate) async fn record_run_state_event(
     .bind(EventType::RunState.as_str())
     .bind(now_ms())
     .bind(run_id)
+    .execute(&mut *tx)
+    .await
+    .map_err(backend)?;
+    Ok(())
+}
+
+/// Record an event the domain decided (a run metric crossing), inside the
+/// transaction of the write that causes it.
+pub(crate) async fn insert_event(tx: &mut SqliteConnection, event: &NewEvent) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO automation_events (entity_id, project_id, event_type, payload, created_at) \
+         VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(event.entity_id)
+    .bind(event.project_id)
+    .bind(event.event_type.as_str())
+    .bind(event.payload.to_string())
+    .bind(now_ms())
     .execute(&mut *tx)
     .await
     .map_err(backend)?;
@@ -321,6 +339,31 @@ impl DeliveryStore for SqliteStore {
                 })
             })
             .collect()
+    }
+
+    async fn run_metric_triggers(
+        &self,
+        project_id: i64,
+        entity_id: i64,
+    ) -> StoreResult<Vec<cairn_core::automation::Trigger>> {
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM triggers WHERE enabled = 1 \
+             AND event_type IN ('RUN_METRIC', 'RUN_METRIC_CHANGE', 'RUN_METRIC_ZSCORE') \
+             AND ((scope_kind = 'PROJECT' AND scope_id = ?) OR (scope_kind = 'ENTITY' AND scope_id = ?)) \
+             ORDER BY id",
+        )
+        .bind(project_id)
+        .bind(entity_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        let mut triggers = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(trigger) = self.trigger_by_id(id).await? {
+                triggers.push(trigger);
+            }
+        }
+        Ok(triggers)
     }
 
     async fn record_event(

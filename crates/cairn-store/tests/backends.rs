@@ -110,7 +110,7 @@ backend_tests! {
                     summary: Some(r#"{"x": 9, "late": "z", "best": 1}"#.into()),
                     ..StreamBatch::default()
                 };
-                store.append_stream(run, &batch).await.unwrap();
+                store.append_stream(run, &batch, &[]).await.unwrap();
             }
         };
         let rows = |steps: std::ops::Range<i64>| -> Vec<String> {

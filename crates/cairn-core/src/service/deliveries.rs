@@ -9,10 +9,12 @@ use serde_json::Value;
 use crate::Cairn;
 use crate::authz::Actor;
 use crate::automation::{
-    self, Action, Attempt, ClaimedDelivery, Event, EventFilter, LoggedAttempt, Outcome,
+    self, Action, Attempt, ClaimedDelivery, Event, EventFilter, LoggedAttempt, NewEvent, Outcome,
     RunCondition,
 };
 use crate::error::{CoreError, CoreResult};
+use crate::run::Run;
+use crate::stream::StreamBatch;
 
 /// Log lines kept per automation.
 pub const KEEP_ATTEMPTS: i64 = 200;
@@ -60,6 +62,86 @@ impl Cairn {
         Ok(events.len())
     }
 
+    /// The run-metric events a stream request causes: for each enabled
+    /// metric automation watching the run's project or entity whose metric
+    /// the request logs, whether the condition starts to hold at one of the
+    /// new values (given the run's values before them). One indexed query
+    /// when nothing watches; the run's recent values are read only for a
+    /// metric that is logged and watched.
+    pub(crate) async fn metric_events(
+        &self,
+        run: &Run,
+        batch: &StreamBatch,
+    ) -> CoreResult<Vec<NewEvent>> {
+        let Some(history) = batch.history.as_ref().filter(|h| !h.lines.is_empty()) else {
+            return Ok(Vec::new());
+        };
+        let mut events = Vec::new();
+        for trigger in self
+            .store
+            .run_metric_triggers(run.project_id, run.entity_id)
+            .await?
+        {
+            let Ok(EventFilter::Run { runs, condition }) =
+                EventFilter::parse(trigger.spec.event, &trigger.spec.filter)
+            else {
+                continue;
+            };
+            let Some(metric) = condition.metric() else {
+                continue;
+            };
+            let mut new = Vec::new();
+            let mut last_step = None;
+            for line in &history.lines {
+                if !line.keys.iter().any(|(k, _)| k == metric) {
+                    continue;
+                }
+                let value = cairn_types::relaxed::parse(&line.raw)
+                    .ok()
+                    .and_then(|row| row.get(metric).and_then(cairn_types::relaxed::number));
+                if let Some(value) = value.filter(|v| v.is_finite()) {
+                    new.push(value);
+                    last_step = Some(line.step);
+                }
+            }
+            if new.is_empty() {
+                continue;
+            }
+            let mut prior = self
+                .store
+                .recent_metric_values(run.id, metric, condition.span() as i64 + 1)
+                .await?;
+            prior.reverse();
+            let Some(value) = condition.first_crossing(&prior, &new) else {
+                continue;
+            };
+            if let Some(filter) = &runs
+                && !self.store.run_matches(run.id, filter).await?
+            {
+                continue;
+            }
+            events.push(NewEvent {
+                entity_id: run.entity_id,
+                project_id: Some(run.project_id),
+                event_type: trigger.spec.event,
+                payload: serde_json::json!({
+                    "event_type": trigger.spec.event.as_str(),
+                    "trigger_id": trigger.id,
+                    "entity_name": run.entity_name,
+                    "project_name": run.project_name,
+                    "run_id": run.name,
+                    "run_name": run.display_name.clone().unwrap_or_else(|| run.name.clone()),
+                    "run_row_id": run.id,
+                    "event_author": run.username,
+                    "metric_name": metric,
+                    "metric_value": number_value(value),
+                    "step": last_step,
+                }),
+            });
+        }
+        Ok(events)
+    }
+
     /// Whether an event passes a trigger's filter. A filter that no longer
     /// parses (it was checked when saved) passes nothing.
     async fn event_passes(&self, event: &Event, trigger: &automation::Trigger) -> CoreResult<bool> {
@@ -83,9 +165,12 @@ impl Cairn {
                         .get("run_state")
                         .and_then(Value::as_str)
                         .is_some_and(|s| states.iter().any(|st| st.matches(s))),
-                    // Metric conditions are decided when the event is
-                    // recorded (the values are at hand then).
-                    _ => true,
+                    // A metric condition was decided when the event was
+                    // recorded (the values were at hand then), for one
+                    // trigger.
+                    _ => {
+                        event.payload.get("trigger_id").and_then(Value::as_i64) == Some(trigger.id)
+                    }
                 };
                 let run_id = event.payload.get("run_row_id").and_then(Value::as_i64);
                 state_ok
@@ -227,6 +312,7 @@ impl Cairn {
             Value::String(delivery.idempotency_key.clone()),
         );
         vars.remove("run_row_id");
+        vars.remove("trigger_id");
         vars
     }
 
@@ -240,6 +326,16 @@ impl Cairn {
                 .or_insert_with(|| Value::String(delivery.idempotency_key.clone()));
         }
         body
+    }
+}
+
+/// A metric value as JSON: whole numbers as integers (`11`, as logged),
+/// others as they are.
+fn number_value(value: f64) -> Value {
+    if value.fract() == 0.0 && value.abs() < 9_007_199_254_740_992.0 {
+        Value::from(value as i64)
+    } else {
+        Value::from(value)
     }
 }
 

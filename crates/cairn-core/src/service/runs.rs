@@ -331,7 +331,8 @@ impl Cairn {
         run: &Writable<Run>,
         batch: &StreamBatch,
     ) -> CoreResult<StreamOutcome> {
-        Ok(self.store.append_stream(run.id, batch).await?)
+        let events = self.metric_events(run, batch).await?;
+        Ok(self.store.append_stream(run.id, batch, &events).await?)
     }
 
     /// Mark running runs silent for longer than `silence` as crashed.

@@ -375,10 +375,36 @@ impl RunStore for SqliteStore {
         Ok(())
     }
 
-    async fn append_stream(&self, run_id: i64, batch: &StreamBatch) -> StoreResult<StreamOutcome> {
-        let (outcome, project_id) = stream::append(&self.writer, run_id, batch).await?;
+    async fn append_stream(
+        &self,
+        run_id: i64,
+        batch: &StreamBatch,
+        events: &[cairn_core::automation::NewEvent],
+    ) -> StoreResult<StreamOutcome> {
+        let (outcome, project_id) = stream::append(&self.writer, run_id, batch, events).await?;
         self.counts.bump(project_id);
         Ok(outcome)
+    }
+
+    async fn recent_metric_values(
+        &self,
+        run_id: i64,
+        key: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<f64>> {
+        // Rows are the client's relaxed JSON: one with a bare NaN is not
+        // valid JSON to SQLite and is skipped, as a NaN passes no test.
+        let path = crate::filter::json_path(&[key.to_string()]);
+        sqlx::query_scalar(
+            "SELECT json_extract(row, ?1) FROM run_history WHERE run_id = ?2 AND json_valid(row) \
+             AND json_type(row, ?1) IN ('integer', 'real') ORDER BY line DESC LIMIT ?3",
+        )
+        .bind(path)
+        .bind(run_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)
     }
 
     async fn mark_crashed(&self, before_ms: i64) -> StoreResult<u64> {

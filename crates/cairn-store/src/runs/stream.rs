@@ -23,6 +23,7 @@ pub(super) async fn append(
     pool: &SqlitePool,
     run_id: i64,
     batch: &StreamBatch,
+    events: &[cairn_core::automation::NewEvent],
 ) -> StoreResult<(StreamOutcome, i64)> {
     let mut tx = pool.begin().await.map_err(backend)?;
     let now = now_ms();
@@ -99,6 +100,9 @@ pub(super) async fn append(
     .map_err(backend)?;
     if batch.complete.is_some() && !was_complete {
         crate::automations::record_run_state_event(&mut tx, run_id).await?;
+    }
+    for event in events {
+        crate::automations::insert_event(&mut tx, event).await?;
     }
     tx.commit().await.map_err(backend)?;
     Ok((StreamOutcome { stopped }, project_id))

@@ -95,8 +95,16 @@ def test_automations_are_created_listed_updated_and_deleted(server, api, team):
         name="alias-hook",
     )
 
-    names = {a.name for a in api.automations(entity=team, per_page=2)}
     made = {"loss-too-high", "on-prod-link", "on-create", "alias-hook"}
+    # The pinned client's wandb-core knows AUTOMATION_EVENT_RUN_METRIC_ZSCORE.
+    if CLIENT >= Version("0.31.0"):
+        z = api.create_automation(
+            OnRunMetric(scope=project, filter=abs(RunEvent.metric("loss").zscore(20)) > 2.5) >> DoNothing(),
+            name="loss-outlier",
+        )
+        assert z.event.filter.metric.zscore_filter.window == 20
+        made.add("loss-outlier")
+    names = {a.name for a in api.automations(entity=team, per_page=2)}
     assert names == made | ({"run-done"} if run_state else set())
     assert [a.name for a in api.automations(entity=team, name="on-create")] == ["on-create"]
     got = api.automation(name="loss-too-high", entity=team)
@@ -132,7 +140,7 @@ def test_automations_are_created_listed_updated_and_deleted(server, api, team):
     # A missing automation: the client recognises the server's 404.
     with pytest.raises(wandb.errors.CommError, match="not found"):
         api.update_automation(upd2, enabled=True)
-    left = {"on-prod-link", "on-create"} | ({"run-done"} if run_state else set())
+    left = made - {"loss-too-high", "alias-hook"} | ({"run-done"} if run_state else set())
     assert {a.name for a in api.automations(entity=team)} == left
 
 

@@ -241,3 +241,42 @@ def test_a_metric_crossing_its_threshold_notifies_once(server, api, unique, rece
     }
     time.sleep(1.5)
     assert len(receiver.received(f"/{unique}/loss")) == 1
+
+
+SLACK = """mutation($t: String!, $n: String!, $u: String!, $c: String!) {
+  createSlackWebhookIntegration(input: {entityName: $t, name: $n, urlEndpoint: $u, channelName: $c}) {
+    integration { ... on SlackIntegration { id channelName } } } }"""
+
+
+def test_a_notification_goes_to_a_slack_webhook(server, api, unique, receiver, start_run):
+    from wandb.automations import OnRunMetric, RunEvent, SendNotification
+
+    team = f"{unique}-slack"
+    api.create_team(team, admin_username="admin")
+    made = server.gql(SLACK, {"t": team, "n": "alerts", "u": f"{receiver.url}/{unique}/slack", "c": "#ml-alerts"})
+    assert made["data"]["createSlackWebhookIntegration"]["integration"]["channelName"] == "#ml-alerts", made
+    [slack] = list(api.slack_integrations(entity=team))
+    assert slack.channel_name == "#ml-alerts"
+    api.create_project("p", team)
+    api.create_automation(
+        OnRunMetric(scope=api.project("p", entity=team), filter=RunEvent.metric("loss") > 10)
+        >> SendNotification.from_integration(
+            slack, title="Loss at ${metric_value}", text="run ${run_name} diverged", level="ERROR"
+        ),
+        name="loss-page",
+    )
+    # Read back with its Slack integration and texts.
+    saved = api.automation(name="loss-page", entity=team)
+    assert saved.action.integration.id == slack.id
+    assert (saved.action.title, saved.action.message, saved.action.severity.value) == (
+        "Loss at ${metric_value}",
+        "run ${run_name} diverged",
+        "ERROR",
+    )
+    run = start_run(entity=team, project="p", name="exploding")
+    for loss in (3, 30):
+        run.log({"loss": loss})
+    run.finish()
+
+    [request] = receiver.wait_for(f"/{unique}/slack")
+    assert json.loads(request["body"]) == {"text": ":rotating_light: *Loss at 30*\nrun exploding diverged"}

@@ -25,6 +25,10 @@ pub enum IntegrationCommand {
         name: String,
         /// Where deliveries are POSTed (http or https).
         url: String,
+        /// Make it a Slack incoming webhook posting to this channel:
+        /// notification automations (`SendNotification`) use it.
+        #[arg(long, value_name = "CHANNEL")]
+        slack_channel: Option<String>,
     },
     /// Delete an integration by id.
     Rm {
@@ -48,7 +52,23 @@ pub async fn integration(conn: &Connection, cmd: IntegrationCommand) -> anyhow::
             }
             print_table(&rows);
         }
-        IntegrationCommand::Create { entity, name, url } => {
+        IntegrationCommand::Create {
+            entity,
+            name,
+            url,
+            slack_channel: Some(channel),
+        } => {
+            let id = api
+                .create_slack_integration(&entity, &name, &url, &channel)
+                .await?;
+            println!("Created Slack webhook {name:?} ({id}) -> {channel}");
+        }
+        IntegrationCommand::Create {
+            entity,
+            name,
+            url,
+            slack_channel: None,
+        } => {
             let hook = api.create_webhook_integration(&entity, &name, &url).await?;
             println!(
                 "Created webhook {:?} ({}) -> {}",

@@ -134,6 +134,29 @@ impl Api {
             .ok_or_else(|| Error::Api("the server made no integration".into()))
     }
 
+    /// Create a Slack incoming webhook in `entity` posting to `channel`
+    /// (Cairn only): `SendNotification` automations post to it with
+    /// Slack's payload. Returns its id.
+    pub async fn create_slack_integration(
+        &self,
+        entity: &str,
+        name: &str,
+        url: &str,
+        channel: &str,
+    ) -> Result<String> {
+        let data: serde_json::Value = self
+            .transport
+            .execute(
+                queries::CREATE_SLACK_WEBHOOK_INTEGRATION,
+                json!({"input": {"entityName": entity, "name": name, "urlEndpoint": url, "channelName": channel}}),
+            )
+            .await?;
+        data["result"]["integration"]["id"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| Error::Api("the server made no integration".into()))
+    }
+
     /// Delete an integration by its id.
     pub async fn delete_integration(&self, id: &str) -> Result<()> {
         #[derive(Deserialize)]

@@ -40,6 +40,9 @@ pub struct Integration {
     pub secret_ref: Option<String>,
     /// The name of the entity secret sent as a bearer token, if any.
     pub access_token_ref: Option<String>,
+    /// For a Slack incoming webhook, its channel: notifications go to it
+    /// with Slack's payload, and it is listed as a `SlackIntegration`.
+    pub slack_channel: Option<String>,
     /// When it was made.
     pub created_at: OffsetDateTime,
 }
@@ -55,6 +58,8 @@ pub struct NewWebhook {
     pub secret_ref: Option<String>,
     /// See [`Integration::access_token_ref`].
     pub access_token_ref: Option<String>,
+    /// See [`Integration::slack_channel`].
+    pub slack_channel: Option<String>,
 }
 
 /// Check a name the way the client does: words of letters, digits, `_` or
@@ -73,6 +78,19 @@ pub fn check_name(name: &str) -> CoreResult<()> {
     if name.chars().count() > MAX_NAME_CHARS {
         return Err(CoreError::InvalidInput(format!(
             "The integration name is longer than {MAX_NAME_CHARS} characters."
+        )));
+    }
+    Ok(())
+}
+
+/// Longest Slack channel name (Slack's own limit is 80).
+pub const MAX_CHANNEL_CHARS: usize = 80;
+
+/// Check a Slack channel name: not blank, at most [`MAX_CHANNEL_CHARS`].
+pub fn check_channel(channel: &str) -> CoreResult<()> {
+    if channel.is_empty() || channel.chars().count() > MAX_CHANNEL_CHARS {
+        return Err(CoreError::InvalidInput(format!(
+            "The Slack channel name must have 1 to {MAX_CHANNEL_CHARS} characters."
         )));
     }
     Ok(())

@@ -11,7 +11,8 @@ use sqlx::sqlite::SqliteRow;
 use crate::runs::now_ms;
 use crate::{SqliteStore, backend, conflict_or_backend};
 
-const COLUMNS: &str = "id, entity_id, name, url, secret_ref, access_token_ref, created_at";
+const COLUMNS: &str =
+    "id, entity_id, name, url, secret_ref, access_token_ref, channel_name, created_at";
 
 fn from_row(row: &SqliteRow) -> Result<Integration, sqlx::Error> {
     let ms: i64 = row.try_get("created_at")?;
@@ -22,6 +23,7 @@ fn from_row(row: &SqliteRow) -> Result<Integration, sqlx::Error> {
         url: row.try_get("url")?,
         secret_ref: row.try_get("secret_ref")?,
         access_token_ref: row.try_get("access_token_ref")?,
+        slack_channel: row.try_get("channel_name")?,
         created_at: time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
             .unwrap_or(time::OffsetDateTime::UNIX_EPOCH),
     })
@@ -37,14 +39,18 @@ impl IntegrationStore for SqliteStore {
     ) -> StoreResult<Integration> {
         let sql = format!(
             "INSERT INTO integrations (entity_id, kind, name, url, secret_ref, access_token_ref, \
-             created_by, created_at) VALUES (?, 'webhook', ?, ?, ?, ?, ?, ?) RETURNING {COLUMNS}"
+             channel_name, created_by, created_at) \
+             VALUES (?, CASE WHEN ? IS NULL THEN 'webhook' ELSE 'slack' END, ?, ?, ?, ?, ?, ?, ?) \
+             RETURNING {COLUMNS}"
         );
         let row = sqlx::query(&sql)
             .bind(entity_id)
+            .bind(&new.slack_channel)
             .bind(&new.name)
             .bind(&new.url)
             .bind(&new.secret_ref)
             .bind(&new.access_token_ref)
+            .bind(&new.slack_channel)
             .bind(created_by)
             .bind(now_ms())
             .fetch_one(&self.pool)

@@ -39,3 +39,18 @@ pub const DELETE_INTEGRATION: &str = r#"mutation DeleteIntegration($id: ID!) {
     success
   }
 }"#;
+
+/// Cairn extension: create a Slack incoming webhook, which notifications
+/// post to.
+pub const CREATE_SLACK_WEBHOOK_INTEGRATION: &str = r#"mutation CreateSlackWebhookIntegration($input: CreateSlackWebhookIntegrationInput!) {
+  result: createSlackWebhookIntegration(input: $input) {
+    integration {
+      __typename
+      ... on SlackIntegration {
+        id
+        teamName
+        channelName
+      }
+    }
+  }
+}"#;

@@ -184,11 +184,20 @@ impl Cairn {
             if integration.entity_id != at.entity_id {
                 return Err(missing());
             }
-            if let Action::Notification { .. } = spec.action {
-                return Err(CoreError::InvalidInput(format!(
-                    "Integration {:?} is a generic webhook; send to it with a GENERIC_WEBHOOK action.",
-                    integration.name
-                )));
+            match (&spec.action, &integration.slack_channel) {
+                (Action::Notification { .. }, None) => {
+                    return Err(CoreError::InvalidInput(format!(
+                        "Integration {:?} is a generic webhook; send to it with a GENERIC_WEBHOOK action (notifications go to Slack integrations).",
+                        integration.name
+                    )));
+                }
+                (Action::Webhook { .. }, Some(_)) => {
+                    return Err(CoreError::InvalidInput(format!(
+                        "Integration {:?} is a Slack webhook; send to it with a NOTIFICATION action.",
+                        integration.name
+                    )));
+                }
+                _ => {}
             }
         }
         Ok(at)

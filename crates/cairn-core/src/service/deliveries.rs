@@ -218,10 +218,18 @@ impl Cairn {
                         &vars,
                     )
                 };
+                // Slack's incoming-webhook payload: one mrkdwn text.
+                let marker = match severity {
+                    automation::Severity::Info => ":information_source:",
+                    automation::Severity::Warn => ":warning:",
+                    automation::Severity::Error => ":rotating_light:",
+                };
                 let body = serde_json::json!({
-                    "text": format!("{}\n{}", value_text(&fill(title)), value_text(&fill(message))),
-                    "severity": severity.as_str(),
-                    "event": Value::Object(vars.clone()),
+                    "text": format!(
+                        "{marker} *{}*\n{}",
+                        value_text(&fill(title)),
+                        value_text(&fill(message))
+                    ),
                 });
                 (*integration_id, body)
             }

@@ -23,7 +23,8 @@ impl Cairn {
         self
     }
 
-    /// Create a generic webhook integration in `entity`.
+    /// Create a generic webhook integration in `entity` (a Slack incoming
+    /// webhook when `new.slack_channel` is set).
     pub async fn create_webhook_integration(
         &self,
         actor: &Actor,
@@ -36,8 +37,12 @@ impl Cairn {
             url: new.url.trim().to_string(),
             secret_ref: new.secret_ref.filter(|s| !s.trim().is_empty()),
             access_token_ref: new.access_token_ref.filter(|s| !s.trim().is_empty()),
+            slack_channel: new.slack_channel.map(|c| c.trim().to_string()),
         };
         integration::check_name(&new.name)?;
+        if let Some(channel) = &new.slack_channel {
+            integration::check_channel(channel)?;
+        }
         let url = integration::parse_url(&new.url)?;
         if !self.webhook_allow.allows(&url) {
             return Err(AllowList::refusal(&url));

@@ -6,7 +6,7 @@ use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use cairn_core::integration::NewWebhook;
 
 use crate::error::GqlResultExt;
-use crate::graphql::types::integration::WebhookObject;
+use crate::graphql::types::integration::{IntegrationUnion, WebhookObject};
 use crate::graphql::{actor, cairn, ids};
 
 /// Mutations on integrations.
@@ -28,6 +28,23 @@ struct CreateGenericWebhookIntegrationInput {
 #[derive(SimpleObject)]
 struct CreateGenericWebhookIntegrationPayload {
     integration: WebhookObject,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(InputObject)]
+struct CreateSlackWebhookIntegrationInput {
+    entity_name: String,
+    name: String,
+    /// The Slack incoming webhook URL (`https://hooks.slack.com/services/…`).
+    url_endpoint: String,
+    /// The channel it posts to, for display (`#alerts`).
+    channel_name: String,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(SimpleObject)]
+struct CreateSlackWebhookIntegrationPayload {
+    integration: IntegrationUnion,
     client_mutation_id: Option<String>,
 }
 
@@ -57,6 +74,7 @@ impl IntegrationMutation {
             url: input.url_endpoint,
             secret_ref: input.secret_ref,
             access_token_ref: input.access_token_ref,
+            slack_channel: None,
         };
         let integration = cairn(ctx)
             .create_webhook_integration(actor(ctx), &input.entity_name, new)
@@ -64,6 +82,32 @@ impl IntegrationMutation {
             .gql()?;
         Ok(CreateGenericWebhookIntegrationPayload {
             integration: WebhookObject(integration),
+            client_mutation_id: input.client_mutation_id,
+        })
+    }
+
+    /// Create a Slack incoming webhook in an entity (a Cairn addition: W&B
+    /// makes Slack integrations through its Slack app). It is listed as a
+    /// `SlackIntegration`, and `SendNotification` actions post to it with
+    /// Slack's payload; the URL must be allowed by `--webhook-allow`.
+    async fn create_slack_webhook_integration(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateSlackWebhookIntegrationInput,
+    ) -> async_graphql::Result<CreateSlackWebhookIntegrationPayload> {
+        let new = NewWebhook {
+            name: input.name,
+            url: input.url_endpoint,
+            secret_ref: None,
+            access_token_ref: None,
+            slack_channel: Some(input.channel_name),
+        };
+        let integration = cairn(ctx)
+            .create_webhook_integration(actor(ctx), &input.entity_name, new)
+            .await
+            .gql()?;
+        Ok(CreateSlackWebhookIntegrationPayload {
+            integration: IntegrationUnion::of(integration),
             client_mutation_id: input.client_mutation_id,
         })
     }

@@ -1,6 +1,32 @@
 -- Automations (W&B's triggers), the events they watch for, and the
 -- deliveries of their actions.
 
+-- Integrations gain a second kind: a Slack incoming webhook (`slack`), which
+-- notifications are sent to with Slack's payload, and its channel's name.
+-- SQLite cannot change a CHECK, so the table is rebuilt (nothing refers to
+-- it yet).
+CREATE TABLE integrations_new (
+    id               INTEGER PRIMARY KEY,
+    entity_id        INTEGER NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+    kind             TEXT NOT NULL CHECK (kind IN ('webhook', 'slack')),
+    name             TEXT NOT NULL,
+    url              TEXT NOT NULL,
+    secret_ref       TEXT,
+    access_token_ref TEXT,
+    created_by       INTEGER REFERENCES users(id) ON DELETE SET NULL,
+    -- UNIX milliseconds.
+    created_at       INTEGER NOT NULL,
+    -- `slack` only: the channel the webhook posts to, for display.
+    channel_name     TEXT,
+    UNIQUE (entity_id, name)
+);
+INSERT INTO integrations_new (id, entity_id, kind, name, url, secret_ref, access_token_ref,
+                              created_by, created_at)
+    SELECT id, entity_id, kind, name, url, secret_ref, access_token_ref, created_by, created_at
+    FROM integrations;
+DROP TABLE integrations;
+ALTER TABLE integrations_new RENAME TO integrations;
+
 -- A trigger belongs to the entity of its scope. `scope_id` is the row id of
 -- the project, collection or entity; `project_id` / `collection_id` repeat
 -- it (or the collection's project) so that deleting the scope deletes the

@@ -2314,6 +2314,28 @@ fn rows() -> Vec<Row> {
             }),
         },
         Row {
+            key: "createSlackWebhookIntegration",
+            expect: OWNER_AND_ADMIN,
+            doc: "mutation($n: String!) { createSlackWebhookIntegration(input: {entityName: \"ml\", name: $n, urlEndpoint: \"https://hooks.example.com/slack\", channelName: \"#ml\"}) { integration { __typename } } }",
+            setup: |fx, _| {
+                fut(async move {
+                    let name = fx.fresh("slack");
+                    Target::new(json!({ "n": name })).probe(json!(name))
+                })
+            },
+            judge: Effect(|fx, name| {
+                fut(async move {
+                    let data = fx
+                        .as_admin(
+                            "{ entity(name: \"ml\") { integrations(first: 100) { edges { node { ... on SlackIntegration { teamName } } } } } }",
+                            json!({}),
+                        )
+                        .await;
+                    edge_values(&data["entity"]["integrations"], "teamName").contains(&text(&name))
+                })
+            }),
+        },
+        Row {
             key: "deleteIntegration",
             expect: OWNER_AND_ADMIN,
             doc: "mutation($id: ID!) { deleteIntegration(input: {id: $id}) { success } }",

@@ -1,8 +1,8 @@
 //! `Integration`s of an entity: the union the official client's
-//! `IntegrationsByEntity` reads, of `GenericWebhookIntegration` (what Cairn
-//! makes) and `SlackIntegration` (W&B's OAuth Slack app, which a
-//! self-hosted server does not have: the type exists so clients' fragments
-//! on it validate, and no integration is one).
+//! `IntegrationsByEntity` reads, of `GenericWebhookIntegration` and
+//! `SlackIntegration`. W&B's Slack integrations come from its Slack app;
+//! Cairn's are Slack incoming webhooks (a webhook with a channel name),
+//! which the client's `SendNotification` can name.
 
 use async_graphql::{ID, Object, SimpleObject, Union};
 use cairn_core::integration::Integration;
@@ -45,13 +45,16 @@ impl WebhookObject {
     }
 }
 
-/// W&B's Slack app integration; see the module docs.
+/// A Slack incoming webhook; see the module docs.
 #[derive(SimpleObject)]
 #[graphql(name = "SlackIntegration")]
 pub struct SlackObject {
     id: ID,
+    /// W&B's Slack workspace name; here the integration's name.
     team_name: String,
     channel_name: String,
+    /// Where notifications are POSTed.
+    url_endpoint: String,
 }
 
 /// Any integration.
@@ -60,9 +63,23 @@ pub struct SlackObject {
 pub enum IntegrationUnion {
     /// A generic webhook.
     Webhook(WebhookObject),
-    /// Never built (see the module docs).
-    #[allow(dead_code)]
+    /// A Slack incoming webhook.
     Slack(SlackObject),
+}
+
+impl IntegrationUnion {
+    /// The GraphQL object of an integration, by its kind.
+    pub fn of(integration: Integration) -> Self {
+        match integration.slack_channel.clone() {
+            Some(channel_name) => IntegrationUnion::Slack(SlackObject {
+                id: ids::encode("Integration", integration.id),
+                team_name: integration.name,
+                channel_name,
+                url_endpoint: integration.url,
+            }),
+            None => IntegrationUnion::Webhook(WebhookObject(integration)),
+        }
+    }
 }
 
 /// An integration and its cursor.
@@ -88,7 +105,7 @@ impl IntegrationConnection {
             .into_iter()
             .map(|row| IntegrationEdge {
                 cursor: cursor(row.id),
-                node: IntegrationUnion::Webhook(WebhookObject(row)),
+                node: IntegrationUnion::of(row),
             })
             .collect();
         IntegrationConnection {

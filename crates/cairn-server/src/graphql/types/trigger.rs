@@ -12,7 +12,7 @@ use crate::error::GqlResultExt;
 use crate::graphql::run_mutation::AlertSeverity;
 use crate::graphql::scalars::DateTime;
 use crate::graphql::types::artifact::{CollectionObject, Portfolio, Sequence};
-use crate::graphql::types::integration::{IntegrationUnion, WebhookObject};
+use crate::graphql::types::integration::IntegrationUnion;
 use crate::graphql::types::page::cursor;
 use crate::graphql::types::{EntityObject, PageInfo, ProjectObject};
 use crate::graphql::{actor, cairn, ids};
@@ -116,7 +116,7 @@ impl TriggerObject {
         let integration = || {
             integration
                 .clone()
-                .map(|i| IntegrationUnion::Webhook(WebhookObject(i)))
+                .map(IntegrationUnion::of)
                 .ok_or_else(|| async_graphql::Error::new("The automation's integration is gone."))
         };
         Ok(match &self.0.spec.action {

@@ -21,7 +21,7 @@ import time
 
 import pytest
 import wandb
-from conftest import CLIENT, start_server
+from conftest import CLIENT, client_since, start_server
 from packaging.version import Version
 from wandb.apis.public import Api
 
@@ -280,3 +280,63 @@ def test_a_notification_goes_to_a_slack_webhook(server, api, unique, receiver, s
 
     [request] = receiver.wait_for(f"/{unique}/slack")
     assert json.loads(request["body"]) == {"text": ":rotating_light: *Loss at 30*\nrun exploding diverged"}
+
+
+@client_since("0.27.0", "tag and unlink automation events")
+def test_tag_and_unlink_events_reach_their_automations(server, api, unique, receiver, start_run):
+    from wandb.automations import (
+        ArtifactEvent,
+        OnAddArtifactTag,
+        OnAddCollectionTag,
+        OnUnlinkArtifact,
+        SendWebhook,
+    )
+
+    team = f"{unique}-tags"
+    api.create_team(team, admin_username="admin")
+    paths = {kind: f"/{unique}/{kind}" for kind in ("tag", "ctag", "unlink")}
+    for kind, path in paths.items():
+        make_hook(server, team, kind, receiver.url + path)
+    hooks = {h.name: h for h in api.webhook_integrations(entity=team)}
+    with start_run(entity=team, project="p") as run:
+        art = wandb.Artifact("clf", type="model")
+        with art.new_file("w.txt") as f:
+            f.write("weights")
+        run.log_artifact(art)
+    version = api.artifact(f"{team}/p/clf:v0")
+    version.link(f"{team}/p/picked")
+    collection = api.artifact_collection("model", f"{team}/p/clf")
+    picked = api.artifact_collection("model", f"{team}/p/picked")
+    payload = {"event": "${event_type}", "tag": "${tag}", "collection": "${artifact_collection_name}"}
+    api.create_automation(
+        OnAddArtifactTag(scope=collection, filter=ArtifactEvent.tag.eq("reviewed"))
+        >> SendWebhook.from_integration(hooks["tag"], payload=payload),
+        name="on-reviewed",
+    )
+    api.create_automation(
+        OnAddCollectionTag(scope=collection) >> SendWebhook.from_integration(hooks["ctag"], payload=payload),
+        name="on-collection-tag",
+    )
+    api.create_automation(
+        OnUnlinkArtifact(scope=picked) >> SendWebhook.from_integration(hooks["unlink"], payload=payload),
+        name="on-unlink",
+    )
+
+    version = api.artifact(f"{team}/p/clf:v0")
+    version.tags.append("draft")  # does not pass the filter
+    version.save()
+    version = api.artifact(f"{team}/p/clf:v0")
+    version.tags.append("reviewed")
+    version.save()
+    collection = api.artifact_collection("model", f"{team}/p/clf")
+    collection.tags = ["production"]
+    collection.save()
+    api.artifact(f"{team}/p/picked:v0").unlink()
+
+    [tagged] = receiver.wait_for(paths["tag"])
+    assert json.loads(tagged["body"])["tag"] == "reviewed"
+    [ctag] = receiver.wait_for(paths["ctag"])
+    assert json.loads(ctag["body"])["event"] == "ADD_COLLECTION_TAG"
+    assert json.loads(ctag["body"])["tag"] == "production"
+    [unlinked] = receiver.wait_for(paths["unlink"])
+    assert json.loads(unlinked["body"])["collection"] == "picked"

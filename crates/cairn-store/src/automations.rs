@@ -36,6 +36,11 @@ pub(crate) async fn record_artifact_event(
     labels: &[String],
 ) -> StoreResult<()> {
     let labels = serde_json::to_string(labels).map_err(|e| StoreError::Backend(Box::new(e)))?;
+    // Tag events are about tags; the others about aliases.
+    let (aliases, tags) = match event {
+        EventType::AddArtifactTag | EventType::RemoveArtifactTag => ("[]".to_string(), labels),
+        _ => (labels, "[]".to_string()),
+    };
     let sql = format!(
         "INSERT INTO automation_events (entity_id, project_id, collection_id, event_type, \
          payload, created_at) \
@@ -44,7 +49,7 @@ pub(crate) async fn record_artifact_event(
            'artifact_type', t.name, 'artifact_version', 'v' || m.version_index, \
            'artifact_version_string', e.name || '/' || p.name || '/' || c.name || ':v' || m.version_index, \
            'artifact_id', m.artifact_id, 'aliases', json(?2), \
-           'alias', json(?2) ->> 0), ?3 \
+           'alias', json(?2) ->> 0, 'tags', json(?5), 'tag', json(?5) ->> 0), ?3 \
          FROM artifact_memberships m JOIN artifact_collections c ON c.id = m.collection_id \
          JOIN artifact_types t ON t.id = c.type_id JOIN projects p ON p.id = c.project_id \
          JOIN entities e ON e.id = p.entity_id \
@@ -52,9 +57,62 @@ pub(crate) async fn record_artifact_event(
     );
     sqlx::query(&sql)
         .bind(event.as_str())
-        .bind(labels)
+        .bind(aliases)
         .bind(now_ms())
         .bind(membership_id)
+        .bind(tags)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+    Ok(())
+}
+
+/// Record an artifact event about a version (its tags) in every collection
+/// that holds it: the sequence it was logged into and the collections it
+/// is linked into (a registry's automations watch the linked version). A
+/// version not committed yet is in none.
+pub(crate) async fn record_version_event(
+    tx: &mut SqliteConnection,
+    event: EventType,
+    artifact_id: i64,
+    labels: &[String],
+) -> StoreResult<()> {
+    let memberships: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM artifact_memberships WHERE artifact_id = ? ORDER BY id")
+            .bind(artifact_id)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(backend)?;
+    for membership_id in memberships {
+        record_artifact_event(tx, event, membership_id, labels).await?;
+    }
+    Ok(())
+}
+
+/// Record a collection event (a tag added or removed), inside the
+/// transaction that made the change.
+pub(crate) async fn record_collection_event(
+    tx: &mut SqliteConnection,
+    event: EventType,
+    collection_id: i64,
+    tags: &[String],
+) -> StoreResult<()> {
+    let tags = serde_json::to_string(tags).map_err(|e| StoreError::Backend(Box::new(e)))?;
+    let sql = format!(
+        "INSERT INTO automation_events (entity_id, project_id, collection_id, event_type, \
+         payload, created_at) \
+         SELECT p.entity_id, p.id, c.id, ?1, json_object('event_type', ?1, \
+           'entity_name', e.name, 'project_name', p.name, 'artifact_collection_name', c.name, \
+           'artifact_type', t.name, 'tags', json(?2), 'tag', json(?2) ->> 0), ?3 \
+         FROM artifact_collections c JOIN artifact_types t ON t.id = c.type_id \
+         JOIN projects p ON p.id = c.project_id JOIN entities e ON e.id = p.entity_id \
+         WHERE c.id = ?4 AND {WATCHED}"
+    );
+    sqlx::query(&sql)
+        .bind(event.as_str())
+        .bind(tags)
+        .bind(now_ms())
+        .bind(collection_id)
         .execute(&mut *tx)
         .await
         .map_err(backend)?;

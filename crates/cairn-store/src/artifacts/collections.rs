@@ -12,7 +12,9 @@ use super::compile;
 use super::entries::digests_where;
 use super::filter::Scope;
 use super::rows::{COLLECTION_SELECT, CollectionRow, TypeRow};
+use crate::automations::record_collection_event;
 use crate::{SqliteStore, backend, now};
+use cairn_core::automation::EventType;
 
 #[async_trait]
 impl CollectionStore for SqliteStore {
@@ -206,6 +208,12 @@ impl CollectionStore for SqliteStore {
                 .map_err(backend)?;
         }
         touch_collection(&mut tx, id).await?;
+        if !add.is_empty() {
+            record_collection_event(&mut tx, EventType::AddCollectionTag, id, add).await?;
+        }
+        if !remove.is_empty() {
+            record_collection_event(&mut tx, EventType::RemoveCollectionTag, id, remove).await?;
+        }
         tx.commit().await.map_err(backend)
     }
 

@@ -222,17 +222,35 @@ impl MembershipStore for SqliteStore {
     }
 
     async fn unlink_artifact(&self, artifact_id: i64, collection_id: i64) -> StoreResult<bool> {
-        let gone = sqlx::query(
-            "DELETE FROM artifact_memberships WHERE artifact_id = ? AND collection_id = ? \
+        let mut tx = self.write_tx().await?;
+        let membership: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM artifact_memberships WHERE artifact_id = ? AND collection_id = ? \
              AND collection_id IN (SELECT id FROM artifact_collections WHERE kind = 'PORTFOLIO')",
         )
         .bind(artifact_id)
         .bind(collection_id)
-        .execute(&self.writer)
+        .fetch_optional(&mut *tx)
         .await
-        .map_err(backend)?
-        .rows_affected();
-        Ok(gone > 0)
+        .map_err(backend)?;
+        let Some(membership_id) = membership else {
+            return Ok(false);
+        };
+        // The event names the aliases the link had, so it is written first.
+        let aliases: Vec<String> = sqlx::query_scalar(
+            "SELECT alias FROM artifact_aliases WHERE membership_id = ? ORDER BY alias",
+        )
+        .bind(membership_id)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(backend)?;
+        record_artifact_event(&mut tx, EventType::UnlinkArtifact, membership_id, &aliases).await?;
+        sqlx::query("DELETE FROM artifact_memberships WHERE id = ?")
+            .bind(membership_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(true)
     }
 }
 

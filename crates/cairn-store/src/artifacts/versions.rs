@@ -19,7 +19,7 @@ use super::collections::{ensure_type, insert_collection};
 use super::entries::{digests_where, entry_rows};
 use super::memberships::{add_membership, give_aliases};
 use super::rows::{ARTIFACT_SELECT, ArtifactRow};
-use crate::automations::record_artifact_event;
+use crate::automations::{record_artifact_event, record_version_event};
 use crate::{SqliteStore, backend, now};
 use cairn_core::automation::EventType;
 
@@ -305,6 +305,19 @@ impl VersionStore for SqliteStore {
         .await
         .map_err(backend)?;
         add_tags(&mut tx, id, &patch.tags_to_add).await?;
+        if !patch.tags_to_add.is_empty() {
+            record_version_event(&mut tx, EventType::AddArtifactTag, id, &patch.tags_to_add)
+                .await?;
+        }
+        if !patch.tags_to_delete.is_empty() {
+            record_version_event(
+                &mut tx,
+                EventType::RemoveArtifactTag,
+                id,
+                &patch.tags_to_delete,
+            )
+            .await?;
+        }
         for tag in &patch.tags_to_delete {
             sqlx::query("DELETE FROM artifact_tags WHERE artifact_id = ? AND name = ?")
                 .bind(id)

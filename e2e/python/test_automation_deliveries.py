@@ -340,3 +340,48 @@ def test_tag_and_unlink_events_reach_their_automations(server, api, unique, rece
     assert json.loads(ctag["body"])["tag"] == "production"
     [unlinked] = receiver.wait_for(paths["unlink"])
     assert json.loads(unlinked["body"])["collection"] == "picked"
+
+
+ALERTS_TO = """mutation($id: ID) { setAlertIntegration(input: {integrationID: $id}) {
+  success integration { ... on GenericWebhookIntegration { name } } } }"""
+
+
+def test_run_alerts_go_to_the_users_alert_webhook_within_their_wait(server, unique, receiver, start_run):
+    """`run.alert` (wandb-core's NotifyScriptableRunAlert): the sender's
+    chosen integration gets it, once per title per `wait_duration`."""
+    username, _, key = server.new_user()
+    path = f"/{unique}/alerts"
+    hook = make_hook_as(server, key, username, "my alerts", receiver.url + path)
+    chosen = server.gql(ALERTS_TO, {"id": hook}, key=key)
+    assert chosen["data"]["setAlertIntegration"]["integration"] == {"name": "my alerts"}, chosen
+
+    run = start_run(project="alerting", key=key, name="noisy")
+    run.alert(title="Diverged", text="loss > 10", level=wandb.AlertLevel.ERROR)
+    run.alert(title="Diverged", text="again, within the minute")  # dropped: same title
+    # 1 ms: the client takes 0 for its default minute.
+    run.alert(title="Slow", text="step time doubled", level="WARN", wait_duration=0.001)
+    run.alert(title="Slow", text="and again", level="WARN", wait_duration=0.001)
+    run.finish()
+
+    got = receiver.wait_for(path, count=3)
+    time.sleep(1.5)
+    bodies = sorted(
+        (json.loads(r["body"]) for r in receiver.received(path)), key=lambda b: (b["title"], b["text"])
+    )
+    assert [(b["title"], b["text"], b["severity"]) for b in bodies] == [
+        ("Diverged", "loss > 10", "ERROR"),
+        ("Slow", "and again", "WARN"),
+        ("Slow", "step time doubled", "WARN"),
+    ]
+    assert {b["run_name"] for b in bodies} == {"noisy"}
+    assert {b["event_type"] for b in bodies} == {"RUN_ALERT"}
+    assert len(got) == 3
+
+
+def make_hook_as(server, key: str, entity: str, name: str, url: str) -> str:
+    answer = server.gql(
+        "mutation($t: String!, $n: String!, $u: String!) { createGenericWebhookIntegration(input: {entityName: $t, name: $n, urlEndpoint: $u}) { integration { ... on GenericWebhookIntegration { id } } } }",
+        {"t": entity, "n": name, "u": url},
+        key=key,
+    )
+    return answer["data"]["createGenericWebhookIntegration"]["integration"]["id"]

@@ -30,6 +30,16 @@ pub enum IntegrationCommand {
         #[arg(long, value_name = "CHANNEL")]
         slack_channel: Option<String>,
     },
+    /// Send your run alerts (`run.alert`) to an integration, by id; with
+    /// --clear, nowhere (they are only logged).
+    Alerts {
+        /// The integration's id, as `ls` prints it.
+        #[arg(required_unless_present = "clear")]
+        id: Option<String>,
+        /// Stop sending run alerts anywhere.
+        #[arg(long, conflicts_with = "id")]
+        clear: bool,
+    },
     /// Delete an integration by id.
     Rm {
         /// The integration's id, as `ls` prints it.
@@ -74,6 +84,13 @@ pub async fn integration(conn: &Connection, cmd: IntegrationCommand) -> anyhow::
                 "Created webhook {:?} ({}) -> {}",
                 hook.name, hook.id, hook.url_endpoint
             );
+        }
+        IntegrationCommand::Alerts { id, clear: _ } => {
+            api.set_alert_integration(id.as_deref()).await?;
+            match id {
+                Some(id) => println!("Your run alerts go to integration {id}"),
+                None => println!("Your run alerts are only logged now"),
+            }
         }
         IntegrationCommand::Rm { id } => {
             api.delete_integration(&id).await?;

@@ -157,6 +157,22 @@ impl Api {
             .ok_or_else(|| Error::Api("the server made no integration".into()))
     }
 
+    /// Send your run alerts (`run.alert`) to an integration (of an entity
+    /// you belong to), or, with `None`, nowhere (Cairn only).
+    pub async fn set_alert_integration(&self, id: Option<&str>) -> Result<()> {
+        let data: serde_json::Value = self
+            .transport
+            .execute(queries::SET_ALERT_INTEGRATION, json!({ "id": id }))
+            .await?;
+        if data["result"]["success"] == json!(true) {
+            Ok(())
+        } else {
+            Err(Error::Api(
+                "the server did not set the alert integration".into(),
+            ))
+        }
+    }
+
     /// Delete an integration by its id.
     pub async fn delete_integration(&self, id: &str) -> Result<()> {
         #[derive(Deserialize)]

@@ -111,10 +111,13 @@ pub enum EventType {
     RunMetricZscore,
     /// A run reaches a state.
     RunState,
+    /// A run sent an alert (`run.alert`); Cairn's own, not an automation
+    /// event: it goes to the user's alert integration.
+    RunAlert,
 }
 
 impl EventType {
-    /// Every event type, in W&B's order.
+    /// Every event type an automation may watch, in W&B's order.
     pub const ALL: [EventType; 12] = [
         EventType::LinkModel,
         EventType::UnlinkArtifact,
@@ -145,7 +148,17 @@ impl EventType {
             EventType::RunMetricChange => "RUN_METRIC_CHANGE",
             EventType::RunMetricZscore => "RUN_METRIC_ZSCORE",
             EventType::RunState => "RUN_STATE",
+            EventType::RunAlert => "RUN_ALERT",
         }
+    }
+
+    /// The event type of a stored event (the automation events and
+    /// `RUN_ALERT`).
+    pub fn from_stored(name: &str) -> Option<EventType> {
+        if name == "RUN_ALERT" {
+            return Some(EventType::RunAlert);
+        }
+        EventType::parse(name).ok()
     }
 
     /// The event named `name`.
@@ -857,7 +870,8 @@ impl Event {
     }
 }
 
-/// A delivery claimed by a worker: one trigger acting on one event.
+/// A delivery claimed by a worker: one trigger acting on one event, or a
+/// run alert going to its user's alert integration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClaimedDelivery {
     /// Row id.
@@ -866,10 +880,37 @@ pub struct ClaimedDelivery {
     pub idempotency_key: String,
     /// Attempts made before this one.
     pub attempts: u32,
-    /// The trigger.
-    pub trigger: Trigger,
+    /// Who it is for.
+    pub target: Target,
     /// The event.
     pub event: Event,
+}
+
+/// Who a delivery is for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Target {
+    /// An automation's action.
+    Trigger(Box<Trigger>),
+    /// A user's alert integration.
+    Alert {
+        /// The integration.
+        integration_id: i64,
+    },
+}
+
+impl ClaimedDelivery {
+    /// The trigger, for an automation's delivery.
+    pub fn trigger(&self) -> Option<&Trigger> {
+        match &self.target {
+            Target::Trigger(trigger) => Some(trigger),
+            Target::Alert { .. } => None,
+        }
+    }
+
+    /// What the log calls it: the automation's name, or `run alert`.
+    pub fn label(&self) -> &str {
+        self.trigger().map_or("run alert", |t| t.spec.name.as_str())
+    }
 }
 
 /// How an attempt went.
@@ -1261,3 +1302,40 @@ mod metric_tests {
         );
     }
 }
+
+/// A run alert to record (`run.alert`), already checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunAlert {
+    /// The run.
+    pub run_id: i64,
+    /// Its project's entity.
+    pub entity_id: i64,
+    /// Its project.
+    pub project_id: i64,
+    /// Who sent it: their alert integration receives it.
+    pub user_id: i64,
+    /// Its title: one per run per `wait_duration`.
+    pub title: String,
+    /// The wait before this title may alert again, in milliseconds.
+    pub wait_ms: i64,
+    /// What the delivery says.
+    pub payload: Value,
+}
+
+/// What became of a run alert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertOutcome {
+    /// Queued for the user's alert integration.
+    Queued,
+    /// The same title alerted less than its `wait_duration` ago.
+    TooSoon,
+    /// The user has no alert integration: logged only.
+    NoIntegration,
+}
+
+/// Longest alert title.
+pub const MAX_ALERT_TITLE_CHARS: usize = 255;
+/// Longest alert text.
+pub const MAX_ALERT_TEXT_CHARS: usize = 10_000;
+/// Longest `wait_duration`: a week.
+pub const MAX_ALERT_WAIT_MS: i64 = 7 * 24 * 3600 * 1000;

@@ -20,8 +20,8 @@ use crate::artifact::{
     NewArtifact, RegistryMemberRef, RegistryRole, StagedFile, StagedState, VersionPage,
 };
 use crate::automation::{
-    Attempt, ClaimedDelivery, Event, EventType, LoggedAttempt, NewEvent, NextStep, Trigger,
-    TriggerSpec,
+    AlertOutcome, Attempt, ClaimedDelivery, Event, EventType, LoggedAttempt, NewEvent, NextStep,
+    RunAlert, Trigger, TriggerSpec,
 };
 use crate::filter::Filter;
 use crate::integration::{Integration, NewWebhook};
@@ -976,6 +976,21 @@ pub trait DeliveryStore: Send + Sync {
         trigger_id: i64,
         limit: i64,
     ) -> StoreResult<Vec<LoggedAttempt>>;
+    /// Record a run alert: in one transaction, take its title's turn
+    /// (unless it alerted less than its wait ago) and queue a delivery to
+    /// the user's alert integration, if they have one.
+    async fn record_run_alert(&self, alert: &RunAlert, now_ms: i64) -> StoreResult<AlertOutcome>;
+    /// Set (or clear) the integration a user's run alerts go to.
+    async fn set_alert_integration(
+        &self,
+        user_id: UserId,
+        integration_id: Option<i64>,
+    ) -> StoreResult<()>;
+    /// The integration a user's run alerts go to.
+    async fn alert_integration(&self, user_id: UserId) -> StoreResult<Option<i64>>;
+    /// Forget events (their deliveries and log lines with them) older than
+    /// `before_ms` that have nothing left to deliver; how many.
+    async fn prune_automation_events(&self, before_ms: i64) -> StoreResult<u64>;
     /// The enabled run-metric triggers (`RUN_METRIC`, `RUN_METRIC_CHANGE`,
     /// `RUN_METRIC_ZSCORE`) watching a project or its entity.
     async fn run_metric_triggers(

@@ -20,6 +20,9 @@ const BATCH: i64 = 16;
 /// Events matched per round.
 const EVENTS_PER_ROUND: i64 = 200;
 
+/// How often old events are forgotten.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
 /// Run the worker until the task is aborted: a round every `period`, and
 /// at once again while there is more to do.
 pub async fn deliver_automations(
@@ -34,8 +37,17 @@ pub async fn deliver_automations(
         i64::try_from((timeout * 2 + Duration::from_secs(5)).as_millis()).unwrap_or(i64::MAX);
     let mut tick = tokio::time::interval(period);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_prune: Option<tokio::time::Instant> = None;
     loop {
         tick.tick().await;
+        if last_prune.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
+            last_prune = Some(tokio::time::Instant::now());
+            match cairn.prune_automation_events().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(events = n, "automation events past keeping forgotten"),
+                Err(e) => tracing::warn!(error = %e, "automation events: pruning failed"),
+            }
+        }
         loop {
             match round(&cairn, &sender, lease_ms).await {
                 Ok(true) => continue,
@@ -69,7 +81,7 @@ async fn round(
         };
         if attempt.outcome != automation::Outcome::Delivered {
             tracing::info!(
-                automation = %delivery.trigger.spec.name,
+                automation = %delivery.label(),
                 status = ?attempt.status,
                 error = attempt.error.as_deref().unwrap_or(""),
                 "automation delivery attempt did not succeed"

@@ -10,8 +10,10 @@
 
 use async_trait::async_trait;
 use cairn_core::automation::{
-    Attempt, ClaimedDelivery, Event, EventType, LoggedAttempt, NewEvent, NextStep, Outcome,
+    AlertOutcome, Attempt, ClaimedDelivery, Event, EventType, LoggedAttempt, NewEvent, NextStep,
+    Outcome, RunAlert, Target,
 };
+use cairn_core::model::UserId;
 use cairn_core::store::{DeliveryStore, StoreError, StoreResult, TriggerStore};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
@@ -173,8 +175,8 @@ fn event_from_row(row: &SqliteRow) -> StoreResult<Event> {
         entity_id: row.try_get("entity_id").map_err(backend)?,
         project_id: row.try_get("project_id").map_err(backend)?,
         collection_id: row.try_get("collection_id").map_err(backend)?,
-        event_type: EventType::parse(&kind)
-            .map_err(|_| StoreError::Backend(format!("event of unknown type {kind:?}").into()))?,
+        event_type: EventType::from_stored(&kind)
+            .ok_or_else(|| StoreError::Backend(format!("event of unknown type {kind:?}").into()))?,
         payload: serde_json::from_str(&payload).map_err(|e| StoreError::Backend(Box::new(e)))?,
         created_at: row.try_get("created_at").map_err(backend)?,
     })
@@ -262,12 +264,12 @@ impl DeliveryStore for SqliteStore {
         limit: i64,
     ) -> StoreResult<Vec<ClaimedDelivery>> {
         let mut tx = self.write_tx().await?;
-        let claimed: Vec<(i64, String, i64, i64, i64)> = sqlx::query_as(
+        let claimed: Vec<(i64, String, i64, Option<i64>, Option<i64>, i64)> = sqlx::query_as(
             "UPDATE automation_deliveries SET lease_until = ?1, attempts = attempts + 1, \
              updated_at = ?2 WHERE id IN (SELECT id FROM automation_deliveries \
                WHERE state = 'pending' AND next_attempt_at <= ?2 \
                AND (lease_until IS NULL OR lease_until < ?2) ORDER BY next_attempt_at, id LIMIT ?3) \
-             RETURNING id, idempotency_key, attempts, trigger_id, event_id",
+             RETURNING id, idempotency_key, attempts, trigger_id, alert_integration_id, event_id",
         )
         .bind(now_ms + lease_ms)
         .bind(now_ms)
@@ -277,9 +279,14 @@ impl DeliveryStore for SqliteStore {
         .map_err(backend)?;
         tx.commit().await.map_err(backend)?;
         let mut out = Vec::with_capacity(claimed.len());
-        for (id, key, attempts, trigger_id, event_id) in claimed {
-            let Some(trigger) = self.trigger_by_id(trigger_id).await? else {
-                continue;
+        for (id, key, attempts, trigger_id, alert_integration_id, event_id) in claimed {
+            let target = match (trigger_id, alert_integration_id) {
+                (Some(trigger_id), _) => match self.trigger_by_id(trigger_id).await? {
+                    Some(trigger) => Target::Trigger(Box::new(trigger)),
+                    None => continue,
+                },
+                (None, Some(integration_id)) => Target::Alert { integration_id },
+                (None, None) => continue,
             };
             let sql = format!("SELECT {EVENT_COLUMNS} FROM automation_events ev WHERE ev.id = ?");
             let Some(row) = sqlx::query(&sql)
@@ -295,7 +302,7 @@ impl DeliveryStore for SqliteStore {
                 idempotency_key: key,
                 // This attempt is counted already; report the ones before.
                 attempts: u32::try_from(attempts - 1).unwrap_or(0),
-                trigger,
+                target,
                 event: event_from_row(&row)?,
             });
         }
@@ -321,7 +328,7 @@ impl DeliveryStore for SqliteStore {
              outcome, error, elapsed_ms, response) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(delivery.id)
-        .bind(delivery.trigger.id)
+        .bind(delivery.trigger().map(|t| t.id))
         .bind(now_ms)
         .bind(attempt.status.map(i64::from))
         .bind(attempt.outcome.as_str())
@@ -342,16 +349,18 @@ impl DeliveryStore for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(backend)?;
-        sqlx::query(
-            "DELETE FROM automation_attempts WHERE trigger_id = ?1 AND id <= \
-             (SELECT id FROM automation_attempts WHERE trigger_id = ?1 ORDER BY id DESC \
-              LIMIT 1 OFFSET ?2)",
-        )
-        .bind(delivery.trigger.id)
-        .bind(keep_attempts)
-        .execute(&mut *tx)
-        .await
-        .map_err(backend)?;
+        if let Some(trigger) = delivery.trigger() {
+            sqlx::query(
+                "DELETE FROM automation_attempts WHERE trigger_id = ?1 AND id <= \
+                 (SELECT id FROM automation_attempts WHERE trigger_id = ?1 ORDER BY id DESC \
+                  LIMIT 1 OFFSET ?2)",
+            )
+            .bind(trigger.id)
+            .bind(keep_attempts)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        }
         tx.commit().await.map_err(backend)
     }
 
@@ -382,7 +391,7 @@ impl DeliveryStore for SqliteStore {
                 Ok(LoggedAttempt {
                     id: row.try_get("id").map_err(backend)?,
                     idempotency_key: row.try_get("idempotency_key").map_err(backend)?,
-                    event_type: EventType::parse(&kind).map_err(|_| corrupt())?,
+                    event_type: EventType::from_stored(&kind).ok_or_else(corrupt)?,
                     attempted_at: row.try_get("attempted_at").map_err(backend)?,
                     attempt: Attempt {
                         status: status.and_then(|s| u16::try_from(s).ok()),
@@ -397,6 +406,100 @@ impl DeliveryStore for SqliteStore {
                 })
             })
             .collect()
+    }
+
+    async fn record_run_alert(&self, alert: &RunAlert, now_ms: i64) -> StoreResult<AlertOutcome> {
+        let mut tx = self.write_tx().await?;
+        let turn: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO run_alerts (run_id, title, next_at) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (run_id, title) DO UPDATE SET next_at = excluded.next_at \
+             WHERE run_alerts.next_at <= ?4 RETURNING 1",
+        )
+        .bind(alert.run_id)
+        .bind(&alert.title)
+        .bind(now_ms.saturating_add(alert.wait_ms))
+        .bind(now_ms)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend)?;
+        if turn.is_none() {
+            return Ok(AlertOutcome::TooSoon);
+        }
+        let integration: Option<i64> =
+            sqlx::query_scalar("SELECT alert_integration_id FROM users WHERE id = ?")
+                .bind(alert.user_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(backend)?
+                .flatten();
+        let Some(integration_id) = integration else {
+            tx.commit().await.map_err(backend)?;
+            return Ok(AlertOutcome::NoIntegration);
+        };
+        let event_id: i64 = sqlx::query_scalar(
+            "INSERT INTO automation_events (entity_id, project_id, event_type, payload, \
+             created_at, matched) VALUES (?, ?, 'RUN_ALERT', ?, ?, 1) RETURNING id",
+        )
+        .bind(alert.entity_id)
+        .bind(alert.project_id)
+        .bind(alert.payload.to_string())
+        .bind(now_ms)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(backend)?;
+        sqlx::query(
+            "INSERT INTO automation_deliveries (alert_integration_id, event_id, idempotency_key, \
+             state, next_attempt_at, created_at, updated_at) \
+             VALUES (?1, ?2, 'cairn-alert-' || ?2 || '-' || lower(hex(randomblob(8))), 'pending', \
+             ?3, ?3, ?3)",
+        )
+        .bind(integration_id)
+        .bind(event_id)
+        .bind(now_ms)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(AlertOutcome::Queued)
+    }
+
+    async fn set_alert_integration(
+        &self,
+        user_id: UserId,
+        integration_id: Option<i64>,
+    ) -> StoreResult<()> {
+        sqlx::query("UPDATE users SET alert_integration_id = ? WHERE id = ?")
+            .bind(integration_id)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn alert_integration(&self, user_id: UserId) -> StoreResult<Option<i64>> {
+        Ok(
+            sqlx::query_scalar("SELECT alert_integration_id FROM users WHERE id = ?")
+                .bind(user_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)?
+                .flatten(),
+        )
+    }
+
+    async fn prune_automation_events(&self, before_ms: i64) -> StoreResult<u64> {
+        let done = sqlx::query(
+            "DELETE FROM automation_events WHERE id IN (SELECT ev.id FROM automation_events ev \
+             WHERE ev.matched = 1 AND ev.created_at < ? AND NOT EXISTS (SELECT 1 \
+               FROM automation_deliveries d WHERE d.event_id = ev.id AND d.state = 'pending') \
+             ORDER BY ev.id LIMIT 10000)",
+        )
+        .bind(before_ms)
+        .execute(&self.writer)
+        .await
+        .map_err(backend)?;
+        Ok(done.rows_affected())
     }
 
     async fn run_metric_triggers(

@@ -54,3 +54,10 @@ pub const CREATE_SLACK_WEBHOOK_INTEGRATION: &str = r#"mutation CreateSlackWebhoo
     }
   }
 }"#;
+
+/// Cairn extension: where the caller's run alerts go.
+pub const SET_ALERT_INTEGRATION: &str = r#"mutation SetAlertIntegration($id: ID) {
+  result: setAlertIntegration(input: {integrationID: $id}) {
+    success
+  }
+}"#;

@@ -10,7 +10,7 @@ use crate::Cairn;
 use crate::authz::Actor;
 use crate::automation::{
     self, Action, Attempt, ClaimedDelivery, Event, EventFilter, LoggedAttempt, NewEvent, Outcome,
-    RunCondition,
+    RunCondition, Target,
 };
 use crate::error::{CoreError, CoreResult};
 use crate::run::Run;
@@ -199,40 +199,52 @@ impl Cairn {
 
     /// What an attempt at `delivery` must send.
     pub async fn delivery_plan(&self, delivery: &ClaimedDelivery) -> CoreResult<DeliveryPlan> {
-        let (integration_id, body) = match &delivery.trigger.spec.action {
-            Action::NoOp => return Ok(DeliveryPlan::Nothing),
-            Action::Webhook {
-                integration_id,
-                payload,
-            } => (*integration_id, self.payload(delivery, payload.as_deref())),
-            Action::Notification {
-                integration_id,
-                title,
-                message,
-                severity,
-            } => {
-                let vars = self.payload_vars(delivery);
-                let fill = |text: &str| {
-                    automation::render_payload(
-                        Some(&Value::String(text.to_string()).to_string()),
-                        &vars,
-                    )
-                };
-                // Slack's incoming-webhook payload: one mrkdwn text.
-                let marker = match severity {
-                    automation::Severity::Info => ":information_source:",
-                    automation::Severity::Warn => ":warning:",
-                    automation::Severity::Error => ":rotating_light:",
-                };
-                let body = serde_json::json!({
-                    "text": format!(
-                        "{marker} *{}*\n{}",
-                        value_text(&fill(title)),
-                        value_text(&fill(message))
+        let vars = self.payload_vars(delivery);
+        let (integration_id, body) = match &delivery.target {
+            Target::Alert { integration_id } => {
+                let text = |key: &str| vars.get(key).map(value_text).unwrap_or_default();
+                let severity = automation::Severity::parse(&text("severity"))
+                    .unwrap_or(automation::Severity::Info);
+                let body = match self.store.integration_by_id(*integration_id).await? {
+                    Some(i) if i.slack_channel.is_some() => slack_text(
+                        severity,
+                        &text("title"),
+                        &format!(
+                            "{}\n_{}/{}/{}_",
+                            text("text"),
+                            text("entity_name"),
+                            text("project_name"),
+                            text("run_name")
+                        ),
                     ),
-                });
+                    _ => Value::Object(vars.clone()),
+                };
                 (*integration_id, body)
             }
+            Target::Trigger(trigger) => match &trigger.spec.action {
+                Action::NoOp => return Ok(DeliveryPlan::Nothing),
+                Action::Webhook {
+                    integration_id,
+                    payload,
+                } => (*integration_id, self.payload(delivery, payload.as_deref())),
+                Action::Notification {
+                    integration_id,
+                    title,
+                    message,
+                    severity,
+                } => {
+                    let fill = |text: &str| {
+                        value_text(&automation::render_payload(
+                            Some(&Value::String(text.to_string()).to_string()),
+                            &vars,
+                        ))
+                    };
+                    (
+                        *integration_id,
+                        slack_text(*severity, &fill(title), &fill(message)),
+                    )
+                }
+            },
         };
         let Some(integration) = self.store.integration_by_id(integration_id).await? else {
             return Ok(DeliveryPlan::Impossible(format!(
@@ -301,6 +313,7 @@ impl Cairn {
     /// The variables a template may use: the event's, and the delivery's
     /// `idempotency_key`, `automation_name` and `event_type`.
     fn payload_vars(&self, delivery: &ClaimedDelivery) -> serde_json::Map<String, Value> {
+        let name = delivery.trigger().map(|t| t.spec.name.clone());
         let mut vars = delivery
             .event
             .payload
@@ -311,10 +324,9 @@ impl Cairn {
             "event_type".into(),
             Value::String(delivery.event.event_type.as_str().into()),
         );
-        vars.insert(
-            "automation_name".into(),
-            Value::String(delivery.trigger.spec.name.clone()),
-        );
+        if let Some(name) = name {
+            vars.insert("automation_name".into(), Value::String(name));
+        }
         vars.insert(
             "idempotency_key".into(),
             Value::String(delivery.idempotency_key.clone()),
@@ -335,6 +347,16 @@ impl Cairn {
         }
         body
     }
+}
+
+/// Slack's incoming-webhook payload: one mrkdwn text, its level marked.
+fn slack_text(severity: automation::Severity, title: &str, text: &str) -> Value {
+    let marker = match severity {
+        automation::Severity::Info => ":information_source:",
+        automation::Severity::Warn => ":warning:",
+        automation::Severity::Error => ":rotating_light:",
+    };
+    serde_json::json!({ "text": format!("{marker} *{title}*\n{text}") })
 }
 
 /// A metric value as JSON: whole numbers as integers (`11`, as logged),
@@ -366,5 +388,111 @@ pub fn impossible(why: String) -> Attempt {
         error: Some(why),
         elapsed_ms: 0,
         response: String::new(),
+    }
+}
+
+/// How long delivered and failed events are kept (their delivery log with
+/// them): 30 days.
+pub const KEEP_EVENTS_MS: i64 = 30 * 24 * 3600 * 1000;
+
+impl Cairn {
+    /// A run's alert (`run.alert`), sent by whoever logs to it: at most one
+    /// per title per `wait_ms`, delivered to the sender's alert integration
+    /// if they chose one.
+    pub async fn run_alert(
+        &self,
+        actor: &Actor,
+        run: &crate::authz::Writable<Run>,
+        title: &str,
+        text: &str,
+        severity: automation::Severity,
+        wait_ms: i64,
+    ) -> CoreResult<automation::AlertOutcome> {
+        if title.trim().is_empty() || title.chars().count() > automation::MAX_ALERT_TITLE_CHARS {
+            return Err(CoreError::InvalidInput(format!(
+                "An alert's title has 1 to {} characters.",
+                automation::MAX_ALERT_TITLE_CHARS
+            )));
+        }
+        if text.chars().count() > automation::MAX_ALERT_TEXT_CHARS {
+            return Err(CoreError::InvalidInput(format!(
+                "An alert's text has at most {} characters.",
+                automation::MAX_ALERT_TEXT_CHARS
+            )));
+        }
+        if !(0..=automation::MAX_ALERT_WAIT_MS).contains(&wait_ms) {
+            return Err(CoreError::InvalidInput(
+                "An alert's waitDuration is 0 ms to a week.".into(),
+            ));
+        }
+        let alert = automation::RunAlert {
+            run_id: run.id,
+            entity_id: run.entity_id,
+            project_id: run.project_id,
+            user_id: actor.user().id,
+            title: title.to_string(),
+            wait_ms,
+            payload: serde_json::json!({
+                "event_type": "RUN_ALERT",
+                "title": title,
+                "text": text,
+                "severity": severity.as_str(),
+                "entity_name": run.entity_name,
+                "project_name": run.project_name,
+                "run_id": run.name,
+                "run_name": run.display_name.clone().unwrap_or_else(|| run.name.clone()),
+                "event_author": actor.user().username,
+            }),
+        };
+        Ok(self.store.record_run_alert(&alert, now_ms()).await?)
+    }
+
+    /// Send the caller's run alerts to an integration (of an entity they
+    /// belong to), or nowhere.
+    pub async fn set_alert_integration(
+        &self,
+        actor: &Actor,
+        integration_id: Option<i64>,
+    ) -> CoreResult<()> {
+        if let Some(id) = integration_id {
+            let missing = || CoreError::NotFound(format!("No integration with id {id} exists."));
+            let integration = self
+                .store
+                .integration_by_id(id)
+                .await?
+                .ok_or_else(missing)?;
+            let entity = self
+                .store
+                .entity_by_id(integration.entity_id)
+                .await?
+                .ok_or_else(missing)?;
+            if !self.is_member_or_admin(actor, &entity).await? {
+                return Err(missing());
+            }
+        }
+        Ok(self
+            .store
+            .set_alert_integration(actor.user().id, integration_id)
+            .await?)
+    }
+
+    /// The integration the caller's run alerts go to.
+    pub async fn alert_integration(
+        &self,
+        actor: &Actor,
+    ) -> CoreResult<Option<crate::integration::Integration>> {
+        match self.store.alert_integration(actor.user().id).await? {
+            Some(id) => Ok(self.store.integration_by_id(id).await?),
+            None => Ok(None),
+        }
+    }
+
+    /// Forget events older than [`KEEP_EVENTS_MS`] with nothing left to
+    /// deliver.
+    pub async fn prune_automation_events(&self) -> CoreResult<u64> {
+        Ok(self
+            .store
+            .prune_automation_events(now_ms() - KEEP_EVENTS_MS)
+            .await?)
     }
 }

@@ -49,6 +49,22 @@ struct CreateSlackWebhookIntegrationPayload {
 }
 
 #[derive(InputObject)]
+struct SetAlertIntegrationInput {
+    /// The integration (of an entity the caller belongs to); none: alerts
+    /// are only logged.
+    #[graphql(name = "integrationID")]
+    integration_id: Option<ID>,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(SimpleObject)]
+struct SetAlertIntegrationPayload {
+    success: bool,
+    integration: Option<IntegrationUnion>,
+    client_mutation_id: Option<String>,
+}
+
+#[derive(InputObject)]
 struct DeleteIntegrationInput {
     id: ID,
     client_mutation_id: Option<String>,
@@ -108,6 +124,28 @@ impl IntegrationMutation {
             .gql()?;
         Ok(CreateSlackWebhookIntegrationPayload {
             integration: IntegrationUnion::of(integration),
+            client_mutation_id: input.client_mutation_id,
+        })
+    }
+
+    /// Where the caller's run alerts (`run.alert`) go: a webhook or Slack
+    /// integration of an entity they belong to, or nowhere (a Cairn
+    /// addition: W&B sends alerts by its own email and Slack settings).
+    async fn set_alert_integration(
+        &self,
+        ctx: &Context<'_>,
+        input: SetAlertIntegrationInput,
+    ) -> async_graphql::Result<SetAlertIntegrationPayload> {
+        let id = match &input.integration_id {
+            Some(id) => Some(ids::decode("Integration", id).gql()?),
+            None => None,
+        };
+        let cairn = cairn(ctx);
+        cairn.set_alert_integration(actor(ctx), id).await.gql()?;
+        let integration = cairn.alert_integration(actor(ctx)).await.gql()?;
+        Ok(SetAlertIntegrationPayload {
+            success: true,
+            integration: integration.map(IntegrationUnion::of),
             client_mutation_id: input.client_mutation_id,
         })
     }

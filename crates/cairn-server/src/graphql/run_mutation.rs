@@ -158,7 +158,8 @@ struct NotifyScriptableRunAlertInput {
     title: String,
     text: String,
     severity: Option<AlertSeverity>,
-    /// Minimum time between alerts of the same title, in ms (not enforced).
+    /// Minimum time between alerts of the same title, in ms (a minute when
+    /// left out).
     wait_duration: Option<Duration>,
     client_mutation_id: Option<String>,
 }
@@ -359,7 +360,6 @@ impl RunMutation {
         ctx: &Context<'_>,
         input: NotifyScriptableRunAlertInput,
     ) -> async_graphql::Result<SuccessPayload> {
-        let _ = input.wait_duration;
         let run = writable_run(
             ctx,
             &input.entity_name,
@@ -367,12 +367,30 @@ impl RunMutation {
             &input.run_name,
         )
         .await?;
+        let severity = match input.severity.unwrap_or(AlertSeverity::Info) {
+            AlertSeverity::Info => cairn_core::automation::Severity::Info,
+            AlertSeverity::Warn => cairn_core::automation::Severity::Warn,
+            AlertSeverity::Error => cairn_core::automation::Severity::Error,
+        };
+        // W&B's default wait between alerts of one title: a minute.
+        let wait_ms = input.wait_duration.map_or(60_000, |d| d.0);
+        let outcome = cairn(ctx)
+            .run_alert(
+                actor(ctx),
+                &run,
+                &input.title,
+                &input.text,
+                severity,
+                wait_ms,
+            )
+            .await
+            .gql()?;
         tracing::info!(
             target: "cairn::alert",
             run = %format!("{}/{}/{}", run.entity_name, run.project_name, run.name),
-            severity = ?input.severity.unwrap_or(AlertSeverity::Info),
+            severity = severity.as_str(),
             title = %input.title,
-            text = %input.text,
+            outcome = ?outcome,
             "run alert"
         );
         Ok(success(input.client_mutation_id))

@@ -73,12 +73,14 @@ CREATE TABLE automation_events (
 );
 CREATE INDEX automation_events_unmatched ON automation_events (matched, id);
 
--- One trigger acting on one event. `idempotency_key` goes out with every
--- attempt so that a receiver can drop a repeat. A worker claims a delivery
--- by setting `lease_until`; nobody else attempts it before then.
+-- One trigger acting on one event, or a run alert going to its user's alert
+-- integration (exactly one of the two). `idempotency_key` goes out with
+-- every attempt so that a receiver can drop a repeat. A worker claims a
+-- delivery by setting `lease_until`; nobody else attempts it before then.
 CREATE TABLE automation_deliveries (
     id              INTEGER PRIMARY KEY,
-    trigger_id      INTEGER NOT NULL REFERENCES triggers(id) ON DELETE CASCADE,
+    trigger_id      INTEGER REFERENCES triggers(id) ON DELETE CASCADE,
+    alert_integration_id INTEGER REFERENCES integrations(id) ON DELETE CASCADE,
     event_id        INTEGER NOT NULL REFERENCES automation_events(id) ON DELETE CASCADE,
     idempotency_key TEXT NOT NULL UNIQUE,
     state           TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed', 'skipped')),
@@ -87,15 +89,17 @@ CREATE TABLE automation_deliveries (
     lease_until     INTEGER,
     created_at      INTEGER NOT NULL,
     updated_at      INTEGER NOT NULL,
-    UNIQUE (trigger_id, event_id)
+    UNIQUE (trigger_id, event_id),
+    CHECK ((trigger_id IS NULL) <> (alert_integration_id IS NULL))
 );
 CREATE INDEX automation_deliveries_due ON automation_deliveries (state, next_attempt_at);
 
--- Every attempt, kept per trigger (the newest few hundred; see the store).
+-- Every attempt, kept per trigger (the newest few hundred; see the store);
+-- a run alert's have no trigger.
 CREATE TABLE automation_attempts (
     id          INTEGER PRIMARY KEY,
     delivery_id INTEGER NOT NULL REFERENCES automation_deliveries(id) ON DELETE CASCADE,
-    trigger_id  INTEGER NOT NULL REFERENCES triggers(id) ON DELETE CASCADE,
+    trigger_id  INTEGER REFERENCES triggers(id) ON DELETE CASCADE,
     attempted_at INTEGER NOT NULL,
     status      INTEGER,
     outcome     TEXT NOT NULL,
@@ -104,3 +108,16 @@ CREATE TABLE automation_attempts (
     response    TEXT
 );
 CREATE INDEX automation_attempts_by_trigger ON automation_attempts (trigger_id, id);
+
+-- Run alerts (`run.alert`): a title may alert again for a run once its
+-- `wait_duration` has passed (`next_at`, UNIX milliseconds).
+CREATE TABLE run_alerts (
+    run_id  INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    title   TEXT NOT NULL,
+    next_at INTEGER NOT NULL,
+    PRIMARY KEY (run_id, title)
+);
+
+-- Where a user's run alerts go: an integration of one of their entities.
+ALTER TABLE users ADD COLUMN alert_integration_id INTEGER
+    REFERENCES integrations(id) ON DELETE SET NULL;

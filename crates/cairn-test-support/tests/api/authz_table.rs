@@ -2336,6 +2336,18 @@ fn rows() -> Vec<Row> {
             }),
         },
         Row {
+            key: "setAlertIntegration",
+            expect: MEMBERS,
+            doc: "mutation($id: ID) { setAlertIntegration(input: {integrationID: $id}) { success integration { __typename } } }",
+            setup: |fx, _| {
+                fut(async move {
+                    let id = fx.new_integration().await;
+                    Target::new(json!({ "id": id }))
+                })
+            },
+            judge: Answers,
+        },
+        Row {
             key: "deleteIntegration",
             expect: OWNER_AND_ADMIN,
             doc: "mutation($id: ID!) { deleteIntegration(input: {id: $id}) { success } }",

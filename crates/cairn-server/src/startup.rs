@@ -135,26 +135,32 @@ impl Server {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let crash_watch = tokio::spawn(watch_for_crashes(
-            self.state.cairn.clone(),
-            self.run_timeout,
-        ));
-        let session_sweep = tokio::spawn(sweep_expired_sessions(self.state.cairn.clone()));
-        let upload_sweep = tokio::spawn(sweep_abandoned_uploads(
-            self.state.cairn.clone(),
-            self.state.content.clone(),
-            self.upload_timeout,
-            self.artifact_ttl_sweep_interval,
-        ));
-        let deliveries = tokio::spawn(crate::deliveries::deliver_automations(
-            self.state.cairn.clone(),
-            crate::webhook::Sender::new(
-                std::sync::Arc::new(self.state.cairn.webhook_allow().clone()),
+        // The background work lives exactly as long as this future: ended
+        // after a graceful shutdown, and also when the future is dropped (an
+        // embedding, or a test, stopping the server), so that no sweep or
+        // delivery worker of a stopped server goes on using its database.
+        let background = BackgroundTasks(vec![
+            tokio::spawn(watch_for_crashes(
+                self.state.cairn.clone(),
+                self.run_timeout,
+            )),
+            tokio::spawn(sweep_expired_sessions(self.state.cairn.clone())),
+            tokio::spawn(sweep_abandoned_uploads(
+                self.state.cairn.clone(),
+                self.state.content.clone(),
+                self.upload_timeout,
+                self.artifact_ttl_sweep_interval,
+            )),
+            tokio::spawn(crate::deliveries::deliver_automations(
+                self.state.cairn.clone(),
+                crate::webhook::Sender::new(
+                    std::sync::Arc::new(self.state.cairn.webhook_allow().clone()),
+                    self.webhook_timeout,
+                ),
                 self.webhook_timeout,
-            ),
-            self.webhook_timeout,
-            self.automation_interval,
-        ));
+                self.automation_interval,
+            )),
+        ]);
         let app = router(self.state, self.max_body_bytes);
         // Without TCP_NODELAY a response whose headers and body go out in
         // separate writes waits for the client's delayed ACK: ~40 ms per
@@ -172,12 +178,20 @@ impl Server {
         )
         .with_graceful_shutdown(shutdown)
         .await?;
-        crash_watch.abort();
-        session_sweep.abort();
-        upload_sweep.abort();
-        deliveries.abort();
+        drop(background);
         self.store.close().await;
         Ok(())
+    }
+}
+
+/// Background tasks, aborted when dropped.
+struct BackgroundTasks(Vec<tokio::task::JoinHandle<()>>);
+
+impl Drop for BackgroundTasks {
+    fn drop(&mut self) {
+        for task in &self.0 {
+            task.abort();
+        }
     }
 }
 

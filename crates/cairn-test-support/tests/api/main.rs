@@ -6,6 +6,7 @@ mod artifact_filters;
 mod artifact_wire;
 mod auth;
 mod authz_table;
+mod automations;
 mod concurrent_writes;
 mod data_dir;
 mod digest_access;

@@ -5,7 +5,7 @@ deactivates a user; a member gets the 404 page for the admin area."""
 from __future__ import annotations
 
 import wandb
-from conftest import By, screenshot, sign_in, wait_for
+from conftest import EC, By, WebDriverWait, screenshot, sign_in, wait_for
 
 
 def test_a_new_key_is_shown_once_and_works(server, browser):
@@ -31,9 +31,12 @@ def test_the_admin_creates_and_deactivates_a_user(server, browser):
     email = wait_for(browser, "input[name=email]")
     email.send_keys("newcomer@example.com")
     email.submit()
-    assert "Created user newcomer" in wait_for(browser, "p.notice").text
+    created = wait_for(browser, "p.notice")
+    assert "Created user newcomer" in created.text
     row = browser.find_element(By.XPATH, "//tr[td/a[text()='newcomer']]")
     row.find_element(By.XPATH, ".//button[text()='Deactivate']").click()
+    # The next page's notice, not the one still on this page.
+    WebDriverWait(browser, 15).until(EC.staleness_of(created))
     assert "Deactivated newcomer" in wait_for(browser, "p.notice").text
     row = browser.find_element(By.XPATH, "//tr[td/a[text()='newcomer']]")
     assert "deactivated" in row.text

@@ -637,6 +637,51 @@ impl Bench {
         for r in &runs {
             self.check_history_count(r, p.steps).await?;
         }
+
+        // The same run again, in a project a run-metric automation watches
+        // (its threshold never crossed): what deciding metric conditions
+        // as history arrives costs the ingestion path.
+        let project = c
+            .gql(
+                "mutation { upsertModel(input: {entityName: \"admin\", name: \"bench-watched\"}) { project { id } } }",
+                json!({}),
+            )
+            .await?["upsertModel"]["project"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        c.gql(
+            "mutation($input: CreateFilterTriggerInput!) { createFilterTrigger(input: $input) { trigger { id } } }",
+            json!({"input": {
+                "name": "bench-watch",
+                "scopeType": "PROJECT",
+                "scopeID": project,
+                "triggeringEventType": "RUN_METRIC",
+                "eventFilter": json!({"run_filter": "{\"$and\":[]}", "run_metric_filter": {"threshold_filter": {"name": "m0", "agg_op": "AVERAGE", "window_size": 5, "cmp_op": "$gt", "threshold": 2}}}).to_string(),
+                "triggeredActionType": "NO_OP",
+                "triggeredActionConfig": {"noOpActionInput": {"noOp": true}},
+            }}),
+        )
+        .await?;
+        c.upsert_run(ENTITY, "bench-watched", &run).await?;
+        let phase = self.begin(server, "ingestion, one run, watched by an automation");
+        let watched = ingest::upload(c, ENTITY, "bench-watched", &run, &bodies).await?;
+        self.end(server, phase);
+        let lat = Latency::of(&watched.requests);
+        self.figures.push(Figure::new(
+            "ingest.watched",
+            "ingest, 1 run, a metric automation watching",
+            bodies.points() as f64 / watched.elapsed.as_secs_f64(),
+            "points/s",
+            Some(Target::at_least(INGEST_TARGET)),
+            format!(
+                "as \"ingest, 1 run\", in a project with a RUN_METRIC automation on m0 \
+                 (average of 5 > 2, never crossed): {:.2} s; request p50 {:.1} ms, p95 {:.1} ms",
+                watched.elapsed.as_secs_f64(),
+                lat.p50_ms,
+                lat.p95_ms
+            ),
+        ));
         self.checks.push(format!(
             "ingestion: every file_stream request answered 200; historyLineCount is {} \
              on all {} runs",

@@ -870,23 +870,6 @@ async fn automations_are_listed_switched_logged_and_removed() {
     assert_eq!(made.scope.kind, "PROJECT");
     assert_eq!(made.event, "RUN_STATE");
 
-    let finish = |run: &'static str| {
-        let server = &server;
-        async move {
-            server
-                .raw_graphql(
-                    &server.admin_key,
-                    serde_json::json!({"query": format!("mutation {{ upsertBucket(input: {{entityName: \"admin\", modelName: \"p\", name: \"{run}\"}}) {{ bucket {{ id }} }} }}")}),
-                )
-                .await;
-            server
-                .file_stream(
-                    &format!("admin/p/{run}"),
-                    serde_json::json!({"complete": true, "exitcode": 0}),
-                )
-                .await;
-        }
-    };
     let listed = stdout(&cairn(
         &server,
         &server.admin_key,
@@ -912,7 +895,7 @@ async fn automations_are_listed_switched_logged_and_removed() {
         &["automation", "disable", "admin", "on-finish"],
     ));
     assert!(off.contains("Disabled"), "{off}");
-    finish("quiet").await;
+    server.finish_run("admin", "p", "quiet", 0).await;
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     assert!(received.try_recv().is_err(), "a disabled automation called");
 
@@ -921,7 +904,7 @@ async fn automations_are_listed_switched_logged_and_removed() {
         &server.admin_key,
         &["automation", "enable", "admin", "on-finish"],
     ));
-    finish("loud").await;
+    server.finish_run("admin", "p", "loud", 0).await;
     let body = tokio::time::timeout(std::time::Duration::from_secs(30), received.recv())
         .await
         .expect("a delivery")

@@ -543,6 +543,30 @@ impl Api {
         }
     }
 
+    /// Send a mutation whose answer is `result { success }` (the
+    /// official client's alias); an error naming `what` unless it says
+    /// `success: true`.
+    pub(crate) async fn expect_success(
+        &self,
+        document: &str,
+        variables: serde_json::Value,
+        what: impl FnOnce() -> String,
+    ) -> Result<()> {
+        #[derive(serde::Deserialize)]
+        struct Data {
+            result: Option<Done>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Done {
+            success: bool,
+        }
+        let data: Data = self.transport.execute(document, variables).await?;
+        match data.result {
+            Some(Done { success: true }) => Ok(()),
+            _ => Err(Error::Api(format!("the server did not {}", what()))),
+        }
+    }
+
     pub(crate) async fn resolve_entity(&self, entity: Option<&str>) -> Result<String> {
         if let Some(entity) = entity.or(self.entity.as_deref()) {
             return Ok(entity.to_string());

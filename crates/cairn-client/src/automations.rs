@@ -288,24 +288,10 @@ impl Api {
 
     /// Delete an automation by id (its delivery log with it).
     pub async fn delete_automation(&self, id: &str) -> Result<()> {
-        #[derive(Deserialize)]
-        struct Data {
-            result: Option<Deleted>,
-        }
-        #[derive(Deserialize)]
-        struct Deleted {
-            success: bool,
-        }
-        let data: Data = self
-            .transport
-            .execute(queries::DELETE_AUTOMATION, json!({"id": id}))
-            .await?;
-        match data.result {
-            Some(Deleted { success: true }) => Ok(()),
-            _ => Err(Error::Api(format!(
-                "the server did not delete automation {id}"
-            ))),
-        }
+        self.expect_success(queries::DELETE_AUTOMATION, json!({"id": id}), || {
+            format!("delete automation {id}")
+        })
+        .await
     }
 
     /// The newest `limit` delivery attempts of the automation of `entity`

@@ -160,38 +160,17 @@ impl Api {
     /// Send your run alerts (`run.alert`) to an integration (of an entity
     /// you belong to), or, with `None`, nowhere (Cairn only).
     pub async fn set_alert_integration(&self, id: Option<&str>) -> Result<()> {
-        let data: serde_json::Value = self
-            .transport
-            .execute(queries::SET_ALERT_INTEGRATION, json!({ "id": id }))
-            .await?;
-        if data["result"]["success"] == json!(true) {
-            Ok(())
-        } else {
-            Err(Error::Api(
-                "the server did not set the alert integration".into(),
-            ))
-        }
+        self.expect_success(queries::SET_ALERT_INTEGRATION, json!({ "id": id }), || {
+            "set the alert integration".into()
+        })
+        .await
     }
 
     /// Delete an integration by its id.
     pub async fn delete_integration(&self, id: &str) -> Result<()> {
-        #[derive(Deserialize)]
-        struct Data {
-            result: Option<Deleted>,
-        }
-        #[derive(Deserialize)]
-        struct Deleted {
-            success: bool,
-        }
-        let data: Data = self
-            .transport
-            .execute(queries::DELETE_INTEGRATION, json!({"id": id}))
-            .await?;
-        match data.result {
-            Some(Deleted { success: true }) => Ok(()),
-            _ => Err(Error::Api(format!(
-                "the server did not delete integration {id}"
-            ))),
-        }
+        self.expect_success(queries::DELETE_INTEGRATION, json!({"id": id}), || {
+            format!("delete integration {id}")
+        })
+        .await
     }
 }

@@ -99,6 +99,29 @@ pub struct ProjectPage {
     pub has_next_page: bool,
 }
 
+impl ProjectPage {
+    /// A page from up to `first + 1` projects the store listed, only those
+    /// the caller may see: the extra one says more follow.
+    fn of(mut projects: Vec<Project>, first: i64) -> ProjectPage {
+        let has_next_page = projects.len() as i64 > first;
+        projects.truncate(first as usize);
+        ProjectPage {
+            projects: projects.into_iter().map(Readable::grant).collect(),
+            has_next_page,
+        }
+    }
+}
+
+/// Refuse a project page size out of 1 to 1000.
+fn check_project_page(first: i64) -> CoreResult<()> {
+    if !(1..=1000).contains(&first) {
+        return Err(CoreError::InvalidInput(format!(
+            "Page size {first} is out of range; ask for 1 to 1000 projects."
+        )));
+    }
+    Ok(())
+}
+
 /// A service account just created for a team.
 #[derive(Debug)]
 pub struct NewServiceAccount {
@@ -880,23 +903,14 @@ impl Cairn {
         after_id: Option<i64>,
         first: i64,
     ) -> CoreResult<ProjectPage> {
-        if !(1..=1000).contains(&first) {
-            return Err(CoreError::InvalidInput(format!(
-                "Page size {first} is out of range; ask for 1 to 1000 projects."
-            )));
-        }
-        let mut projects = self
+        check_project_page(first)?;
+        let projects = self
             .store
             .member_projects(actor.user().id, after_id, first + 1)
             .await?;
-        let has_next_page = projects.len() as i64 > first;
-        projects.truncate(first as usize);
-        Ok(ProjectPage {
-            // Members read their entities' projects; the store left out
-            // restricted ones they have no part in.
-            projects: projects.into_iter().map(Readable::grant).collect(),
-            has_next_page,
-        })
+        // Members read their entities' projects; the store left out
+        // restricted ones they have no part in.
+        Ok(ProjectPage::of(projects, first))
     }
 
     /// A page of an entity's projects that the caller may read.
@@ -907,18 +921,14 @@ impl Cairn {
         after_id: Option<i64>,
         first: i64,
     ) -> CoreResult<ProjectPage> {
-        if !(1..=1000).contains(&first) {
-            return Err(CoreError::InvalidInput(format!(
-                "Page size {first} is out of range; ask for 1 to 1000 projects."
-            )));
-        }
+        check_project_page(first)?;
         let Some(entity) = self.store.entity_by_name(entity_name).await? else {
             return Err(CoreError::NotFound(format!(
                 "No team or user named {entity_name:?} exists."
             )));
         };
         let public_only = !self.is_member_or_admin(actor, &entity).await?;
-        let mut projects = self
+        let projects = self
             .store
             .list_projects(
                 entity.id,
@@ -928,13 +938,8 @@ impl Cairn {
                 first + 1,
             )
             .await?;
-        let has_next_page = projects.len() as i64 > first;
-        projects.truncate(first as usize);
-        Ok(ProjectPage {
-            // The store listed only what the caller may see.
-            projects: projects.into_iter().map(Readable::grant).collect(),
-            has_next_page,
-        })
+        // The store listed only what the caller may see.
+        Ok(ProjectPage::of(projects, first))
     }
 
     // ----- helpers --------------------------------------------------------

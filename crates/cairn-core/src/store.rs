@@ -20,8 +20,8 @@ use crate::artifact::{
     NewArtifact, RegistryMemberRef, RegistryRole, StagedFile, StagedState, VersionPage,
 };
 use crate::automation::{
-    AlertOutcome, Attempt, ClaimedDelivery, Event, EventType, LoggedAttempt, NewEvent, NextStep,
-    RunAlert, Trigger, TriggerSpec,
+    AlertOutcome, Attempt, ClaimedDelivery, Event, LoggedAttempt, NewEvent, NextStep, RunAlert,
+    Trigger, TriggerSpec,
 };
 use crate::filter::Filter;
 use crate::integration::{Integration, NewWebhook};
@@ -998,16 +998,6 @@ pub trait DeliveryStore: Send + Sync {
         project_id: i64,
         entity_id: i64,
     ) -> StoreResult<Vec<Trigger>>;
-    /// Record an event outside an artifact write (a run's state, an
-    /// alert), when an enabled trigger of its type watches its project or
-    /// entity; whether it was recorded.
-    async fn record_event(
-        &self,
-        entity_id: i64,
-        project_id: Option<i64>,
-        event_type: EventType,
-        payload: &serde_json::Value,
-    ) -> StoreResult<bool>;
 }
 
 /// Where a trigger sits: its entity, and the project and collection of its

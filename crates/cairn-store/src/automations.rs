@@ -9,6 +9,7 @@
 //! crash) never attempt one delivery at the same time.
 
 use async_trait::async_trait;
+use cairn_core::automation::Trigger;
 use cairn_core::automation::{
     AlertOutcome, Attempt, ClaimedDelivery, Event, EventType, LoggedAttempt, NewEvent, NextStep,
     Outcome, RunAlert, Target,
@@ -19,6 +20,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
 
 use crate::runs::now_ms;
+use crate::triggers::{COLUMNS as TRIGGER_COLUMNS, from_row as trigger_from_row};
 use crate::{SqliteStore, backend};
 
 /// The trigger-exists test for an event in project `p`, collection `c`,
@@ -197,31 +199,23 @@ impl DeliveryStore for SqliteStore {
         rows.iter().map(event_from_row).collect()
     }
 
-    async fn triggers_for_event(
-        &self,
-        event: &Event,
-    ) -> StoreResult<Vec<cairn_core::automation::Trigger>> {
-        let ids: Vec<i64> = sqlx::query_scalar(
-            "SELECT id FROM triggers WHERE enabled = 1 AND event_type = ? AND created_at <= ? \
-             AND ((scope_kind = 'PROJECT' AND scope_id = ?) \
+    async fn triggers_for_event(&self, event: &Event) -> StoreResult<Vec<Trigger>> {
+        let sql = format!(
+            "SELECT {TRIGGER_COLUMNS} FROM triggers WHERE enabled = 1 AND event_type = ? \
+             AND created_at <= ? AND ((scope_kind = 'PROJECT' AND scope_id = ?) \
                OR (scope_kind = 'ARTIFACT_COLLECTION' AND scope_id = ?) \
-               OR (scope_kind = 'ENTITY' AND scope_id = ?)) ORDER BY id",
-        )
-        .bind(event.event_type.as_str())
-        .bind(event.created_at)
-        .bind(event.project_id.unwrap_or(-1))
-        .bind(event.collection_id.unwrap_or(-1))
-        .bind(event.entity_id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend)?;
-        let mut triggers = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(trigger) = self.trigger_by_id(id).await? {
-                triggers.push(trigger);
-            }
-        }
-        Ok(triggers)
+               OR (scope_kind = 'ENTITY' AND scope_id = ?)) ORDER BY id"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(event.event_type.as_str())
+            .bind(event.created_at)
+            .bind(event.project_id.unwrap_or(-1))
+            .bind(event.collection_id.unwrap_or(-1))
+            .bind(event.entity_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(trigger_from_row).collect()
     }
 
     async fn make_deliveries(
@@ -506,49 +500,19 @@ impl DeliveryStore for SqliteStore {
         &self,
         project_id: i64,
         entity_id: i64,
-    ) -> StoreResult<Vec<cairn_core::automation::Trigger>> {
-        let ids: Vec<i64> = sqlx::query_scalar(
-            "SELECT id FROM triggers WHERE enabled = 1 \
+    ) -> StoreResult<Vec<Trigger>> {
+        let sql = format!(
+            "SELECT {TRIGGER_COLUMNS} FROM triggers WHERE enabled = 1 \
              AND event_type IN ('RUN_METRIC', 'RUN_METRIC_CHANGE', 'RUN_METRIC_ZSCORE') \
              AND ((scope_kind = 'PROJECT' AND scope_id = ?) OR (scope_kind = 'ENTITY' AND scope_id = ?)) \
-             ORDER BY id",
-        )
-        .bind(project_id)
-        .bind(entity_id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend)?;
-        let mut triggers = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(trigger) = self.trigger_by_id(id).await? {
-                triggers.push(trigger);
-            }
-        }
-        Ok(triggers)
-    }
-
-    async fn record_event(
-        &self,
-        entity_id: i64,
-        project_id: Option<i64>,
-        event_type: EventType,
-        payload: &serde_json::Value,
-    ) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "INSERT INTO automation_events (entity_id, project_id, event_type, payload, created_at) \
-             SELECT ?2, ?3, ?1, ?4, ?5 WHERE EXISTS (SELECT 1 FROM triggers tr \
-               WHERE tr.enabled = 1 AND tr.event_type = ?1 \
-               AND ((tr.scope_kind = 'PROJECT' AND tr.scope_id = ?3) \
-                 OR (tr.scope_kind = 'ENTITY' AND tr.scope_id = ?2)))",
-        )
-        .bind(event_type.as_str())
-        .bind(entity_id)
-        .bind(project_id)
-        .bind(payload.to_string())
-        .bind(now_ms())
-        .execute(&self.writer)
-        .await
-        .map_err(backend)?;
-        Ok(done.rows_affected() > 0)
+             ORDER BY id"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(project_id)
+            .bind(entity_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(trigger_from_row).collect()
     }
 }

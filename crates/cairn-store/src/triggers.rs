@@ -11,7 +11,7 @@ use sqlx::sqlite::SqliteRow;
 use crate::runs::now_ms;
 use crate::{SqliteStore, backend, conflict_or_backend};
 
-const COLUMNS: &str = "id, entity_id, project_id, scope_kind, scope_id, name, description, \
+pub(crate) const COLUMNS: &str = "id, entity_id, project_id, scope_kind, scope_id, name, description, \
     enabled, event_type, event_filter, action, created_by, created_at, updated_at";
 
 fn time_of(ms: i64) -> time::OffsetDateTime {
@@ -19,7 +19,7 @@ fn time_of(ms: i64) -> time::OffsetDateTime {
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
 }
 
-fn from_row(row: &SqliteRow) -> StoreResult<Trigger> {
+pub(crate) fn from_row(row: &SqliteRow) -> StoreResult<Trigger> {
     let corrupt = |what: &str| StoreError::Backend(format!("trigger row with a bad {what}").into());
     let kind: String = row.try_get("scope_kind").map_err(backend)?;
     let event: String = row.try_get("event_type").map_err(backend)?;
@@ -51,6 +51,28 @@ fn action_json(action: &Action) -> StoreResult<String> {
     serde_json::to_string(action).map_err(|e| StoreError::Backend(Box::new(e)))
 }
 
+/// Bind a trigger's placement and spec, in the column order both writes
+/// name them (`entity_id` … `integration_id`).
+fn bind_placed_spec<'q>(
+    query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    at: &Placement,
+    spec: &'q TriggerSpec,
+) -> StoreResult<sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>> {
+    Ok(query
+        .bind(at.entity_id)
+        .bind(at.project_id)
+        .bind(at.collection_id)
+        .bind(spec.scope.kind.as_str())
+        .bind(spec.scope.id)
+        .bind(&spec.name)
+        .bind(&spec.description)
+        .bind(spec.enabled)
+        .bind(spec.event.as_str())
+        .bind(&spec.filter)
+        .bind(action_json(&spec.action)?)
+        .bind(spec.action.integration_id()))
+}
+
 fn name_taken(spec: &TriggerSpec) -> impl FnOnce() -> String + '_ {
     move || format!("an automation named {:?} already exists", spec.name)
 }
@@ -70,19 +92,7 @@ impl TriggerStore for SqliteStore {
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {COLUMNS}"
         );
         let now = now_ms();
-        let row = sqlx::query(&sql)
-            .bind(at.entity_id)
-            .bind(at.project_id)
-            .bind(at.collection_id)
-            .bind(spec.scope.kind.as_str())
-            .bind(spec.scope.id)
-            .bind(&spec.name)
-            .bind(&spec.description)
-            .bind(spec.enabled)
-            .bind(spec.event.as_str())
-            .bind(&spec.filter)
-            .bind(action_json(&spec.action)?)
-            .bind(spec.action.integration_id())
+        let row = bind_placed_spec(sqlx::query(&sql), at, spec)?
             .bind(created_by)
             .bind(now)
             .bind(now)
@@ -104,19 +114,7 @@ impl TriggerStore for SqliteStore {
              event_type = ?, event_filter = ?, action = ?, integration_id = ?, updated_at = ? \
              WHERE id = ? RETURNING {COLUMNS}"
         );
-        let row = sqlx::query(&sql)
-            .bind(at.entity_id)
-            .bind(at.project_id)
-            .bind(at.collection_id)
-            .bind(spec.scope.kind.as_str())
-            .bind(spec.scope.id)
-            .bind(&spec.name)
-            .bind(&spec.description)
-            .bind(spec.enabled)
-            .bind(spec.event.as_str())
-            .bind(&spec.filter)
-            .bind(action_json(&spec.action)?)
-            .bind(spec.action.integration_id())
+        let row = bind_placed_spec(sqlx::query(&sql), at, spec)?
             .bind(now_ms())
             .bind(id)
             .fetch_optional(&self.pool)

@@ -134,6 +134,26 @@ impl TestServer {
         );
     }
 
+    /// Create the run `entity/project/run` (as the admin) and end it with
+    /// `exitcode`, as the official client's last `file_stream` does.
+    pub async fn finish_run(&self, entity: &str, project: &str, run: &str, exitcode: i64) {
+        let made = self
+            .raw_graphql(
+                &self.admin_key,
+                serde_json::json!({
+                    "query": "mutation($e: String, $p: String, $r: String) { upsertBucket(input: {entityName: $e, modelName: $p, name: $r}) { bucket { id } } }",
+                    "variables": {"e": entity, "p": project, "r": run},
+                }),
+            )
+            .await;
+        assert!(made["errors"].is_null(), "upsertBucket {run}: {made}");
+        self.file_stream(
+            &format!("{entity}/{project}/{run}"),
+            serde_json::json!({"complete": true, "exitcode": exitcode}),
+        )
+        .await;
+    }
+
     /// Send raw GraphQL with `key`, for requests the client does not make.
     pub async fn raw_graphql(&self, key: &str, body: serde_json::Value) -> serde_json::Value {
         reqwest::Client::new()

@@ -455,20 +455,7 @@ impl Cairn {
         integration_id: Option<i64>,
     ) -> CoreResult<()> {
         if let Some(id) = integration_id {
-            let missing = || CoreError::NotFound(format!("No integration with id {id} exists."));
-            let integration = self
-                .store
-                .integration_by_id(id)
-                .await?
-                .ok_or_else(missing)?;
-            let entity = self
-                .store
-                .entity_by_id(integration.entity_id)
-                .await?
-                .ok_or_else(missing)?;
-            if !self.is_member_or_admin(actor, &entity).await? {
-                return Err(missing());
-            }
+            self.member_integration(actor, id).await?;
         }
         Ok(self
             .store

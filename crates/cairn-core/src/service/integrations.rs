@@ -90,8 +90,13 @@ impl Cairn {
         Ok((rows, more))
     }
 
-    /// Delete an integration; its entity's admins may.
-    pub async fn delete_integration(&self, actor: &Actor, id: i64) -> CoreResult<()> {
+    /// An integration and its entity, when the caller belongs to the
+    /// entity; not found (the same words as for a missing one) otherwise.
+    pub(crate) async fn member_integration(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> CoreResult<(Integration, Entity)> {
         let missing = || CoreError::NotFound(format!("No integration with id {id} exists."));
         let found = self
             .store
@@ -106,6 +111,12 @@ impl Cairn {
         if !self.is_member_or_admin(actor, &entity).await? {
             return Err(missing());
         }
+        Ok((found, entity))
+    }
+
+    /// Delete an integration; its entity's admins may.
+    pub async fn delete_integration(&self, actor: &Actor, id: i64) -> CoreResult<()> {
+        let (_, entity) = self.member_integration(actor, id).await?;
         if !self.is_team_admin(actor, &entity).await? {
             return Err(CoreError::PermissionDenied(format!(
                 "Only an admin of {:?} can delete its integrations.",

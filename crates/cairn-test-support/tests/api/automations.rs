@@ -6,21 +6,6 @@
 use cairn_client::{AutomationAction, NewAutomation};
 use cairn_test_support::TestServer;
 
-async fn finish_run(server: &TestServer, run: &str) {
-    server
-        .raw_graphql(
-            &server.admin_key,
-            serde_json::json!({"query": format!("mutation {{ upsertBucket(input: {{entityName: \"admin\", modelName: \"p\", name: \"{run}\"}}) {{ bucket {{ id }} }} }}")}),
-        )
-        .await;
-    server
-        .file_stream(
-            &format!("admin/p/{run}"),
-            serde_json::json!({"complete": true, "exitcode": 0}),
-        )
-        .await;
-}
-
 #[tokio::test]
 async fn a_target_the_allow_list_no_longer_names_is_refused_at_delivery() {
     // A loopback port nobody answers on: a connection would show here.
@@ -63,7 +48,7 @@ async fn a_target_the_allow_list_no_longer_names_is_refused_at_delivery() {
         c.set_webhook_allow("hooks.example.com").unwrap();
     })
     .await;
-    finish_run(&second, "r1").await;
+    second.finish_run("admin", "p", "r1", 0).await;
     let mut log = Vec::new();
     for _ in 0..100 {
         log = second

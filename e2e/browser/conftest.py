@@ -120,6 +120,18 @@ def wait_for(driver, css: str, timeout: float = 15):
     return WebDriverWait(driver, timeout).until(EC.presence_of_element_located((By.CSS_SELECTOR, css)))
 
 
+def click_through(driver, element) -> None:
+    """Click `element` and wait until the page it was on has gone.
+
+    A click that loads a new page returns before the new page is there; a
+    `wait_for` right after it can find the old page's element and then lose
+    it mid-read ("node does not belong to the document").
+    """
+    old = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, 15).until(EC.staleness_of(old))
+
+
 def sign_in(driver, server: CairnServer, key: str = ADMIN_KEY, path: str = "/") -> None:
     """Sign in with an API key through the sign-in form, then open `path`."""
     driver.delete_all_cookies()

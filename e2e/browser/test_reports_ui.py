@@ -5,7 +5,7 @@ the project's reports are listed."""
 from __future__ import annotations
 
 import wandb_workspaces.reports.v2 as wr
-from conftest import ADMIN_KEY, By, screenshot, sign_in, wait_for, wandb_env
+from conftest import ADMIN_KEY, By, click_through, screenshot, sign_in, wait_for, wandb_env
 
 HOSTILE = '<img src=x onerror="window.pwned=1">'
 
@@ -27,7 +27,7 @@ def test_a_saved_report_opens_at_its_url(server, browser, wandb_dir):
     sign_in(browser, server, path="/admin/notes/reports")
     link = wait_for(browser, "table.grid tbody a")
     assert link.text == "Weekly results"
-    link.click()
+    click_through(browser, link)
     article = wait_for(browser, "article.report").text
     assert browser.current_url == report.url
     assert "Results" in article and HOSTILE in article and "second" in article

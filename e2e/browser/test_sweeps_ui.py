@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 import wandb
-from conftest import ADMIN_KEY, By, screenshot, sign_in, wait_for, wandb_env
+from conftest import ADMIN_KEY, By, click_through, screenshot, sign_in, wait_for, wandb_env
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,7 @@ def test_sweep_pages_rank_runs_chart_them_and_pause(server, browser, sweep):
     sign_in(browser, server, path="/admin/tuning/sweeps")
     link = wait_for(browser, "table.grid tbody tr a")
     screenshot(browser, "sweeps")
-    link.click()
+    click_through(browser, link)
     wait_for(browser, "figure.parallel canvas")
     assert browser.current_url == f"{server.url}/admin/tuning/sweeps/{sweep}"
     rows = browser.find_elements(By.CSS_SELECTOR, "section table.grid tbody tr")
@@ -43,8 +43,8 @@ def test_sweep_pages_rank_runs_chart_them_and_pause(server, browser, sweep):
     assert "Best run:" in browser.find_element(By.TAG_NAME, "main").text
     screenshot(browser, "sweep")
 
-    browser.find_element(By.XPATH, "//button[text()='Pause']").click()
+    click_through(browser, browser.find_element(By.XPATH, "//button[text()='Pause']"))
     assert "paused" in wait_for(browser, "h1 .state").text
-    browser.find_element(By.XPATH, "//button[text()='Resume']").click()
+    click_through(browser, browser.find_element(By.XPATH, "//button[text()='Resume']"))
     assert "running" in wait_for(browser, "h1 .state").text
     assert server.api().sweep(f"admin/tuning/{sweep}").state.upper() == "RUNNING"

@@ -14,6 +14,7 @@ import wandb
 from conftest import (
     ADMIN_KEY,
     By,
+    click_through,
     new_browser,
     screenshot,
     session_of,
@@ -103,11 +104,11 @@ def test_runs_table_filters_sorts_and_charts(server, browser, logged):
 
     # A config column, sorted by its header link, both ways.
     browser.get(f"{server.url}/admin/ui?cols=config.lr")
-    browser.find_element(By.LINK_TEXT, "config.lr").click()
+    click_through(browser, browser.find_element(By.LINK_TEXT, "config.lr"))
     wait_for(browser, "th[aria-sort=ascending]")
     names = [r.text for r in browser.find_elements(By.CSS_SELECTOR, "table.runs-table tbody tr td:nth-child(2)")]
     assert names == ["plain", HOSTILE], names
-    browser.find_element(By.PARTIAL_LINK_TEXT, "config.lr").click()
+    click_through(browser, browser.find_element(By.PARTIAL_LINK_TEXT, "config.lr"))
     wait_for(browser, "th[aria-sort=descending]")
     names = [r.text for r in browser.find_elements(By.CSS_SELECTOR, "table.runs-table tbody tr td:nth-child(2)")]
     assert names == [HOSTILE, "plain"], names
@@ -146,7 +147,7 @@ def test_run_page_config_console_file_preview_and_download(server, browser, logg
     assert download.content == b"hello from the run\n"
     assert download.headers["content-disposition"].startswith("attachment")
 
-    browser.find_element(By.XPATH, f"//tr[td/a[text()='{file_name}']]//a[text()='Preview']").click()
+    click_through(browser, browser.find_element(By.XPATH, f"//tr[td/a[text()='{file_name}']]//a[text()='Preview']"))
     assert "hello from the run" in wait_for(browser, "pre.console").text
 
     browser.get(url)
@@ -210,11 +211,11 @@ def test_artifact_pages_files_and_lineage(server, browser, logged):
     api = server.api()
     art = api.artifact("admin/ui/train-data:v0")
     sign_in(browser, server, path="/admin/ui/artifacts")
-    browser.find_element(By.LINK_TEXT, "train-data").click()
+    click_through(browser, browser.find_element(By.LINK_TEXT, "train-data"))
     wait_for(browser, "table.grid tbody tr")
     versions = [r.text for r in browser.find_elements(By.CSS_SELECTOR, "table.grid tbody tr td:first-child")]
     assert versions == ["v1", "v0"], versions
-    browser.find_element(By.LINK_TEXT, "v0").click()
+    click_through(browser, browser.find_element(By.LINK_TEXT, "v0"))
     lineage = wait_for(browser, "#lineage").text
     # Logged by the first run, used by the second, which logged v1.
     assert HOSTILE in lineage and "plain" in lineage, lineage

@@ -61,6 +61,25 @@ pub struct ServeArgs {
         default_value_t = 250
     )]
     automation_interval: u64,
+    /// Milliseconds between passes of the history compaction worker, which
+    /// moves stopped runs' history (and long runs' older rows) into Parquet
+    /// files.
+    #[arg(
+        long,
+        env = "CAIRN_HISTORY_COMPACTION_INTERVAL",
+        value_name = "MS",
+        default_value_t = 2000
+    )]
+    history_compaction_interval: u64,
+    /// A running run's history is compacted once this many rows are due
+    /// (beyond the newest 1,000, which stay in the row store).
+    #[arg(
+        long,
+        env = "CAIRN_HISTORY_COMPACT_EVERY",
+        value_name = "ROWS",
+        default_value_t = 50_000
+    )]
+    history_compact_every: i64,
     /// Seconds one webhook delivery attempt may take (connecting included)
     /// before it counts as failed and is retried.
     #[arg(
@@ -111,6 +130,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     config.artifact_ttl_sweep_interval =
         std::time::Duration::from_secs(args.artifact_ttl_sweep_interval.max(1));
     config.automation_interval = std::time::Duration::from_millis(args.automation_interval.max(10));
+    config.history_compaction_interval =
+        std::time::Duration::from_millis(args.history_compaction_interval.max(10));
+    config.history_compaction.every = args.history_compact_every.max(1);
     config.webhook_timeout = std::time::Duration::from_secs(args.webhook_timeout.clamp(1, 300));
     config.sweep_run_start_timeout =
         std::time::Duration::from_secs(args.sweep_run_start_timeout.max(1));

@@ -126,6 +126,18 @@ pub trait BlobStore: Send + Sync + 'static {
     async fn list_prefix(&self, prefix: &str) -> BlobResult<Vec<String>>;
 }
 
+/// Every byte of `stream`, in memory (manifests, history files: blobs
+/// small enough to hold).
+pub async fn read_all(mut stream: ByteStream) -> Result<Bytes, CoreError> {
+    use futures_util::StreamExt;
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| CoreError::from(BlobError::Io(e)))?;
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(Bytes::from(bytes))
+}
+
 /// The key of a run file's bytes (`name` is a validated file path).
 pub fn run_file_key(run_id: i64, name: &str) -> String {
     format!("runs/{run_id}/{name}")

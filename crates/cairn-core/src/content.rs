@@ -249,13 +249,8 @@ impl ContentStore {
             .find(md5_b64)
             .await?
             .ok_or_else(|| not_stored(md5_b64))?;
-        let mut stream = self.open(&found, None).await?;
-        let mut bytes = Vec::with_capacity(usize::try_from(found.size).unwrap_or(0));
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| CoreError::from(BlobError::Io(e)))?;
-            bytes.extend_from_slice(&chunk);
-        }
-        Ok(bytes)
+        let stream = self.open(&found, None).await?;
+        Ok(crate::blob::read_all(stream).await?.to_vec())
     }
 
     /// Delete the bytes of every digest in `digests` that nothing references

@@ -20,6 +20,7 @@ pub mod branch;
 pub mod content;
 pub mod error;
 pub mod filter;
+pub mod history;
 pub mod integration;
 pub mod launch;
 pub mod manifest;

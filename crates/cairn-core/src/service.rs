@@ -21,6 +21,7 @@ mod access;
 mod artifacts;
 mod automations;
 mod deliveries;
+mod history;
 mod integrations;
 mod launch;
 mod organizations;
@@ -68,6 +69,8 @@ pub struct Cairn {
     /// Seals entity secrets (see `service/secrets.rs`); none until the
     /// server hands over its secrets key.
     secret_box: Option<Arc<crate::secret::SecretBox>>,
+    /// Where compacted history files live (see `service/history.rs`).
+    history_blobs: Option<Arc<dyn crate::blob::BlobStore>>,
 }
 
 impl Cairn {
@@ -159,6 +162,7 @@ impl Cairn {
             hash_permits: Arc::new(tokio::sync::Semaphore::new(sessions::MAX_CONCURRENT_HASHES)),
             webhook_allow: Arc::default(),
             secret_box: None,
+            history_blobs: None,
         })
     }
 

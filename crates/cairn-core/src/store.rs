@@ -24,6 +24,7 @@ use crate::automation::{
     Trigger, TriggerSpec,
 };
 use crate::filter::Filter;
+use crate::history::{CompactionInput, HistorySegment};
 use crate::integration::{Integration, NewWebhook};
 use crate::launch::records::{
     ItemReport, LaunchAgent, NewLaunchAgent, NewQueueItem, NewResourceConfig, NewRunQueue,
@@ -786,6 +787,10 @@ pub trait SweepStore: Send + Sync {
         key: &str,
         per_run: i64,
     ) -> StoreResult<Vec<(String, Vec<f64>)>>;
+    /// The sweep's runs with compacted history, as `(row id, name)`: their
+    /// first values are in segments, which `sweep_metric_histories` does
+    /// not read.
+    async fn sweep_runs_with_segments(&self, sweep_id: i64) -> StoreResult<Vec<(i64, String)>>;
     /// Mark handed-out runs as to be stopped (their agents are told on
     /// their next heartbeats); all live ones when `run_names` is `None`.
     async fn stop_sweep_runs(&self, sweep_id: i64, run_names: Option<&[String]>)
@@ -1060,6 +1065,58 @@ pub trait ViewStore: Send + Sync {
     async fn delete_view(&self, id: i64) -> StoreResult<bool>;
 }
 
+/// Columnar history: compacted segments of runs' history and the rows
+/// due for compaction (the rules are `crate::history`'s).
+#[async_trait]
+pub trait HistorySegmentStore: Send + Sync {
+    /// Runs with history lines not compacted yet, with their state and how
+    /// many of their own lines are live.
+    async fn runs_with_live_history(&self) -> StoreResult<Vec<(i64, String, i64)>>;
+    /// The first `limit` live rows of a run, in line order, and the line
+    /// compacted last.
+    async fn rows_to_compact(&self, run_id: i64, limit: i64) -> StoreResult<CompactionInput>;
+    /// Write `blob_key` down as garbage, to be struck off when a segment
+    /// adopts it (called before the file is written).
+    async fn note_history_blob(&self, blob_key: &str) -> StoreResult<()>;
+    /// Record `segment` and delete the rows it holds, in one transaction —
+    /// unless the run's last compacted line is no longer `after_line`, or
+    /// its rows changed since they were read; then nothing changes and the
+    /// answer is false.
+    async fn add_history_segment(
+        &self,
+        after_line: Option<i64>,
+        segment: &HistorySegment,
+    ) -> StoreResult<bool>;
+    /// A run's segments in compaction order.
+    async fn history_segments(&self, run_id: i64) -> StoreResult<Vec<HistorySegment>>;
+    /// Put `rows` (`(line, step, row)`, every row of the run's segments)
+    /// back in the row store and drop the segments, in one transaction;
+    /// false (nothing changed) if the run's newest segment is no longer
+    /// `last_seq`.
+    async fn restore_history(
+        &self,
+        run_id: i64,
+        last_seq: i64,
+        rows: &[(i64, i64, String)],
+    ) -> StoreResult<bool>;
+    /// Blob keys written down as garbage before `before_ms`, at most
+    /// `limit`.
+    async fn history_garbage(&self, before_ms: i64, limit: i64) -> StoreResult<Vec<String>>;
+    /// Strike `keys` off the garbage list (their blobs are gone).
+    async fn forget_history_garbage(&self, keys: &[String]) -> StoreResult<()>;
+    /// The steps of a run's live rows with `min_step <= step < max_step`
+    /// that have every key in `keys`, ascending.
+    async fn live_history_steps(
+        &self,
+        run_id: i64,
+        keys: &[String],
+        min_step: i64,
+        max_step: i64,
+    ) -> StoreResult<Vec<i64>>;
+    /// A run's live rows at `steps`, in step order, as `(step, row)`.
+    async fn live_history_at(&self, run_id: i64, steps: &[i64]) -> StoreResult<Vec<(i64, String)>>;
+}
+
 /// Everything the domain needs from storage.
 pub trait Store:
     UserStore
@@ -1083,6 +1140,7 @@ pub trait Store:
     + TriggerStore
     + DeliveryStore
     + EntitySecretStore
+    + HistorySegmentStore
 {
 }
 
@@ -1107,7 +1165,8 @@ impl<
         + IntegrationStore
         + TriggerStore
         + DeliveryStore
-        + EntitySecretStore,
+        + EntitySecretStore
+        + HistorySegmentStore,
 > Store for T
 {
 }

@@ -38,6 +38,10 @@ pub struct Config {
     pub automation_interval: std::time::Duration,
     /// How long one webhook delivery attempt may take.
     pub webhook_timeout: std::time::Duration,
+    /// How often the history compaction worker looks for due runs.
+    pub history_compaction_interval: std::time::Duration,
+    /// When and how much history to compact.
+    pub history_compaction: cairn_core::history::CompactionPolicy,
     /// How long a run a sweep handed to an agent may take to start before
     /// the sweep hands its parameters to another agent.
     pub sweep_run_start_timeout: std::time::Duration,
@@ -79,6 +83,8 @@ impl Config {
             artifact_ttl_sweep_interval: std::time::Duration::from_secs(5 * 60),
             automation_interval: std::time::Duration::from_millis(250),
             webhook_timeout: std::time::Duration::from_secs(10),
+            history_compaction_interval: std::time::Duration::from_secs(2),
+            history_compaction: cairn_core::history::CompactionPolicy::default(),
             sweep_run_start_timeout: std::time::Duration::from_secs(600),
             launch_lease_timeout: std::time::Duration::from_secs(300),
             webhook_allow: cairn_core::integration::AllowList::default(),
@@ -126,6 +132,11 @@ impl std::fmt::Debug for Config {
             )
             .field("automation_interval", &self.automation_interval)
             .field("webhook_timeout", &self.webhook_timeout)
+            .field(
+                "history_compaction_interval",
+                &self.history_compaction_interval,
+            )
+            .field("history_compaction", &self.history_compaction)
             .field("sweep_run_start_timeout", &self.sweep_run_start_timeout)
             .field("launch_lease_timeout", &self.launch_lease_timeout)
             .field("webhook_allow", &self.webhook_allow)

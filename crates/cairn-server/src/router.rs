@@ -25,7 +25,7 @@ use crate::auth;
 use crate::auth_limit::limit_failed_authentications;
 use crate::graphql::{BaseUrl, bounds};
 use crate::state::AppState;
-use crate::{artifact_files, file_stream, history_export, run_files, web};
+use crate::{artifact_files, file_stream, history_export, history_files, run_files, web};
 
 /// Build the router.
 pub fn router(state: AppState, max_body_bytes: usize) -> Router {
@@ -45,6 +45,10 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .route(
             "/cairn/v1/runs/{entity}/{project}/{run}/history",
             get(history_export::export),
+        )
+        .route(
+            "/cairn/v1/history-files/{run_id}/{file}",
+            get(history_files::download),
         )
         // Run files stream to disk, under their own size limit.
         .route(

@@ -31,6 +31,8 @@ pub struct Server {
     artifact_ttl_sweep_interval: std::time::Duration,
     automation_interval: std::time::Duration,
     webhook_timeout: std::time::Duration,
+    history_compaction_interval: std::time::Duration,
+    history_compaction: cairn_core::history::CompactionPolicy,
     /// The admin API key generated on this start, if this start created the
     /// instance and no key was supplied. Show it once.
     pub generated_admin_key: Option<String>,
@@ -51,11 +53,17 @@ impl Server {
             .map_err(|e| start_error("cannot open the database", e))?;
         let secrets_key =
             crate::secrets_key::load_or_create(&config.secrets_key_path()).map_err(StartError)?;
+        let blobs: Arc<dyn BlobStore> = Arc::new(
+            LocalBlobs::open(config.data_dir.join("blobs"))
+                .await
+                .map_err(|e| start_error("cannot create the blob directory", e))?,
+        );
         let cairn = Cairn::open(Arc::new(store.clone()))
             .await
             .map_err(|e| start_error("cannot open the database", e))?
             .with_webhook_allow(config.webhook_allow.clone())
-            .with_secret_box(SecretBox::new(&secrets_key));
+            .with_secret_box(SecretBox::new(&secrets_key))
+            .with_history_blobs(blobs.clone());
         let bootstrap = cairn
             .bootstrap(config.admin_api_key.as_deref())
             .await
@@ -76,11 +84,6 @@ impl Server {
             .ensure_core_registries()
             .await
             .map_err(|e| start_error("cannot create the core registries", e))?;
-        let blobs: Arc<dyn BlobStore> = Arc::new(
-            LocalBlobs::open(config.data_dir.join("blobs"))
-                .await
-                .map_err(|e| start_error("cannot create the blob directory", e))?,
-        );
         let signer = match &config.url_signing_key {
             // The operator's key; the one stored in the database stays unused.
             Some(key) => UrlSigner::new(key.bytes().to_vec()),
@@ -118,6 +121,8 @@ impl Server {
             artifact_ttl_sweep_interval: config.artifact_ttl_sweep_interval,
             automation_interval: config.automation_interval,
             webhook_timeout: config.webhook_timeout,
+            history_compaction_interval: config.history_compaction_interval,
+            history_compaction: config.history_compaction,
             generated_admin_key: bootstrap.and_then(|b| b.generated_key),
         })
     }
@@ -159,6 +164,11 @@ impl Server {
                 ),
                 self.webhook_timeout,
                 self.automation_interval,
+            )),
+            tokio::spawn(crate::history_worker::compact_histories(
+                self.state.cairn.clone(),
+                self.history_compaction,
+                self.history_compaction_interval,
             )),
         ]);
         let app = router(self.state, self.max_body_bytes);

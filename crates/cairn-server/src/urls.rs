@@ -77,3 +77,9 @@ pub fn file_path(run: &Run, name: &str) -> String {
         .collect();
     format!("/files/{}", segments.join("/"))
 }
+
+/// The download path of a run's compacted history file `seq` (handed out
+/// signed by `parquetHistory`).
+pub fn history_file_path(run_id: i64, seq: i64) -> String {
+    format!("/cairn/v1/history-files/{run_id}/{seq}.parquet")
+}

@@ -476,6 +476,18 @@ impl SweepStore for SqliteStore {
         Ok(out)
     }
 
+    async fn sweep_runs_with_segments(&self, sweep_id: i64) -> StoreResult<Vec<(i64, String)>> {
+        sqlx::query_as(
+            "SELECT r.id, r.name FROM sweeps s \
+             JOIN runs r ON r.project_id = s.project_id AND r.sweep_name = s.name \
+             WHERE s.id = ? AND r.history_compacted_rows > 0 ORDER BY r.id",
+        )
+        .bind(sweep_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)
+    }
+
     async fn stop_sweep_runs(
         &self,
         sweep_id: i64,

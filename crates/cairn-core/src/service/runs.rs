@@ -94,6 +94,8 @@ impl Cairn {
         if let Some((parent, step)) = fork
             && created
         {
+            // Forking copies rows; compacted ones go back to rows first.
+            self.restore_compacted_history(parent).await?;
             self.store.fork_history(run.id, parent, step).await?;
             run = self.store.run_by_id(run.id).await?.unwrap_or(run);
         }
@@ -134,6 +136,8 @@ impl Cairn {
         let run = self
             .writable_run_by_name(actor, entity, project, name)
             .await?;
+        // Rewinding cuts rows; compacted ones go back to rows first.
+        self.restore_compacted_history(run.id).await?;
         let rewound = self.store.rewind_history(run.id, step).await?;
         rewound
             .map(Writable::grant)
@@ -345,38 +349,6 @@ impl Cairn {
             .await?)
     }
 
-    /// History rows of a run with `min_step <= _step < max_step`, in step
-    /// order, as `(step, row)`.
-    pub async fn history(
-        &self,
-        run: &Readable<Run>,
-        min_step: i64,
-        max_step: i64,
-        limit: i64,
-    ) -> CoreResult<Vec<(i64, String)>> {
-        check_page(limit, "history rows")?;
-        Ok(self
-            .store
-            .history(run.id, min_step, max_step, limit)
-            .await?)
-    }
-
-    /// At most `samples` rows that have all `keys`, evenly spread.
-    pub async fn sampled_history(
-        &self,
-        run: &Readable<Run>,
-        keys: &[String],
-        min_step: i64,
-        max_step: i64,
-        samples: i64,
-    ) -> CoreResult<Vec<String>> {
-        check_samples(samples)?;
-        Ok(self
-            .store
-            .sampled_history(run.id, keys, min_step, max_step, samples)
-            .await?)
-    }
-
     /// The keys of a run's history.
     pub async fn history_keys(&self, run: &Readable<Run>) -> CoreResult<Vec<HistoryKey>> {
         Ok(self.store.history_keys(run.id).await?)
@@ -491,7 +463,7 @@ impl Cairn {
     }
 }
 
-fn check_page(first: i64, what: &str) -> CoreResult<()> {
+pub(super) fn check_page(first: i64, what: &str) -> CoreResult<()> {
     if (1..=MAX_PAGE).contains(&first) {
         Ok(())
     } else {
@@ -501,7 +473,7 @@ fn check_page(first: i64, what: &str) -> CoreResult<()> {
     }
 }
 
-fn check_samples(samples: i64) -> CoreResult<()> {
+pub(super) fn check_samples(samples: i64) -> CoreResult<()> {
     if (1..=MAX_SAMPLES).contains(&samples) {
         Ok(())
     } else {

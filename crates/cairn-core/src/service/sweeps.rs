@@ -320,10 +320,24 @@ impl Cairn {
             .map_or(MAX_HISTORY_PER_RUN, |m| {
                 (*m as i64).clamp(1, MAX_HISTORY_PER_RUN)
             });
-        let histories = self
+        let mut histories = self
             .store
             .sweep_metric_histories(sweep.id, &metric.name, per_run)
             .await?;
+        // Runs whose first values were compacted: those come first.
+        for (run_id, name) in self.store.sweep_runs_with_segments(sweep.id).await? {
+            let mut values = self
+                .compacted_metric_values(run_id, &metric.name, per_run)
+                .await?;
+            match histories.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, live)) => {
+                    values.append(live);
+                    values.truncate(per_run as usize);
+                    *live = values;
+                }
+                None => histories.push((name, values)),
+            }
+        }
         let borrowed: Vec<(&str, &[f64])> = histories
             .iter()
             .map(|(name, values)| (name.as_str(), values.as_slice()))

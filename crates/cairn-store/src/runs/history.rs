@@ -3,12 +3,13 @@
 //! through [`Readers`] (see there for why).
 //!
 //! Sampling is deterministic: among the `n` candidate rows (in step order)
-//! it takes those at ranks `round(i * (n - 1) / (samples - 1))`, which
-//! always include the first and the last. When every candidate has the keys
+//! it takes those at core's `sample_ranks`, which always include the first
+//! and the last. When every candidate has the keys
 //! asked for (the usual case, known from `run_history_keys`), the ranks are
 //! found from the step index alone and only the chosen rows are read; when
 //! steps are also dense, ranks map to steps arithmetically.
 
+use cairn_core::history::sample_ranks;
 use cairn_core::run::HistoryKey;
 use cairn_core::store::StoreResult;
 use rusqlite::{Connection, params, params_from_iter};
@@ -88,7 +89,7 @@ fn sampled_complete(
         let rows = page_rows(conn, run_id, min_step, max_step, n)?;
         return Ok(rows.into_iter().map(|(_, row)| row).collect());
     }
-    let ranks = spread(n, samples);
+    let ranks = sample_ranks(n, samples);
     if hi - lo + 1 == n {
         // Dense steps: the rank is the offset from the first step.
         let steps: Vec<i64> = ranks.iter().map(|rank| lo + rank).collect();
@@ -110,18 +111,6 @@ fn sampled_complete(
         |r| r.get(0),
     )?;
     rows.collect()
-}
-
-/// Ranks `round(i * (n - 1) / (samples - 1))` for `i` in `0..samples`.
-fn spread(n: i64, samples: i64) -> Vec<i64> {
-    if samples <= 1 || n <= 1 {
-        return vec![0];
-    }
-    let mut ranks: Vec<i64> = (0..samples)
-        .map(|i| ((i as f64) * (n - 1) as f64 / (samples - 1) as f64).round() as i64)
-        .collect();
-    ranks.dedup();
-    ranks
 }
 
 fn json_list(values: &[i64]) -> String {
@@ -159,14 +148,8 @@ fn sampled_sparse(
     max_step: i64,
     samples: i64,
 ) -> rusqlite::Result<Vec<String>> {
-    let paths: Vec<String> = keys
-        .iter()
-        .filter(|k| k.as_str() != "_step")
-        .map(|k| format!("$.\"{}\"", k.replace('"', "")))
-        .collect();
-    let has_keys: String = (0..paths.len())
-        .map(|i| format!(" AND json_type(row, ?{}) IS NOT NULL", i + 4))
-        .collect();
+    let paths = key_paths(keys);
+    let has_keys = has_keys(paths.len());
     let candidates = format!(
         "SELECT line, step, row FROM run_history \
          WHERE run_id = ?1 AND step >= ?2 AND step < ?3{has_keys}"
@@ -180,7 +163,7 @@ fn sampled_sparse(
     if n == 0 {
         return Ok(Vec::new());
     }
-    let ranks = spread(n, samples.min(n));
+    let ranks = sample_ranks(n, samples.min(n));
     args.push(json_list(&ranks).into());
     let ranks_param = args.len();
     let sql = format!(
@@ -191,6 +174,68 @@ fn sampled_sparse(
     let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(params_from_iter(args.iter()), |r| r.get(0))?;
     rows.collect()
+}
+
+/// Steps of the rows in range having every key (`_step` always counts),
+/// ascending: the candidates when a sample spans segments and live rows.
+pub(super) async fn live_steps(
+    readers: &Readers,
+    run_id: i64,
+    keys: &[String],
+    min_step: i64,
+    max_step: i64,
+) -> StoreResult<Vec<i64>> {
+    let paths = key_paths(keys);
+    readers
+        .read(move |conn| {
+            let sql = format!(
+                "SELECT step FROM run_history WHERE run_id = ?1 AND step >= ?2 AND step < ?3{} \
+                 ORDER BY step, line",
+                has_keys(paths.len())
+            );
+            let mut args: Vec<rusqlite::types::Value> =
+                vec![run_id.into(), min_step.into(), max_step.into()];
+            args.extend(paths.into_iter().map(rusqlite::types::Value::from));
+            let mut stmt = conn.prepare(&sql)?;
+            let rows = stmt.query_map(params_from_iter(args.iter()), |r| r.get(0))?;
+            rows.collect()
+        })
+        .await
+}
+
+/// The rows at `steps`, in step order.
+pub(super) async fn at_steps(
+    readers: &Readers,
+    run_id: i64,
+    steps: &[i64],
+) -> StoreResult<Vec<(i64, String)>> {
+    let steps = json_list(steps);
+    readers
+        .read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT step, row FROM run_history WHERE run_id = ?1 \
+                 AND step IN (SELECT value FROM json_each(?2)) ORDER BY step, line",
+            )?;
+            let rows = stmt.query_map(params![run_id, steps], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect()
+        })
+        .await
+}
+
+/// JSON paths of `keys` other than `_step`.
+fn key_paths(keys: &[String]) -> Vec<String> {
+    keys.iter()
+        .filter(|k| k.as_str() != "_step")
+        .map(|k| format!("$.\"{}\"", k.replace('"', "")))
+        .collect()
+}
+
+/// ` AND json_type(row, ?4) IS NOT NULL …`, one per key path, parameters
+/// from `?4` on.
+fn has_keys(n: usize) -> String {
+    (0..n)
+        .map(|i| format!(" AND json_type(row, ?{}) IS NOT NULL", i + 4))
+        .collect()
 }
 
 pub(super) async fn keys(readers: &Readers, run_id: i64) -> StoreResult<Vec<HistoryKey>> {
@@ -225,7 +270,7 @@ pub(super) async fn events(
             let lines: Vec<i64> = if n <= samples {
                 (0..n).collect()
             } else {
-                spread(n, samples.max(1))
+                sample_ranks(n, samples.max(1))
             };
             let mut stmt = conn.prepare_cached(
                 "SELECT row FROM run_events WHERE run_id = ?1 \
@@ -235,20 +280,4 @@ pub(super) async fn events(
             rows.collect()
         })
         .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::spread;
-
-    #[test]
-    fn spread_keeps_first_and_last_and_stays_within_bounds() {
-        for (n, samples) in [(10, 3), (100_000, 500), (7, 6), (2, 2), (1000, 999)] {
-            let ranks = spread(n, samples);
-            assert_eq!(ranks.first(), Some(&0));
-            assert_eq!(ranks.last(), Some(&(n - 1)));
-            assert!(ranks.len() as i64 <= samples);
-            assert!(ranks.windows(2).all(|w| w[0] < w[1]));
-        }
-    }
 }

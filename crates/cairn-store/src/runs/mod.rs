@@ -7,6 +7,7 @@ mod fields;
 mod files;
 mod history;
 pub(crate) mod search;
+mod segments;
 
 pub(crate) use counts::CountCache;
 mod stream;

@@ -28,19 +28,20 @@ pub(super) async fn append(
     let mut tx = pool.begin().await.map_err(backend)?;
     let now = now_ms();
     // Write first, so the transaction holds the write lock from its start.
-    let (history_count, stopped, project_id): (i64, bool, i64) = sqlx::query_as(
-        "UPDATE runs SET heartbeat_at = ?, updated_at = ? WHERE id = ? \
-         RETURNING history_line_count, stop_requested, project_id",
-    )
-    .bind(now)
-    .bind(now)
-    .bind(run_id)
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(backend)?;
+    let (history_count, stopped, project_id, compacted_through): (i64, bool, i64, Option<i64>) =
+        sqlx::query_as(
+            "UPDATE runs SET heartbeat_at = ?, updated_at = ? WHERE id = ? \
+             RETURNING history_line_count, stop_requested, project_id, history_compacted_through",
+        )
+        .bind(now)
+        .bind(now)
+        .bind(run_id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(backend)?;
 
     if let Some(chunk) = &batch.history {
-        append_history(&mut tx, run_id, chunk, history_count).await?;
+        append_history(&mut tx, run_id, chunk, history_count, compacted_through).await?;
     }
     if let Some(chunk) = &batch.events {
         append_lines(&mut tx, "run_events", "row", run_id, chunk).await?;
@@ -113,9 +114,16 @@ async fn append_history(
     run_id: i64,
     chunk: &Chunk<HistoryLine>,
     stored_lines: i64,
+    compacted_through: Option<i64>,
 ) -> StoreResult<()> {
-    for (i, rows) in chunk.lines.chunks(ROWS_PER_INSERT).enumerate() {
-        let first = chunk.offset + (i * ROWS_PER_INSERT) as i64;
+    // A resent chunk must not bring back lines already compacted into a
+    // segment: they would be read twice.
+    let compacted = compacted_through.map_or(0, |last| (last + 1 - chunk.offset).max(0));
+    let compacted = (compacted as usize).min(chunk.lines.len());
+    let fresh = &chunk.lines[compacted..];
+    let fresh_offset = chunk.offset + compacted as i64;
+    for (i, rows) in fresh.chunks(ROWS_PER_INSERT).enumerate() {
+        let first = fresh_offset + (i * ROWS_PER_INSERT) as i64;
         let sql = format!(
             "INSERT OR REPLACE INTO run_history (run_id, line, step, row) VALUES {}",
             placeholders(rows.len(), "(?, ?, ?, ?)")

@@ -18,12 +18,13 @@ use serde_json::{Map, Value, json};
 
 use crate::error::GqlResultExt;
 use crate::graphql::scalars::{DateTime, Int64, Json, JsonString};
-use crate::graphql::types::file::{FileConnection, file_connection};
+use crate::graphql::types::file::{FileConnection, file_connection, signed_path};
 use crate::graphql::types::page::PageInfo;
 use crate::graphql::types::project::ProjectObject;
 use crate::graphql::types::sweep::SweepObject;
 use crate::graphql::types::user::UserObject;
 use crate::graphql::{actor, cairn, ids};
+use crate::urls;
 
 /// Rows `history(samples)` returns when the client names no number.
 const DEFAULT_SAMPLES: i64 = 500;
@@ -326,38 +327,51 @@ impl RunObject {
         Ok(out)
     }
 
-    /// History for `scan_history`: Cairn exports no Parquet files yet, so
-    /// every row is live data, projected onto `liveKeys`. The client asks
-    /// for `["_step"]`, which the step index answers without reading rows.
+    /// History for `scan_history` and `download_history_exports`: signed
+    /// URLs of the run's compacted Parquet files (in compaction order, so a
+    /// file keeps its index) and the rows not compacted yet, projected
+    /// onto `liveKeys`. wandb-core asks for `["_step"]`, which the step
+    /// index answers without reading rows.
     async fn parquet_history(
         &self,
         ctx: &Context<'_>,
         live_keys: Vec<String>,
     ) -> async_graphql::Result<ParquetHistory> {
+        let cairn = cairn(ctx);
+        let parquet_urls = cairn
+            .history_segments(&self.0)
+            .await
+            .gql()?
+            .iter()
+            .map(|s| signed_path(ctx, "GET", &urls::history_file_path(s.run_id, s.seq)))
+            .collect();
+        let live_steps = cairn.live_history_steps(&self.0).await.gql()?;
         let steps_only = !live_keys.is_empty() && live_keys.iter().all(|k| k == "_step");
-        let mut live_data = Vec::new();
-        let mut from = i64::MIN;
-        loop {
-            let rows = cairn(ctx)
-                .history(&self.0, from, i64::MAX, MAX_PAGE)
-                .await
-                .gql()?;
-            let done = (rows.len() as i64) < MAX_PAGE;
-            for (step, row) in rows {
-                from = step.saturating_add(1);
-                let value = if steps_only {
-                    json!({ "_step": step })
-                } else {
-                    project_row(&row, &live_keys)
-                };
-                live_data.push(Json(value));
-            }
-            if done {
-                break;
+        let mut live_data = Vec::with_capacity(live_steps.len());
+        if steps_only {
+            live_data.extend(live_steps.iter().map(|step| Json(json!({ "_step": step }))));
+        } else if let Some(&first) = live_steps.first() {
+            let live: std::collections::HashSet<i64> = live_steps.iter().copied().collect();
+            let mut from = first;
+            loop {
+                let rows = cairn
+                    .history(&self.0, from, i64::MAX, MAX_PAGE)
+                    .await
+                    .gql()?;
+                let done = (rows.len() as i64) < MAX_PAGE;
+                for (step, row) in rows {
+                    from = step.saturating_add(1);
+                    if live.contains(&step) {
+                        live_data.push(Json(project_row(&row, &live_keys)));
+                    }
+                }
+                if done {
+                    break;
+                }
             }
         }
         Ok(ParquetHistory {
-            parquet_urls: Vec::new(),
+            parquet_urls,
             live_data,
         })
     }
@@ -440,7 +454,7 @@ impl RunObject {
 /// `parquetHistory`.
 #[derive(SimpleObject)]
 pub struct ParquetHistory {
-    /// Parquet files to read (none yet).
+    /// Signed URLs of the run's compacted history files.
     pub parquet_urls: Vec<String>,
     /// Rows not in any Parquet file.
     pub live_data: Vec<Json>,

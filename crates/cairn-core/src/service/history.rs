@@ -1,0 +1,409 @@
+//! Reading a run's history across its compacted segments and its live
+//! rows, and compacting (see `crate::history` for the rules).
+//!
+//! Every read path (`history` pages, samples, the tail) goes through here,
+//! so a reader never learns where a row lives. Segments hold a run's older
+//! rows and the row store its newer ones; clients log steps in increasing
+//! order, so segment rows come before live rows, and a merged answer is
+//! the segments' rows (in compaction order) followed by the live ones,
+//! sorted by step once more for runs that logged steps out of order.
+//! A run without segments (every running run under the threshold) is read
+//! by the store alone, as before compaction existed.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use cairn_history::{HistoryFile, Selection};
+
+use crate::authz::Readable;
+use crate::blob::BlobStore;
+use crate::error::{CoreError, CoreResult};
+use crate::history::{CompactionPolicy, HistorySegment, sample_ranks, segment_key};
+use crate::run::Run;
+
+use super::Cairn;
+
+/// How long a garbage file is kept before deletion: longer than any
+/// compaction takes between writing its file and adopting it, and than a
+/// reader takes to finish reading a file its rewind just dropped.
+const GARBAGE_GRACE_MS: i64 = 10 * 60 * 1000;
+
+/// Attempts at restoring a run's rows while compactions race with it.
+const RESTORE_ATTEMPTS: usize = 5;
+
+impl Cairn {
+    /// Keep compacted history files in `blobs` (without it, nothing is
+    /// compacted and every row stays in the row store).
+    pub fn with_history_blobs(mut self, blobs: Arc<dyn BlobStore>) -> Self {
+        self.history_blobs = Some(blobs);
+        self
+    }
+
+    /// History rows of a run with `min_step <= _step < max_step`, in step
+    /// order, as `(step, row)`, at most `limit`.
+    pub async fn history(
+        &self,
+        run: &Readable<Run>,
+        min_step: i64,
+        max_step: i64,
+        limit: i64,
+    ) -> CoreResult<Vec<(i64, String)>> {
+        super::runs::check_page(limit, "history rows")?;
+        let segments = self.segments_in(run.id, min_step, max_step).await?;
+        if segments.is_empty() {
+            return Ok(self
+                .store
+                .history(run.id, min_step, max_step, limit)
+                .await?);
+        }
+        let mut rows = Vec::new();
+        for segment in &segments {
+            let want = limit - rows.len() as i64;
+            if want <= 0 {
+                break;
+            }
+            let file = self.open_segment(segment).await?;
+            let selection = Selection {
+                min_step,
+                max_step,
+                keys: &[],
+                require_all: false,
+            };
+            rows.extend(read_rows(&file, &selection, want)?);
+        }
+        let want = limit - rows.len() as i64;
+        if want > 0 {
+            rows.extend(self.store.history(run.id, min_step, max_step, want).await?);
+        }
+        rows.sort_by_key(|(step, _)| *step);
+        rows.truncate(limit as usize);
+        Ok(rows)
+    }
+
+    /// At most `samples` rows that have all `keys`, evenly spread: ranks
+    /// `round(i * (n - 1) / (samples - 1))` among the `n` candidates in
+    /// step order (see [`sample_ranks`]). With `keys`, rows read from
+    /// segments hold only `_step` and those keys.
+    pub async fn sampled_history(
+        &self,
+        run: &Readable<Run>,
+        keys: &[String],
+        min_step: i64,
+        max_step: i64,
+        samples: i64,
+    ) -> CoreResult<Vec<String>> {
+        super::runs::check_samples(samples)?;
+        let segments = self.segments_in(run.id, min_step, max_step).await?;
+        if segments.is_empty() {
+            return Ok(self
+                .store
+                .sampled_history(run.id, keys, min_step, max_step, samples)
+                .await?);
+        }
+        let mut files = Vec::with_capacity(segments.len());
+        let mut candidates = Vec::new();
+        for segment in &segments {
+            let file = self.open_segment(segment).await?;
+            candidates.extend(file.steps(min_step, max_step, keys).map_err(format_error)?);
+            files.push(file);
+        }
+        let live = self
+            .store
+            .live_history_steps(run.id, keys, min_step, max_step)
+            .await?;
+        candidates.extend(live.iter().copied());
+        candidates.sort_unstable();
+        let chosen: HashSet<i64> = if candidates.len() as i64 <= samples {
+            candidates.iter().copied().collect()
+        } else {
+            sample_ranks(candidates.len() as i64, samples)
+                .into_iter()
+                .map(|rank| candidates[rank as usize])
+                .collect()
+        };
+        let (Some(&lo), Some(&hi)) = (candidates.first(), candidates.last()) else {
+            return Ok(Vec::new());
+        };
+        let selection = Selection {
+            min_step: lo,
+            max_step: hi.saturating_add(1),
+            keys,
+            require_all: !keys.is_empty(),
+        };
+        let mut rows: Vec<(i64, String)> = Vec::new();
+        for file in &files {
+            rows.extend(
+                read_rows(file, &selection, i64::MAX)?
+                    .into_iter()
+                    .filter(|(step, _)| chosen.contains(step)),
+            );
+        }
+        let live_chosen: Vec<i64> = live.into_iter().filter(|s| chosen.contains(s)).collect();
+        if !live_chosen.is_empty() {
+            rows.extend(self.store.live_history_at(run.id, &live_chosen).await?);
+        }
+        rows.sort_by_key(|(step, _)| *step);
+        rows.dedup_by_key(|(step, _)| *step);
+        Ok(rows.into_iter().map(|(_, row)| row).collect())
+    }
+
+    /// A run's compacted files, in compaction order.
+    pub async fn history_segments(&self, run: &Readable<Run>) -> CoreResult<Vec<HistorySegment>> {
+        Ok(self.store.history_segments(run.id).await?)
+    }
+
+    /// The steps of a run's rows that are not in a segment yet.
+    pub async fn live_history_steps(&self, run: &Readable<Run>) -> CoreResult<Vec<i64>> {
+        Ok(self
+            .store
+            .live_history_steps(run.id, &[], i64::MIN, i64::MAX)
+            .await?)
+    }
+
+    /// Segment `seq` of the run with row id `run_id`, for a download whose
+    /// signed URL the server checked (the signature is the authorization:
+    /// it was handed out by `parquetHistory` to a reader of the run).
+    pub async fn signed_history_segment(
+        &self,
+        run_id: i64,
+        seq: i64,
+    ) -> CoreResult<HistorySegment> {
+        self.store
+            .history_segments(run_id)
+            .await?
+            .into_iter()
+            .find(|s| s.seq == seq)
+            .ok_or_else(|| {
+                CoreError::NotFound(format!(
+                    "History file {seq} of this run does not exist (any more): ask parquetHistory for the current list."
+                ))
+            })
+    }
+
+    /// One compaction pass: every run with rows due under `policy` gets one
+    /// new segment (a run with more due gets its next one on the next
+    /// pass), then garbage files are deleted. Returns the segments written.
+    pub async fn compact_histories(&self, policy: &CompactionPolicy) -> CoreResult<u64> {
+        let Some(blobs) = self.history_blobs.clone() else {
+            return Ok(0);
+        };
+        let mut written = 0;
+        for (run_id, state, live) in self.store.runs_with_live_history().await? {
+            let due = policy.rows_due(live, crate::history::is_running(&state));
+            let running = crate::history::is_running(&state);
+            if due > 0 && self.compact_run(&blobs, run_id, due, running).await? {
+                written += 1;
+            }
+        }
+        let before = now_ms() - GARBAGE_GRACE_MS;
+        let garbage = self.store.history_garbage(before, 1_000).await?;
+        for key in &garbage {
+            blobs.delete(key).await?;
+        }
+        if !garbage.is_empty() {
+            self.store.forget_history_garbage(&garbage).await?;
+        }
+        Ok(written)
+    }
+
+    /// Compact the first `rows` live rows of a run into one segment.
+    /// Returns whether a segment was added (false: nothing to do, or a
+    /// rewind or another compaction got there first; the file written is
+    /// then garbage).
+    async fn compact_run(
+        &self,
+        blobs: &Arc<dyn BlobStore>,
+        run_id: i64,
+        rows: i64,
+        running: bool,
+    ) -> CoreResult<bool> {
+        let mut input = self.store.rows_to_compact(run_id, rows + 1).await?;
+        let keep = if running {
+            live_cut(&input.rows)
+        } else {
+            input.rows.len()
+        };
+        input.rows.truncate(keep.min(rows as usize));
+        let (Some(first), Some(last)) = (input.rows.first(), input.rows.last()) else {
+            return Ok(false);
+        };
+        let (first_line, last_line) = (first.0, last.0);
+        let row_count = input.rows.len() as i64;
+        let rows = input.rows;
+        let (bytes, min_step, max_step) = tokio::task::spawn_blocking(move || {
+            let batch = cairn_history::rows_to_batch(
+                rows.iter().map(|(_, step, row)| (*step, row.as_str())),
+            )?;
+            let bytes = cairn_history::encode_parquet(&batch)?;
+            let min = rows.iter().map(|r| r.1).min().unwrap_or(0);
+            let max = rows.iter().map(|r| r.1).max().unwrap_or(0);
+            Ok::<_, cairn_history::Error>((bytes, min, max))
+        })
+        .await
+        .map_err(|e| CoreError::Internal(format!("history compaction stopped: {e}")))?
+        .map_err(format_error)?;
+        let key = segment_key(run_id, &nonce());
+        // Written down before the file exists, so a crash between the two
+        // writes leaves a file the garbage pass finds.
+        self.store.note_history_blob(&key).await?;
+        let size = bytes.len() as i64;
+        blobs.put_bytes(&key, bytes.into(), None).await?;
+        let segment = HistorySegment {
+            run_id,
+            seq: 0,
+            first_line,
+            last_line,
+            row_count,
+            min_step,
+            max_step,
+            blob_key: key,
+            bytes: size,
+        };
+        Ok(self
+            .store
+            .add_history_segment(input.after_line, &segment)
+            .await?)
+    }
+
+    /// Move a run's compacted rows back into the row store (before a fork
+    /// copies them or a rewind cuts them, which work on rows). The worker
+    /// compacts them again later.
+    pub(super) async fn restore_compacted_history(&self, run_id: i64) -> CoreResult<()> {
+        for _ in 0..RESTORE_ATTEMPTS {
+            let segments = self.store.history_segments(run_id).await?;
+            let Some(newest) = segments.last() else {
+                return Ok(());
+            };
+            let mut rows = Vec::new();
+            for segment in &segments {
+                let file = self.open_segment(segment).await?;
+                let all = Selection {
+                    min_step: i64::MIN,
+                    max_step: i64::MAX,
+                    keys: &[],
+                    require_all: false,
+                };
+                let decoded = read_rows(&file, &all, i64::MAX)?;
+                // Lines keep their order and end where the segment's did.
+                let n = decoded.len() as i64;
+                rows.extend(
+                    decoded.into_iter().enumerate().map(|(i, (step, row))| {
+                        (segment.last_line - (n - 1 - i as i64), step, row)
+                    }),
+                );
+            }
+            if self
+                .store
+                .restore_history(run_id, newest.seq, &rows)
+                .await?
+            {
+                return Ok(());
+            }
+        }
+        Err(CoreError::Unavailable(
+            "The run's history is being compacted; try again.".into(),
+        ))
+    }
+
+    /// The first `limit` numeric values of `key` in a run's segments, in
+    /// step order (the compacted part of a sweep run's metric history).
+    pub(super) async fn compacted_metric_values(
+        &self,
+        run_id: i64,
+        key: &str,
+        limit: i64,
+    ) -> CoreResult<Vec<f64>> {
+        let keys = [key.to_string()];
+        let mut values = Vec::new();
+        for segment in self.segments_in(run_id, i64::MIN, i64::MAX).await? {
+            let file = self.open_segment(&segment).await?;
+            let selection = Selection {
+                min_step: i64::MIN,
+                max_step: i64::MAX,
+                keys: &keys,
+                require_all: true,
+            };
+            for (_, row) in read_rows(&file, &selection, limit - values.len() as i64)? {
+                let value = cairn_types::relaxed::parse(&row).ok();
+                if let Some(n) = value.as_ref().and_then(|v| v.get(key)?.as_f64()) {
+                    values.push(n);
+                }
+            }
+            if values.len() as i64 >= limit {
+                break;
+            }
+        }
+        Ok(values)
+    }
+
+    /// The run's segments that may hold steps in `[min_step, max_step)`.
+    async fn segments_in(
+        &self,
+        run_id: i64,
+        min_step: i64,
+        max_step: i64,
+    ) -> CoreResult<Vec<HistorySegment>> {
+        if self.history_blobs.is_none() {
+            return Ok(Vec::new());
+        }
+        let mut segments: Vec<HistorySegment> = self
+            .store
+            .history_segments(run_id)
+            .await?
+            .into_iter()
+            .filter(|s| s.max_step >= min_step && s.min_step < max_step)
+            .collect();
+        segments.sort_by_key(|s| (s.min_step, s.seq));
+        Ok(segments)
+    }
+
+    /// A segment's file, read whole from the blob store.
+    async fn open_segment(&self, segment: &HistorySegment) -> CoreResult<HistoryFile> {
+        let blobs = self.history_blobs.as_ref().ok_or_else(|| {
+            CoreError::Internal("compacted history exists but no blob store is set".into())
+        })?;
+        let bytes = crate::blob::read_all(blobs.get(&segment.blob_key).await?).await?;
+        HistoryFile::open(bytes).map_err(format_error)
+    }
+}
+
+/// How many of a running run's due rows (line order) to compact: up to
+/// the last step block boundary ([`crate::history::STEP_BLOCK`]), so the
+/// live rows start a new block. wandb-core reads the live part of a scan
+/// with pages of 1,000 steps from step 0 and takes every row the server
+/// gives for a page that reaches the live part; a page that also held
+/// compacted rows would give those twice.
+fn live_cut(rows: &[(i64, i64, String)]) -> usize {
+    let block = |step: i64| step.div_euclid(crate::history::STEP_BLOCK);
+    rows.windows(2)
+        .rposition(|w| block(w[0].1) != block(w[1].1))
+        .map_or(0, |p| p + 1)
+}
+
+/// At most `limit` rows of `file` in `selection`, as `(step, row)`.
+fn read_rows(
+    file: &HistoryFile,
+    selection: &Selection<'_>,
+    limit: i64,
+) -> CoreResult<Vec<(i64, String)>> {
+    let mut rows = Vec::new();
+    if let Some(batch) = file.read(selection).map_err(format_error)? {
+        rows = cairn_history::to_rows(&batch).map_err(format_error)?;
+    }
+    rows.truncate(limit.max(0) as usize);
+    Ok(rows)
+}
+
+fn format_error(e: cairn_history::Error) -> CoreError {
+    CoreError::Internal(format!("a compacted history file could not be read: {e}"))
+}
+
+fn nonce() -> String {
+    let mut bytes = [0u8; 12];
+    getrandom::fill(&mut bytes).unwrap_or_default();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}

@@ -4,6 +4,7 @@ mod admin;
 mod agent;
 mod artifacts;
 mod automations;
+mod history;
 mod integrations;
 mod launch;
 mod reports;
@@ -70,6 +71,13 @@ enum Command {
         conn: admin::Connection,
         #[command(subcommand)]
         cmd: runs::RunCommand,
+    },
+    /// Export history keys of many runs at once.
+    History {
+        #[command(flatten)]
+        conn: admin::Connection,
+        #[command(subcommand)]
+        cmd: history::HistoryCommand,
     },
     /// List, download, log and delete artifacts.
     Artifact {
@@ -174,6 +182,7 @@ fn main() -> std::process::ExitCode {
             Command::Org { conn, cmd } => admin::org(&conn, cmd).await,
             Command::Project { conn, cmd } => admin::project(&conn, cmd).await,
             Command::Run { conn, cmd } => runs::run(&conn, cmd).await,
+            Command::History { conn, cmd } => history::history(&conn, cmd).await,
             Command::Artifact { conn, cmd } => artifacts::artifact(&conn, cmd).await,
             Command::Sweep { conn, cmd } => sweeps::sweep(&conn, cmd).await,
             Command::Agent { conn, args } => agent::agent(&conn, args).await,

@@ -80,6 +80,16 @@ pub struct ServeArgs {
         default_value_t = 50_000
     )]
     history_compact_every: i64,
+    /// Seconds a compacted history file waits before `parquetHistory`
+    /// hands it to clients (until then its rows are read like live ones):
+    /// longer than a client's scan of one run takes.
+    #[arg(
+        long,
+        env = "CAIRN_HISTORY_EXPORT_DELAY",
+        value_name = "SECS",
+        default_value_t = 300
+    )]
+    history_export_delay: u64,
     /// Seconds one webhook delivery attempt may take (connecting included)
     /// before it counts as failed and is retried.
     #[arg(
@@ -133,6 +143,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     config.history_compaction_interval =
         std::time::Duration::from_millis(args.history_compaction_interval.max(10));
     config.history_compaction.every = args.history_compact_every.max(1);
+    config.history_export_delay = std::time::Duration::from_secs(args.history_export_delay);
     config.webhook_timeout = std::time::Duration::from_secs(args.webhook_timeout.clamp(1, 300));
     config.sweep_run_start_timeout =
         std::time::Duration::from_secs(args.sweep_run_start_timeout.max(1));

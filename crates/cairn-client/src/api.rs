@@ -592,6 +592,14 @@ impl Api {
     }
 }
 
+/// `entity/project` or `project` (in the default entity).
+pub(crate) fn split_project(path: &str) -> (Option<String>, String) {
+    match path.trim_matches('/').split_once('/') {
+        Some((e, p)) => (Some(e.to_string()), p.to_string()),
+        None => (None, path.trim_matches('/').to_string()),
+    }
+}
+
 /// What [`Api::from_path`] found.
 #[derive(Debug)]
 pub enum FromPath {

@@ -56,6 +56,7 @@ mod error;
 mod files;
 mod filters;
 mod history;
+mod history_many;
 mod integrations;
 mod launch;
 mod pager;
@@ -84,12 +85,15 @@ pub use automations::{
     Automation, AutomationAction, AutomationPages, AutomationScope, Automations, DeliveryAttempt,
     NewAutomation,
 };
+/// Arrow types of [`Api::history_many`]'s batches.
+pub use cairn_history::{RecordBatch, arrow_array, arrow_schema};
 use cairn_types::relaxed;
 pub use cairn_types::relaxed::number;
 pub use error::{Error, Result};
 pub use files::{File, Files};
 pub use filters::{Field, Filter};
 pub use history::{HistoryRow, HistoryScan, MAX_HISTORY_PAGE};
+pub use history_many::{HistoryBatches, HistoryQuery};
 pub use integrations::{Integration, IntegrationPages, Integrations};
 pub use launch::{
     Job, JobVersion, LaunchOptions, PoppedItem, QUEUE_PROJECT, QueuedRun, RESOURCES, RunQueue,

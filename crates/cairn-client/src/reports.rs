@@ -248,13 +248,7 @@ async fn upsert(api: &Api, variables: Value) -> Result<ViewData> {
         .ok_or_else(|| Error::Decode("no view in the answer to upsertView".into()))
 }
 
-/// `entity/project` or `project` (in the default entity).
-fn split_project(path: &str) -> (Option<String>, String) {
-    match path.trim_matches('/').split_once('/') {
-        Some((e, p)) => (Some(e.to_string()), p.to_string()),
-        None => (None, path.trim_matches('/').to_string()),
-    }
-}
+use crate::api::split_project;
 
 impl Api {
     /// A project's published reports (`entity/project`, or `project` in the

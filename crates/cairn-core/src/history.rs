@@ -24,6 +24,10 @@
 /// official client's scans use.
 pub const STEP_BLOCK: i64 = 1_000;
 
+/// How old a compacted file is before `parquetHistory` lists it, by
+/// default: longer than an official-client scan of a run takes.
+pub const EXPORT_DELAY_MS: i64 = 5 * 60 * 1000;
+
 /// When and how much to compact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CompactionPolicy {
@@ -82,6 +86,12 @@ pub struct HistorySegment {
     pub blob_key: String,
     /// Size of the file.
     pub bytes: i64,
+    /// Whether every column holds scalars, so the official client may read
+    /// the file itself (see `service/history.rs`).
+    pub exportable: bool,
+    /// When the segment was added (ms since the epoch; 0 for one not
+    /// stored yet).
+    pub created_at: i64,
 }
 
 /// Rows due for compaction, read in line order: `(line, step, row)`.

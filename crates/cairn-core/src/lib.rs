@@ -47,6 +47,7 @@ pub use service::{
     NewServiceAccount, ProjectPage, RunTarget,
 };
 pub use service::{DeliveryPlan, MAX_PROJECT_TRIGGERS, TriggerScope, impossible};
+pub use service::{ExportRequest, HistoryExport, MAX_EXPORT_KEYS, MAX_EXPORT_RUNS};
 pub use service::{MAX_AGENTS, SweepInProject, SweepSpec};
 pub use service::{MAX_QUEUE_LISTING, PushSpec, QueueInProject, QueueSpec};
 pub use service::{NewSession, SessionInfo};

@@ -22,6 +22,8 @@ mod artifacts;
 mod automations;
 mod deliveries;
 mod history;
+mod history_export;
+pub use history_export::{ExportRequest, HistoryExport, MAX_EXPORT_KEYS, MAX_EXPORT_RUNS};
 mod integrations;
 mod launch;
 mod organizations;
@@ -71,6 +73,8 @@ pub struct Cairn {
     secret_box: Option<Arc<crate::secret::SecretBox>>,
     /// Where compacted history files live (see `service/history.rs`).
     history_blobs: Option<Arc<dyn crate::blob::BlobStore>>,
+    /// How old a compacted history file must be before it is handed out.
+    history_export_delay_ms: i64,
 }
 
 impl Cairn {
@@ -163,6 +167,7 @@ impl Cairn {
             webhook_allow: Arc::default(),
             secret_box: None,
             history_blobs: None,
+            history_export_delay_ms: crate::history::EXPORT_DELAY_MS,
         })
     }
 

@@ -50,16 +50,37 @@ pub fn encode_parquet_with(
 ) -> Result<Vec<u8>, Error> {
     let schema = batch.schema();
     check_steps(batch)?;
+    let props = writer_properties(&schema, zstd_level, row_group_rows, Some(0))?;
+    let mut out = Vec::new();
+    let mut writer = ArrowWriter::try_new(&mut out, schema, Some(props))?;
+    writer.write(batch)?;
+    writer.close()?;
+    Ok(out)
+}
+
+/// The writer settings of history files and exports: zstd at
+/// `zstd_level`, row groups of `row_group_rows`, page statistics, Int64
+/// columns delta-encoded and Float64 columns byte-stream-split (neither
+/// with a dictionary), Utf8 and Boolean columns as the writer likes;
+/// `sorted_by` names the column rows are sorted by, if any.
+pub(crate) fn writer_properties(
+    schema: &arrow_schema::Schema,
+    zstd_level: i32,
+    row_group_rows: usize,
+    sorted_by: Option<i32>,
+) -> Result<WriterProperties, Error> {
     let level = ZstdLevel::try_new(zstd_level)?;
     let mut props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(level))
         .set_max_row_group_row_count(Some(row_group_rows.max(1)))
         .set_statistics_enabled(EnabledStatistics::Page)
-        .set_sorting_columns(Some(vec![SortingColumn {
-            column_idx: 0,
-            descending: false,
-            nulls_first: false,
-        }]));
+        .set_sorting_columns(sorted_by.map(|column_idx| {
+            vec![SortingColumn {
+                column_idx,
+                descending: false,
+                nulls_first: false,
+            }]
+        }));
     for field in schema.fields() {
         let path = ColumnPath::new(vec![field.name().clone()]);
         let encoding = match field.data_type() {
@@ -77,11 +98,7 @@ pub fn encode_parquet_with(
             .set_column_dictionary_enabled(path.clone(), false)
             .set_column_encoding(path, encoding);
     }
-    let mut out = Vec::new();
-    let mut writer = ArrowWriter::try_new(&mut out, schema, Some(props.build()))?;
-    writer.write(batch)?;
-    writer.close()?;
-    Ok(out)
+    Ok(props.build())
 }
 
 fn check_steps(batch: &RecordBatch) -> Result<(), Error> {

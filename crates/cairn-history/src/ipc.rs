@@ -43,6 +43,42 @@ impl IpcWriter {
     }
 }
 
+/// Reads an Arrow IPC stream as its bytes arrive (a streamed HTTP body):
+/// each [`IpcDecoder::push`] returns the batches completed by those bytes.
+#[derive(Default)]
+pub struct IpcDecoder {
+    inner: arrow_ipc::reader::StreamDecoder,
+}
+
+impl IpcDecoder {
+    /// A decoder at the start of a stream.
+    pub fn new() -> Self {
+        IpcDecoder::default()
+    }
+
+    /// Decode `bytes`, the stream's next bytes.
+    pub fn push(&mut self, bytes: bytes::Bytes) -> Result<Vec<RecordBatch>, Error> {
+        let mut buffer = arrow_buffer::Buffer::from(bytes);
+        let mut batches = Vec::new();
+        while !buffer.is_empty() {
+            if let Some(batch) = self.inner.decode(&mut buffer)? {
+                batches.push(batch);
+            }
+        }
+        Ok(batches)
+    }
+
+    /// The stream's schema, once its first message arrived.
+    pub fn schema(&self) -> Option<SchemaRef> {
+        self.inner.schema()
+    }
+
+    /// Check the stream ended whole (not cut off mid-message).
+    pub fn finish(&mut self) -> Result<(), Error> {
+        Ok(self.inner.finish()?)
+    }
+}
+
 /// Read Arrow IPC stream bytes back: the schema and every batch.
 pub fn read_ipc(bytes: &[u8]) -> Result<(SchemaRef, Vec<RecordBatch>), Error> {
     let reader = StreamReader::try_new(bytes, None)?;

@@ -65,17 +65,21 @@
 #![deny(missing_docs)]
 
 mod batch;
+mod export;
 mod file;
 mod ipc;
 mod scan;
 mod text;
 
+pub use arrow_array;
 pub use arrow_array::RecordBatch;
+pub use arrow_schema;
 pub use batch::rows_to_batch;
+pub use export::{ExportKind, ParquetExport, RUN, concat, export_batch, export_schema};
 pub use file::{
     HistoryFile, ROW_GROUP_ROWS, Selection, ZSTD_LEVEL, encode_parquet, encode_parquet_with,
 };
-pub use ipc::{IpcWriter, conform, read_ipc, unify_schemas};
+pub use ipc::{IpcDecoder, IpcWriter, conform, read_ipc, unify_schemas};
 pub use text::{for_each_row, to_rows};
 
 /// The step column's name.

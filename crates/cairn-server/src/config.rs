@@ -42,6 +42,9 @@ pub struct Config {
     pub history_compaction_interval: std::time::Duration,
     /// When and how much history to compact.
     pub history_compaction: cairn_core::history::CompactionPolicy,
+    /// How old a compacted history file is before `parquetHistory` hands
+    /// it to clients.
+    pub history_export_delay: std::time::Duration,
     /// How long a run a sweep handed to an agent may take to start before
     /// the sweep hands its parameters to another agent.
     pub sweep_run_start_timeout: std::time::Duration,
@@ -85,6 +88,9 @@ impl Config {
             webhook_timeout: std::time::Duration::from_secs(10),
             history_compaction_interval: std::time::Duration::from_secs(2),
             history_compaction: cairn_core::history::CompactionPolicy::default(),
+            history_export_delay: std::time::Duration::from_millis(
+                cairn_core::history::EXPORT_DELAY_MS as u64,
+            ),
             sweep_run_start_timeout: std::time::Duration::from_secs(600),
             launch_lease_timeout: std::time::Duration::from_secs(300),
             webhook_allow: cairn_core::integration::AllowList::default(),
@@ -137,6 +143,7 @@ impl std::fmt::Debug for Config {
                 &self.history_compaction_interval,
             )
             .field("history_compaction", &self.history_compaction)
+            .field("history_export_delay", &self.history_export_delay)
             .field("sweep_run_start_timeout", &self.sweep_run_start_timeout)
             .field("launch_lease_timeout", &self.launch_lease_timeout)
             .field("webhook_allow", &self.webhook_allow)

@@ -20,6 +20,7 @@ mod file_stream;
 pub mod graphql;
 mod history_export;
 mod history_files;
+mod history_many;
 mod history_worker;
 mod ranges;
 mod router;

@@ -25,7 +25,9 @@ use crate::auth;
 use crate::auth_limit::limit_failed_authentications;
 use crate::graphql::{BaseUrl, bounds};
 use crate::state::AppState;
-use crate::{artifact_files, file_stream, history_export, history_files, run_files, web};
+use crate::{
+    artifact_files, file_stream, history_export, history_files, history_many, run_files, web,
+};
 
 /// Build the router.
 pub fn router(state: AppState, max_body_bytes: usize) -> Router {
@@ -45,6 +47,10 @@ pub fn router(state: AppState, max_body_bytes: usize) -> Router {
         .route(
             "/cairn/v1/runs/{entity}/{project}/{run}/history",
             get(history_export::export),
+        )
+        .route(
+            "/cairn/v1/projects/{entity}/{project}/history",
+            post(history_many::export),
         )
         .route(
             "/cairn/v1/history-files/{run_id}/{file}",
@@ -227,7 +233,12 @@ async fn graphql(
     let base_url = BaseUrl::from_headers(&headers);
     let response = state
         .schema
-        .execute(request.data(actor).data(base_url))
+        .execute(
+            request
+                .data(actor)
+                .data(base_url)
+                .data(crate::graphql::HistoryReader::of(&headers)),
+        )
         .await;
     if !response.errors.is_empty() {
         tracing::debug!(target: "cairn::graphql", errors = ?response.errors, "answered with errors");

@@ -63,7 +63,8 @@ impl Server {
             .map_err(|e| start_error("cannot open the database", e))?
             .with_webhook_allow(config.webhook_allow.clone())
             .with_secret_box(SecretBox::new(&secrets_key))
-            .with_history_blobs(blobs.clone());
+            .with_history_blobs(blobs.clone())
+            .with_history_export_delay(config.history_export_delay);
         let bootstrap = cairn
             .bootstrap(config.admin_api_key.as_deref())
             .await

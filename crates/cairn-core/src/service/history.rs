@@ -39,6 +39,13 @@ impl Cairn {
         self
     }
 
+    /// How old a compacted file must be before `parquetHistory` lists it
+    /// (see [`Cairn::parquet_history`]; default five minutes).
+    pub fn with_history_export_delay(mut self, delay: std::time::Duration) -> Self {
+        self.history_export_delay_ms = i64::try_from(delay.as_millis()).unwrap_or(i64::MAX);
+        self
+    }
+
     /// History rows of a run with `min_step <= _step < max_step`, in step
     /// order, as `(step, row)`, at most `limit`.
     pub async fn history(
@@ -50,6 +57,20 @@ impl Cairn {
     ) -> CoreResult<Vec<(i64, String)>> {
         super::runs::check_page(limit, "history rows")?;
         let segments = self.segments_in(run.id, min_step, max_step).await?;
+        self.rows_in(run, &segments, min_step, max_step, limit)
+            .await
+    }
+
+    /// The rows in range of `segments` (those that may hold the range, in
+    /// step order) and of the row store.
+    async fn rows_in(
+        &self,
+        run: &Readable<Run>,
+        segments: &[HistorySegment],
+        min_step: i64,
+        max_step: i64,
+        limit: i64,
+    ) -> CoreResult<Vec<(i64, String)>> {
         if segments.is_empty() {
             return Ok(self
                 .store
@@ -57,7 +78,7 @@ impl Cairn {
                 .await?);
         }
         let mut rows = Vec::new();
-        for segment in &segments {
+        for segment in segments {
             let want = limit - rows.len() as i64;
             if want <= 0 {
                 break;
@@ -94,6 +115,21 @@ impl Cairn {
     ) -> CoreResult<Vec<String>> {
         super::runs::check_samples(samples)?;
         let segments = self.segments_in(run.id, min_step, max_step).await?;
+        self.sample_in(run, &segments, keys, min_step, max_step, samples)
+            .await
+    }
+
+    /// A sample among the rows in range of `segments` and of the row
+    /// store.
+    async fn sample_in(
+        &self,
+        run: &Readable<Run>,
+        segments: &[HistorySegment],
+        keys: &[String],
+        min_step: i64,
+        max_step: i64,
+        samples: i64,
+    ) -> CoreResult<Vec<String>> {
         if segments.is_empty() {
             return Ok(self
                 .store
@@ -102,7 +138,7 @@ impl Cairn {
         }
         let mut files = Vec::with_capacity(segments.len());
         let mut candidates = Vec::new();
-        for segment in &segments {
+        for segment in segments {
             let file = self.open_segment(segment).await?;
             candidates.extend(file.steps(min_step, max_step, keys).map_err(format_error)?);
             files.push(file);
@@ -147,17 +183,120 @@ impl Cairn {
         Ok(rows.into_iter().map(|(_, row)| row).collect())
     }
 
+    /// Like [`Cairn::history`], without the rows of the files
+    /// [`Cairn::parquet_history`] lists (what wandb-core's scans ask pages
+    /// for: it read those from the files).
+    pub async fn live_history(
+        &self,
+        run: &Readable<Run>,
+        min_step: i64,
+        max_step: i64,
+        limit: i64,
+    ) -> CoreResult<Vec<(i64, String)>> {
+        super::runs::check_page(limit, "history rows")?;
+        let segments = self.unlisted_segments(run.id, min_step, max_step).await?;
+        self.rows_in(run, &segments, min_step, max_step, limit)
+            .await
+    }
+
+    /// Like [`Cairn::sampled_history`], without the rows of the listed
+    /// files (see [`Cairn::live_history`]).
+    pub async fn live_sampled_history(
+        &self,
+        run: &Readable<Run>,
+        keys: &[String],
+        min_step: i64,
+        max_step: i64,
+        samples: i64,
+    ) -> CoreResult<Vec<String>> {
+        super::runs::check_samples(samples)?;
+        let segments = self.unlisted_segments(run.id, min_step, max_step).await?;
+        self.sample_in(run, &segments, keys, min_step, max_step, samples)
+            .await
+    }
+
+    /// What `parquetHistory` answers: the files the official client may
+    /// read itself, and the steps of every other row, which it reads
+    /// through pages ([`Cairn::live_history`]).
+    ///
+    /// A file is listed once it is [`history_export_delay`] old, and only
+    /// while every file before it is listed too: a scan lists the files,
+    /// then reads the other rows page by page, and a compaction during
+    /// that time must not move rows it has not read into a file it does
+    /// not know. A file holding non-scalar values (nested dicts, media
+    /// references, lists) is never listed, nor is any after it: the
+    /// client's reader would give such values back as text.
+    ///
+    /// [`history_export_delay`]: Cairn::with_history_export_delay
+    pub async fn parquet_history(
+        &self,
+        run: &Readable<Run>,
+    ) -> CoreResult<(Vec<HistorySegment>, Vec<i64>)> {
+        let (listed, unlisted) = self.split_listed(run.id).await?;
+        let steps = self.steps_beyond(run.id, &unlisted).await?;
+        Ok((listed, steps))
+    }
+
+    /// The steps of every row of a run, in step order.
+    pub async fn history_steps(&self, run: &Readable<Run>) -> CoreResult<Vec<i64>> {
+        let segments = self.store.history_segments(run.id).await?;
+        self.steps_beyond(run.id, &segments).await
+    }
+
+    /// The steps of `segments`' rows and of the row store's.
+    async fn steps_beyond(&self, run_id: i64, unlisted: &[HistorySegment]) -> CoreResult<Vec<i64>> {
+        let mut steps = Vec::new();
+        for segment in unlisted {
+            let file = self.open_segment(segment).await?;
+            steps.extend(file.steps(i64::MIN, i64::MAX, &[]).map_err(format_error)?);
+        }
+        steps.extend(
+            self.store
+                .live_history_steps(run_id, &[], i64::MIN, i64::MAX)
+                .await?,
+        );
+        if !unlisted.is_empty() {
+            steps.sort_unstable();
+        }
+        Ok(steps)
+    }
+
+    /// A run's segments, split into those `parquetHistory` lists and the
+    /// rest (see [`Cairn::parquet_history`]).
+    async fn split_listed(
+        &self,
+        run_id: i64,
+    ) -> CoreResult<(Vec<HistorySegment>, Vec<HistorySegment>)> {
+        let mut segments = self.store.history_segments(run_id).await?;
+        let settled = now_ms() - self.history_export_delay_ms;
+        let listed = segments
+            .iter()
+            .take_while(|s| s.exportable && s.created_at <= settled)
+            .count();
+        let unlisted = segments.split_off(listed);
+        Ok((segments, unlisted))
+    }
+
+    /// The segments `parquetHistory` does not list that may hold steps in
+    /// `[min_step, max_step)`, in step order.
+    async fn unlisted_segments(
+        &self,
+        run_id: i64,
+        min_step: i64,
+        max_step: i64,
+    ) -> CoreResult<Vec<HistorySegment>> {
+        if self.history_blobs.is_none() {
+            return Ok(Vec::new());
+        }
+        let (_, mut unlisted) = self.split_listed(run_id).await?;
+        unlisted.retain(|s| s.max_step >= min_step && s.min_step < max_step);
+        unlisted.sort_by_key(|s| (s.min_step, s.seq));
+        Ok(unlisted)
+    }
+
     /// A run's compacted files, in compaction order.
     pub async fn history_segments(&self, run: &Readable<Run>) -> CoreResult<Vec<HistorySegment>> {
         Ok(self.store.history_segments(run.id).await?)
-    }
-
-    /// The steps of a run's rows that are not in a segment yet.
-    pub async fn live_history_steps(&self, run: &Readable<Run>) -> CoreResult<Vec<i64>> {
-        Ok(self
-            .store
-            .live_history_steps(run.id, &[], i64::MIN, i64::MAX)
-            .await?)
     }
 
     /// Segment `seq` of the run with row id `run_id`, for a download whose
@@ -230,14 +369,19 @@ impl Cairn {
         let (first_line, last_line) = (first.0, last.0);
         let row_count = input.rows.len() as i64;
         let rows = input.rows;
-        let (bytes, min_step, max_step) = tokio::task::spawn_blocking(move || {
+        let (bytes, min_step, max_step, exportable) = tokio::task::spawn_blocking(move || {
             let batch = cairn_history::rows_to_batch(
                 rows.iter().map(|(_, step, row)| (*step, row.as_str())),
             )?;
+            let exportable = !batch
+                .schema()
+                .fields()
+                .iter()
+                .any(|f| cairn_history::is_json_field(f));
             let bytes = cairn_history::encode_parquet(&batch)?;
             let min = rows.iter().map(|r| r.1).min().unwrap_or(0);
             let max = rows.iter().map(|r| r.1).max().unwrap_or(0);
-            Ok::<_, cairn_history::Error>((bytes, min, max))
+            Ok::<_, cairn_history::Error>((bytes, min, max, exportable))
         })
         .await
         .map_err(|e| CoreError::Internal(format!("history compaction stopped: {e}")))?
@@ -258,6 +402,8 @@ impl Cairn {
             max_step,
             blob_key: key,
             bytes: size,
+            exportable,
+            created_at: 0,
         };
         Ok(self
             .store
@@ -337,7 +483,7 @@ impl Cairn {
     }
 
     /// The run's segments that may hold steps in `[min_step, max_step)`.
-    async fn segments_in(
+    pub(super) async fn segments_in(
         &self,
         run_id: i64,
         min_step: i64,
@@ -358,7 +504,7 @@ impl Cairn {
     }
 
     /// A segment's file, read whole from the blob store.
-    async fn open_segment(&self, segment: &HistorySegment) -> CoreResult<HistoryFile> {
+    pub(super) async fn open_segment(&self, segment: &HistorySegment) -> CoreResult<HistoryFile> {
         let blobs = self.history_blobs.as_ref().ok_or_else(|| {
             CoreError::Internal("compacted history exists but no blob store is set".into())
         })?;

@@ -140,6 +140,43 @@ pub(crate) fn content<'a>(ctx: &async_graphql::Context<'a>) -> &'a ContentStore 
 #[derive(Debug, Clone)]
 pub struct BaseUrl(pub String);
 
+/// Who reads history for `scan_history` on the other end of a request.
+///
+/// Clients from 0.27 on send GraphQL through wandb-core's API client (it
+/// always sends `X-Wandb-Username`, which older clients' Python transport
+/// and other clients do not). wandb-core reads a scan's history from the
+/// Parquet files `parquetHistory` lists and asks `history(minStep:,
+/// maxStep:)` / `sampledHistory` only for the other rows: it keeps every
+/// row a page answers, so those answers must leave out the rows of listed
+/// files, or a page reaching past them would give them twice. The 0.27
+/// releases (whose wandb-core sends `User-Agent: wandb-core`; later ones
+/// send the Public API's own) bundle a Parquet reader (arrow-rs 53) that
+/// cannot parse the files Cairn writes, so they are listed none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HistoryReader {
+    /// Reads every row through GraphQL.
+    Pages,
+    /// wandb-core, reading listed files itself.
+    Files,
+    /// wandb-core 0.27: lists no files, reads every row through pages.
+    OldFiles,
+}
+
+impl HistoryReader {
+    /// Read it off a request.
+    pub fn of(headers: &axum::http::HeaderMap) -> Self {
+        if !headers.contains_key("x-wandb-username") {
+            return HistoryReader::Pages;
+        }
+        let agent = headers.get(axum::http::header::USER_AGENT);
+        if agent.is_some_and(|a| a.as_bytes() == b"wandb-core") {
+            HistoryReader::OldFiles
+        } else {
+            HistoryReader::Files
+        }
+    }
+}
+
 impl BaseUrl {
     /// Read it off a request.
     pub fn from_headers(headers: &HeaderMap) -> Self {

@@ -15,6 +15,10 @@ CREATE TABLE run_history_segments (
     max_step   INTEGER NOT NULL,
     blob_key   TEXT NOT NULL,
     bytes      INTEGER NOT NULL,
+    -- 1 when every column is a scalar one (no JSON-text columns for
+    -- objects, lists or mixed values): only then is the file handed to the
+    -- official client, whose reader would give such values back as text.
+    exportable INTEGER NOT NULL,
     created_at INTEGER NOT NULL,
     PRIMARY KEY (run_id, seq)
 ) WITHOUT ROWID;

@@ -103,9 +103,9 @@ impl HistorySegmentStore for SqliteStore {
         }
         sqlx::query(
             "INSERT INTO run_history_segments (run_id, seq, first_line, last_line, row_count, \
-             min_step, max_step, blob_key, bytes, created_at) \
+             min_step, max_step, blob_key, bytes, exportable, created_at) \
              VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM run_history_segments \
-                          WHERE run_id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                          WHERE run_id = ?1), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )
         .bind(segment.run_id)
         .bind(segment.first_line)
@@ -115,6 +115,7 @@ impl HistorySegmentStore for SqliteStore {
         .bind(segment.max_step)
         .bind(&segment.blob_key)
         .bind(segment.bytes)
+        .bind(segment.exportable)
         .bind(now_ms())
         .execute(&mut *tx)
         .await
@@ -140,7 +141,8 @@ impl HistorySegmentStore for SqliteStore {
 
     async fn history_segments(&self, run_id: i64) -> StoreResult<Vec<HistorySegment>> {
         let rows = sqlx::query(
-            "SELECT seq, first_line, last_line, row_count, min_step, max_step, blob_key, bytes \
+            "SELECT seq, first_line, last_line, row_count, min_step, max_step, blob_key, bytes, \
+             exportable, created_at \
              FROM run_history_segments WHERE run_id = ? ORDER BY seq",
         )
         .bind(run_id)
@@ -159,6 +161,8 @@ impl HistorySegmentStore for SqliteStore {
                     max_step: r.try_get("max_step")?,
                     blob_key: r.try_get("blob_key")?,
                     bytes: r.try_get("bytes")?,
+                    exportable: r.try_get("exportable")?,
+                    created_at: r.try_get("created_at")?,
                 })
             })
             .collect::<Result<_, sqlx::Error>>()

@@ -7,6 +7,7 @@ mod artifact_wire;
 mod auth;
 mod authz_table;
 mod automations;
+mod columnar_history;
 mod concurrent_writes;
 mod data_dir;
 mod digest_access;

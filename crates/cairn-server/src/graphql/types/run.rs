@@ -23,7 +23,7 @@ use crate::graphql::types::page::PageInfo;
 use crate::graphql::types::project::ProjectObject;
 use crate::graphql::types::sweep::SweepObject;
 use crate::graphql::types::user::UserObject;
-use crate::graphql::{actor, cairn, ids};
+use crate::graphql::{HistoryReader, actor, cairn, ids};
 use crate::urls;
 
 /// Rows `history(samples)` returns when the client names no number.
@@ -294,10 +294,13 @@ impl RunObject {
         }
         let min = min_step.map_or(i64::MIN, |s| s.0);
         let max = max_step.map_or(i64::MAX, |s| s.0);
-        let rows = cairn
-            .history(&self.0, min, max, samples.min(MAX_PAGE))
-            .await
-            .gql()?;
+        let limit = samples.min(MAX_PAGE);
+        let rows = if live_pages_only(ctx) {
+            cairn.live_history(&self.0, min, max, limit).await
+        } else {
+            cairn.history(&self.0, min, max, limit).await
+        }
+        .gql()?;
         Ok(rows_only(rows))
     }
 
@@ -311,16 +314,23 @@ impl RunObject {
         let mut out = Vec::with_capacity(specs.len());
         for spec in specs {
             let spec = HistorySpec::parse(&spec.0).gql()?;
-            let rows = cairn(ctx)
-                .sampled_history(
-                    &self.0,
-                    &spec.keys,
-                    spec.min_step,
-                    spec.max_step_exclusive,
-                    spec.samples,
-                )
-                .await
-                .gql()?;
+            let cairn = cairn(ctx);
+            let (keys, min, max, samples) = (
+                &spec.keys,
+                spec.min_step,
+                spec.max_step_exclusive,
+                spec.samples,
+            );
+            let rows = if spec.ranged && live_pages_only(ctx) {
+                cairn
+                    .live_sampled_history(&self.0, keys, min, max, samples)
+                    .await
+            } else {
+                cairn
+                    .sampled_history(&self.0, keys, min, max, samples)
+                    .await
+            }
+            .gql()?;
             let rows: Vec<Value> = rows.iter().map(|r| project_row(r, &spec.keys)).collect();
             out.push(Json(Value::Array(rows)));
         }
@@ -338,14 +348,15 @@ impl RunObject {
         live_keys: Vec<String>,
     ) -> async_graphql::Result<ParquetHistory> {
         let cairn = cairn(ctx);
-        let parquet_urls = cairn
-            .history_segments(&self.0)
-            .await
-            .gql()?
+        let (segments, live_steps) = if reader(ctx) == HistoryReader::OldFiles {
+            (Vec::new(), cairn.history_steps(&self.0).await.gql()?)
+        } else {
+            cairn.parquet_history(&self.0).await.gql()?
+        };
+        let parquet_urls = segments
             .iter()
             .map(|s| signed_path(ctx, "GET", &urls::history_file_path(s.run_id, s.seq)))
             .collect();
-        let live_steps = cairn.live_history_steps(&self.0).await.gql()?;
         let steps_only = !live_keys.is_empty() && live_keys.iter().all(|k| k == "_step");
         let mut live_data = Vec::with_capacity(live_steps.len());
         if steps_only {
@@ -451,6 +462,18 @@ impl RunObject {
     }
 }
 
+/// Who reads this request's history (see [`HistoryReader`]).
+fn reader(ctx: &Context<'_>) -> HistoryReader {
+    ctx.data_opt::<HistoryReader>()
+        .copied()
+        .unwrap_or(HistoryReader::Pages)
+}
+
+/// Whether history pages of this request leave out listed files' rows.
+fn live_pages_only(ctx: &Context<'_>) -> bool {
+    reader(ctx) == HistoryReader::Files
+}
+
 /// `parquetHistory`.
 #[derive(SimpleObject)]
 pub struct ParquetHistory {
@@ -466,6 +489,8 @@ struct HistorySpec {
     samples: i64,
     min_step: i64,
     max_step_exclusive: i64,
+    /// Whether the spec names a step range (a page of a scan).
+    ranged: bool,
 }
 
 impl HistorySpec {
@@ -493,6 +518,7 @@ impl HistorySpec {
         };
         Ok(HistorySpec {
             keys,
+            ranged: !spec["minStep"].is_null() || !spec["maxStep"].is_null(),
             samples: int("samples")?.unwrap_or(DEFAULT_SAMPLES),
             min_step: int("minStep")?.unwrap_or(i64::MIN),
             max_step_exclusive: int("maxStep")?.map_or(i64::MAX, |m| m.saturating_add(1)),

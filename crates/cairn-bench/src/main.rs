@@ -19,6 +19,7 @@
 
 mod artifacts;
 mod client;
+mod columnar;
 mod corpus;
 mod history;
 mod ingest;
@@ -104,6 +105,12 @@ struct Args {
     /// Items pushed and popped by the run queue workload [default: 10000; quick: 1000].
     #[arg(long)]
     queue_items: Option<usize>,
+    /// Columnar history: finished runs read back together [default: 1000; quick: 50].
+    #[arg(long)]
+    multi_runs: Option<usize>,
+    /// Columnar history: steps of each of those runs [default: 10000; quick: 1000].
+    #[arg(long)]
+    multi_steps: Option<u64>,
     /// Run only these workload groups (idle and final memory always run).
     #[arg(long, value_enum, value_delimiter = ',')]
     only: Vec<Group>,
@@ -190,6 +197,9 @@ enum Group {
     /// The web UI in headless Chromium, on the `runs` group's data (runs
     /// with it; skipped without Chromium).
     Web,
+    /// Columnar history: bytes per point, scans of compacted runs, reads of
+    /// many runs at once.
+    Columnar,
 }
 
 /// Validated workload sizes.
@@ -209,6 +219,8 @@ struct Params {
     bayes_runs: usize,
     heartbeat_rounds: usize,
     queue_items: usize,
+    multi_runs: usize,
+    multi_steps: u64,
     groups: Vec<Group>,
 }
 
@@ -230,6 +242,8 @@ impl Params {
             bayes_runs: a.bayes_runs.unwrap_or(if q { 100 } else { BAYES_RUNS }),
             heartbeat_rounds: a.heartbeat_rounds.unwrap_or(if q { 2 } else { 10 }),
             queue_items: a.queue_items.unwrap_or(if q { 1_000 } else { 10_000 }),
+            multi_runs: a.multi_runs.unwrap_or(if q { 50 } else { 1_000 }),
+            multi_steps: a.multi_steps.unwrap_or(if q { 1_000 } else { 10_000 }),
             groups: if a.only.is_empty() {
                 vec![
                     Group::Runs,
@@ -238,6 +252,7 @@ impl Params {
                     Group::Launch,
                     Group::Tensorboard,
                     Group::Web,
+                    Group::Columnar,
                 ]
             } else {
                 a.only.clone()
@@ -257,6 +272,8 @@ impl Params {
             ("--small-file-kib", p.small_file_kib as usize),
             ("--bayes-runs", p.bayes_runs),
             ("--heartbeat-rounds", p.heartbeat_rounds),
+            ("--multi-runs", p.multi_runs),
+            ("--multi-steps", p.multi_steps as usize),
         ];
         for (flag, v) in positive {
             if v == 0 {
@@ -295,6 +312,11 @@ const INGEST_TARGET: f64 = 1_000_000.0;
 const TENSORBOARD_TARGET: f64 = 1_000_000.0;
 const RUNS_QUERY_TARGET_MS: f64 = 20.0;
 const SCAN_TARGET: f64 = 2_000_000.0;
+/// Issue 17: compacted history size, scans of compacted runs, many runs.
+const BYTES_PER_POINT_TARGET: f64 = 16.0;
+const PARQUET_SCAN_TARGET: f64 = 2_000_000.0;
+const MANY_SAMPLED_TARGET_MS: f64 = 1_000.0;
+const MANY_FULL_TARGET: f64 = 10_000_000.0;
 const SAMPLED_TARGET_MS: f64 = 20.0;
 const IDLE_RSS_TARGET_MB: f64 = 30.0;
 /// Artifact upload and download, as a share of the disk's write speed.
@@ -489,6 +511,10 @@ impl Bench {
         }
         if self.params.groups.contains(&Group::Tensorboard) {
             self.tensorboard(server).await?;
+            server.check_alive()?;
+        }
+        if self.params.groups.contains(&Group::Columnar) {
+            self.columnar(server).await?;
             server.check_alive()?;
         }
 
@@ -820,6 +846,110 @@ impl Bench {
 
     /// The TensorBoard import: `steps` × `metrics` scalars, decoded alone
     /// and imported end to end.
+    async fn columnar(&mut self, server: &ServerProcess) -> anyhow::Result<()> {
+        let p = self.params.clone();
+        let api = cairn_client::Api::builder()
+            .base_url(&server.base_url)
+            .api_key(&server.admin_key)
+            .build()?;
+        let phase = self.begin(server, "columnar history");
+        let sizes = columnar::Sizes {
+            steps: p.steps,
+            metrics: p.metrics,
+            batch_lines: p.batch_lines,
+            multi_runs: p.multi_runs,
+            multi_steps: p.multi_steps,
+            samples: p.samples as u32,
+        };
+        let m = columnar::run(&self.client, &api, &sizes).await?;
+        self.end(server, phase);
+        for (i, (id, what)) in [
+            ("history.bytes_per_point.random", "uniform random floats"),
+            ("history.bytes_per_point.smooth", "smooth training curves"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let (per_point, bytes) = m.bytes_per_point[i];
+            self.figures.push(Figure::new(
+                id,
+                format!("compacted history, {what}"),
+                per_point,
+                "B/point",
+                Some(Target::at_most(BYTES_PER_POINT_TARGET)),
+                format!(
+                    "{} B of Parquet for {} rows x {} metrics (_step, _runtime, _timestamp included)",
+                    number(bytes as f64),
+                    number(p.steps as f64),
+                    p.metrics
+                ),
+            ));
+        }
+        self.figures.push(Figure::new(
+            "ingest.during_compaction",
+            "ingest 1 run while 2 finished runs compact",
+            m.ingest_during_compaction,
+            "points/s",
+            Some(Target::at_least(INGEST_TARGET)),
+            format!("{} steps x {} metrics", number(p.steps as f64), p.metrics),
+        ));
+        let (rows, took) = m.scan_files;
+        self.figures.push(Figure::new(
+            "history.scan_parquet",
+            "history scan, official client's path (parquetHistory, files)",
+            rows as f64 / took.as_secs_f64(),
+            "rows/s",
+            Some(Target::at_least(PARQUET_SCAN_TARGET)),
+            format!(
+                "{} rows of a compacted run in {:.3} s: list, download, decode every row to JSON text",
+                number(rows as f64),
+                took.as_secs_f64()
+            ),
+        ));
+        let (rows, took) = m.scan_arrow;
+        self.figures.push(Figure::new(
+            "history.scan_arrow",
+            "history scan, Rust client (Api::history_many, all keys)",
+            rows as f64 / took.as_secs_f64(),
+            "rows/s",
+            Some(Target::at_least(PARQUET_SCAN_TARGET)),
+            format!(
+                "{} rows x {} columns as Arrow in {:.3} s",
+                number(rows as f64),
+                p.metrics + 3,
+                took.as_secs_f64()
+            ),
+        ));
+        let (runs, points, took) = m.many_sampled;
+        self.figures.push(Figure::new(
+            "history.many_sampled",
+            "one metric of many runs, sampled (history_many)",
+            took.as_secs_f64() * 1000.0,
+            "ms",
+            Some(Target::at_most(MANY_SAMPLED_TARGET_MS)),
+            format!(
+                "{runs} runs x {} steps sampled to {} points each: {} points, median of 3",
+                number(p.multi_steps as f64),
+                p.samples,
+                number(points as f64)
+            ),
+        ));
+        let (points, took) = m.many_full;
+        self.figures.push(Figure::new(
+            "history.many_full",
+            "one metric of many runs, whole (history_many)",
+            points as f64 / took.as_secs_f64(),
+            "points/s",
+            Some(Target::at_least(MANY_FULL_TARGET)),
+            format!(
+                "{} points in {:.3} s",
+                number(points as f64),
+                took.as_secs_f64()
+            ),
+        ));
+        Ok(())
+    }
+
     async fn tensorboard(&mut self, server: &ServerProcess) -> anyhow::Result<()> {
         let (steps, tags) = (self.params.steps, self.params.metrics);
         let dir = tempfile::tempdir()?;

@@ -59,6 +59,10 @@ impl ServerProcess {
             .arg("127.0.0.1:0")
             .arg("--data-dir")
             .arg(data_dir.path())
+            // Compacted history files are handed out at once (the default
+            // waits five minutes), for the columnar workload.
+            .arg("--history-export-delay")
+            .arg("0")
             .env("CAIRN_ADMIN_API_KEY", &admin_key)
             // The default log level, whatever the caller's environment says:
             // the listening line is logged at info, and figures should not

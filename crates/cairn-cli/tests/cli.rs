@@ -949,3 +949,87 @@ async fn automations_are_listed_switched_logged_and_removed() {
     );
     assert!(!missing.status.success());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn history_export_writes_many_runs_as_parquet_arrow_and_json_lines() {
+    let server = TestServer::start().await;
+    let key = server.admin_key.clone();
+    for (run, lr) in [("a", 0.1), ("b", 0.01), ("c", 0.001)] {
+        let made = server
+            .raw_graphql(
+                &key,
+                serde_json::json!({
+                    "query": "mutation($r: String, $c: JSONString) { upsertBucket(input: {entityName: \"admin\", modelName: \"hx\", name: $r, config: $c}) { bucket { id } } }",
+                    "variables": {"r": run, "c": serde_json::json!({"lr": {"value": lr}}).to_string()},
+                }),
+            )
+            .await;
+        assert!(made["errors"].is_null(), "{made}");
+        let lines: Vec<String> = (0..50)
+            .map(|s| serde_json::json!({"_step": s, "loss": lr * s as f64}).to_string())
+            .collect();
+        server
+            .file_stream(
+                &format!("admin/hx/{run}"),
+                serde_json::json!({ "files": { "wandb-history.jsonl": { "offset": 0, "content": lines } } }),
+            )
+            .await;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = |name: &str| dir.path().join(name).display().to_string();
+    let filter = r#"{"config.lr": {"$gte": 0.01}}"#;
+    for name in ["out.jsonl", "out.arrow", "out.parquet"] {
+        let path = out(name);
+        let args = [
+            "history", "export", "admin/hx", "--keys", "loss", "--filter", filter, "-o", &path,
+        ];
+        stdout(&cairn(&server, &key, &args));
+    }
+    let jsonl = std::fs::read_to_string(out("out.jsonl")).unwrap();
+    let rows: Vec<serde_json::Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 100, "two runs of 50 rows");
+    assert_eq!(
+        rows[0],
+        serde_json::json!({"run": "a", "_step": 0, "loss": 0.0})
+    );
+    assert_eq!(rows[51]["run"], "b");
+    let (schema, batches) =
+        cairn_history::read_ipc(&std::fs::read(out("out.arrow")).unwrap()).unwrap();
+    assert_eq!(schema.fields().len(), 3);
+    assert_eq!(batches.iter().map(|b| b.num_rows()).sum::<usize>(), 100);
+    let parquet = std::fs::read(out("out.parquet")).unwrap();
+    assert!(parquet.starts_with(b"PAR1") && parquet.ends_with(b"PAR1"));
+    let sampled = stdout(&cairn(
+        &server,
+        &key,
+        &[
+            "history",
+            "export",
+            "admin/hx",
+            "--keys",
+            "loss",
+            "--samples",
+            "5",
+        ],
+    ));
+    assert_eq!(sampled.lines().count(), 15, "5 rows of each of 3 runs");
+    let bad = cairn(
+        &server,
+        &key,
+        &[
+            "history",
+            "export",
+            "admin/hx",
+            "--keys",
+            "loss",
+            "--filter",
+            "{\"config.lr\": {\"$bad\": 1}}",
+        ],
+    );
+    assert!(!bad.status.success());
+    let why = String::from_utf8_lossy(&bad.stderr);
+    assert!(why.contains("$bad"), "{why}");
+}

@@ -8,7 +8,7 @@ use arrow_array::{ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch,
 use arrow_buffer::{BooleanBuffer, NullBuffer, ScalarBuffer};
 use arrow_schema::{DataType, Field, Schema};
 
-use crate::scan::{self, BOOL, FLOAT, INT, MARKER_STR, STR, Value};
+use crate::scan::{self, BOOL, FLOAT, INT, MARKER_STR, OTHER, STR, Value};
 use crate::{ENCODING_JSON, ENCODING_KEY, Error, STEP};
 
 struct Cell<'a> {
@@ -25,7 +25,11 @@ struct Column<'a> {
 
 impl<'a> Column<'a> {
     fn push(&mut self, row: u32, raw: &'a str, value: Value<'a>) {
-        self.kinds |= value.kind();
+        self.kinds |= match value {
+            // Not exact as a float: kept out of a Float64 column.
+            Value::Int(i) if i.unsigned_abs() > 1 << 53 => OTHER,
+            _ => value.kind(),
+        };
         let cell = Cell { row, raw, value };
         match self.cells.last_mut() {
             // A key repeated within one row: the last one wins, as in serde_json.
@@ -47,7 +51,10 @@ enum Type {
 fn column_type(kinds: u8) -> Type {
     if kinds & !INT == 0 {
         Type::Int
-    } else if kinds & !(FLOAT | MARKER_STR) == 0 {
+    } else if kinds & !(INT | FLOAT | MARKER_STR) == 0 {
+        // Floats, perhaps with ints among them: wandb-core writes a whole
+        // float (1.0) as 1, so a metric's values mix both. Ints beyond
+        // 2^53 (which a float cannot hold) are `Other`, and make it JSON.
         Type::Float
     } else if kinds == BOOL {
         Type::Bool
@@ -147,6 +154,7 @@ pub fn rows_to_batch<'a>(
                     for cell in &column.cells {
                         let v = match &cell.value {
                             Value::Float(f) => *f,
+                            Value::Int(i) => *i as f64,
                             Value::Str(s) => scan::marker(s).unwrap_or(f64::NAN),
                             _ => continue,
                         };

@@ -22,14 +22,16 @@
 //!   a null cell.
 //! - A key's column type comes from its values:
 //!   - all JSON integers fitting `i64` → Int64;
-//!   - all JSON floats (a fraction or exponent, or `-0`, which serde_json
+//!   - JSON floats (a fraction or exponent, or `-0`, which serde_json
 //!     reads as a float) and/or non-finite values (bare `NaN`, `Infinity`,
-//!     `-Infinity`, or those words as strings) → Float64, non-finite
-//!     values as IEEE values;
+//!     `-Infinity`, or those words as strings), perhaps with integers of
+//!     at most 2^53 among them → Float64, non-finite values as IEEE values
+//!     (an integer there reads back as a float: wandb-core writes a whole
+//!     float such as `1.0` as `1`, so one metric's values often mix both);
 //!   - all booleans → Boolean;
 //!   - all strings → Utf8;
 //!   - anything else (objects, arrays, integers beyond `i64`, a mix such
-//!     as ints and floats, or any explicit `null`) → Utf8 holding each
+//!     as numbers and strings, or any explicit `null`) → Utf8 holding each
 //!     value's JSON text as it was sent (so bare `NaN` inside an object
 //!     stays bare), with field metadata `{"cairn.encoding": "json"}`; an
 //!     explicit `null` is the text `null`, an absent key a null cell.
@@ -42,8 +44,8 @@
 //! Utf8 as an escaped string, json-encoded columns spliced in. For any
 //! rows, parsing each text read back with `cairn_types::relaxed::parse`
 //! gives the same value as parsing the row sent (after a stable sort by
-//! step), with every float's bits and every number's int-or-float kind
-//! kept.
+//! step), with every float's bits kept and every number's int-or-float
+//! kind too, except integers in a Float64 column (above).
 //!
 //! # Parquet encodings
 //!

@@ -128,9 +128,6 @@ async fn compacted(client: &Client, project: &str, runs: &[String]) -> anyhow::R
             if !urls.is_empty() && live == 0 {
                 break;
             }
-            if Instant::now() > deadline || std::env::var_os("BENCH_DEBUG").is_some() {
-                crate::progress(format!("{run}: {} files, {live} live rows", urls.len()));
-            }
             if Instant::now() > deadline {
                 bail!(
                     "{run} was not compacted within 10 minutes ({} files, {live} live rows)",

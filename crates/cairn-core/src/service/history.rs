@@ -288,15 +288,8 @@ impl Cairn {
         if self.history_blobs.is_none() {
             return Ok(Vec::new());
         }
-        let (_, mut unlisted) = self.split_listed(run_id).await?;
-        unlisted.retain(|s| s.max_step >= min_step && s.min_step < max_step);
-        unlisted.sort_by_key(|s| (s.min_step, s.seq));
-        Ok(unlisted)
-    }
-
-    /// A run's compacted files, in compaction order.
-    pub async fn history_segments(&self, run: &Readable<Run>) -> CoreResult<Vec<HistorySegment>> {
-        Ok(self.store.history_segments(run.id).await?)
+        let (_, unlisted) = self.split_listed(run_id).await?;
+        Ok(overlapping(unlisted, min_step, max_step))
     }
 
     /// Segment `seq` of the run with row id `run_id`, for a download whose
@@ -492,15 +485,8 @@ impl Cairn {
         if self.history_blobs.is_none() {
             return Ok(Vec::new());
         }
-        let mut segments: Vec<HistorySegment> = self
-            .store
-            .history_segments(run_id)
-            .await?
-            .into_iter()
-            .filter(|s| s.max_step >= min_step && s.min_step < max_step)
-            .collect();
-        segments.sort_by_key(|s| (s.min_step, s.seq));
-        Ok(segments)
+        let segments = self.store.history_segments(run_id).await?;
+        Ok(overlapping(segments, min_step, max_step))
     }
 
     /// A segment's file, read whole from the blob store.
@@ -524,6 +510,18 @@ fn live_cut(rows: &[(i64, i64, String)]) -> usize {
     rows.windows(2)
         .rposition(|w| block(w[0].1) != block(w[1].1))
         .map_or(0, |p| p + 1)
+}
+
+/// The `segments` that may hold steps in `[min_step, max_step)`, in step
+/// order.
+fn overlapping(
+    mut segments: Vec<HistorySegment>,
+    min_step: i64,
+    max_step: i64,
+) -> Vec<HistorySegment> {
+    segments.retain(|s| s.max_step >= min_step && s.min_step < max_step);
+    segments.sort_by_key(|s| (s.min_step, s.seq));
+    segments
 }
 
 /// At most `limit` rows of `file` in `selection`, as `(step, row)`.

@@ -310,6 +310,13 @@ pub trait RunStore: Send + Sync {
     ) -> StoreResult<Vec<String>>;
     /// The keys of a run's history.
     async fn history_keys(&self, run_id: i64) -> StoreResult<Vec<HistoryKey>>;
+    /// The distinct value types (as in [`HistoryKey::value_type`]) that
+    /// `keys` have in the histories of `run_ids`, as `(key, value_type)`.
+    async fn history_key_types(
+        &self,
+        run_ids: &[i64],
+        keys: &[String],
+    ) -> StoreResult<Vec<(String, String)>>;
     /// At most `samples` system-metric rows, spread evenly.
     async fn events(&self, run_id: i64, samples: i64) -> StoreResult<Vec<String>>;
     /// Console lines numbered from `from`, at most `limit`.

@@ -209,3 +209,58 @@ fn nulls(valid: Vec<bool>) -> Option<NullBuffer> {
         Some(NullBuffer::from(valid))
     }
 }
+
+/// The `_step` values of a batch that has an Int64 `_step` column.
+pub fn step_values(batch: &RecordBatch) -> Result<&[i64], Error> {
+    use arrow_array::cast::AsArray;
+    let index = batch.schema().index_of(STEP)?;
+    let steps = batch
+        .column(index)
+        .as_primitive_opt::<arrow_array::types::Int64Type>()
+        .ok_or_else(|| Error::invalid("The batch's _step column is not Int64."))?;
+    Ok(steps.values())
+}
+
+/// The rows of `batch` whose `_step` satisfies `keep`, in their order.
+pub fn retain_steps(batch: &RecordBatch, keep: impl Fn(i64) -> bool) -> Result<RecordBatch, Error> {
+    let mask: BooleanArray = step_values(batch)?.iter().map(|&s| Some(keep(s))).collect();
+    Ok(arrow_select::filter::filter_record_batch(batch, &mask)?)
+}
+
+/// The numbers in column `key` of `batch`, in row order: every non-null
+/// cell of an Int64 or Float64 column, the cells of a JSON-text column
+/// that hold a number; nothing for a missing or other column.
+pub fn number_values(batch: &RecordBatch, key: &str) -> Vec<f64> {
+    use arrow_array::Array;
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Float64Type, Int64Type};
+    let Ok(index) = batch.schema().index_of(key) else {
+        return Vec::new();
+    };
+    let field = batch.schema().field(index).clone();
+    let column = batch.column(index);
+    let valid = |i: usize| column.is_valid(i);
+    match field.data_type() {
+        DataType::Float64 => {
+            let values = column.as_primitive::<Float64Type>().values();
+            (0..values.len())
+                .filter(|&i| valid(i))
+                .map(|i| values[i])
+                .collect()
+        }
+        DataType::Int64 => {
+            let values = column.as_primitive::<Int64Type>().values();
+            (0..values.len())
+                .filter(|&i| valid(i))
+                .map(|i| values[i] as f64)
+                .collect()
+        }
+        DataType::Utf8 if crate::is_json_field(&field) => column
+            .as_string::<i32>()
+            .iter()
+            .flatten()
+            .filter_map(|text| cairn_types::relaxed::parse(text).ok()?.as_f64())
+            .collect(),
+        _ => Vec::new(),
+    }
+}

@@ -76,7 +76,7 @@ mod text;
 pub use arrow_array;
 pub use arrow_array::RecordBatch;
 pub use arrow_schema;
-pub use batch::rows_to_batch;
+pub use batch::{number_values, retain_steps, rows_to_batch, step_values};
 pub use export::{ExportKind, ParquetExport, RUN, concat, export_batch, export_schema};
 pub use file::{
     HistoryFile, ROW_GROUP_ROWS, Selection, ZSTD_LEVEL, encode_parquet, encode_parquet_with,

@@ -13,7 +13,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use cairn_history::{HistoryFile, Selection};
+use cairn_history::{HistoryFile, RecordBatch, Selection};
 
 use crate::authz::Readable;
 use crate::blob::BlobStore;
@@ -120,7 +120,7 @@ impl Cairn {
     }
 
     /// A sample among the rows in range of `segments` and of the row
-    /// store.
+    /// store, as row text in step order.
     async fn sample_in(
         &self,
         run: &Readable<Run>,
@@ -136,51 +136,77 @@ impl Cairn {
                 .sampled_history(run.id, keys, min_step, max_step, samples)
                 .await?);
         }
-        let mut files = Vec::with_capacity(segments.len());
-        let mut candidates = Vec::new();
-        for segment in segments {
-            let file = self.open_segment(segment).await?;
-            candidates.extend(file.steps(min_step, max_step, keys).map_err(format_error)?);
-            files.push(file);
-        }
-        let live = self
-            .store
-            .live_history_steps(run.id, keys, min_step, max_step)
+        let Sample { files, mut live } = self
+            .sample_parts(run.id, segments, keys, min_step, max_step, samples)
             .await?;
-        candidates.extend(live.iter().copied());
-        candidates.sort_unstable();
-        let chosen: HashSet<i64> = if candidates.len() as i64 <= samples {
-            candidates.iter().copied().collect()
-        } else {
-            sample_ranks(candidates.len() as i64, samples)
-                .into_iter()
-                .map(|rank| candidates[rank as usize])
-                .collect()
-        };
-        let (Some(&lo), Some(&hi)) = (candidates.first(), candidates.last()) else {
-            return Ok(Vec::new());
-        };
+        for batch in &files {
+            live.extend(cairn_history::to_rows(batch).map_err(format_error)?);
+        }
+        live.sort_by_key(|(step, _)| *step);
+        live.dedup_by_key(|(step, _)| *step);
+        Ok(live.into_iter().map(|(_, row)| row).collect())
+    }
+
+    /// The rows of a sample (see [`Cairn::sampled_history`]): those in
+    /// files as Arrow batches projected onto `_step` and `keys` (each file
+    /// read once: its steps choose, then its columns are filtered), those
+    /// in the row store as text.
+    pub(super) async fn sample_parts(
+        &self,
+        run_id: i64,
+        segments: &[HistorySegment],
+        keys: &[String],
+        min_step: i64,
+        max_step: i64,
+        samples: i64,
+    ) -> CoreResult<Sample> {
         let selection = Selection {
-            min_step: lo,
-            max_step: hi.saturating_add(1),
+            min_step,
+            max_step,
             keys,
             require_all: !keys.is_empty(),
         };
-        let mut rows: Vec<(i64, String)> = Vec::new();
-        for file in &files {
-            rows.extend(
-                read_rows(file, &selection, i64::MAX)?
-                    .into_iter()
-                    .filter(|(step, _)| chosen.contains(step)),
-            );
+        let mut batches = Vec::with_capacity(segments.len());
+        let mut candidates = Vec::new();
+        for segment in segments {
+            let file = self.open_segment(segment).await?;
+            if let Some(batch) = file.read(&selection).map_err(format_error)? {
+                candidates
+                    .extend_from_slice(cairn_history::step_values(&batch).map_err(format_error)?);
+                batches.push(batch);
+            }
         }
-        let live_chosen: Vec<i64> = live.into_iter().filter(|s| chosen.contains(s)).collect();
-        if !live_chosen.is_empty() {
-            rows.extend(self.store.live_history_at(run.id, &live_chosen).await?);
-        }
-        rows.sort_by_key(|(step, _)| *step);
-        rows.dedup_by_key(|(step, _)| *step);
-        Ok(rows.into_iter().map(|(_, row)| row).collect())
+        let live = self
+            .store
+            .live_history_steps(run_id, keys, min_step, max_step)
+            .await?;
+        candidates.extend(live.iter().copied());
+        candidates.sort_unstable();
+        let (files, live) = if candidates.len() as i64 <= samples {
+            (batches, live)
+        } else {
+            let chosen: HashSet<i64> = sample_ranks(candidates.len() as i64, samples)
+                .into_iter()
+                .map(|rank| candidates[rank as usize])
+                .collect();
+            let mut files = Vec::with_capacity(batches.len());
+            for batch in &batches {
+                let kept = cairn_history::retain_steps(batch, |step| chosen.contains(&step))
+                    .map_err(format_error)?;
+                if kept.num_rows() > 0 {
+                    files.push(kept);
+                }
+            }
+            (
+                files,
+                live.into_iter().filter(|s| chosen.contains(s)).collect(),
+            )
+        };
+        let live = match live.is_empty() {
+            true => Vec::new(),
+            false => self.store.live_history_at(run_id, &live).await?,
+        };
+        Ok(Sample { files, live })
     }
 
     /// Like [`Cairn::history`], without the rows of the files
@@ -462,16 +488,14 @@ impl Cairn {
                 keys: &keys,
                 require_all: true,
             };
-            for (_, row) in read_rows(&file, &selection, limit - values.len() as i64)? {
-                let value = cairn_types::relaxed::parse(&row).ok();
-                if let Some(n) = value.as_ref().and_then(|v| v.get(key)?.as_f64()) {
-                    values.push(n);
-                }
+            if let Some(batch) = file.read(&selection).map_err(format_error)? {
+                values.extend(cairn_history::number_values(&batch, key));
             }
             if values.len() as i64 >= limit {
                 break;
             }
         }
+        values.truncate(limit.max(0) as usize);
         Ok(values)
     }
 
@@ -497,6 +521,13 @@ impl Cairn {
         let bytes = crate::blob::read_all(blobs.get(&segment.blob_key).await?).await?;
         HistoryFile::open(bytes).map_err(format_error)
     }
+}
+
+/// A sample's rows: from files as Arrow batches, from the row store as
+/// `(step, row text)`.
+pub(super) struct Sample {
+    pub files: Vec<RecordBatch>,
+    pub live: Vec<(i64, String)>,
 }
 
 /// How many of a running run's due rows (line order) to compact: up to

@@ -79,24 +79,23 @@ impl Cairn {
         let project: Readable<Project> = self
             .project_for(actor, entity, project, ProjectAction::Read)
             .await?;
-        let count = self.run_count(&project, &request.query).await?;
-        if count > MAX_EXPORT_RUNS {
+        let page = self
+            .runs(&project, &request.query, None, MAX_EXPORT_RUNS)
+            .await?;
+        if page.has_next_page {
+            let count = self.run_count(&project, &request.query).await?;
             return Err(CoreError::InvalidInput(format!(
                 "The filter selects {count} runs; an export covers at most {MAX_EXPORT_RUNS}. Narrow the filter."
             )));
         }
-        let page = self
-            .runs(&project, &request.query, None, MAX_EXPORT_RUNS)
-            .await?;
         let runs: Vec<Readable<Run>> = page.runs.into_iter().map(|(run, _)| run).collect();
+        let ids: Vec<i64> = runs.iter().map(|run| run.id).collect();
         let mut kinds = vec![ExportKind::Number; request.keys.len()];
-        for run in &runs {
-            for key in self.store.history_keys(run.id).await? {
-                if let Some(i) = request.keys.iter().position(|k| *k == key.key)
-                    && !matches!(key.value_type.as_str(), "number" | "nil")
-                {
-                    kinds[i] = ExportKind::Json;
-                }
+        for (key, value_type) in self.store.history_key_types(&ids, &request.keys).await? {
+            if let Some(i) = request.keys.iter().position(|k| *k == key)
+                && !matches!(value_type.as_str(), "number" | "nil")
+            {
+                kinds[i] = ExportKind::Json;
             }
         }
         let keys: Vec<(String, ExportKind)> = request.keys.iter().cloned().zip(kinds).collect();
@@ -118,16 +117,19 @@ impl Cairn {
         let mut batches = Vec::new();
         match r.samples {
             Some(samples) => {
-                let rows = self
-                    .sampled_history(run, &r.keys, r.min_step, r.max_step, samples)
+                let segments = self.segments_in(run.id, r.min_step, r.max_step).await?;
+                let sample = self
+                    .sample_parts(run.id, &segments, &r.keys, r.min_step, r.max_step, samples)
                     .await?;
-                let steps = steps_of(&rows);
-                batches.push(
-                    cairn_history::rows_to_batch(
-                        steps.into_iter().zip(rows.iter().map(String::as_str)),
-                    )
-                    .map_err(export_error)?,
-                );
+                batches = sample.files;
+                if !sample.live.is_empty() {
+                    batches.push(
+                        cairn_history::rows_to_batch(
+                            sample.live.iter().map(|(s, row)| (*s, row.as_str())),
+                        )
+                        .map_err(export_error)?,
+                    );
+                }
             }
             None => {
                 let selection = Selection {
@@ -179,18 +181,6 @@ impl Cairn {
                 .map_err(export_error),
         }
     }
-}
-
-/// The `_step` of each row (sampled rows come as text).
-fn steps_of(rows: &[String]) -> Vec<i64> {
-    rows.iter()
-        .map(|row| {
-            cairn_types::relaxed::parse(row)
-                .ok()
-                .and_then(|v| v.get("_step").and_then(serde_json::Value::as_i64))
-                .unwrap_or(0)
-        })
-        .collect()
 }
 
 fn export_error(e: cairn_history::Error) -> CoreError {

@@ -257,6 +257,28 @@ pub(super) async fn keys(readers: &Readers, run_id: i64) -> StoreResult<Vec<Hist
         .await
 }
 
+/// The distinct value types of `keys` over the runs `run_ids`, as
+/// `(key, value_type)`.
+pub(super) async fn key_types(
+    readers: &Readers,
+    run_ids: &[i64],
+    keys: &[String],
+) -> StoreResult<Vec<(String, String)>> {
+    let ids = serde_json::to_string(run_ids).unwrap_or_else(|_| "[]".into());
+    let keys = serde_json::to_string(keys).unwrap_or_else(|_| "[]".into());
+    readers
+        .read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT DISTINCT key, value_type FROM run_history_keys \
+                 WHERE run_id IN (SELECT value FROM json_each(?1)) \
+                 AND key IN (SELECT value FROM json_each(?2))",
+            )?;
+            let rows = stmt.query_map(params![ids, keys], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect()
+        })
+        .await
+}
+
 pub(super) async fn events(
     readers: &Readers,
     run_id: i64,

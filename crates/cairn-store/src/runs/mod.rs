@@ -453,6 +453,14 @@ impl RunStore for SqliteStore {
         history::keys(&self.readers, run_id).await
     }
 
+    async fn history_key_types(
+        &self,
+        run_ids: &[i64],
+        keys: &[String],
+    ) -> StoreResult<Vec<(String, String)>> {
+        history::key_types(&self.readers, run_ids, keys).await
+    }
+
     async fn events(&self, run_id: i64, samples: i64) -> StoreResult<Vec<String>> {
         history::events(&self.readers, run_id, samples).await
     }

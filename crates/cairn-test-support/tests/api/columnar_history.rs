@@ -236,6 +236,76 @@ async fn history_many_exports_a_metric_of_the_runs_a_filter_selects() {
         assert_eq!((steps.value(0), steps.value(9)), (0, 299));
     }
 
+    // A running run partly in a file, partly live: the export's sample is
+    // the one sampledHistory picks, values included.
+    let long: Vec<String> = (0..2500)
+        .map(|s| {
+            let mut row = json!({"_step": s, "loss": s as f64 / 7.0});
+            if s % 3 == 0 {
+                row["acc"] = json!(s);
+            }
+            row.to_string()
+        })
+        .collect();
+    log(&server, "mixed", "long", &long, json!({})).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let out = server
+            .raw_graphql(
+                &server.admin_key,
+                json!({"query": "{ project(name: \"mixed\", entityName: \"admin\") { run(name: \"long\") { parquetHistory(liveKeys: [\"_step\"]) { parquetUrls liveData } } } }"}),
+            )
+            .await;
+        let ph = &out["data"]["project"]["run"]["parquetHistory"];
+        if ph["parquetUrls"].as_array().is_some_and(|u| !u.is_empty()) {
+            assert_eq!(ph["liveData"].as_array().map(Vec::len), Some(1500), "{out}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the running run was not compacted"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let run = server.api.run("admin/mixed/long").await.expect("run");
+    let want = run.history(40, &["loss", "acc"]).await.expect("sampled");
+    let got = server
+        .api
+        .history_many(
+            "admin/mixed",
+            &HistoryQuery::keys(["loss", "acc"]).samples(40),
+        )
+        .await
+        .expect("mixed export")
+        .collect_all()
+        .await
+        .expect("batches");
+    let got: Vec<(i64, f64, i64)> = got
+        .iter()
+        .flat_map(|b| {
+            let (steps, loss, acc) = (
+                b.column(1).as_primitive::<Int64Type>().clone(),
+                b.column(2).as_primitive::<Float64Type>().clone(),
+                b.column(3).as_primitive::<Float64Type>().clone(),
+            );
+            (0..b.num_rows()).map(move |i| (steps.value(i), loss.value(i), acc.value(i) as i64))
+        })
+        .collect();
+    let want: Vec<(i64, f64, i64)> = want
+        .iter()
+        .map(|r| {
+            let step = r.step().expect("step");
+            (
+                step,
+                r.get_f64("loss").expect("loss"),
+                r["acc"].as_i64().expect("acc"),
+            )
+        })
+        .collect();
+    assert_eq!(want.len(), 40);
+    assert!(want.iter().any(|w| w.0 < 1000) && want.iter().any(|w| w.0 >= 1000));
+    assert_eq!(got, want);
+
     let err = server
         .api
         .history_many("admin/many", &HistoryQuery::keys(Vec::<String>::new()))

@@ -6,8 +6,9 @@
 //! files (the whole file, `_step`/`_runtime`/`_timestamp` included),
 //! ingestion of a third run while the first two compact, and a full scan
 //! two ways — the official client's path (`parquetHistory`, download the
-//! files, decode every row into JSON text as wandb-core hands rows to
-//! Python) and the Rust client's `Api::history_many` (Arrow batches).
+//! files, decode every column as wandb-core's reader does; turning the rows
+//! into JSON text, as wandb-core hands them on to Python, is timed apart)
+//! and the Rust client's `Api::history_many` (Arrow batches).
 //! Then `--multi-runs` finished runs of `--multi-steps` steps of one
 //! metric are compacted and read with one `history_many` request: sampled
 //! to `--samples` points a run, and whole.
@@ -35,8 +36,9 @@ pub struct Measured {
     pub bytes_per_point: [(f64, u64); 2],
     /// Ingestion (points/s) of a run uploaded while two others compact.
     pub ingest_during_compaction: f64,
-    /// Official-client path: rows, seconds (download and decode).
-    pub scan_files: (u64, Duration),
+    /// Official-client path: rows, seconds to list, download and decode
+    /// (Arrow), seconds to turn the rows into JSON text.
+    pub scan_files: (u64, Duration, Duration),
     /// `Api::history_many` of one run, all keys: rows, seconds.
     pub scan_arrow: (u64, Duration),
     /// Multi-run sampled read: runs, points, seconds (median).
@@ -179,8 +181,9 @@ pub async fn run(client: &Client, api: &Api, sizes: &Sizes) -> anyhow::Result<Me
         ingest::upload(client, ENTITY, PROJECT, run, bodies).await?;
         finish(client, PROJECT, run).await?;
     }
-    // Compaction of both has started (the worker looks every 2 s); a third
-    // run is logged meanwhile.
+    // Both are due for compaction (the worker looks every 2 s); a third run
+    // is logged meanwhile, and compaction yields to it (it starts once
+    // logging pauses for 300 ms, or after 10 s of waiting).
     client.upsert_run(ENTITY, PROJECT, "alongside").await?;
     let upload = ingest::upload(client, ENTITY, PROJECT, "alongside", &random).await?;
     let ingest_during_compaction = random.points() as f64 / upload.elapsed.as_secs_f64();
@@ -205,10 +208,13 @@ pub async fn run(client: &Client, api: &Api, sizes: &Sizes) -> anyhow::Result<Me
         bytes_per_point[i] = (bytes as f64 / (steps as f64 * metrics as f64), bytes);
     }
 
-    // The official client's path: list, download, decode every row.
+    // The official client's path: list, download, decode every column of
+    // every row (what wandb-core's reader does), then, timed apart, turn
+    // every row into JSON text (its hand-off towards Python).
     let start = Instant::now();
     let (urls, _) = parquet_history(client, PROJECT, "random").await?;
     let mut rows = 0u64;
+    let mut to_text = Duration::ZERO;
     for url in &urls {
         let bytes = http
             .get(url)
@@ -217,20 +223,23 @@ pub async fn run(client: &Client, api: &Api, sizes: &Sizes) -> anyhow::Result<Me
             .error_for_status()?
             .bytes()
             .await?;
-        let decoded = tokio::task::spawn_blocking(move || -> anyhow::Result<u64> {
+        let (decoded, text) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
             let file = cairn_history::HistoryFile::open(bytes)?;
+            let Some(batch) = file.read(&cairn_history::Selection::ALL)? else {
+                return Ok((0, Duration::ZERO));
+            };
+            let start = Instant::now();
             let mut n = 0;
-            if let Some(batch) = file.read(&cairn_history::Selection::ALL)? {
-                cairn_history::for_each_row(&batch, |_, row| {
-                    n += u64::from(!row.is_empty());
-                })?;
-            }
-            Ok(n)
+            cairn_history::for_each_row(&batch, |_, row| {
+                n += u64::from(!row.is_empty());
+            })?;
+            Ok((n, start.elapsed()))
         })
         .await??;
         rows += decoded;
+        to_text += text;
     }
-    let scan_files = (rows, start.elapsed());
+    let scan_files = (rows, start.elapsed() - to_text, to_text);
     if rows != steps {
         bail!("the official client's path read {rows} rows, not {steps}");
     }

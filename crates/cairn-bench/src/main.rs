@@ -887,13 +887,17 @@ impl Bench {
         }
         self.figures.push(Figure::new(
             "ingest.during_compaction",
-            "ingest 1 run while 2 finished runs compact",
+            "ingest 1 run while 2 finished runs are due for compaction",
             m.ingest_during_compaction,
             "points/s",
             Some(Target::at_least(INGEST_TARGET)),
-            format!("{} steps x {} metrics", number(p.steps as f64), p.metrics),
+            format!(
+                "{} steps x {} metrics; compaction yields to logging (starts after a 300 ms pause, or 10 s)",
+                number(p.steps as f64),
+                p.metrics
+            ),
         ));
-        let (rows, took) = m.scan_files;
+        let (rows, took, to_text) = m.scan_files;
         self.figures.push(Figure::new(
             "history.scan_parquet",
             "history scan, official client's path (parquetHistory, files)",
@@ -901,10 +905,21 @@ impl Bench {
             "rows/s",
             Some(Target::at_least(PARQUET_SCAN_TARGET)),
             format!(
-                "{} rows of a compacted run in {:.3} s: list, download, decode every row to JSON text",
+                "{} rows x {} columns of a compacted run in {:.3} s: list, download, decode (Arrow)",
                 number(rows as f64),
+                p.metrics + 3,
                 took.as_secs_f64()
             ),
+        ));
+        self.figures.push(Figure::new(
+            "history.scan_parquet_text",
+            "  the same rows turned into JSON text (one core)",
+            rows as f64 / to_text.as_secs_f64(),
+            "rows/s",
+            None,
+            "the client's side: wandb-core hands every value on as JSON text; \
+             scripts/measure-official-scan.py times the whole client"
+                .to_string(),
         ));
         let (rows, took) = m.scan_arrow;
         self.figures.push(Figure::new(

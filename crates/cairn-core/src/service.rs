@@ -75,6 +75,11 @@ pub struct Cairn {
     history_blobs: Option<Arc<dyn crate::blob::BlobStore>>,
     /// How old a compacted history file must be before it is handed out.
     history_export_delay_ms: i64,
+    /// When (ms since the epoch) history was last logged through this
+    /// service: compaction yields to logging (see
+    /// [`crate::history::CompactionPolicy::defer_ms`]). A scheduling hint
+    /// of this process only; replicas each yield to their own traffic.
+    history_logged_at: Arc<std::sync::atomic::AtomicI64>,
 }
 
 impl Cairn {
@@ -168,6 +173,7 @@ impl Cairn {
             secret_box: None,
             history_blobs: None,
             history_export_delay_ms: crate::history::EXPORT_DELAY_MS,
+            history_logged_at: Arc::default(),
         })
     }
 

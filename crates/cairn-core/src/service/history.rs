@@ -12,6 +12,7 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use cairn_history::{HistoryFile, RecordBatch, Selection};
 
@@ -338,6 +339,11 @@ impl Cairn {
             })
     }
 
+    /// Note that history was logged just now (compaction yields to it).
+    pub(super) fn note_history_logged(&self) {
+        self.history_logged_at.store(now_ms(), Ordering::Relaxed);
+    }
+
     /// One compaction pass: every run with rows due under `policy` gets one
     /// new segment (a run with more due gets its next one on the next
     /// pass), then garbage files are deleted. Returns the segments written.
@@ -346,10 +352,22 @@ impl Cairn {
             return Ok(0);
         };
         let mut written = 0;
+        let started = now_ms();
         for (run_id, state, live) in self.store.runs_with_live_history().await? {
-            let due = policy.rows_due(live, crate::history::is_running(&state));
             let running = crate::history::is_running(&state);
-            if due > 0 && self.compact_run(&blobs, run_id, due, running).await? {
+            let due = policy.rows_due(live, running);
+            if due == 0 {
+                continue;
+            }
+            loop {
+                let since_logged = now_ms() - self.history_logged_at.load(Ordering::Relaxed);
+                let wait = policy.defer_ms(since_logged, now_ms() - started);
+                if wait <= 0 {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(wait as u64)).await;
+            }
+            if self.compact_run(&blobs, run_id, due, running).await? {
                 written += 1;
             }
         }

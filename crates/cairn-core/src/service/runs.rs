@@ -336,7 +336,11 @@ impl Cairn {
         batch: &StreamBatch,
     ) -> CoreResult<StreamOutcome> {
         let events = self.metric_events(run, batch).await?;
-        Ok(self.store.append_stream(run.id, batch, &events).await?)
+        let outcome = self.store.append_stream(run.id, batch, &events).await?;
+        if batch.history.is_some() {
+            self.note_history_logged();
+        }
+        Ok(outcome)
     }
 
     /// Mark running runs silent for longer than `silence` as crashed.

@@ -7,15 +7,24 @@
 //! memory. Every batch has the same schema: `run` (the run's id), `_step`,
 //! then each key asked for — Float64 when every selected run logged it as
 //! numbers, otherwise the values' JSON text.
+//!
+//! The Arrow side is the `arrow` feature (on by default): without it the
+//! crate does not build Arrow and Parquet, and `Api::history_export` still
+//! hands out the raw bytes of any of the three formats.
 
+#[cfg(feature = "arrow")]
 use std::collections::VecDeque;
 
+#[cfg(feature = "arrow")]
 use cairn_history::arrow_schema::SchemaRef;
+#[cfg(feature = "arrow")]
 use cairn_history::{IpcDecoder, RecordBatch};
 use serde_json::{Value, json};
 
 use crate::api::{Api, split_project};
-use crate::error::{Error, Result};
+#[cfg(feature = "arrow")]
+use crate::error::Error;
+use crate::error::Result;
 use crate::filters::Filter;
 use crate::history::segment;
 use crate::transport::check_status;
@@ -74,6 +83,7 @@ impl HistoryQuery {
 }
 
 /// An export's record batches, decoded as they arrive.
+#[cfg(feature = "arrow")]
 pub struct HistoryBatches {
     body: reqwest::Response,
     decoder: IpcDecoder,
@@ -81,6 +91,7 @@ pub struct HistoryBatches {
     done: bool,
 }
 
+#[cfg(feature = "arrow")]
 impl HistoryBatches {
     /// The next run's rows; `None` at the end.
     pub async fn next(&mut self) -> Result<Option<RecordBatch>> {
@@ -111,12 +122,14 @@ impl HistoryBatches {
     }
 }
 
+#[cfg(feature = "arrow")]
 fn decode(e: cairn_history::Error) -> Error {
     Error::Decode(format!(
         "the history export is not a valid Arrow stream: {e}"
     ))
 }
 
+#[cfg(feature = "arrow")]
 impl Api {
     /// History of many runs of a project (`entity/project`, or `project`
     /// in the default entity) in one request, one Arrow batch per run.
@@ -133,7 +146,9 @@ impl Api {
             done: false,
         })
     }
+}
 
+impl Api {
     /// The same export as raw bytes in `format` (`arrow`, `parquet` or
     /// `jsonl`), to copy to a file (`cairn history export`).
     pub async fn history_export(

@@ -86,6 +86,7 @@ pub use automations::{
     NewAutomation,
 };
 /// Arrow types of [`Api::history_many`]'s batches.
+#[cfg(feature = "arrow")]
 pub use cairn_history::{RecordBatch, arrow_array, arrow_schema};
 use cairn_types::relaxed;
 pub use cairn_types::relaxed::number;
@@ -93,7 +94,9 @@ pub use error::{Error, Result};
 pub use files::{File, Files};
 pub use filters::{Field, Filter};
 pub use history::{HistoryRow, HistoryScan, MAX_HISTORY_PAGE};
-pub use history_many::{HistoryBatches, HistoryQuery};
+#[cfg(feature = "arrow")]
+pub use history_many::HistoryBatches;
+pub use history_many::HistoryQuery;
 pub use integrations::{Integration, IntegrationPages, Integrations};
 pub use launch::{
     Job, JobVersion, LaunchOptions, PoppedItem, QUEUE_PROJECT, QueuedRun, RESOURCES, RunQueue,

@@ -231,7 +231,6 @@ pub fn retain_steps(batch: &RecordBatch, keep: impl Fn(i64) -> bool) -> Result<R
 /// cell of an Int64 or Float64 column, the cells of a JSON-text column
 /// that hold a number; nothing for a missing or other column.
 pub fn number_values(batch: &RecordBatch, key: &str) -> Vec<f64> {
-    use arrow_array::Array;
     use arrow_array::cast::AsArray;
     use arrow_array::types::{Float64Type, Int64Type};
     let Ok(index) = batch.schema().index_of(key) else {
@@ -239,22 +238,18 @@ pub fn number_values(batch: &RecordBatch, key: &str) -> Vec<f64> {
     };
     let field = batch.schema().field(index).clone();
     let column = batch.column(index);
-    let valid = |i: usize| column.is_valid(i);
     match field.data_type() {
-        DataType::Float64 => {
-            let values = column.as_primitive::<Float64Type>().values();
-            (0..values.len())
-                .filter(|&i| valid(i))
-                .map(|i| values[i])
-                .collect()
-        }
-        DataType::Int64 => {
-            let values = column.as_primitive::<Int64Type>().values();
-            (0..values.len())
-                .filter(|&i| valid(i))
-                .map(|i| values[i] as f64)
-                .collect()
-        }
+        DataType::Float64 => column
+            .as_primitive::<Float64Type>()
+            .iter()
+            .flatten()
+            .collect(),
+        DataType::Int64 => column
+            .as_primitive::<Int64Type>()
+            .iter()
+            .flatten()
+            .map(|v| v as f64)
+            .collect(),
         DataType::Utf8 if crate::is_json_field(&field) => column
             .as_string::<i32>()
             .iter()
